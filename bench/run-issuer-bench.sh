@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Issuer throughput on this machine: embedded PostgreSQL + Redis (BenchStack) -> issuer-service (quarkus-run.jar)
+# -> LoadGenerator in each mode, back to back -> (WITH_KEYCLOAK=1) the Keycloak peer harness right after, so both
+# are measured in the same run. Everything is stopped by pid on exit, error or Ctrl-C. See bench/README.md.
+set -euo pipefail
+
+ROOT="$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)"
+cd "$ROOT"
+
+# ---- knobs -------------------------------------------------------------------------------------------------------
+BENCH_JAVA_HOME="${BENCH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"   # JVM of the issuer (and of the tools)
+ALG="${ALG:-}"                      # EdDSA | ES256 | RS256 | PS256; empty = the issuer's default
+MODES="${MODES:-grpc-refresh http-refresh grpc-client-credentials http-client-credentials}"
+CONCURRENCY="${CONCURRENCY:-16}"
+WARMUP="${WARMUP:-10}"              # seconds per mode, discarded
+DURATION="${DURATION:-20}"          # seconds per mode, measured
+ISSUER_HEAP="${ISSUER_HEAP:--Xms512m -Xmx512m}"
+ISSUER_JVM_OPTS="${ISSUER_JVM_OPTS:-}"   # more JVM flags for the issuer, e.g. -XX:+UseParallelGC
+ISSUER_OPTS="${ISSUER_OPTS:-}"           # more -Dkey=value settings for the issuer (e.g. rate limits)
+ISSUER_START_TIMEOUT="${ISSUER_START_TIMEOUT:-180}"
+SKIP_BUILD="${SKIP_BUILD:-0}"       # 1 = use the jars already built
+WITH_KEYCLOAK="${WITH_KEYCLOAK:-0}" # 1 = run the Keycloak peer (refresh_rotating, client_credentials) afterwards
+BENCH_WAIT_QUIET="${BENCH_WAIT_QUIET:-0}"  # seconds to wait for other CPU load to go away before starting
+BENCH_OUT="${BENCH_OUT:-$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
+
+JAVA="$BENCH_JAVA_HOME/bin/java"
+BENCH_JAR="$ROOT/bench/target/benchmarks.jar"
+ISSUER_JAR="$ROOT/issuer-service/target/quarkus-app/quarkus-run.jar"
+T0=$SECONDS
+log() { printf '[%s +%ss] %s\n' "$(date +%H:%M:%S)" "$((SECONDS - T0))" "$*"; }
+die() { log "ERROR: $*"; exit 1; }
+
+[ -x "$JAVA" ] || die "no java at $JAVA (set BENCH_JAVA_HOME)"
+command -v curl >/dev/null || die "curl is missing (apt-get install -y curl)"
+mkdir -p "$BENCH_OUT"
+
+# ---- build -------------------------------------------------------------------------------------------------------
+if [ "$SKIP_BUILD" != 1 ]; then
+  log "building (./mvnw -B -q -DskipTests install)"
+  ./mvnw -B -q -DskipTests install
+  if ! grep -q '<module>bench</module>' pom.xml; then
+    ./mvnw -B -q -f bench/pom.xml -DskipTests package
+  fi
+fi
+[ -f "$BENCH_JAR" ] || die "missing $BENCH_JAR (build bench/)"
+[ -f "$ISSUER_JAR" ] || die "missing $ISSUER_JAR (build issuer-service/)"
+
+# ---- is the machine quiet? ----------------------------------------------------------------------------------------
+host_busy_cores() { # seconds
+  local a b
+  a=$(awk '$1 == "cpu" {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat); sleep "$1"
+  b=$(awk '$1 == "cpu" {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+  awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[2] - x[2]; if (t <= 0) t = 1
+                                                   printf "%.2f", n * (y[1] - x[1]) / t }'
+}
+busy_over() { awk -v b="$1" 'BEGIN { exit !(b > 0.2) }'; }
+PRE_BUSY=$(host_busy_cores 3)
+if [ "$BENCH_WAIT_QUIET" -gt 0 ] && busy_over "$PRE_BUSY"; then
+  log "machine busy ($PRE_BUSY cores); waiting up to ${BENCH_WAIT_QUIET}s for quiet"
+  t_quiet=$SECONDS; streak=0
+  while [ $((SECONDS - t_quiet)) -lt "$BENCH_WAIT_QUIET" ]; do
+    PRE_BUSY=$(host_busy_cores 10)
+    if busy_over "$PRE_BUSY"; then streak=0; else streak=$((streak + 1)); fi
+    [ "$streak" -ge 2 ] && break
+  done
+fi
+log "machine busy before start: $PRE_BUSY of $(nproc) cores"
+busy_over "$PRE_BUSY" && log "WARNING: something else is using the CPU; results will be skewed"
+
+# ---- secrets of this run -------------------------------------------------------------------------------------------
+rand_secret() { head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }   # 43 characters
+sha256_hex() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+APP_SECRET=$(rand_secret)
+SVC_SECRET=$(rand_secret)
+MASTER_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
+
+# ---- processes, stopped by pid ---------------------------------------------------------------------------------
+STACK_PID=""; ISSUER_PID=""; LOADGEN_PID=""; STACK_FIFO=""
+stop_pid() { # pid [seconds]: TERM, wait, then KILL
+  local p=$1 n=$((${2:-30} * 2))
+  [ -n "$p" ] && kill -0 "$p" 2>/dev/null || return 0
+  kill -TERM "$p" 2>/dev/null || true
+  for _ in $(seq 1 "$n"); do kill -0 "$p" 2>/dev/null || { wait "$p" 2>/dev/null || true; return 0; }; sleep 0.5; done
+  log "pid $p ignored SIGTERM, sending SIGKILL"; kill -KILL "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true
+}
+stop_all() {
+  if [ -n "$LOADGEN_PID" ]; then stop_pid "$LOADGEN_PID" 10; LOADGEN_PID=""; fi
+  if [ -n "$ISSUER_PID" ]; then log "stopping issuer pid $ISSUER_PID"; stop_pid "$ISSUER_PID" 30; ISSUER_PID=""; fi
+  if [ -n "$STACK_PID" ]; then
+    log "stopping PostgreSQL + Redis (BenchStack pid $STACK_PID)"
+    exec 7>&-      # end of stdin stops BenchStack too, should this script be killed
+    stop_pid "$STACK_PID" 30; STACK_PID=""
+  fi
+  [ -n "$STACK_FIFO" ] && rm -f "$STACK_FIFO"
+  return 0
+}
+cleanup() {
+  local rc=$?
+  stop_all
+  log "done (exit $rc), total ${SECONDS}s; results in $BENCH_OUT"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- PostgreSQL + Redis ----------------------------------------------------------------------------------------
+STACK_DIR="$BENCH_OUT/stack"; mkdir -p "$STACK_DIR"
+STACK_FIFO="$STACK_DIR/stdin"; rm -f "$STACK_FIFO"; mkfifo "$STACK_FIFO"
+exec 7<>"$STACK_FIFO"   # held open by this shell only: BenchStack sees end of file when the shell goes away
+log "starting embedded PostgreSQL + Redis"
+"$JAVA" -Xmx128m -cp "$BENCH_JAR" dev.lifespan.bench.BenchStack --out "$STACK_DIR" \
+  <"$STACK_FIFO" >"$STACK_DIR/bench-stack.log" 2>&1 7>&- &
+STACK_PID=$!
+for _ in $(seq 1 240); do
+  [ -f "$STACK_DIR/stack.env" ] && break
+  kill -0 "$STACK_PID" 2>/dev/null || { cat "$STACK_DIR/bench-stack.log"; die "BenchStack exited"; }
+  sleep 0.5
+done
+[ -f "$STACK_DIR/stack.env" ] || die "PostgreSQL + Redis not up after 120 s"
+# shellcheck disable=SC1091
+. "$STACK_DIR/stack.env"
+mapfile -t STACK_ARGS <"$STACK_DIR/jvm-args"
+PORT="$FREE_PORT"
+log "PostgreSQL postmaster pid $POSTMASTER_PID, Redis pid $REDIS_PID, issuer port $PORT"
+
+# ---- issuer ------------------------------------------------------------------------------------------------------
+ISSUER_ARGS=(
+  "-Dquarkus.http.host=127.0.0.1" "-Dquarkus.http.port=$PORT"
+  "-Dquarkus.grpc.server.use-separate-server=false"
+  "-Dlifespan.clients.bench-app.secret-hash=sha256:$(sha256_hex "$APP_SECRET")"
+  "-Dlifespan.clients.bench-app.grants=refresh_token"
+  "-Dlifespan.clients.bench-app.profile=web"
+  "-Dlifespan.clients.bench-app.scopes=openid,profile,api.read"
+  "-Dlifespan.clients.bench-app.audiences=api"
+  "-Dlifespan.clients.bench-svc.secret-hash=sha256:$(sha256_hex "$SVC_SECRET")"
+  "-Dlifespan.clients.bench-svc.grants=client_credentials"
+  "-Dlifespan.clients.bench-svc.scopes=api.read,tokens:issue"
+  "-Dlifespan.clients.bench-svc.audiences=api"
+)
+[ -n "$ALG" ] && ISSUER_ARGS+=("-Dlifespan.keys.algorithm=$ALG")
+ISSUER_LOG="$BENCH_OUT/issuer.log"
+log "starting issuer on $("$JAVA" -version 2>&1 | head -1)${ALG:+, signing with $ALG}; log: $ISSUER_LOG"
+# shellcheck disable=SC2086
+LIFESPAN_MASTER_KEY="$MASTER_KEY" "$JAVA" $ISSUER_HEAP $ISSUER_JVM_OPTS "${STACK_ARGS[@]}" "${ISSUER_ARGS[@]}" \
+  $ISSUER_OPTS -jar "$ISSUER_JAR" >"$ISSUER_LOG" 2>&1 7>&- &
+ISSUER_PID=$!
+t_start=$SECONDS
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/q/health/ready")" = 200 ]; do
+  kill -0 "$ISSUER_PID" 2>/dev/null || { tail -40 "$ISSUER_LOG"; ISSUER_PID=""; die "issuer exited during startup"; }
+  [ $((SECONDS - t_start)) -lt "$ISSUER_START_TIMEOUT" ] || { tail -40 "$ISSUER_LOG"; die "issuer not ready after ${ISSUER_START_TIMEOUT}s"; }
+  sleep 0.5
+done
+STARTUP_S=$((SECONDS - t_start))
+log "issuer ready after ${STARTUP_S}s (pid $ISSUER_PID)"
+# a token of each kind, to record the header (alg, kid) and sizes
+CC_JSON=$(curl -s -u "bench-svc:$SVC_SECRET" -d grant_type=client_credentials "http://127.0.0.1:$PORT/oauth2/token" || true)
+AT_HEADER=$(printf '%s' "$CC_JSON" | sed -n 's/.*"access_token" *: *"\([^."]*\)\..*/\1/p' | tr '_-' '/+' \
+  | awk '{ while (length($0) % 4) $0 = $0 "="; print }' | base64 -d 2>/dev/null || true)
+log "service token header: ${AT_HEADER:-?}"
+
+# ---- load ----------------------------------------------------------------------------------------------------------
+CPU_PIDS="$ISSUER_PID"
+[ "${POSTMASTER_PID:-0}" != 0 ] && CPU_PIDS="$CPU_PIDS,$POSTMASTER_PID"
+[ "${REDIS_PID:-0}" != 0 ] && CPU_PIDS="$CPU_PIDS,$REDIS_PID"
+SUMMARY="$BENCH_OUT/summary.tsv"; rm -f "$SUMMARY"
+LOAD_T0=$SECONDS
+for mode in $MODES; do
+  case "$mode" in
+    grpc-refresh|http-refresh) client=bench-app; secret=$APP_SECRET ;;
+    grpc-client-credentials|http-client-credentials) client=bench-svc; secret=$SVC_SECRET ;;
+    *) die "unknown mode $mode" ;;
+  esac
+  log "[$mode] ${WARMUP}s warm-up, ${DURATION}s measured, $CONCURRENCY callers; CPU of pids $CPU_PIDS (+ descendants)"
+  BENCH_CLIENT_SECRET="$secret" BENCH_ISSUE_CLIENT_SECRET="$SVC_SECRET" \
+    "$JAVA" -Xmx256m -cp "$BENCH_JAR" dev.lifespan.bench.LoadGenerator \
+      --target "127.0.0.1:$PORT" --mode "$mode" --concurrency "$CONCURRENCY" \
+      --warmup "$WARMUP" --duration "$DURATION" --client-id "$client" \
+      --issue-client-id bench-svc --subject-prefix "bench-$mode-" \
+      --cpu-pids "$CPU_PIDS" --tsv-out "$SUMMARY" >"$BENCH_OUT/$mode.txt" 2>"$BENCH_OUT/$mode.log" 7>&- &
+  LOADGEN_PID=$!
+  rc=0; wait "$LOADGEN_PID" || rc=$?
+  LOADGEN_PID=""
+  cat "$BENCH_OUT/$mode.txt"
+  [ "$rc" = 0 ] || { tail -5 "$BENCH_OUT/$mode.log"; log "WARNING: $mode exited with $rc"; }
+  kill -0 "$ISSUER_PID" 2>/dev/null || { tail -40 "$ISSUER_LOG"; ISSUER_PID=""; die "issuer died during $mode"; }
+done
+LOAD_S=$((SECONDS - LOAD_T0))
+
+RSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$ISSUER_PID/status" 2>/dev/null || echo 0)
+HWM_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$ISSUER_PID/status" 2>/dev/null || echo 0)
+{
+  echo "git=$(git rev-parse --short HEAD 2>/dev/null || echo none)$(git diff --quiet 2>/dev/null || echo -dirty)"
+  echo "jvm=$("$JAVA" -version 2>&1 | sed -n 2p)"
+  echo "issuer_jvm_opts=$ISSUER_HEAP $ISSUER_JVM_OPTS"
+  echo "issuer_opts=$ISSUER_OPTS"
+  echo "alg=${ALG:-issuer default}"
+  echo "access_token_header=${AT_HEADER:-?}"
+  echo "load=concurrency $CONCURRENCY warmup ${WARMUP}s duration ${DURATION}s modes: $MODES"
+  echo "cpus=$(nproc) model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo) host=$(uname -srm)"
+  echo "mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+  echo "host_busy_cores_before_start=$PRE_BUSY"
+  echo "cpu_pids=$CPU_PIDS (issuer, postmaster, redis)"
+  echo "startup_s=$STARTUP_S load_s=$LOAD_S"
+  echo "issuer_rss_mib_end=$((RSS_KB / 1024)) issuer_rss_mib_peak=$((HWM_KB / 1024))"
+} >"$BENCH_OUT/env.txt"
+echo
+echo "==== Lifespan issuer ($(nproc) CPUs shared by the load generator, the issuer, PostgreSQL and Redis) ===="
+cat "$BENCH_OUT/env.txt"
+echo
+[ -f "$SUMMARY" ] && column -t -s $'\t' "$SUMMARY"
+awk -F'\t' 'NR > 1 && $16 > 0.2 { printf "WARNING: other processes used %s cores during %s: those figures are skewed\n", $16, $1 }' \
+  "$SUMMARY" 2>/dev/null || true
+
+# ---- Keycloak, right after, on the same machine ------------------------------------------------------------------
+if [ "$WITH_KEYCLOAK" = 1 ]; then
+  stop_all   # free the CPUs for Keycloak
+  KC_RUN="$ROOT/../shared/peers/keycloak/run.sh"
+  [ -x "$KC_RUN" ] || die "Keycloak harness not found at $KC_RUN"
+  log "running the Keycloak peer harness (about 5 min)"
+  BENCH_CASES="${KC_CASES:-refresh_rotating client_credentials}" BENCH_OUT="$BENCH_OUT/keycloak" \
+    BENCH_CONNECTIONS="$CONCURRENCY" BENCH_WARMUP="$WARMUP" BENCH_DURATION="$DURATION" \
+    bash "$KC_RUN" 7>&-
+fi

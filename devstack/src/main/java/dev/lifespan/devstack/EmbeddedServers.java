@@ -1,0 +1,226 @@
+package dev.lifespan.devstack;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import redis.embedded.RedisServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Real PostgreSQL and Redis for tests and local runs, without Docker or a system install.
+ *
+ * <p>By default both start from Maven-resolved binaries on free loopback ports. On machines
+ * that have servers already, {@value #POSTGRES_URL_ENV} (for example
+ * {@code postgresql://user:secret@db.local:5432/postgres}) and {@value #REDIS_URL_ENV}
+ * (for example {@code redis://cache.local:6379}) point at them instead. Either way every
+ * {@link #start()} gets a fresh database of its own, so test runs never see each other's rows.
+ */
+public final class EmbeddedServers implements AutoCloseable {
+
+    /** Points tests at an external PostgreSQL instead of the embedded one. */
+    public static final String POSTGRES_URL_ENV = "LIFESPAN_TEST_POSTGRES_URL";
+    /** Points tests at an external Redis instead of the embedded one. */
+    public static final String REDIS_URL_ENV = "LIFESPAN_TEST_REDIS_URL";
+
+    private final EmbeddedPostgres embeddedPostgres;
+    private final RedisServer embeddedRedis;
+    private final String pgHost;
+    private final int pgPort;
+    private final String pgUser;
+    private final String pgPassword;
+    private final String database;
+    private final String redisUrl;
+    private final int redisDatabase;
+
+    private EmbeddedServers(EmbeddedPostgres embeddedPostgres, RedisServer embeddedRedis, String pgHost, int pgPort,
+            String pgUser, String pgPassword, String database, String redisUrl, int redisDatabase) {
+        this.embeddedPostgres = embeddedPostgres;
+        this.embeddedRedis = embeddedRedis;
+        this.pgHost = pgHost;
+        this.pgPort = pgPort;
+        this.pgUser = pgUser;
+        this.pgPassword = pgPassword;
+        this.database = database;
+        this.redisUrl = redisUrl;
+        this.redisDatabase = redisDatabase;
+    }
+
+    /** Starts (or connects to) PostgreSQL and Redis and creates a fresh database. */
+    public static EmbeddedServers start() {
+        String externalPg = System.getenv(POSTGRES_URL_ENV);
+        String externalRedis = System.getenv(REDIS_URL_ENV);
+        EmbeddedPostgres pg = null;
+        RedisServer redis = null;
+        try {
+            String host;
+            int port;
+            String user;
+            String password;
+            if (externalPg == null || externalPg.isBlank()) {
+                pg = EmbeddedPostgres.builder()
+                        .setPort(freePort())
+                        // A token service's hot path is short write transactions; these keep a
+                        // laptop-sized server from spending its time on fsync in tests.
+                        .setServerConfig("fsync", "off")
+                        .setServerConfig("synchronous_commit", "off")
+                        .setServerConfig("full_page_writes", "off")
+                        .setServerConfig("max_connections", "200")
+                        .start();
+                host = "localhost";
+                port = pg.getPort();
+                user = "postgres";
+                password = "postgres";
+            } else {
+                URI uri = URI.create(externalPg);
+                host = uri.getHost();
+                port = uri.getPort() > 0 ? uri.getPort() : 5432;
+                String[] userInfo = uri.getUserInfo() == null ? new String[] {"postgres", ""} : uri.getUserInfo().split(":", 2);
+                user = userInfo[0];
+                password = userInfo.length > 1 ? userInfo[1] : "";
+            }
+            String database = "lifespan_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+            try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres", user, password);
+                    Statement s = c.createStatement()) {
+                s.execute("CREATE DATABASE " + database);
+            }
+
+            String redisUrl;
+            if (externalRedis == null || externalRedis.isBlank()) {
+                int redisPort = freePort();
+                redis = RedisServer.newRedisServer().port(redisPort).bind("127.0.0.1")
+                        .setting("save \"\"").setting("appendonly no").build();
+                redis.start();
+                redisUrl = "redis://127.0.0.1:" + redisPort;
+            } else {
+                redisUrl = externalRedis;
+            }
+            return new EmbeddedServers(pg, redis, host, port, user, password, database, redisUrl, 0);
+        } catch (IOException | SQLException e) {
+            closeQuietly(pg, redis);
+            throw new IllegalStateException("Could not start PostgreSQL and Redis for Lifespan: " + e.getMessage(), e);
+        }
+    }
+
+    /** Vert.x reactive URL of the fresh database. */
+    public String reactiveUrl() {
+        return "postgresql://" + pgHost + ":" + pgPort + "/" + database;
+    }
+
+    /** JDBC URL of the fresh database (Flyway). */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://" + pgHost + ":" + pgPort + "/" + database;
+    }
+
+    public String postgresHost() {
+        return pgHost;
+    }
+
+    public int postgresPort() {
+        return pgPort;
+    }
+
+    /** Name of the fresh database. */
+    public String database() {
+        return database;
+    }
+
+    public String username() {
+        return pgUser;
+    }
+
+    public String password() {
+        return pgPassword;
+    }
+
+    public String redisUrl() {
+        return redisUrl;
+    }
+
+    /** True when this instance runs the embedded Redis, so a test can stop and restart it. */
+    public boolean ownsRedis() {
+        return embeddedRedis != null;
+    }
+
+    /** Stops the embedded Redis (to test outages); {@link #startRedis()} brings it back on the same port. */
+    public void stopRedis() {
+        requireOwnedRedis();
+        try {
+            embeddedRedis.stop();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Restarts the embedded Redis on its port. */
+    public void startRedis() {
+        requireOwnedRedis();
+        try {
+            embeddedRedis.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Opens a plain JDBC connection to the fresh database, for test set-up and assertions. */
+    public Connection jdbcConnection() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(), pgUser, pgPassword);
+    }
+
+    /** Quarkus configuration pointing the reactive and JDBC datasources and the Redis client here. */
+    public Map<String, String> quarkusConfig() {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("quarkus.datasource.reactive.url", reactiveUrl());
+        config.put("quarkus.datasource.jdbc.url", jdbcUrl());
+        config.put("quarkus.datasource.username", pgUser);
+        config.put("quarkus.datasource.password", pgPassword);
+        config.put("quarkus.redis.hosts", redisUrl);
+        return config;
+    }
+
+    private void requireOwnedRedis() {
+        if (embeddedRedis == null) {
+            throw new IllegalStateException("Redis is external (" + REDIS_URL_ENV + "); it cannot be stopped from here");
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(embeddedPostgres, embeddedRedis);
+    }
+
+    private static void closeQuietly(EmbeddedPostgres pg, RedisServer redis) {
+        try {
+            if (redis != null && redis.isActive()) {
+                redis.stop();
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // best effort on shutdown
+        }
+        try {
+            if (pg != null) {
+                pg.close();
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // best effort on shutdown
+        }
+    }
+
+    /** A free loopback port, for servers that need one chosen up front. */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

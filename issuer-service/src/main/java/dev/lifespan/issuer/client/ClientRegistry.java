@@ -1,0 +1,58 @@
+package dev.lifespan.issuer.client;
+
+import dev.lifespan.issuer.config.LifespanConfig;
+import dev.lifespan.issuer.error.IssuerException;
+import jakarta.inject.Singleton;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** The clients declared under {@code lifespan.clients}, and their authentication. */
+@Singleton
+public class ClientRegistry {
+    private final Map<String, RegisteredClient> clients;
+
+    public ClientRegistry(LifespanConfig config) {
+        this.clients = config.clients().entrySet().stream().collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> {
+            LifespanConfig.Client c = e.getValue();
+            return new RegisteredClient(e.getKey(),
+                    c.secretHash().filter(ClientSecrets::isWellFormedHash).map(ClientSecrets::parseHash).orElse(null),
+                    setOf(c.grants()), c.profile(), setOf(c.scopes()), List.copyOf(c.audiences()), c.serviceTokenTtl());
+        }));
+    }
+
+    private static java.util.Set<String> setOf(List<String> values) {
+        return java.util.Collections.unmodifiableSet(new LinkedHashSet<>(values));
+    }
+
+    public Optional<RegisteredClient> find(String clientId) {
+        return Optional.ofNullable(clients.get(clientId));
+    }
+
+    /** The declared client, or INVALID_REQUEST naming the field. */
+    public RegisteredClient require(String clientId, String field) {
+        return find(clientId).orElseThrow(() -> IssuerException.invalidField(field, "unknown client"));
+    }
+
+    /**
+     * Authenticates a client: confidential clients must present their secret, public clients
+     * must not be asked to. Unknown clients and wrong secrets get the same answer.
+     */
+    public RegisteredClient authenticate(String clientId, String secret) {
+        RegisteredClient client = clients.get(clientId);
+        if (client == null) {
+            throw IssuerException.invalidClient("client authentication failed");
+        }
+        if (client.confidential()) {
+            if (!ClientSecrets.matches(secret, client.secretHash())) {
+                throw IssuerException.invalidClient("client authentication failed");
+            }
+        } else if (secret != null && !secret.isEmpty()) {
+            throw IssuerException.invalidClient("client authentication failed: public client presented a secret");
+        }
+        return client;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.lifespan.issuer.config;
+
+import dev.lifespan.issuer.crypto.MasterKey;
+import dev.lifespan.issuer.crypto.TokenHasher;
+import dev.lifespan.issuer.key.SigningKeyRotator;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.VertxContextSupport;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+
+/**
+ * Start-up: refuse an unsafe configuration or a missing master key with a message naming the
+ * setting, then make sure a signing key exists before the first request is served.
+ */
+@Singleton
+public class IssuerStartup {
+    private static final Logger LOG = Logger.getLogger(IssuerStartup.class);
+
+    @Produces
+    @Singleton
+    MasterKey masterKey(LifespanConfig config) {
+        return MasterKey.parse(config.masterKey().orElse(null), "lifespan.master-key (environment variable LIFESPAN_MASTER_KEY)");
+    }
+
+    @Produces
+    @Singleton
+    TokenHasher tokenHasher(MasterKey masterKey) {
+        return new TokenHasher(masterKey.tokenPepper());
+    }
+
+    void onStart(@Observes @Priority(1) StartupEvent event, LifespanConfig config, MasterKey masterKey, SigningKeyRotator rotator)
+            throws Throwable {
+        List<String> problems = ConfigurationCheck.problems(config);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("Unsafe Lifespan configuration, refusing to start:\n - " + String.join("\n - ", problems));
+        }
+        VertxContextSupport.subscribeAndAwait(rotator::checkNow);
+        LOG.infof("Lifespan issuer %s ready; keys signed with %s", config.issuer(), config.keys().algorithm());
+    }
+}

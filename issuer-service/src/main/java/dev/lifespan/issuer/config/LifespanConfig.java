@@ -1,0 +1,185 @@
+package dev.lifespan.issuer.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything an operator configures about the issuer, under the {@code lifespan.} prefix.
+ * Values are checked as a whole at start-up by {@link ConfigurationCheck}: an unsafe
+ * configuration stops the service with a message naming the key.
+ */
+@ConfigMapping(prefix = "lifespan")
+public interface LifespanConfig {
+
+    /** Issuer identifier, the {@code iss} of every token (an https URL in production). */
+    String issuer();
+
+    /**
+     * Base64 master key (at least 32 random bytes) from the environment ({@code LIFESPAN_MASTER_KEY})
+     * or a Kubernetes Secret. Signing keys are encrypted under a key derived from it and the refresh
+     * and single-use token pepper is derived from it. Required.
+     */
+    Optional<String> masterKey();
+
+    /** Clock skew validating nodes allow; tokens stay in JWKS this much beyond their expiry. */
+    @WithDefault("30s")
+    Duration clockSkew();
+
+    /** Signing key algorithm and rotation schedule. */
+    Keys keys();
+
+    /** Named lifetime profiles. The shipped ones are in application.properties. */
+    Map<String, Profile> profiles();
+
+    /** OAuth2 clients, by client id. */
+    Map<String, Client> clients();
+
+    /** Authentication context classes, weakest first, e.g. {@code pwd,mfa,phr}. */
+    @WithDefault("pwd,mfa,phr")
+    List<String> acrLevels();
+
+    /** Roles that select the {@code admin} profile whatever the client's default is. */
+    @WithDefault("admin")
+    List<String> adminRoles();
+
+    /** Scopes that need a stronger or fresher authentication than the profile asks. */
+    Map<String, ScopePolicy> scopePolicies();
+
+    /** How a caller-supplied risk level shortens lifetimes. */
+    Risk risk();
+
+    /** Per-client and per-address rate limits on the token endpoints, kept in Redis. */
+    RateLimit rateLimit();
+
+    /** Signing keys. */
+    interface Keys {
+        /** Algorithm of new keys: EdDSA (default, see README for the measurements), ES256, RS256 or PS256. */
+        @WithDefault("EdDSA")
+        String algorithm();
+
+        /** How long a key signs before its successor takes over. */
+        @WithDefault("7d")
+        Duration rotationInterval();
+
+        /** How long a new key is published in JWKS before it signs. */
+        @WithDefault("1h")
+        Duration prepublishLead();
+
+        /** How often each replica checks whether a rotation is due (one replica acts, under a database lock). */
+        @WithDefault("30s")
+        Duration checkInterval();
+
+        /** How often each replica reloads the key set from the database. */
+        @WithDefault("10s")
+        Duration reloadInterval();
+
+        /** Cache-Control max-age of the JWKS; must be shorter than the pre-publication lead. */
+        @WithDefault("5m")
+        Duration jwksMaxAge();
+    }
+
+    /** A lifetime profile. */
+    interface Profile {
+        /** Access token lifetime; at most 1 hour. */
+        Duration accessTtl();
+
+        /** Whether a refresh token is issued. */
+        @WithDefault("true")
+        boolean refreshAllowed();
+
+        /** Absolute session lifetime; required when refresh is allowed. */
+        Optional<Duration> sessionLifetime();
+
+        /** Idle timeout: refresh fails after this long without use; at most the session lifetime. */
+        Optional<Duration> idleTimeout();
+
+        /** Reuse grace window: a retired refresh token presented again by the same client within it is a retry. At most 60 s. */
+        @WithDefault("0s")
+        Duration reuseGrace();
+
+        /** Weakest {@code acr} this profile may be issued for; empty means any. */
+        Optional<String> minAcr();
+
+        /** Maximum age of {@code auth_time} at issuance; empty means any. */
+        Optional<Duration> maxAuthAge();
+
+        /** Whether the session is bound to a device id that every refresh must present. */
+        @WithDefault("false")
+        boolean deviceBound();
+    }
+
+    /** An OAuth2 client. */
+    interface Client {
+        /** {@code sha256:<hex>} of the client secret; absent for a public client. Secrets are at least 32 characters. */
+        Optional<String> secretHash();
+
+        /** Grants the client may use: {@code refresh_token}, {@code client_credentials}. */
+        List<String> grants();
+
+        /** Default lifetime profile of the client's sessions. */
+        @WithDefault("web")
+        String profile();
+
+        /** Scopes the client may ask for. */
+        @WithDefault("openid")
+        List<String> scopes();
+
+        /** Audiences its tokens carry when a request names none. */
+        @WithDefault("api")
+        List<String> audiences();
+
+        /** Service token lifetime for client credentials, 1 to 10 minutes. */
+        @WithName("service-token-ttl")
+        @WithDefault("5m")
+        Duration serviceTokenTtl();
+    }
+
+    /** What a scope demands of the authentication. */
+    interface ScopePolicy {
+        /** Weakest {@code acr} the scope may be granted for. */
+        Optional<String> minAcr();
+
+        /** Maximum age of {@code auth_time} when the scope is granted. */
+        Optional<Duration> maxAuthAge();
+    }
+
+    /** Lifetime factors per risk level; each in (0, 1]. */
+    interface Risk {
+        /** Factor applied to every lifetime at elevated risk. */
+        @WithDefault("0.5")
+        double elevatedFactor();
+
+        /** Factor applied to every lifetime at high risk. */
+        @WithDefault("0.25")
+        double highFactor();
+    }
+
+    /** Fixed-window rate limits; 0 disables a limit. */
+    interface RateLimit {
+        /** Whether rate limiting is on. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Window length. */
+        @WithDefault("1s")
+        Duration window();
+
+        /** Refreshes per session per window. */
+        @WithDefault("10")
+        int perSession();
+
+        /** Token requests per client per window. */
+        @WithDefault("20000")
+        int perClient();
+
+        /** Token requests per source address per window. */
+        @WithDefault("2000")
+        int perAddress();
+    }
+}

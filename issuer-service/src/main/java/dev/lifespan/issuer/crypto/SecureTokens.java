@@ -1,0 +1,23 @@
+package dev.lifespan.issuer.crypto;
+
+import java.security.SecureRandom;
+
+/** Random identifiers and opaque tokens. */
+public final class SecureTokens {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private SecureTokens() {
+    }
+
+    /** {@code prefix} + base64url of {@code bytes} random bytes. */
+    public static String random(String prefix, int bytes) {
+        byte[] b = new byte[bytes];
+        RANDOM.nextBytes(b);
+        return prefix + Base64Url.encode(b);
+    }
+
+    /** A {@code jti}: 128 random bits (the contract asks for at least 122). */
+    public static String tokenId() {
+        return random("", 16);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.lifespan.issuer.key;
+
+import dev.lifespan.api.v1.KeyState;
+import dev.lifespan.issuer.crypto.Base64Url;
+import dev.lifespan.issuer.crypto.JwsSigner;
+import dev.lifespan.issuer.crypto.MasterKey;
+import dev.lifespan.issuer.error.ErrorKind;
+import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.issuer.time.Clocks;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import jakarta.inject.Singleton;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * This replica's in-memory copy of the signing keys: which key signs now, and the JWKS. Reloaded
+ * from PostgreSQL on a short interval and after every local rotation; private parts are decrypted
+ * once per key, and only for keys that can still sign.
+ */
+@Singleton
+public class SigningKeyRing {
+    private final SigningKeyStore store;
+    private final MasterKey masterKey;
+    private final InstantSource clock;
+    private volatile List<LoadedKey> keys = List.of();
+
+    public SigningKeyRing(SigningKeyStore store, MasterKey masterKey, InstantSource clock) {
+        this.store = store;
+        this.masterKey = masterKey;
+        this.clock = clock;
+    }
+
+    /** Re-reads the key rows. */
+    public Uni<Void> reload() {
+        return store.loadAll().invoke(this::replace).replaceWithVoid();
+    }
+
+    private void replace(List<SigningKeyEntity> rows) {
+        Map<String, LoadedKey> previous = new HashMap<>();
+        keys.forEach(k -> previous.put(k.kid(), k));
+        Instant now = Clocks.now(clock);
+        this.keys = rows.stream().map(row -> {
+            KeyTimes times = row.times();
+            LoadedKey old = previous.get(row.kid);
+            KeyState state = KeySchedule.state(times, now);
+            boolean canSign = state == KeyState.KEY_STATE_NEXT || state == KeyState.KEY_STATE_ACTIVE;
+            JwsSigner signer = !canSign ? null
+                    : old != null && old.signer() != null ? old.signer()
+                    : times.algorithm().signer(masterKey.decrypt(row.privateKeySealed, row.kid));
+            Map<String, Object> jwk = new LinkedHashMap<>(new JsonObject(row.publicJwk).getMap());
+            jwk.put("kid", row.kid);
+            jwk.put("alg", row.algorithm);
+            jwk.put("use", "sig");
+            String header = Base64Url.encode(new JsonObject().put("alg", row.algorithm).put("kid", row.kid).put("typ", "at+jwt")
+                    .encode().getBytes(StandardCharsets.UTF_8));
+            return new LoadedKey(times, Map.copyOf(jwk), signer, header);
+        }).toList();
+    }
+
+    /** The key that signs at {@code now}, or UNAVAILABLE if there is none. */
+    public LoadedKey signingKey(Instant now) {
+        List<LoadedKey> snapshot = keys;
+        Optional<KeyTimes> active = KeySchedule.signingKey(snapshot.stream().map(LoadedKey::times).toList(), now);
+        return active.flatMap(t -> snapshot.stream().filter(k -> k.kid().equals(t.kid())).findFirst())
+                .filter(k -> k.signer() != null)
+                .orElseThrow(() -> new IssuerException(ErrorKind.UNAVAILABLE, "no active signing key"));
+    }
+
+    /** Whether some key can sign now (readiness). */
+    public boolean hasSigningKey(Instant now) {
+        try {
+            signingKey(now);
+            return true;
+        } catch (IssuerException e) {
+            return false;
+        }
+    }
+
+    /** Keys in JWKS at {@code now}: NEXT, ACTIVE and RETIRED, never COMPROMISED or expired. */
+    public List<LoadedKey> published(Instant now) {
+        return keys.stream().filter(k -> KeySchedule.published(k.times(), now)).toList();
+    }
+
+    /** Every key this replica knows, in activation order. */
+    public List<LoadedKey> all() {
+        return keys;
+    }
+
+    /** The JWK Set document (RFC 7517). */
+    public String jwksJson(Instant now) {
+        JsonArray array = new JsonArray();
+        published(now).forEach(k -> array.add(new JsonObject(new LinkedHashMap<>(k.publicJwk()))));
+        return new JsonObject().put("keys", array).encode();
+    }
+}

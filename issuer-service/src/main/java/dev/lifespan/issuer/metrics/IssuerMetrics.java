@@ -1,0 +1,51 @@
+package dev.lifespan.issuer.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Singleton;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The issuer's Prometheus metrics: issuance by profile, refresh outcomes, reuse detections. */
+@Singleton
+public class IssuerMetrics {
+    private final MeterRegistry registry;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    public IssuerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** A token was issued; {@code kind}: access, service, single_use. */
+    public void issued(String kind, String profile) {
+        counter("lifespan_tokens_issued", "kind", kind, "profile", profile).increment();
+    }
+
+    /** A refresh attempt ended with {@code outcome} (rotated, grace, reuse, or a refusal reason). */
+    public void refreshed(String outcome) {
+        counter("lifespan_refresh", "outcome", outcome, null, null).increment();
+    }
+
+    public void reuseDetected() {
+        counter("lifespan_refresh_reuse_detected", null, null, null, null).increment();
+    }
+
+    public void singleUse(String outcome) {
+        counter("lifespan_single_use_redemptions", "outcome", outcome, null, null).increment();
+    }
+
+    private Counter counter(String name, String k1, String v1, String k2, String v2) {
+        String key = name + '|' + v1 + '|' + v2;
+        return counters.computeIfAbsent(key, ignored -> {
+            Counter.Builder builder = Counter.builder(name);
+            if (k1 != null) {
+                builder.tag(k1, v1);
+            }
+            if (k2 != null) {
+                builder.tag(k2, v2);
+            }
+            return builder.register(registry);
+        });
+    }
+}

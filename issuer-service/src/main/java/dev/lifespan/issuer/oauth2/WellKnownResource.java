@@ -1,0 +1,55 @@
+package dev.lifespan.issuer.oauth2;
+
+import dev.lifespan.issuer.config.LifespanConfig;
+import dev.lifespan.issuer.crypto.JwsAlgorithm;
+import dev.lifespan.issuer.key.JwksService;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** Discovery: the JWKS (RFC 7517) and the authorization server metadata (RFC 8414 / OpenID Discovery). */
+@Path("/.well-known")
+public class WellKnownResource {
+    private final JwksService jwks;
+    private final LifespanConfig config;
+
+    public WellKnownResource(JwksService jwks, LifespanConfig config) {
+        this.jwks = jwks;
+        this.config = config;
+    }
+
+    /** Cached for less than the pre-publication lead, so a cache always holds the next key before it signs. */
+    @GET
+    @Path("/jwks.json")
+    @Produces("application/jwk-set+json")
+    public Response jwks() {
+        return Response.ok(jwks.getJwks().getJwksJson())
+                .header("Cache-Control", "public, max-age=" + jwks.maxAgeSeconds())
+                .build();
+    }
+
+    @GET
+    @Path("/openid-configuration")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> openIdConfiguration() {
+        String issuer = config.issuer();
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("issuer", issuer);
+        metadata.put("jwks_uri", issuer + "/.well-known/jwks.json");
+        metadata.put("token_endpoint", issuer + "/oauth2/token");
+        metadata.put("grant_types_supported", List.of("refresh_token", "client_credentials"));
+        metadata.put("token_endpoint_auth_methods_supported", List.of("client_secret_basic", "client_secret_post", "none"));
+        metadata.put("response_types_supported", List.of());
+        metadata.put("scopes_supported", new TreeSet<>(config.clients().values().stream()
+                .flatMap(c -> c.scopes().stream()).toList()));
+        metadata.put("access_token_signing_alg_values_supported", JwsAlgorithm.joseNames());
+        return metadata;
+    }
+}

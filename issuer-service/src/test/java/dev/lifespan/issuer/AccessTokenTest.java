@@ -1,0 +1,116 @@
+package dev.lifespan.issuer;
+
+import com.google.protobuf.Timestamp;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jwt.JWTClaimsSet;
+import dev.lifespan.api.v1.IssueTokensRequest;
+import dev.lifespan.api.v1.IssueTokensResponse;
+import dev.lifespan.issuer.support.Grpc;
+import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.Jwt;
+import dev.lifespan.issuer.support.TestClients;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+@QuarkusTest
+@WithTestResource(IssuerTestResource.class)
+class AccessTokenTest {
+
+    @Test
+    void issuedAccessTokenVerifiesWithIndependentLibraryAndCarriesRfc9068Claims() throws Exception {
+        Instant authTime = Instant.now().minusSeconds(30);
+        IssueTokensResponse issued = Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
+                .setSubject("alice")
+                .setClientId(TestClients.WEB)
+                .addScopes("openid").addScopes("api.read")
+                .setAuthTime(Timestamp.newBuilder().setSeconds(authTime.getEpochSecond()))
+                .setAcr("pwd").addAmr("pwd")
+                .addRoles("reader")
+                .build());
+
+        String token = issued.getAccessToken().getToken();
+        JWSObject jws = JWSObject.parse(token);
+        assertThat(jws.getHeader().getType().toString()).isEqualTo("at+jwt");
+        assertThat(jws.getHeader().getKeyID()).isEqualTo(issued.getAccessToken().getKeyId());
+        assertThat(jws.getHeader().getAlgorithm().getName()).isEqualTo("EdDSA");
+
+        JWTClaimsSet claims = Jwt.verify(token);
+        assertThat(claims.getIssuer()).isEqualTo("https://issuer.test");
+        assertThat(claims.getSubject()).isEqualTo("alice");
+        assertThat(claims.getAudience()).containsExactly("api", "billing");
+        assertThat(claims.getStringClaim("client_id")).isEqualTo(TestClients.WEB);
+        assertThat(claims.getStringClaim("scope")).isEqualTo("openid api.read");
+        assertThat(claims.getStringClaim("sid")).isEqualTo(issued.getSessionId());
+        assertThat(claims.getJWTID()).isEqualTo(issued.getAccessToken().getTokenId());
+        assertThat(java.util.Base64.getUrlDecoder().decode(claims.getJWTID())).hasSizeGreaterThanOrEqualTo(16);
+        assertThat(claims.getLongClaim("auth_time")).isEqualTo(authTime.getEpochSecond());
+        assertThat(claims.getStringClaim("acr")).isEqualTo("pwd");
+        assertThat(claims.getStringListClaim("amr")).containsExactly("pwd");
+        assertThat(claims.getStringListClaim("roles")).containsExactly("reader");
+        assertThat(claims.getIssueTime()).isEqualTo(claims.getNotBeforeTime());
+        long lifetime = (claims.getExpirationTime().getTime() - claims.getIssueTime().getTime()) / 1000;
+        assertThat(lifetime).as("web profile access TTL").isEqualTo(15 * 60);
+        assertThat(issued.getAccessToken().getExpiresInSeconds()).isEqualTo(15 * 60);
+        assertThat(issued.getProfile()).isEqualTo("web");
+        assertThat(issued.getRefreshToken().getToken()).startsWith("lsr_").hasSize(4 + 43);
+    }
+
+    @Test
+    void jwksIsCachedForLessThanThePrepublicationLeadAndDiscoveryPointsAtIt() {
+        given().get("/.well-known/jwks.json").then()
+                .statusCode(200)
+                .header("Cache-Control", containsString("max-age=300"))
+                .body("keys[0].use", equalTo("sig"));
+        given().get("/.well-known/openid-configuration").then()
+                .statusCode(200)
+                .body("issuer", equalTo("https://issuer.test"))
+                .body("jwks_uri", equalTo("https://issuer.test/.well-known/jwks.json"))
+                .body("token_endpoint", equalTo("https://issuer.test/oauth2/token"));
+        assertThat(Grpc.issuer().getJwks(dev.lifespan.api.v1.GetJwksRequest.getDefaultInstance()).getJwksJson())
+                .isEqualTo(given().get("/.well-known/jwks.json").asString());
+    }
+
+    @Test
+    void adminRoleSelectsAdminProfileAndDemandsMfa() {
+        var error = Grpc.failure(io.grpc.Status.Code.PERMISSION_DENIED, () -> Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
+                .setSubject("root").setClientId(TestClients.WEB).addRoles("admin").setAcr("pwd").build()));
+        assertThat(Grpc.errorInfo(error).getReason()).isEqualTo("insufficient_user_authentication");
+
+        IssueTokensResponse admin = Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
+                .setSubject("root").setClientId(TestClients.WEB).addRoles("admin").setAcr("mfa").build());
+        assertThat(admin.getProfile()).isEqualTo("admin");
+        assertThat(admin.getAccessToken().getExpiresInSeconds()).isEqualTo(5 * 60);
+    }
+
+    @Test
+    void scopeNeedingFreshMfaIsRefusedWithStepUpReason() {
+        var stale = Grpc.failure(io.grpc.Status.Code.PERMISSION_DENIED, () -> Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
+                .setSubject("bob").setClientId(TestClients.WEB).addScopes("payments:write").setAcr("mfa")
+                .setAuthTime(Timestamp.newBuilder().setSeconds(Instant.now().minusSeconds(3600).getEpochSecond()))
+                .build()));
+        assertThat(Grpc.errorInfo(stale).getReason()).isEqualTo("insufficient_user_authentication");
+        assertThat(stale.getStatus().getDescription()).contains("scope payments:write");
+
+        IssueTokensResponse fresh = Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
+                .setSubject("bob").setClientId(TestClients.WEB).addScopes("payments:write").setAcr("mfa")
+                .setAuthTime(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond())).build());
+        assertThat(fresh.getAccessToken().getScopesList()).isEqualTo(List.of("payments:write"));
+    }
+
+    @Test
+    void highRiskShortensLifetimes() {
+        IssueTokensResponse risky = Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
+                .setSubject("carol").setClientId(TestClients.WEB)
+                .setRiskLevel(dev.lifespan.api.v1.RiskLevel.RISK_LEVEL_HIGH).build());
+        assertThat(risky.getAccessToken().getExpiresInSeconds()).isEqualTo(15 * 60 / 4);
+    }
+}

@@ -1,0 +1,47 @@
+package dev.lifespan.issuer.support;
+
+import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.InjectServers;
+import dev.lifespan.devstack.TcpProxy;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * Real PostgreSQL and Redis for the issuer's tests, a fresh master key per run, and a cuttable
+ * proxy between the service and PostgreSQL for outage tests ({@link InjectPostgresProxy}).
+ */
+public class IssuerTestResource implements QuarkusTestResourceLifecycleManager {
+    private EmbeddedServers servers;
+    private TcpProxy postgresProxy;
+
+    @Override
+    public Map<String, String> start() {
+        servers = EmbeddedServers.start();
+        postgresProxy = new TcpProxy(servers.postgresHost(), servers.postgresPort());
+        Map<String, String> config = new java.util.HashMap<>(servers.quarkusConfig());
+        config.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + postgresProxy.port() + "/" + servers.database());
+        byte[] master = new byte[32];
+        new SecureRandom().nextBytes(master);
+        config.put("lifespan.master-key", Base64.getEncoder().encodeToString(master));
+        return config;
+    }
+
+    @Override
+    public void inject(TestInjector testInjector) {
+        testInjector.injectIntoFields(servers, new TestInjector.AnnotatedAndMatchesType(InjectServers.class, EmbeddedServers.class));
+        testInjector.injectIntoFields(postgresProxy, new TestInjector.AnnotatedAndMatchesType(InjectPostgresProxy.class, TcpProxy.class));
+    }
+
+    @Override
+    public void stop() {
+        if (postgresProxy != null) {
+            postgresProxy.close();
+        }
+        if (servers != null) {
+            servers.close();
+        }
+    }
+}
