@@ -1,0 +1,240 @@
+package dev.lifespan.issuer.session;
+
+import dev.lifespan.api.v1.EndSessionRequest;
+import dev.lifespan.api.v1.IssueTokensRequest;
+import dev.lifespan.api.v1.IssueTokensResponse;
+import dev.lifespan.api.v1.ListSessionsRequest;
+import dev.lifespan.api.v1.RefreshTokensRequest;
+import dev.lifespan.api.v1.RefreshTokensResponse;
+import dev.lifespan.api.v1.Session;
+import dev.lifespan.api.v1.SessionState;
+import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.InjectServers;
+import dev.lifespan.issuer.support.Grpc;
+import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.Jwt;
+import dev.lifespan.issuer.support.MutableClock;
+import dev.lifespan.issuer.support.Outbox;
+import dev.lifespan.issuer.support.TestClients;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@QuarkusTest
+@WithTestResource(IssuerTestResource.class)
+class RefreshTokenRotationTest {
+
+    @Inject
+    MutableClock clock;
+
+    @InjectServers
+    EmbeddedServers servers;
+
+    @Test
+    void refreshReturnsNewPairAndRetiresPresentedToken() throws Exception {
+        IssueTokensResponse login = webLogin();
+        RefreshTokensResponse next = webRefresh(login.getRefreshToken().getToken());
+
+        assertThat(next.getSessionId()).isEqualTo(login.getSessionId());
+        assertThat(next.getRefreshToken().getToken()).startsWith("lsr_").isNotEqualTo(login.getRefreshToken().getToken());
+        assertThat(next.getAccessToken().getTokenId()).isNotEqualTo(login.getAccessToken().getTokenId());
+        assertThat(Jwt.verify(next.getAccessToken().getToken()).getStringClaim("sid")).isEqualTo(login.getSessionId());
+        assertThat(Outbox.liveRefreshTokens(servers, login.getSessionId())).isEqualTo(1);
+        assertThat(Outbox.eventTypes(servers, login.getSessionId())).contains("SESSION_CREATED", "TOKEN_ISSUED", "TOKEN_REFRESHED");
+    }
+
+    @Test
+    void reusedRefreshTokenRevokesWholeFamily() {
+        IssueTokensResponse login = webLogin();
+        String first = login.getRefreshToken().getToken();
+        String successor = webRefresh(first).getRefreshToken().getToken();
+
+        StatusRuntimeException reuse = Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> webRefresh(first));
+        assertThat(Grpc.errorInfo(reuse).getReason()).isEqualTo("invalid_grant");
+
+        StatusRuntimeException successorDead = Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> webRefresh(successor));
+        assertThat(Grpc.errorInfo(successorDead).getReason()).isEqualTo("invalid_grant");
+        Session session = sessionOf(login);
+        assertThat(session.getState()).isEqualTo(SessionState.SESSION_STATE_REVOKED);
+        assertThat(session.getRevokeReason()).isEqualTo("refresh_token_reuse");
+        assertThat(Outbox.eventTypes(servers, login.getSessionId())).contains("REFRESH_TOKEN_REUSED", "SESSION_ENDED");
+        assertThat(Outbox.liveRefreshTokens(servers, login.getSessionId())).isZero();
+    }
+
+    @Test
+    void retryWithinGraceWindowGetsValidPairAndRevokesNothing() {
+        IssueTokensResponse login = mobileLogin("device-1");
+        String first = login.getRefreshToken().getToken();
+        String tabA = mobileRefresh(first, "device-1").getRefreshToken().getToken();
+        // Same token again within the mobile profile's 10 s window: a lost response or a second tab.
+        RefreshTokensResponse tabB = mobileRefresh(first, "device-1");
+
+        assertThat(tabB.getSessionId()).isEqualTo(login.getSessionId());
+        assertThat(tabB.getRefreshToken().getToken()).isNotEqualTo(tabA);
+        assertThat(mobileRefresh(tabA, "device-1").getRefreshToken().getToken()).startsWith("lsr_");
+        assertThat(mobileRefresh(tabB.getRefreshToken().getToken(), "device-1").getRefreshToken().getToken()).startsWith("lsr_");
+        assertThat(sessionOf(login).getState()).isEqualTo(SessionState.SESSION_STATE_ACTIVE);
+        assertThat(Outbox.eventTypes(servers, login.getSessionId())).doesNotContain("REFRESH_TOKEN_REUSED");
+
+        // Past the window the same presentation is theft.
+        clock.advance(Duration.ofSeconds(11));
+        Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> mobileRefresh(first, "device-1"));
+        assertThat(sessionOf(login).getState()).isEqualTo(SessionState.SESSION_STATE_REVOKED);
+    }
+
+    @Test
+    void deviceBoundSessionRefusesAnotherDevice() {
+        IssueTokensResponse login = mobileLogin("device-2");
+        StatusRuntimeException e = Grpc.failure(Status.Code.FAILED_PRECONDITION,
+                () -> mobileRefresh(login.getRefreshToken().getToken(), "someone-elses-phone"));
+        assertThat(Grpc.errorInfo(e).getReason()).isEqualTo("invalid_grant");
+        assertThat(mobileRefresh(login.getRefreshToken().getToken(), "device-2").getSessionId()).isEqualTo(login.getSessionId());
+    }
+
+    @Test
+    void idleSessionCannotRefreshAndIsRecordedAsIdle() {
+        IssueTokensResponse login = webLogin();
+        String token = webRefresh(login.getRefreshToken().getToken()).getRefreshToken().getToken();
+        clock.advance(Duration.ofHours(24).plusSeconds(1));
+
+        StatusRuntimeException e = Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> webRefresh(token));
+        assertThat(e.getStatus().getDescription()).contains("idle");
+        assertThat(sessionOf(login).getState()).isEqualTo(SessionState.SESSION_STATE_IDLE_EXPIRED);
+        assertThat(Outbox.eventTypes(servers, login.getSessionId())).contains("SESSION_IDLE_TIMEOUT");
+    }
+
+    @Test
+    void sessionEndsAtItsAbsoluteLifetimeEvenWhenKeptBusy() throws Exception {
+        IssueTokensResponse login = webLogin();
+        Instant sessionEnd = Instant.ofEpochSecond(login.getRefreshToken().getSessionExpiresAt().getSeconds());
+        String token = login.getRefreshToken().getToken();
+        // Refresh every 23 h (inside the 24 h idle timeout) until the 14 day session is over.
+        for (int i = 0; i < 14 * 24 / 23; i++) {
+            clock.advance(Duration.ofHours(23));
+            RefreshTokensResponse next = webRefresh(token);
+            token = next.getRefreshToken().getToken();
+            Instant accessExpiry = Jwt.verify(next.getAccessToken().getToken()).getExpirationTime().toInstant();
+            assertThat(accessExpiry).as("an access token never outlives its session").isBeforeOrEqualTo(sessionEnd);
+        }
+        clock.advance(Duration.ofHours(23));
+        String last = token;
+        StatusRuntimeException e = Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> webRefresh(last));
+        assertThat(e.getStatus().getDescription()).contains("expired");
+        assertThat(sessionOf(login).getState()).isEqualTo(SessionState.SESSION_STATE_EXPIRED);
+    }
+
+    @Test
+    void concurrentRefreshesOfOneTokenLeaveExactlyOneWinnerAndNeverTwoLiveSuccessors() throws Exception {
+        IssueTokensResponse login = webLogin();
+        String token = login.getRefreshToken().getToken();
+        int callers = 16;
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                results.add(pool.submit((Callable<Boolean>) () -> {
+                    start.await();
+                    try {
+                        webRefresh(token);
+                        return true;
+                    } catch (StatusRuntimeException e) {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                        return false;
+                    }
+                }));
+            }
+            start.countDown();
+            int wins = 0;
+            for (Future<Boolean> result : results) {
+                wins += result.get() ? 1 : 0;
+            }
+            assertThat(wins).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(Outbox.liveRefreshTokens(servers, login.getSessionId())).isLessThanOrEqualTo(1);
+        assertThat(Outbox.strings(servers, "SELECT count(*)::text FROM refresh_token WHERE sid = ? AND parent_hash IS NOT NULL",
+                login.getSessionId())).containsExactly("1");
+    }
+
+    @Test
+    void unknownMalformedAndForeignTokensGetInvalidGrantNeverUnknown() {
+        IssueTokensResponse login = webLogin();
+        for (String bad : List.of("lsr_" + "A".repeat(43), "not-a-token", "lsr_" + "A".repeat(42) + "=")) {
+            StatusRuntimeException e = Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> webRefresh(bad));
+            assertThat(Grpc.errorInfo(e).getReason()).isEqualTo("invalid_grant");
+        }
+        // Another client presenting this session's token.
+        StatusRuntimeException foreign = Grpc.failure(Status.Code.FAILED_PRECONDITION,
+                () -> mobileRefresh(login.getRefreshToken().getToken(), "device-1"));
+        assertThat(Grpc.errorInfo(foreign).getReason()).isEqualTo("invalid_grant");
+        StatusRuntimeException tooLong = Grpc.failure(Status.Code.INVALID_ARGUMENT, () -> webRefresh("lsr_" + "A".repeat(500)));
+        assertThat(Grpc.errorInfo(tooLong).getMetadataMap()).containsEntry("field", "refresh_token");
+        StatusRuntimeException wrongSecret = Grpc.failure(Status.Code.UNAUTHENTICATED, () -> Grpc.issuer().refreshTokens(
+                RefreshTokensRequest.newBuilder().setRefreshToken(login.getRefreshToken().getToken()).setClientId(TestClients.WEB)
+                        .setClientSecret("x".repeat(40)).build()));
+        assertThat(Grpc.errorInfo(wrongSecret).getReason()).isEqualTo("invalid_client");
+        assertThat(webRefresh(login.getRefreshToken().getToken()).getSessionId()).as("failed attempts burn nothing")
+                .isEqualTo(login.getSessionId());
+    }
+
+    @Test
+    void endedSessionIsListedAsRevokedAndCannotRefresh() {
+        IssueTokensResponse login = webLogin();
+        var ended = Grpc.issuer().endSession(EndSessionRequest.newBuilder().setSessionId(login.getSessionId())
+                .setReason("support ticket 42").build());
+        assertThat(ended.getEndedNow()).isTrue();
+        assertThat(Grpc.issuer().endSession(EndSessionRequest.newBuilder().setSessionId(login.getSessionId()).build()).getEndedNow())
+                .as("idempotent").isFalse();
+        Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> webRefresh(login.getRefreshToken().getToken()));
+        Session session = sessionOf(login);
+        assertThat(session.getState()).isEqualTo(SessionState.SESSION_STATE_REVOKED);
+        assertThat(session.getRevokeReason()).isEqualTo("support ticket 42");
+        assertThat(Grpc.issuer().listSessions(ListSessionsRequest.newBuilder().setSubject(session.getSubject()).build())
+                .getSessionsList()).as("active only by default").isEmpty();
+        Grpc.failure(Status.Code.NOT_FOUND, () -> Grpc.issuer().endSession(EndSessionRequest.newBuilder().setSessionId("nope").build()));
+    }
+
+    private Session sessionOf(IssueTokensResponse login) {
+        String subject = Outbox.strings(servers, "SELECT subject FROM session WHERE sid = ?", login.getSessionId()).get(0);
+        return Grpc.issuer().listSessions(ListSessionsRequest.newBuilder().setSubject(subject).setIncludeEnded(true).build())
+                .getSessionsList().stream().filter(s -> s.getSessionId().equals(login.getSessionId())).findFirst().orElseThrow();
+    }
+
+    static IssueTokensResponse webLogin() {
+        return Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
+                .setSubject("user-" + UUID.randomUUID()).setClientId(TestClients.WEB).addScopes("openid").build());
+    }
+
+    static RefreshTokensResponse webRefresh(String token) {
+        return Grpc.issuer().refreshTokens(RefreshTokensRequest.newBuilder()
+                .setRefreshToken(token).setClientId(TestClients.WEB).setClientSecret(TestClients.WEB_SECRET).build());
+    }
+
+    static IssueTokensResponse mobileLogin(String device) {
+        return Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
+                .setSubject("user-" + UUID.randomUUID()).setClientId(TestClients.MOBILE).setDeviceId(device).build());
+    }
+
+    static RefreshTokensResponse mobileRefresh(String token, String device) {
+        return Grpc.issuer().refreshTokens(RefreshTokensRequest.newBuilder()
+                .setRefreshToken(token).setClientId(TestClients.MOBILE).setDeviceId(device).build());
+    }
+}
