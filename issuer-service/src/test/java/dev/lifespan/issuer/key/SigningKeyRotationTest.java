@@ -1,0 +1,155 @@
+package dev.lifespan.issuer.key;
+
+import dev.lifespan.api.v1.GetJwksRequest;
+import dev.lifespan.api.v1.IssueTokensRequest;
+import dev.lifespan.api.v1.KeyState;
+import dev.lifespan.api.v1.RotateSigningKeyRequest;
+import dev.lifespan.api.v1.RotateSigningKeyResponse;
+import dev.lifespan.api.v1.SigningKey;
+import dev.lifespan.issuer.config.LifespanConfig;
+import dev.lifespan.issuer.crypto.MasterKey;
+import dev.lifespan.issuer.support.Grpc;
+import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.Jwt;
+import dev.lifespan.issuer.support.MutableClock;
+import dev.lifespan.issuer.support.TestClients;
+import dev.lifespan.issuer.time.Clocks;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import jakarta.inject.Inject;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@QuarkusTest
+@WithTestResource(IssuerTestResource.class)
+class SigningKeyRotationTest {
+
+    @Inject
+    MutableClock clock;
+    @Inject
+    SigningKeyRotator rotator;
+    @Inject
+    SigningKeyRing ring;
+    @Inject
+    Mutiny.SessionFactory sessionFactory;
+    @Inject
+    MasterKey masterKey;
+    @Inject
+    LifespanConfig config;
+
+    @Test
+    void tokenSignedBeforeRotationVerifiesUntilItsKeyRetiresAndNewTokensCarryTheNewKid() throws Throwable {
+        VertxContextSupport.subscribeAndAwait(rotator::checkNow);
+        String before = issueAccessToken();
+        Jwt.verify(before);
+        String oldKid = kidOf(before);
+
+        RotateSigningKeyResponse rotated = Grpc.issuer().rotateSigningKey(RotateSigningKeyRequest.newBuilder().setReason("test").build());
+        SigningKey next = rotated.getNewKey();
+        assertThat(next.getState()).isEqualTo(KeyState.KEY_STATE_NEXT);
+        assertThat(kids(Jwt.servedJwks())).as("published before it signs").contains(next.getKeyId(), oldKid);
+        assertThat(kidOf(issueAccessToken())).as("NEXT does not sign yet").isEqualTo(oldKid);
+
+        clock.advance(Duration.between(Clocks.now(clock), instant(next.getActivatesAt())).plusSeconds(1));
+        assertThat(kidOf(issueAccessToken())).isEqualTo(next.getKeyId());
+        assertThat(Jwt.verify(before).getSubject()).as("old token still verifies while its key is RETIRED").isEqualTo("erin");
+        SigningKey retired = keyState(oldKid);
+        assertThat(retired.getState()).isEqualTo(KeyState.KEY_STATE_RETIRED);
+
+        clock.advance(Duration.between(Clocks.now(clock), instant(retired.getExpiresAt())).plusSeconds(1));
+        assertThat(kids(Jwt.servedJwks())).doesNotContain(oldKid).contains(next.getKeyId());
+        assertThatThrownBy(() -> Jwt.verify(before)).hasMessageContaining("not in the JWKS");
+    }
+
+    @Test
+    void emergencyRotationTakesCompromisedKeyOutOfJwksAtOnce() throws Exception {
+        String before = issueAccessToken();
+        String compromised = kidOf(before);
+        RotateSigningKeyResponse response = Grpc.issuer().rotateSigningKey(RotateSigningKeyRequest.newBuilder()
+                .setEmergency(true).setReason("key leaked in a heap dump").build());
+
+        assertThat(response.getCompromisedKey().getKeyId()).isEqualTo(compromised);
+        assertThat(response.getCompromisedKey().getState()).isEqualTo(KeyState.KEY_STATE_COMPROMISED);
+        assertThat(response.getNewKey().getState()).isEqualTo(KeyState.KEY_STATE_ACTIVE);
+        assertThat(kids(Jwt.servedJwks())).doesNotContain(compromised);
+        assertThatThrownBy(() -> Jwt.verify(before)).hasMessageContaining("not in the JWKS");
+        String after = issueAccessToken();
+        assertThat(kidOf(after)).isEqualTo(response.getNewKey().getKeyId());
+        assertThat(Jwt.verify(after).getSubject()).isEqualTo("erin");
+    }
+
+    @Test
+    void twoIssuerInstancesOnOneDatabaseShareOneActiveKeyAndNeverBothRotate() throws Throwable {
+        // A second replica: its own store, ring and rotator on the same database.
+        SigningKeyStore otherStore = new SigningKeyStore(sessionFactory, masterKey);
+        SigningKeyRing otherRing = new SigningKeyRing(otherStore, masterKey, clock);
+        SigningKeyRotator other = new SigningKeyRotator(otherStore, otherRing, config, clock);
+        VertxContextSupport.subscribeAndAwait(rotator::checkNow);
+        VertxContextSupport.subscribeAndAwait(otherRing::reload);
+        Instant now = Clocks.now(clock);
+        assertThat(otherRing.signingKey(now).kid()).isEqualTo(ring.signingKey(now).kid());
+
+        // Make a scheduled rotation due, then let both replicas check at the same moment.
+        clock.advance(config.keys().rotationInterval());
+        int before = Grpc.issuer().getJwks(GetJwksRequest.getDefaultInstance()).getKeysCount();
+        CountDownLatch start = new CountDownLatch(1);
+        CompletableFuture<SigningKeyStore.Outcome> a = CompletableFuture.supplyAsync(() -> check(rotator, start));
+        CompletableFuture<SigningKeyStore.Outcome> b = CompletableFuture.supplyAsync(() -> check(other, start));
+        start.countDown();
+        long created = List.of(a.get(), b.get()).stream().filter(o -> o.created() != null).count();
+        assertThat(created).as("exactly one replica rotated").isEqualTo(1);
+        VertxContextSupport.subscribeAndAwait(ring::reload);
+        VertxContextSupport.subscribeAndAwait(otherRing::reload);
+        assertThat(Grpc.issuer().getJwks(GetJwksRequest.getDefaultInstance()).getKeysCount()).isEqualTo(before + 1);
+
+        for (Duration step : List.of(Duration.ZERO, config.keys().prepublishLead().plusSeconds(1))) {
+            clock.advance(step);
+            Instant at = Clocks.now(clock);
+            assertThat(otherRing.signingKey(at).kid()).as("both replicas sign with the same key").isEqualTo(ring.signingKey(at).kid());
+        }
+        SigningKey newest = Grpc.issuer().getJwks(GetJwksRequest.getDefaultInstance()).getKeysList().stream()
+                .filter(k -> k.getState() == KeyState.KEY_STATE_ACTIVE).findFirst().orElseThrow();
+        assertThat(ring.signingKey(Clocks.now(clock)).kid()).isEqualTo(newest.getKeyId());
+    }
+
+    private static SigningKeyStore.Outcome check(SigningKeyRotator rotator, CountDownLatch start) {
+        try {
+            start.await();
+            return VertxContextSupport.subscribeAndAwait(rotator::checkNow);
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String issueAccessToken() {
+        return Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder().setSubject("erin").setClientId(TestClients.WEB).build())
+                .getAccessToken().getToken();
+    }
+
+    private static String kidOf(String token) throws Exception {
+        return com.nimbusds.jose.JWSObject.parse(token).getHeader().getKeyID();
+    }
+
+    private static SigningKey keyState(String kid) {
+        return Grpc.issuer().getJwks(GetJwksRequest.getDefaultInstance()).getKeysList().stream()
+                .filter(k -> k.getKeyId().equals(kid)).findFirst().orElseThrow();
+    }
+
+    private static List<String> kids(com.nimbusds.jose.jwk.JWKSet set) {
+        return set.getKeys().stream().map(com.nimbusds.jose.jwk.JWK::getKeyID).toList();
+    }
+
+    private static Instant instant(com.google.protobuf.Timestamp t) {
+        return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+    }
+}
