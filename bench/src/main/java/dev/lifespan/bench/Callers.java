@@ -7,14 +7,14 @@ import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.api.v1.IssueTokensResponse;
 import dev.lifespan.api.v1.RefreshTokensRequest;
 import dev.lifespan.api.v1.RefreshTokensResponse;
-import dev.lifespan.api.v1.TokenIssuerGrpc.TokenIssuerBlockingStub;
+import dev.lifespan.api.v1.TokenIssuerGrpc.TokenIssuerStub;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 
-import java.io.IOException;
-import java.net.http.HttpTimeoutException;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /** The four load modes as {@link Caller}s. */
 final class Callers {
@@ -25,7 +25,7 @@ final class Callers {
     }
 
     /** A caller for {@code options.mode()}, number {@code index}. */
-    static Caller create(LoadOptions options, int index, IssuerConnection grpc, TokenEndpointClient http,
+    static Caller create(LoadOptions options, int index, IssuerConnection grpc, TokenEndpointConnection http,
             IssueAuthorization issueAuthorization) {
         return switch (options.mode()) {
             case GRPC_REFRESH -> new GrpcRefresh(options, index, grpc.stub(index), issueAuthorization);
@@ -38,12 +38,12 @@ final class Callers {
     /** Starts a session with {@code IssueTokens} and keeps the chain's current refresh token. */
     private abstract static class RefreshChain implements Caller {
         final LoadOptions options;
-        final TokenIssuerBlockingStub stub;
-        private final TokenIssuerBlockingStub issueStub;
+        final TokenIssuerStub stub;
+        private final TokenIssuerStub issueStub;
         private final String subject;
         String refreshToken;
 
-        RefreshChain(LoadOptions options, int index, TokenIssuerBlockingStub stub, IssueAuthorization authorization) {
+        RefreshChain(LoadOptions options, int index, TokenIssuerStub stub, IssueAuthorization authorization) {
             this.options = options;
             this.stub = stub;
             this.issueStub = authorization == null ? stub : stub.withInterceptors(authorization);
@@ -51,99 +51,96 @@ final class Callers {
         }
 
         @Override
-        public void prepare() {
-            Instant now = Instant.now();
-            IssueTokensResponse response = issueStub
-                    .withDeadlineAfter(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .issueTokens(IssueTokensRequest.newBuilder()
-                            .setSubject(subject)
-                            .setClientId(options.clientId())
-                            .addAllScopes(options.scopes())
-                            .setAuthTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
-                            .setAcr("pwd")
-                            .addAmr("pwd")
-                            .setSourceIp(SOURCE_IP)
-                            .build());
-            if (response.getAccessToken().getToken().isEmpty() || response.getRefreshToken().getToken().isEmpty()) {
-                throw new IllegalStateException("IssueTokens answered without an access or refresh token (profile "
-                        + response.getProfile() + " does not allow refresh?)");
-            }
-            refreshToken = response.getRefreshToken().getToken();
+        public void prepare(Consumer<String> done) {
+            IssueTokensRequest request = IssueTokensRequest.newBuilder()
+                    .setSubject(subject)
+                    .setClientId(options.clientId())
+                    .addAllScopes(options.scopes())
+                    .setAuthTime(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond()))
+                    .setAcr("pwd")
+                    .addAmr("pwd")
+                    .setSourceIp(SOURCE_IP)
+                    .build();
+            issueStub.withDeadlineAfter(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .issueTokens(request, unary(done, (IssueTokensResponse response) -> {
+                        if (response.getAccessToken().getToken().isEmpty()
+                                || response.getRefreshToken().getToken().isEmpty()) {
+                            return "IssueTokens answered without an access or refresh token (profile "
+                                    + response.getProfile() + ")";
+                        }
+                        refreshToken = response.getRefreshToken().getToken();
+                        return null;
+                    }));
         }
 
         @Override
         public boolean needsPrepare() {
             return refreshToken == null;
         }
+
+        /** Takes the current refresh token out of the chain: whatever happens next, it has been presented. */
+        String takeRefreshToken() {
+            String presented = refreshToken;
+            refreshToken = null;
+            return presented;
+        }
     }
 
     static final class GrpcRefresh extends RefreshChain {
-        GrpcRefresh(LoadOptions options, int index, TokenIssuerBlockingStub stub, IssueAuthorization authorization) {
+        GrpcRefresh(LoadOptions options, int index, TokenIssuerStub stub, IssueAuthorization authorization) {
             super(options, index, stub, authorization);
         }
 
         @Override
-        public String call() {
-            String presented = refreshToken;
-            refreshToken = null;
-            try {
-                RefreshTokensResponse response = stub
-                        .withDeadlineAfter(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                        .refreshTokens(RefreshTokensRequest.newBuilder()
-                                .setRefreshToken(presented)
-                                .setClientId(options.clientId())
-                                .setClientSecret(options.clientSecret())
-                                .setSourceIp(SOURCE_IP)
-                                .build());
-                if (response.getAccessToken().getToken().isEmpty()) {
-                    return "grpc OK without access token";
-                }
-                if (response.getRefreshToken().getToken().isEmpty()) {
-                    return "grpc OK without refresh token";
-                }
-                refreshToken = response.getRefreshToken().getToken();
-                return null;
-            } catch (StatusRuntimeException e) {
-                return describe(e);
-            }
+        public void call(Consumer<String> done) {
+            RefreshTokensRequest request = RefreshTokensRequest.newBuilder()
+                    .setRefreshToken(takeRefreshToken())
+                    .setClientId(options.clientId())
+                    .setClientSecret(options.clientSecret())
+                    .setSourceIp(SOURCE_IP)
+                    .build();
+            stub.withDeadlineAfter(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .refreshTokens(request, unary(done, (RefreshTokensResponse response) -> {
+                        if (response.getAccessToken().getToken().isEmpty()) {
+                            return "grpc OK without access token";
+                        }
+                        if (response.getRefreshToken().getToken().isEmpty()) {
+                            return "grpc OK without refresh token";
+                        }
+                        refreshToken = response.getRefreshToken().getToken();
+                        return null;
+                    }));
         }
     }
 
     static final class HttpRefresh extends RefreshChain {
-        private final TokenEndpointClient http;
+        private final TokenEndpointConnection http;
 
-        HttpRefresh(LoadOptions options, int index, TokenIssuerBlockingStub stub, IssueAuthorization authorization,
-                TokenEndpointClient http) {
+        HttpRefresh(LoadOptions options, int index, TokenIssuerStub stub, IssueAuthorization authorization,
+                TokenEndpointConnection http) {
             super(options, index, stub, authorization);
             this.http = http;
         }
 
         @Override
-        public String call() {
-            String presented = refreshToken;
-            refreshToken = null;
-            try {
-                TokenEndpointClient.Answer answer = http.refresh(options.clientId(), options.clientSecret(), presented);
+        public void call(Consumer<String> done) {
+            http.refresh(options.clientId(), options.clientSecret(), takeRefreshToken(), answer -> {
                 if (!answer.ok(true)) {
-                    return answer.describeFailure();
+                    done.accept(answer.describeFailure());
+                    return;
                 }
                 refreshToken = answer.fields().get("refresh_token");
-                return null;
-            } catch (IOException e) {
-                return describe(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted";
-            }
+                done.accept(null);
+            });
         }
     }
 
     static final class GrpcClientCredentials implements Caller {
         private final LoadOptions options;
-        private final TokenIssuerBlockingStub stub;
+        private final TokenIssuerStub stub;
         private final IssueServiceTokenRequest request;
 
-        GrpcClientCredentials(LoadOptions options, TokenIssuerBlockingStub stub) {
+        GrpcClientCredentials(LoadOptions options, TokenIssuerStub stub) {
             this.options = options;
             this.stub = stub;
             this.request = IssueServiceTokenRequest.newBuilder()
@@ -154,51 +151,57 @@ final class Callers {
         }
 
         @Override
-        public String call() {
-            try {
-                IssueServiceTokenResponse response = stub
-                        .withDeadlineAfter(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                        .issueServiceToken(request);
-                return response.getAccessToken().getToken().isEmpty() ? "grpc OK without access token" : null;
-            } catch (StatusRuntimeException e) {
-                return describe(e);
-            }
+        public void call(Consumer<String> done) {
+            stub.withDeadlineAfter(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .issueServiceToken(request, unary(done, (IssueServiceTokenResponse response) ->
+                            response.getAccessToken().getToken().isEmpty() ? "grpc OK without access token" : null));
         }
     }
 
     static final class HttpClientCredentials implements Caller {
         private final LoadOptions options;
-        private final TokenEndpointClient http;
+        private final TokenEndpointConnection http;
 
-        HttpClientCredentials(LoadOptions options, TokenEndpointClient http) {
+        HttpClientCredentials(LoadOptions options, TokenEndpointConnection http) {
             this.options = options;
             this.http = http;
         }
 
         @Override
-        public String call() {
-            try {
-                TokenEndpointClient.Answer answer = http.clientCredentials(options.clientId(), options.clientSecret(), null);
-                return answer.ok(false) ? null : answer.describeFailure();
-            } catch (IOException e) {
-                return describe(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted";
-            }
+        public void call(Consumer<String> done) {
+            http.clientCredentials(options.clientId(), options.clientSecret(), null,
+                    answer -> done.accept(answer.ok(false) ? null : answer.describeFailure()));
         }
     }
 
-    static String describe(StatusRuntimeException e) {
-        Status status = e.getStatus();
+    /** A unary-call observer: {@code check} judges the response (null = ok), errors become a description. */
+    static <T> StreamObserver<T> unary(Consumer<String> done, Function<T, String> check) {
+        return new StreamObserver<>() {
+            private String verdict = "grpc call completed without a response";
+
+            @Override
+            public void onNext(T response) {
+                verdict = check.apply(response);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.accept(describe(t));
+            }
+
+            @Override
+            public void onCompleted() {
+                done.accept(verdict);
+            }
+        };
+    }
+
+    static String describe(Throwable t) {
+        Status status = Status.fromThrowable(t);
+        if (status.getCode() == Status.Code.UNKNOWN && status.getDescription() == null) {
+            return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+        }
         String description = status.getDescription();
         return "grpc " + status.getCode() + (description == null ? "" : ": " + description);
-    }
-
-    static String describe(IOException e) {
-        if (e instanceof HttpTimeoutException) {
-            return "http timeout";
-        }
-        return "http " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 }

@@ -1,6 +1,8 @@
 package dev.lifespan.bench;
 
-import io.grpc.StatusRuntimeException;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -10,29 +12,38 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Closed-loop load against the issuer: a fixed number of callers, each on its own thread with one request in flight,
- * a warm-up that is discarded, then a measured window; it stops by itself. Refresh modes keep one chain per caller:
- * {@code IssueTokens} once, then every {@code RefreshTokens} presents the refresh token the previous one returned,
- * as a browser tab or a mobile app does (and as the Keycloak peer's {@code bench.lua} does).
+ * Closed-loop load against the issuer: a fixed number of callers, each with exactly one request in flight (the next
+ * one leaves as soon as the previous answer is in), a warm-up that is discarded, then a measured window; it stops
+ * by itself. Refresh modes keep one chain per caller: {@code IssueTokens} once, then every refresh presents the
+ * refresh token the previous one returned, as a browser tab or a mobile app does (and as the Keycloak peer's
+ * {@code bench.lua} does).
+ *
+ * <p>Callers are asynchronous and run on a small Netty event-loop group shared by gRPC and HTTP ({@code --io-threads},
+ * default 1), like wrk's threads: no thread per caller and no hand-off per request, so the generator's own CPU per
+ * request stays small next to the server's on a machine they share.
  *
  * <p>Counted: requests that complete inside the window. Latency: successful requests only, from just before the
- * call to its return on the caller thread (service time at this concurrency). CPU: {@code /proc} counters sampled at
- * the window's start and end; see {@link ProcFs#treeCpu}.
+ * request is handed to the transport until its answer has been read (service time at this concurrency). CPU:
+ * {@code /proc} counters sampled at the window's start and end; see {@link ProcFs#treeCpu}.
  *
  * <p>Run: {@code java -cp bench/target/benchmarks.jar dev.lifespan.bench.LoadGenerator --help}.
  */
 public final class LoadGenerator {
 
     private static final long HISTOGRAM_MAX_MICROS = TimeUnit.MINUTES.toMicros(5);
-    private static final long SESSION_RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long SESSION_RETRY_PAUSE_MILLIS = 100;
 
     private final LoadOptions options;
     private final PrintStream log;
@@ -79,41 +90,49 @@ public final class LoadGenerator {
         ProcFs proc = ProcFs.system();
         long ticksPerSecond = ProcFs.clockTicksPerSecond();
         int cpus = Runtime.getRuntime().availableProcessors();
+        EventLoopGroup io = new NioEventLoopGroup(options.ioThreads(), new DefaultThreadFactory("bench-io", true));
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bench-timer");
+            t.setDaemon(true);
+            return t;
+        });
         boolean needsGrpc = options.mode() != LoadMode.HTTP_CLIENT_CREDENTIALS;
-        TokenEndpointClient http = new TokenEndpointClient(options.httpBase(), options.requestTimeout());
-
+        boolean needsHttp = options.mode() == LoadMode.HTTP_REFRESH || options.mode() == LoadMode.HTTP_CLIENT_CREDENTIALS;
+        List<TokenEndpointConnection> connections = new ArrayList<>();
         try (IssuerConnection grpc = needsGrpc
-                ? new IssuerConnection(options.grpcHost(), options.grpcPort(), options.grpcChannels()) : null) {
+                ? new IssuerConnection(options.grpcHost(), options.grpcPort(), options.grpcChannels(), io) : null) {
             IssueAuthorization issueAuthorization = null;
             if (options.mode().refreshChain() && options.issueClientId() != null) {
-                issueAuthorization = new IssueAuthorization(http, options.issueClientId(), options.issueClientSecret());
+                TokenEndpointConnection connection = newConnection(io);
+                connections.add(connection);
+                issueAuthorization = new IssueAuthorization(connection, options.issueClientId(),
+                        options.issueClientSecret());
                 try {
-                    issueAuthorization.token();
+                    issueAuthorization.start(timer);
                 } catch (IOException e) {
                     throw new SetupException(e.getMessage());
                 }
             }
 
-            List<Caller> callers = new ArrayList<>();
+            List<CallerLoop> loops = new ArrayList<>();
             for (int i = 0; i < options.concurrency(); i++) {
-                callers.add(Callers.create(options, i, grpc, http, issueAuthorization));
+                TokenEndpointConnection http = null;
+                if (needsHttp) {
+                    http = newConnection(io);
+                    connections.add(http);
+                }
+                loops.add(new CallerLoop(Callers.create(options, i, grpc, http, issueAuthorization), timer));
             }
-            prepareAll(callers);
+            prepareAll(loops);
 
             long startNanos = System.nanoTime();
             long windowStart = startNanos + options.warmup().toNanos();
             long windowEnd = windowStart + options.duration().toNanos();
             log.printf(Locale.ROOT, "%s: %d callers ready; %ds warm-up, then %ds measured%n", options.mode().label(),
                     options.concurrency(), options.warmup().toSeconds(), options.duration().toSeconds());
-
-            List<CallerLoop> loops = new ArrayList<>();
-            for (int i = 0; i < callers.size(); i++) {
-                CallerLoop loop = new CallerLoop(callers.get(i), windowStart, windowEnd);
-                loops.add(loop);
-                Thread thread = new Thread(loop, "caller-" + i);
-                thread.setDaemon(true);
-                loop.thread = thread;
-                thread.start();
+            CountDownLatch finished = new CountDownLatch(loops.size());
+            for (CallerLoop loop : loops) {
+                loop.start(windowStart, windowEnd, finished);
             }
 
             awaitWithProgress(startNanos, windowStart, "warm-up");
@@ -121,16 +140,8 @@ public final class LoadGenerator {
             awaitWithProgress(startNanos, windowEnd, "measuring");
             CpuSnapshot cpuEnd = CpuSnapshot.take(proc, options.cpuPids());
             stop = true;
-
-            long joinDeadline = System.nanoTime() + options.requestTimeout().toNanos() + TimeUnit.SECONDS.toNanos(5);
-            for (CallerLoop loop : loops) {
-                long left = joinDeadline - System.nanoTime();
-                if (left > 0) {
-                    loop.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-                }
-                if (loop.thread.isAlive()) {
-                    log.println("warning: " + loop.thread.getName() + " still in a call after its deadline");
-                }
+            if (!finished.await(options.requestTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+                log.println("warning: " + finished.getCount() + " callers still waiting for an answer");
             }
 
             Histogram latency = new Histogram(HISTOGRAM_MAX_MICROS, 3);
@@ -147,32 +158,35 @@ public final class LoadGenerator {
             }
             return new LoadReport(options, (windowEnd - windowStart) / 1e9, ok + errors, ok, errors, latency,
                     reSessions, CpuSnapshot.between(cpuStart, cpuEnd), ticksPerSecond, cpus, errorLog);
+        } finally {
+            connections.forEach(TokenEndpointConnection::close);
+            timer.shutdownNow();
+            io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 
-    /** Gets every caller ready in parallel (sessions for refresh modes); fails the run if any cannot. */
-    private void prepareAll(List<Caller> callers) throws InterruptedException, SetupException {
-        CountDownLatch done = new CountDownLatch(callers.size());
-        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        for (int i = 0; i < callers.size(); i++) {
-            Caller caller = callers.get(i);
-            Thread thread = new Thread(() -> {
-                try {
-                    caller.prepare();
-                } catch (Exception e) {
-                    failures.add(describe(e));
-                } finally {
-                    done.countDown();
+    private TokenEndpointConnection newConnection(EventLoopGroup io) {
+        return new TokenEndpointConnection(io.next(), options.host(), options.port(), options.requestTimeout());
+    }
+
+    /** Gets every caller ready (sessions for refresh modes), all at once; fails the run if any cannot. */
+    private void prepareAll(List<CallerLoop> loops) throws InterruptedException, SetupException {
+        CountDownLatch done = new CountDownLatch(loops.size());
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        for (CallerLoop loop : loops) {
+            loop.caller.prepare(failure -> {
+                if (failure != null) {
+                    failures.add(failure);
                 }
-            }, "prepare-" + i);
-            thread.setDaemon(true);
-            thread.start();
+                done.countDown();
+            });
         }
-        if (!done.await(options.requestTimeout().toSeconds() + 30, TimeUnit.SECONDS)) {
-            throw new SetupException("callers not ready after " + (options.requestTimeout().toSeconds() + 30) + "s");
+        long waitSeconds = options.requestTimeout().toSeconds() + 30;
+        if (!done.await(waitSeconds, TimeUnit.SECONDS)) {
+            throw new SetupException("callers not ready after " + waitSeconds + "s");
         }
         if (!failures.isEmpty()) {
-            throw new SetupException(failures.size() + " of " + callers.size() + " callers could not start a session: "
+            throw new SetupException(failures.size() + " of " + loops.size() + " callers could not start a session: "
                     + failures.get(0));
         }
     }
@@ -204,65 +218,92 @@ public final class LoadGenerator {
         }
     }
 
-    static String describe(Throwable e) {
-        if (e instanceof StatusRuntimeException sre) {
-            return Callers.describe(sre);
-        }
-        if (e instanceof IOException io) {
-            return Callers.describe(io);
-        }
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-    }
-
     static void appendTsv(Path file, LoadReport report) throws IOException {
         boolean fresh = !Files.exists(file) || Files.size(file) == 0;
         String text = (fresh ? LoadReport.tsvHeader() + "\n" : "") + report.tsvLine() + "\n";
         Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
-    /** One caller's loop and its own figures (read by the main thread only after the loop has finished). */
-    private final class CallerLoop implements Runnable {
-        private final Caller caller;
-        private final long windowStart;
-        private final long windowEnd;
+    /**
+     * Drives one caller: start a request, and when its answer is in, record it and start the next. An answer can
+     * arrive before {@code call} returns (a failure detected at once); the state machine then continues in the loop
+     * of {@link #issue} instead of recursing. Figures are written by whichever thread runs the callback, one at a
+     * time; the main thread reads them after the loop has finished.
+     */
+    private final class CallerLoop {
+        private static final int STARTING = 0;
+        private static final int IN_FLIGHT = 1;
+        private static final int ANSWERED_AT_ONCE = 2;
+
+        final Caller caller;
+        private final ScheduledExecutorService timer;
+        private final AtomicInteger state = new AtomicInteger();
         private final Histogram latency = new Histogram(HISTOGRAM_MAX_MICROS, 3);
+        private long windowStart;
+        private long windowEnd;
+        private CountDownLatch finished;
+        private boolean preparing;
+        private boolean pauseBeforeNext;
+        private long begin;
         private long ok;
         private long errors;
         private long reSessions;
-        Thread thread;
 
-        CallerLoop(Caller caller, long windowStart, long windowEnd) {
+        CallerLoop(Caller caller, ScheduledExecutorService timer) {
             this.caller = caller;
-            this.windowStart = windowStart;
-            this.windowEnd = windowEnd;
+            this.timer = timer;
         }
 
-        @Override
-        public void run() {
-            while (!stop && System.nanoTime() - windowEnd < 0) {
-                if (caller.needsPrepare()) {
-                    try {
-                        caller.prepare();
-                        synchronized (this) {
-                            reSessions++;
-                        }
-                    } catch (Exception e) {
-                        errorLog.add("restarting session: " + describe(e));
-                        LockSupport.parkNanos(SESSION_RETRY_PAUSE_NANOS);
-                    }
-                    continue;
+        void start(long windowStart, long windowEnd, CountDownLatch finished) {
+            this.windowStart = windowStart;
+            this.windowEnd = windowEnd;
+            this.finished = finished;
+            issue();
+        }
+
+        private void issue() {
+            while (true) {
+                if (stop || System.nanoTime() - windowEnd >= 0) {
+                    finished.countDown();
+                    return;
                 }
-                long begin = System.nanoTime();
-                String failure = caller.call();
-                long end = System.nanoTime();
-                boolean inWindow = end - windowStart >= 0 && end - windowEnd < 0;
+                state.set(STARTING);
+                preparing = caller.needsPrepare();
+                if (preparing) {
+                    caller.prepare(this::answered);
+                } else {
+                    begin = System.nanoTime();
+                    caller.call(this::answered);
+                }
+                if (state.compareAndSet(STARTING, IN_FLIGHT)) {
+                    return;   // answered() continues
+                }
+                if (pauseBeforeNext) {
+                    pauseLater();
+                    return;
+                }
+            }
+        }
+
+        private void answered(String failure) {
+            long end = System.nanoTime();
+            if (preparing) {
+                if (failure == null) {
+                    synchronized (this) {
+                        reSessions++;
+                    }
+                } else {
+                    errorLog.add("restarting session: " + failure);
+                    pauseBeforeNext = true;
+                }
+            } else {
                 if (failure == null) {
                     progressOk.increment();
                 } else {
                     progressErrors.increment();
                     errorLog.add(failure);
                 }
-                if (inWindow) {
+                if (end - windowStart >= 0 && end - windowEnd < 0) {
                     synchronized (this) {
                         if (failure == null) {
                             ok++;
@@ -273,6 +314,20 @@ public final class LoadGenerator {
                     }
                 }
             }
+            if (state.compareAndSet(STARTING, ANSWERED_AT_ONCE)) {
+                return;   // issue() is still on the stack and continues
+            }
+            if (pauseBeforeNext) {
+                pauseLater();
+            } else {
+                issue();
+            }
+        }
+
+        /** After a failed session start, wait a little rather than hammer the issuer. */
+        private void pauseLater() {
+            pauseBeforeNext = false;
+            timer.schedule(this::issue, SESSION_RETRY_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -27,6 +27,7 @@ import java.util.Objects;
  *                       null sends no {@code authorization} header
  * @param issueClientSecret its secret
  * @param grpcChannels   gRPC channels (HTTP/2 connections) the callers share round-robin
+ * @param ioThreads      Netty event-loop threads running all callers (HTTP modes: one connection per caller)
  * @param cpuPids        process trees whose CPU is charged to the server side
  * @param tsvOut         file the TSV result line is appended to (with a header when new), or null
  */
@@ -47,6 +48,7 @@ public record LoadOptions(
         String issueClientId,
         String issueClientSecret,
         int grpcChannels,
+        int ioThreads,
         List<Integer> cpuPids,
         String tsvOut) {
 
@@ -72,7 +74,8 @@ public record LoadOptions(
             "  --issue-client-id ID         client_credentials client with scope tokens:issue whose token",
             "                               authorises IssueTokens; absent = no authorization header",
             "  --issue-client-secret S      its secret                             [$" + ISSUE_CLIENT_SECRET_ENV + "]",
-            "  --grpc-channels N            gRPC connections shared by the callers [1]",
+            "  --grpc-channels N            gRPC connections shared by the callers [2]",
+            "  --io-threads N               event-loop threads running the callers [1]",
             "  --cpu-pids p1,p2             server processes (with all their descendants) to charge CPU to",
             "  --tsv-out FILE               append the TSV result line (header when the file is new)");
 
@@ -80,6 +83,7 @@ public record LoadOptions(
         Objects.requireNonNull(mode, "mode");
         requirePositive("--concurrency", concurrency);
         requirePositive("--grpc-channels", grpcChannels);
+        requirePositive("--io-threads", ioThreads);
         if (port < 1 || port > 65535 || grpcPort < 1 || grpcPort > 65535) {
             throw new IllegalArgumentException("port out of range in --target or --grpc-target");
         }
@@ -113,7 +117,8 @@ public record LoadOptions(
         List<String> scopes = List.of("openid", "profile", "api.read");
         String issueClientId = null;
         String issueClientSecret = env.get(ISSUE_CLIENT_SECRET_ENV);
-        int grpcChannels = 1;
+        int grpcChannels = 2;
+        int ioThreads = 1;
         List<Integer> cpuPids = List.of();
         String tsvOut = null;
 
@@ -153,6 +158,7 @@ public record LoadOptions(
                 case "issue-client-id" -> issueClientId = value.isEmpty() ? null : value;
                 case "issue-client-secret" -> issueClientSecret = value;
                 case "grpc-channels" -> grpcChannels = parseInt(name, value);
+                case "io-threads" -> ioThreads = parseInt(name, value);
                 case "cpu-pids" -> cpuPids = splitList(value).stream().map(p -> parseInt(name, p)).toList();
                 case "tsv-out" -> tsvOut = value;
                 default -> throw new IllegalArgumentException("unknown option --" + name);
@@ -167,7 +173,8 @@ public record LoadOptions(
         URI grpcUri = grpcTarget == null ? uri : hostPort("--grpc-target", grpcTarget);
         return new LoadOptions(uri.getHost(), uri.getPort(), grpcUri.getHost(), grpcUri.getPort(), mode, concurrency,
                 Duration.ofSeconds(warmup), Duration.ofSeconds(duration), Duration.ofSeconds(timeout), clientId,
-                clientSecret, subjectPrefix, scopes, issueClientId, issueClientSecret, grpcChannels, cpuPids, tsvOut);
+                clientSecret, subjectPrefix, scopes, issueClientId, issueClientSecret, grpcChannels, ioThreads, cpuPids,
+                tsvOut);
     }
 
     /** Base URI of the issuer's HTTP endpoints. */

@@ -22,6 +22,8 @@ class LoadOptionsTest {
         assertThat(options.clientId()).isEqualTo("bench-app");
         assertThat(options.issueClientId()).isNull();
         assertThat(options.cpuPids()).isEmpty();
+        assertThat(options.grpcChannels()).isEqualTo(2);
+        assertThat(options.ioThreads()).isEqualTo(1);
     }
 
     @Test
@@ -30,7 +32,8 @@ class LoadOptionsTest {
                 "--target=10.0.0.7:9443", "--mode", "http-client-credentials", "--concurrency", "4",
                 "--warmup=0", "--duration", "5", "--client-id", "svc", "--client-secret=top",
                 "--subject-prefix", "u-", "--scopes", "a,b c", "--issue-client-id", "issuer-caller",
-                "--issue-client-secret", "x", "--cpu-pids", "12,345", "--grpc-channels", "2", "--tsv-out", "r.tsv"},
+                "--issue-client-secret", "x", "--cpu-pids", "12,345", "--grpc-channels", "3", "--io-threads", "2",
+                "--tsv-out", "r.tsv"},
                 Map.of());
 
         assertThat(options.host()).isEqualTo("10.0.0.7");
@@ -48,7 +51,8 @@ class LoadOptionsTest {
         assertThat(options.scopes()).containsExactly("a", "b", "c");
         assertThat(options.issueClientId()).isEqualTo("issuer-caller");
         assertThat(options.cpuPids()).containsExactly(12, 345);
-        assertThat(options.grpcChannels()).isEqualTo(2);
+        assertThat(options.grpcChannels()).isEqualTo(3);
+        assertThat(options.ioThreads()).isEqualTo(2);
         assertThat(options.tsvOut()).isEqualTo("r.tsv");
     }
 
