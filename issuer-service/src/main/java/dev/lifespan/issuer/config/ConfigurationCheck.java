@@ -2,6 +2,7 @@ package dev.lifespan.issuer.config;
 
 import dev.lifespan.issuer.client.ClientSecrets;
 import dev.lifespan.issuer.crypto.JwsAlgorithm;
+import dev.lifespan.issuer.crypto.MasterKey;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,12 +33,20 @@ public final class ConfigurationCheck {
     /** Grants a client may be given. */
     public static final Set<String> KNOWN_GRANTS = Set.of("refresh_token", "client_credentials");
 
+    /** How the master key setting is named in messages. */
+    public static final String MASTER_KEY_SETTING = "lifespan.master-key (environment variable LIFESPAN_MASTER_KEY)";
+
     private ConfigurationCheck() {
     }
 
     /** Every problem with the configuration; empty when it is safe to start. */
     public static List<String> problems(LifespanConfig config) {
         List<String> problems = new ArrayList<>();
+        try {
+            MasterKey.parse(config.masterKey().orElse(null), MASTER_KEY_SETTING);
+        } catch (IllegalStateException e) {
+            problems.add(e.getMessage());
+        }
         if (config.issuer().isBlank()) {
             problems.add("lifespan.issuer must be set (the iss of every token)");
         }

@@ -7,6 +7,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
@@ -24,7 +25,11 @@ public class IssuerStartup {
     @Produces
     @Singleton
     MasterKey masterKey(LifespanConfig config) {
-        return MasterKey.parse(config.masterKey().orElse(null), "lifespan.master-key (environment variable LIFESPAN_MASTER_KEY)");
+        // Every bean that can mint, hash or store tokens needs the master key, whichever is
+        // created first (the gRPC server creates its services before start-up observers run):
+        // checking here means nothing is served under an unsafe configuration.
+        requireSafe(config);
+        return MasterKey.parse(config.masterKey().orElse(null), ConfigurationCheck.MASTER_KEY_SETTING);
     }
 
     @Produces
@@ -33,13 +38,18 @@ public class IssuerStartup {
         return new TokenHasher(masterKey.tokenPepper());
     }
 
-    void onStart(@Observes @Priority(1) StartupEvent event, LifespanConfig config, MasterKey masterKey, SigningKeyRotator rotator)
-            throws Throwable {
+    static void requireSafe(LifespanConfig config) {
         List<String> problems = ConfigurationCheck.problems(config);
         if (!problems.isEmpty()) {
             throw new IllegalStateException("Unsafe Lifespan configuration, refusing to start:\n - " + String.join("\n - ", problems));
         }
-        VertxContextSupport.subscribeAndAwait(rotator::checkNow);
+    }
+
+    void onStart(@Observes @Priority(1) StartupEvent event, LifespanConfig config, Instance<SigningKeyRotator> rotator)
+            throws Throwable {
+        requireSafe(config);
+        // Only now are the beans that need a valid configuration (master key, signers) created.
+        VertxContextSupport.subscribeAndAwait(rotator.get()::checkNow);
         LOG.infof("Lifespan issuer %s ready; keys signed with %s", config.issuer(), config.keys().algorithm());
     }
 }
