@@ -18,6 +18,8 @@ ISSUER_HEAP="${ISSUER_HEAP:--Xms512m -Xmx512m}"
 ISSUER_JVM_OPTS="${ISSUER_JVM_OPTS:-}"   # more JVM flags for the issuer, e.g. -XX:+UseParallelGC
 ISSUER_OPTS="${ISSUER_OPTS:-}"           # more -Dkey=value settings for the issuer (e.g. rate limits)
 ISSUER_START_TIMEOUT="${ISSUER_START_TIMEOUT:-180}"
+SEPARATE_GRPC_PORT="${SEPARATE_GRPC_PORT:-0}"  # 1 = gRPC on its own server and port instead of the HTTP port
+GRPC_CHANNELS="${GRPC_CHANNELS:-2}"      # gRPC connections the load generator's callers share
 SKIP_BUILD="${SKIP_BUILD:-0}"       # 1 = use the jars already built
 WITH_KEYCLOAK="${WITH_KEYCLOAK:-0}" # 1 = run the Keycloak peer (refresh_rotating, client_credentials) afterwards
 BENCH_WAIT_QUIET="${BENCH_WAIT_QUIET:-0}"  # seconds to wait for other CPU load to go away before starting
@@ -25,7 +27,7 @@ BENCH_OUT="${BENCH_OUT:-$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 
 JAVA="$BENCH_JAVA_HOME/bin/java"
 BENCH_JAR="$ROOT/bench/target/benchmarks.jar"
-ISSUER_JAR="$ROOT/issuer-service/target/quarkus-app/quarkus-run.jar"
+ISSUER_JAR="${ISSUER_JAR:-$ROOT/issuer-service/target/quarkus-app/quarkus-run.jar}"
 T0=$SECONDS
 log() { printf '[%s +%ss] %s\n' "$(date +%H:%M:%S)" "$((SECONDS - T0))" "$*"; }
 die() { log "ERROR: $*"; exit 1; }
@@ -121,12 +123,13 @@ done
 . "$STACK_DIR/stack.env"
 mapfile -t STACK_ARGS <"$STACK_DIR/jvm-args"
 PORT="$FREE_PORT"
-log "PostgreSQL postmaster pid $POSTMASTER_PID, Redis pid $REDIS_PID, issuer port $PORT"
+GRPC_PORT="$PORT"
+[ "$SEPARATE_GRPC_PORT" = 1 ] && GRPC_PORT="$FREE_PORT_2"
+log "PostgreSQL postmaster pid $POSTMASTER_PID, Redis pid $REDIS_PID, issuer HTTP port $PORT, gRPC port $GRPC_PORT"
 
 # ---- issuer ------------------------------------------------------------------------------------------------------
 ISSUER_ARGS=(
   "-Dquarkus.http.host=127.0.0.1" "-Dquarkus.http.port=$PORT"
-  "-Dquarkus.grpc.server.use-separate-server=false"
   "-Dlifespan.clients.bench-app.secret-hash=sha256:$(sha256_hex "$APP_SECRET")"
   "-Dlifespan.clients.bench-app.grants=refresh_token"
   "-Dlifespan.clients.bench-app.profile=web"
@@ -137,6 +140,12 @@ ISSUER_ARGS=(
   "-Dlifespan.clients.bench-svc.scopes=api.read,tokens:issue"
   "-Dlifespan.clients.bench-svc.audiences=api"
 )
+if [ "$SEPARATE_GRPC_PORT" = 1 ]; then
+  ISSUER_ARGS+=("-Dquarkus.grpc.server.use-separate-server=true" "-Dquarkus.grpc.server.host=127.0.0.1"
+                "-Dquarkus.grpc.server.port=$GRPC_PORT")
+else
+  ISSUER_ARGS+=("-Dquarkus.grpc.server.use-separate-server=false")
+fi
 [ -n "$ALG" ] && ISSUER_ARGS+=("-Dlifespan.keys.algorithm=$ALG")
 ISSUER_LOG="$BENCH_OUT/issuer.log"
 log "starting issuer on $("$JAVA" -version 2>&1 | head -1)${ALG:+, signing with $ALG}; log: $ISSUER_LOG"
@@ -173,7 +182,8 @@ for mode in $MODES; do
   log "[$mode] ${WARMUP}s warm-up, ${DURATION}s measured, $CONCURRENCY callers; CPU of pids $CPU_PIDS (+ descendants)"
   BENCH_CLIENT_SECRET="$secret" BENCH_ISSUE_CLIENT_SECRET="$SVC_SECRET" \
     "$JAVA" -Xmx256m -cp "$BENCH_JAR" dev.lifespan.bench.LoadGenerator \
-      --target "127.0.0.1:$PORT" --mode "$mode" --concurrency "$CONCURRENCY" \
+      --target "127.0.0.1:$PORT" --grpc-target "127.0.0.1:$GRPC_PORT" --grpc-channels "$GRPC_CHANNELS" \
+      --mode "$mode" --concurrency "$CONCURRENCY" \
       --warmup "$WARMUP" --duration "$DURATION" --client-id "$client" \
       --issue-client-id bench-svc --subject-prefix "bench-$mode-" \
       --cpu-pids "$CPU_PIDS" --tsv-out "$SUMMARY" >"$BENCH_OUT/$mode.txt" 2>"$BENCH_OUT/$mode.log" 7>&- &
@@ -195,7 +205,8 @@ HWM_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$ISSUER_PID/status" 2>/dev/null || ec
   echo "issuer_opts=$ISSUER_OPTS"
   echo "alg=${ALG:-issuer default}"
   echo "access_token_header=${AT_HEADER:-?}"
-  echo "load=concurrency $CONCURRENCY warmup ${WARMUP}s duration ${DURATION}s modes: $MODES"
+  echo "load=concurrency $CONCURRENCY grpc_channels $GRPC_CHANNELS warmup ${WARMUP}s duration ${DURATION}s modes: $MODES"
+  echo "grpc_port=$GRPC_PORT http_port=$PORT (separate gRPC server: $SEPARATE_GRPC_PORT)"
   echo "cpus=$(nproc) model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo) host=$(uname -srm)"
   echo "mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
   echo "host_busy_cores_before_start=$PRE_BUSY"

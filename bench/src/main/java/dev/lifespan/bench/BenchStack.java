@@ -22,8 +22,9 @@ import java.util.concurrent.CountDownLatch;
  * test. Writes into {@code --out DIR}:
  * <ul>
  *   <li>{@code jvm-args}: one {@code -Dkey=value} per line, the issuer's datasource and Redis configuration;</li>
- *   <li>{@code stack.env}: {@code POSTMASTER_PID}, {@code REDIS_PID} (for CPU accounting) and {@code FREE_PORT}
- *       (a free loopback port for the issuer), sourceable by a shell; written last, so its presence means ready.</li>
+ *   <li>{@code stack.env}: {@code POSTMASTER_PID}, {@code REDIS_PID} (for CPU accounting), {@code FREE_PORT} and
+ *       {@code FREE_PORT_2} (free loopback ports for the issuer), sourceable by a shell; written last, so its
+ *       presence means ready.</li>
  * </ul>
  * It also prints the {@code -D} lines and then {@code READY}. It stops the servers and exits on SIGTERM/SIGINT or
  * when its standard input reaches end of file (so a script that dies closes it; {@code --no-stdin} turns that off).
@@ -70,8 +71,14 @@ public final class BenchStack {
                 .mapToLong(ProcessHandle::pid).findFirst().orElse(0);
 
         writeAtomically(out.resolve("jvm-args"), String.join("\n", jvmArgs) + "\n");
+        int port = EmbeddedServers.freePort();
+        int secondPort = EmbeddedServers.freePort();
+        while (secondPort == port) {
+            secondPort = EmbeddedServers.freePort();
+        }
         writeAtomically(out.resolve("stack.env"), "POSTMASTER_PID=" + postmaster + "\nREDIS_PID=" + redis
-                + "\nFREE_PORT=" + EmbeddedServers.freePort() + "\nSTACK_PID=" + ProcessHandle.current().pid() + "\n");
+                + "\nFREE_PORT=" + port + "\nFREE_PORT_2=" + secondPort
+                + "\nSTACK_PID=" + ProcessHandle.current().pid() + "\n");
         jvmArgs.forEach(System.out::println);
         System.out.println("READY");
         System.out.flush();
