@@ -12,6 +12,7 @@ import dev.lifespan.issuer.error.ErrorKind;
 import dev.lifespan.issuer.error.IssuerException;
 import dev.lifespan.issuer.grpc.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
+import dev.lifespan.issuer.ratelimit.RateLimiter;
 import dev.lifespan.issuer.time.Clocks;
 import dev.lifespan.issuer.token.AccessTokenClaims;
 import dev.lifespan.issuer.token.AccessTokenMinter;
@@ -48,9 +49,11 @@ public class RefreshTokenRotation {
     private final TokenHasher hasher;
     private final IssuerMetrics metrics;
     private final InstantSource clock;
+    private final RateLimiter rateLimiter;
 
     public RefreshTokenRotation(SessionStore store, ClientRegistry clients, AccessTokenMinter minter, TokenHasher hasher,
-            IssuerMetrics metrics, InstantSource clock) {
+            IssuerMetrics metrics, InstantSource clock, RateLimiter rateLimiter) {
+        this.rateLimiter = rateLimiter;
         this.store = store;
         this.clients = clients;
         this.minter = minter;
@@ -75,8 +78,12 @@ public class RefreshTokenRotation {
             throw IssuerException.invalidGrant("refresh token is invalid");
         }
         byte[] presented = hasher.hash(token);
+        return rateLimiter.admit(client.id(), sourceIp).chain(() -> rotate(presented, client.id(), deviceId, narrowed, sourceIp));
+    }
+
+    private Uni<RefreshTokensResponse> rotate(byte[] presented, String clientId, String deviceId, List<String> narrowed, String sourceIp) {
         if (narrowed.isEmpty()) {
-            return attempt(presented, client.id(), deviceId, narrowed, sourceIp, true);
+            return attempt(presented, clientId, deviceId, narrowed, sourceIp, true);
         }
         // RFC 6749 section 6: a narrower scope may be asked for, never a wider one. Checked before
         // rotating, so a bad request does not burn the caller's refresh token.
@@ -85,7 +92,7 @@ public class RefreshTokenRotation {
                 return Uni.createFrom().failure(new IssuerException(ErrorKind.INVALID_SCOPE,
                         "scope exceeds the scope originally granted"));
             }
-            return attempt(presented, client.id(), deviceId, narrowed, sourceIp, true);
+            return attempt(presented, clientId, deviceId, narrowed, sourceIp, true);
         });
     }
 

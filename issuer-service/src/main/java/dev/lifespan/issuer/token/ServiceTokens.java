@@ -9,6 +9,7 @@ import dev.lifespan.issuer.error.ErrorKind;
 import dev.lifespan.issuer.error.IssuerException;
 import dev.lifespan.issuer.grpc.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
+import dev.lifespan.issuer.ratelimit.RateLimiter;
 import dev.lifespan.issuer.time.Clocks;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -29,8 +30,11 @@ public class ServiceTokens {
     private final Pool pool;
     private final IssuerMetrics metrics;
     private final InstantSource clock;
+    private final RateLimiter rateLimiter;
 
-    public ServiceTokens(ClientRegistry clients, AccessTokenMinter minter, Pool pool, IssuerMetrics metrics, InstantSource clock) {
+    public ServiceTokens(ClientRegistry clients, AccessTokenMinter minter, Pool pool, IssuerMetrics metrics, InstantSource clock,
+            RateLimiter rateLimiter) {
+        this.rateLimiter = rateLimiter;
         this.clients = clients;
         this.minter = minter;
         this.pool = pool;
@@ -63,6 +67,10 @@ public class ServiceTokens {
                 throw IssuerException.invalidField("audience", aud + " is not an audience of this client");
             }
         }
+        return rateLimiter.admit(client.id(), sourceIp).chain(() -> mint(client, scopes, audience, sourceIp));
+    }
+
+    private Uni<AccessToken> mint(RegisteredClient client, List<String> scopes, List<String> audience, String sourceIp) {
         Instant now = Clocks.now(clock);
         String jti = SecureTokens.tokenId();
         AccessToken token = minter.mint(new AccessTokenClaims(client.id(), audience.isEmpty() ? client.audiences() : audience, now,

@@ -1,0 +1,126 @@
+package dev.lifespan.issuer.ratelimit;
+
+import dev.lifespan.issuer.audit.AuditEventType;
+import dev.lifespan.issuer.config.LifespanConfig;
+import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.issuer.time.Clocks;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Fixed-window limits on the token endpoints per client and per source address, counted in
+ * Redis so every replica shares them: one round trip (a Lua script increments every counter of
+ * the request). Over a limit the caller gets RESOURCE_EXHAUSTED / HTTP 429 with the time to the
+ * next window. If Redis is unreachable, requests pass (issuance does not depend on the limiter)
+ * and {@code lifespan_rate_limit_unavailable} counts them.
+ */
+@Singleton
+public class RateLimiter {
+    private static final Logger LOG = Logger.getLogger(RateLimiter.class);
+    private static final String SCRIPT = """
+            local counts = {}
+            for i, key in ipairs(KEYS) do
+              local n = redis.call('INCR', key)
+              if n == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
+              counts[i] = n
+            end
+            return counts
+            """;
+
+    private final Redis redis;
+    private final Pool pool;
+    private final LifespanConfig.RateLimit limits;
+    private final InstantSource clock;
+    private final Counter limited;
+    private final Counter unavailable;
+
+    public RateLimiter(Redis redis, Pool pool, LifespanConfig config, InstantSource clock, MeterRegistry registry) {
+        this.redis = redis;
+        this.pool = pool;
+        this.limits = config.rateLimit();
+        this.clock = clock;
+        this.limited = Counter.builder("lifespan_rate_limited").register(registry);
+        this.unavailable = Counter.builder("lifespan_rate_limit_unavailable").register(registry);
+    }
+
+    /** Counts one token request; fails with a rate-limit error when the client or address is over its limit. */
+    public Uni<Void> admit(String clientId, String sourceIp) {
+        if (!limits.enabled()) {
+            return Uni.createFrom().voidItem();
+        }
+        Instant now = Clocks.now(clock);
+        long windowMillis = limits.window().toMillis();
+        long window = now.toEpochMilli() / windowMillis;
+        List<String> keys = new ArrayList<>(2);
+        List<Integer> max = new ArrayList<>(2);
+        if (limits.perClient() > 0 && clientId != null) {
+            keys.add("lifespan:rl:c:" + clientId + ":" + window);
+            max.add(limits.perClient());
+        }
+        if (limits.perAddress() > 0 && sourceIp != null) {
+            keys.add("lifespan:rl:a:" + sourceIp + ":" + window);
+            max.add(limits.perAddress());
+        }
+        if (keys.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        Request eval = Request.cmd(Command.EVAL).arg(SCRIPT).arg(keys.size());
+        keys.forEach(eval::arg);
+        eval.arg(windowMillis * 2);
+        Duration retryAfter = Duration.ofMillis((window + 1) * windowMillis - now.toEpochMilli());
+        return redis.send(eval)
+                .onFailure().recoverWithItem(failure -> {
+                    unavailable.increment();
+                    LOG.debugf("Rate limiter unavailable, admitting: %s", failure.getMessage());
+                    return null;
+                })
+                .chain(counts -> verdict(counts, max, keys, clientId, sourceIp, now, retryAfter));
+    }
+
+    private Uni<Void> verdict(Response counts, List<Integer> max, List<String> keys, String clientId, String sourceIp, Instant now,
+            Duration retryAfter) {
+        if (counts == null) {
+            return Uni.createFrom().voidItem();
+        }
+        for (int i = 0; i < max.size(); i++) {
+            long count = counts.get(i).toLong();
+            if (count > max.get(i)) {
+                limited.increment();
+                IssuerException refusal = IssuerException.rateLimited(retryAfter.isNegative() ? Duration.ZERO : retryAfter);
+                if (count == max.get(i) + 1) {
+                    // The first refusal of a window is audited; the rest only counted, so a flood
+                    // cannot turn into a flood of database writes.
+                    return recordRateLimited(keys.get(i).startsWith("lifespan:rl:c:") ? "client" : "address", clientId, sourceIp, now)
+                            .onFailure().recoverWithNull()
+                            .chain(() -> Uni.createFrom().failure(refusal));
+                }
+                return Uni.createFrom().failure(refusal);
+            }
+        }
+        return Uni.createFrom().voidItem();
+    }
+
+    private Uni<Void> recordRateLimited(String limit, String clientId, String sourceIp, Instant now) {
+        return pool.preparedQuery("INSERT INTO audit_outbox (event_id, type, occurred_at, client_id, source_ip, attributes)"
+                        + " VALUES ($1, $2, $3, $4, $5, jsonb_build_object('limit', $6::text))")
+                .execute(Tuple.from(Arrays.asList(UUID.randomUUID(), AuditEventType.RATE_LIMITED, Clocks.utc(now), clientId, sourceIp, limit)))
+                .replaceWithVoid();
+    }
+}
