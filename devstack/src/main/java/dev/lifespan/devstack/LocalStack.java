@@ -68,8 +68,8 @@ public final class LocalStack {
         command.add("-Dlifespan.clients.demo-app.audiences=api");
         command.add("-Dlifespan.clients.demo-service.secret-hash=sha256:" + sha256Hex(serviceSecret));
         command.add("-Dlifespan.clients.demo-service.grants=client_credentials");
-        command.add("-Dlifespan.clients.demo-service.scopes=api.read,tokens:issue,revocation:write,keys:rotate");
-        command.add("-Dlifespan.clients.demo-service.audiences=api");
+        command.add("-Dlifespan.clients.demo-service.scopes=api.read,tokens:issue,sessions:read,sessions:write,keys:rotate");
+        command.add("-Dlifespan.clients.demo-service.audiences=api,lifespan");
         command.add("-jar");
         command.add(issuerJar.toString());
         ProcessBuilder builder = new ProcessBuilder(command).inheritIO();

@@ -29,9 +29,10 @@ class PostgresOutageTest {
 
     @Test
     void withPostgresDownIssuerAnswersUnavailableAndLeavesNoHalfMadeSession() {
+        var issuer = Grpc.issuer();
         postgres.cut();
         try {
-            StatusRuntimeException e = Grpc.failure(Status.Code.UNAVAILABLE, () -> Grpc.issuer().issueTokens(
+            StatusRuntimeException e = Grpc.failure(Status.Code.UNAVAILABLE, () -> issuer.issueTokens(
                     IssueTokensRequest.newBuilder().setSubject("harry").setClientId(TestClients.WEB).build()));
             assertThat(e.getStatus().getDescription()).doesNotContain("Exception");
             given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET)

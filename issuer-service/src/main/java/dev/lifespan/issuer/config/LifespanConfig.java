@@ -57,6 +57,23 @@ public interface LifespanConfig {
     /** Per-client and per-address rate limits on the token endpoints, kept in Redis. */
     RateLimit rateLimit();
 
+    /** Who may call the issuer's privileged RPCs. */
+    CallerAuth callerAuth();
+
+    /**
+     * Privileged RPCs (IssueTokens, single-use tokens, sessions, key rotation) require a Lifespan
+     * service token with the RPC's scope and this audience in {@code authorization: Bearer}.
+     */
+    interface CallerAuth {
+        /** Off only for a closed test bench; never in production. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Audience the caller's service token must carry. */
+        @WithDefault("lifespan")
+        String audience();
+    }
+
     /** Signing keys. */
     interface Keys {
         /** Algorithm of new keys: EdDSA (default, see README for the measurements), ES256, RS256 or PS256. */

@@ -14,6 +14,7 @@ public enum ErrorKind {
     UNAUTHORIZED_CLIENT("unauthorized_client", 400, Status.Code.PERMISSION_DENIED),
     UNSUPPORTED_GRANT_TYPE("unsupported_grant_type", 400, Status.Code.INVALID_ARGUMENT),
     INVALID_SCOPE("invalid_scope", 400, Status.Code.INVALID_ARGUMENT),
+    INSUFFICIENT_SCOPE("insufficient_scope", 403, Status.Code.PERMISSION_DENIED),
     INSUFFICIENT_USER_AUTHENTICATION("insufficient_user_authentication", 400, Status.Code.PERMISSION_DENIED),
     NOT_FOUND("not_found", 404, Status.Code.NOT_FOUND),
     RATE_LIMITED("rate_limited", 429, Status.Code.RESOURCE_EXHAUSTED),

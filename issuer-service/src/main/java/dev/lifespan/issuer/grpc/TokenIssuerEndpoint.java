@@ -27,12 +27,14 @@ import dev.lifespan.issuer.session.SessionService;
 import dev.lifespan.issuer.singleuse.SingleUseTokens;
 import dev.lifespan.issuer.token.ServiceTokens;
 import io.quarkus.grpc.GrpcService;
+import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.mutiny.Uni;
 
 import java.util.function.Supplier;
 
 /** The {@code lifespan.v1.TokenIssuer} gRPC service: validates nothing itself, hands each call to its service class. */
 @GrpcService
+@RegisterInterceptor(CallerAuthInterceptor.class)
 public class TokenIssuerEndpoint implements TokenIssuer {
     private final SessionService sessions;
     private final RefreshTokenRotation rotation;

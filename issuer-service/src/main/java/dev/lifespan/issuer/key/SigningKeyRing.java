@@ -3,6 +3,7 @@ package dev.lifespan.issuer.key;
 import dev.lifespan.api.v1.KeyState;
 import dev.lifespan.issuer.crypto.Base64Url;
 import dev.lifespan.issuer.crypto.JwsSigner;
+import dev.lifespan.issuer.crypto.JwsVerifier;
 import dev.lifespan.issuer.crypto.MasterKey;
 import dev.lifespan.issuer.error.ErrorKind;
 import dev.lifespan.issuer.error.IssuerException;
@@ -62,7 +63,8 @@ public class SigningKeyRing {
             jwk.put("use", "sig");
             String header = Base64Url.encode(new JsonObject().put("alg", row.algorithm).put("kid", row.kid).put("typ", "at+jwt")
                     .encode().getBytes(StandardCharsets.UTF_8));
-            return new LoadedKey(times, Map.copyOf(jwk), signer, header);
+            JwsVerifier verifier = old != null ? old.verifier() : JwsVerifier.of(times.algorithm(), jwk);
+            return new LoadedKey(times, Map.copyOf(jwk), signer, header, verifier);
         }).toList();
     }
 
@@ -88,6 +90,11 @@ public class SigningKeyRing {
     /** Keys in JWKS at {@code now}: NEXT, ACTIVE and RETIRED, never COMPROMISED or expired. */
     public List<LoadedKey> published(Instant now) {
         return keys.stream().filter(k -> KeySchedule.published(k.times(), now)).toList();
+    }
+
+    /** A published key by kid, for checking tokens this issuer signed. */
+    public Optional<LoadedKey> publishedKey(String kid, Instant now) {
+        return keys.stream().filter(k -> k.kid().equals(kid) && KeySchedule.published(k.times(), now)).findFirst();
     }
 
     /** Every key this replica knows, in activation order. */

@@ -62,7 +62,7 @@ class TokenEndpointTest {
         // client_secret_post works too.
         given().formParam("grant_type", "client_credentials").formParam("client_id", TestClients.SERVICE)
                 .formParam("client_secret", TestClients.SERVICE_SECRET)
-                .post("/oauth2/token").then().statusCode(200).body("scope", equalTo("api.read tokens:issue"));
+                .post("/oauth2/token").then().statusCode(200).body("scope", equalTo("api.read tokens:issue sessions:read sessions:write keys:rotate"));
     }
 
     @Test

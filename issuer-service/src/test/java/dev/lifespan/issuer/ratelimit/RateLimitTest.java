@@ -51,7 +51,7 @@ class RateLimitTest {
         serviceTokenOverHttp().then().statusCode(429)
                 .header("Retry-After", notNullValue())
                 .body("error", equalTo("rate_limited"));
-        StatusRuntimeException e = Grpc.failure(Status.Code.RESOURCE_EXHAUSTED, () -> Grpc.issuer().issueServiceToken(
+        StatusRuntimeException e = Grpc.failure(Status.Code.RESOURCE_EXHAUSTED, () -> Grpc.anonymous().issueServiceToken(
                 IssueServiceTokenRequest.newBuilder().setClientId(TestClients.SERVICE).setClientSecret(TestClients.SERVICE_SECRET).build()));
         RetryInfo retry = StatusProto.fromThrowable(e).getDetailsList().stream().filter(a -> a.is(RetryInfo.class)).findFirst()
                 .map(a -> {

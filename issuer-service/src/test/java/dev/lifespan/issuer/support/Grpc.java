@@ -4,6 +4,8 @@ import com.google.rpc.ErrorInfo;
 import dev.lifespan.api.v1.TokenIssuerGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -22,7 +24,27 @@ public final class Grpc {
     private Grpc() {
     }
 
+    /**
+     * The issuer as a trusted internal service calls it: with a fresh service token of
+     * {@link TestClients#SERVICE}, whose scopes cover every privileged RPC. Fresh per stub,
+     * because tests move the issuer's clock forward.
+     */
     public static TokenIssuerGrpc.TokenIssuerBlockingStub issuer() {
+        return as(TestClients.SERVICE, TestClients.SERVICE_SECRET);
+    }
+
+    /** The issuer called with a service token of the given client. */
+    public static TokenIssuerGrpc.TokenIssuerBlockingStub as(String clientId, String secret) {
+        String token = RestAssured.given().auth().preemptive().basic(clientId, secret)
+                .formParam("grant_type", "client_credentials").post("/oauth2/token")
+                .then().statusCode(200).extract().path("access_token");
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return anonymous().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    /** The issuer called with no caller credentials, as anyone on the network could. */
+    public static TokenIssuerGrpc.TokenIssuerBlockingStub anonymous() {
         ManagedChannel channel = CHANNELS.computeIfAbsent(RestAssured.port,
                 port -> ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build());
         return TokenIssuerGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);

@@ -11,6 +11,10 @@ public final class TestClients {
     public static final String SERVICE = "svc-reporting";
     public static final String SERVICE_SECRET = "svc-reporting-secret-for-tests-0123456789";
 
+    /** Service client without any privileged scope. */
+    public static final String NARROW = "svc-narrow";
+    public static final String NARROW_SECRET = "svc-narrow-secret-for-tests-0123456789abc";
+
     private TestClients() {
     }
 }
