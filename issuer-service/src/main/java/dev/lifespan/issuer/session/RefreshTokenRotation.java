@@ -141,11 +141,17 @@ public class RefreshTokenRotation {
 
     private Uni<RefreshTokensResponse> reuse(RefreshTokenState state, Instant now) {
         SessionRow session = state.session();
-        metrics.reuseDetected();
-        LOG.warnf("Refresh token reuse detected: revoking session %s of client %s (token retired at %s)", session.sid(),
-                session.clientId(), state.rotatedAt());
         return store.end(session.sid(), "REVOKED", "refresh_token_reuse", now, AuditEventType.SESSION_ENDED,
                         AuditEventType.REFRESH_TOKEN_REUSED, new JsonObject().put("retired_at", state.rotatedAt().toString()))
+                .invoke(ended -> {
+                    // Concurrent presentations of one stolen token all land here; the one that
+                    // actually ended the session reports it.
+                    if (ended.isPresent()) {
+                        metrics.reuseDetected();
+                        LOG.warnf("Refresh token reuse detected: revoked session %s of client %s (token retired at %s)",
+                                session.sid(), session.clientId(), state.rotatedAt());
+                    }
+                })
                 .chain(() -> Uni.createFrom().failure(IssuerException.invalidGrant(
                         "refresh token was already used; the session has been revoked")));
     }
