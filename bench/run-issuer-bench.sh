@@ -16,7 +16,11 @@ WARMUP="${WARMUP:-10}"              # seconds per mode, discarded
 DURATION="${DURATION:-20}"          # seconds per mode, measured
 ISSUER_HEAP="${ISSUER_HEAP:--Xms512m -Xmx512m}"
 ISSUER_JVM_OPTS="${ISSUER_JVM_OPTS:-}"   # more JVM flags for the issuer, e.g. -XX:+UseParallelGC
-ISSUER_OPTS="${ISSUER_OPTS:-}"           # more -Dkey=value settings for the issuer (e.g. rate limits)
+ISSUER_OPTS="${ISSUER_OPTS:-}"           # more -Dkey=value settings for the issuer
+# 16 callers from one address refresh each of their sessions hundreds of times a second: far above the issuer's
+# default per-address/per-session limits. Raise them (rather than disable them) so the limiter's Redis round trip
+# stays in every request, as in production; RATE_LIMIT_OPTS="" keeps the shipped limits.
+RATE_LIMIT_OPTS="${RATE_LIMIT_OPTS--Dlifespan.rate-limit.per-address=100000000 -Dlifespan.rate-limit.per-session=100000000}"
 ISSUER_START_TIMEOUT="${ISSUER_START_TIMEOUT:-180}"
 SEPARATE_GRPC_PORT="${SEPARATE_GRPC_PORT:-0}"  # 1 = gRPC on its own server and port instead of the HTTP port
 GRPC_CHANNELS="${GRPC_CHANNELS:-2}"      # gRPC connections the load generator's callers share
@@ -138,7 +142,7 @@ ISSUER_ARGS=(
   "-Dlifespan.clients.bench-svc.secret-hash=sha256:$(sha256_hex "$SVC_SECRET")"
   "-Dlifespan.clients.bench-svc.grants=client_credentials"
   "-Dlifespan.clients.bench-svc.scopes=api.read,tokens:issue"
-  "-Dlifespan.clients.bench-svc.audiences=api"
+  "-Dlifespan.clients.bench-svc.audiences=api,lifespan"   # lifespan: the issuer's caller-auth audience
 )
 if [ "$SEPARATE_GRPC_PORT" = 1 ]; then
   ISSUER_ARGS+=("-Dquarkus.grpc.server.use-separate-server=true" "-Dquarkus.grpc.server.host=127.0.0.1"
@@ -151,7 +155,7 @@ ISSUER_LOG="$BENCH_OUT/issuer.log"
 log "starting issuer on $("$JAVA" -version 2>&1 | head -1)${ALG:+, signing with $ALG}; log: $ISSUER_LOG"
 # shellcheck disable=SC2086
 LIFESPAN_MASTER_KEY="$MASTER_KEY" "$JAVA" $ISSUER_HEAP $ISSUER_JVM_OPTS "${STACK_ARGS[@]}" "${ISSUER_ARGS[@]}" \
-  $ISSUER_OPTS -jar "$ISSUER_JAR" >"$ISSUER_LOG" 2>&1 7>&- &
+  $RATE_LIMIT_OPTS $ISSUER_OPTS -jar "$ISSUER_JAR" >"$ISSUER_LOG" 2>&1 7>&- &
 ISSUER_PID=$!
 t_start=$SECONDS
 until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/q/health/ready")" = 200 ]; do
@@ -202,7 +206,7 @@ HWM_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$ISSUER_PID/status" 2>/dev/null || ec
   echo "git=$(git rev-parse --short HEAD 2>/dev/null || echo none)$(git diff --quiet 2>/dev/null || echo -dirty)"
   echo "jvm=$("$JAVA" -version 2>&1 | sed -n 2p)"
   echo "issuer_jvm_opts=$ISSUER_HEAP $ISSUER_JVM_OPTS"
-  echo "issuer_opts=$ISSUER_OPTS"
+  echo "issuer_opts=$RATE_LIMIT_OPTS $ISSUER_OPTS"
   echo "alg=${ALG:-issuer default}"
   echo "access_token_header=${AT_HEADER:-?}"
   echo "load=concurrency $CONCURRENCY grpc_channels $GRPC_CHANNELS warmup ${WARMUP}s duration ${DURATION}s modes: $MODES"

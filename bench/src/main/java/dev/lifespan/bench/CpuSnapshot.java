@@ -1,5 +1,6 @@
 package dev.lifespan.bench;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,7 @@ record CpuSnapshot(long nanos, HostCpu host, long self, ProcFs.TreeCpu server) {
 
     static Usage between(CpuSnapshot start, CpuSnapshot end) {
         Map<String, Long> byRoot = new LinkedHashMap<>();
-        List<Integer> vanished = new java.util.ArrayList<>();
+        List<Integer> vanished = new ArrayList<>();
         for (Map.Entry<Integer, Long> e : end.server.ticksByRoot().entrySet()) {
             int pid = e.getKey();
             long before = start.server.ticksByRoot().getOrDefault(pid, 0L);

@@ -62,9 +62,11 @@ public final class LoadGenerator {
         try {
             options = LoadOptions.parse(args, System.getenv());
         } catch (IllegalArgumentException e) {
-            if (!"help".equals(e.getMessage())) {
-                System.err.println("error: " + e.getMessage());
+            if ("help".equals(e.getMessage())) {
+                System.out.println(LoadOptions.USAGE);
+                System.exit(0);
             }
+            System.err.println("error: " + e.getMessage());
             System.err.println(LoadOptions.USAGE);
             System.exit(2);
             return;

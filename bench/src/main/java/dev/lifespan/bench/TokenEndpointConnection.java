@@ -28,7 +28,9 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -113,7 +115,7 @@ final class TokenEndpointConnection {
         clientCredentials(clientId, clientSecret, scope, answer::complete);
         try {
             return answer.get(timeoutMillis + 5_000, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             return Answer.failure("http " + e);
         }
     }
