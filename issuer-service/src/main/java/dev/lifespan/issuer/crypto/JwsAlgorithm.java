@@ -1,5 +1,6 @@
 package dev.lifespan.issuer.crypto;
 
+import dev.lifespan.validator.jose.Base64Url;
 import com.google.crypto.tink.subtle.Ed25519Sign;
 
 import java.math.BigInteger;

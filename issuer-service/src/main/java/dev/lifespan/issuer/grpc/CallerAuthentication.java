@@ -1,7 +1,7 @@
 package dev.lifespan.issuer.grpc;
 
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.issuer.crypto.Base64Url;
+import dev.lifespan.validator.jose.Base64Url;
 import dev.lifespan.issuer.error.ErrorKind;
 import dev.lifespan.issuer.error.IssuerException;
 import dev.lifespan.issuer.key.LoadedKey;

@@ -1,7 +1,7 @@
 package dev.lifespan.issuer.key;
 
 import dev.lifespan.issuer.crypto.JwsSigner;
-import dev.lifespan.issuer.crypto.JwsVerifier;
+import dev.lifespan.validator.jose.JwsVerifier;
 
 import java.util.Map;
 

@@ -1,9 +1,9 @@
 package dev.lifespan.issuer.key;
 
 import dev.lifespan.api.v1.KeyState;
-import dev.lifespan.issuer.crypto.Base64Url;
+import dev.lifespan.validator.jose.Base64Url;
 import dev.lifespan.issuer.crypto.JwsSigner;
-import dev.lifespan.issuer.crypto.JwsVerifier;
+import dev.lifespan.validator.jose.JwsVerifier;
 import dev.lifespan.issuer.crypto.MasterKey;
 import dev.lifespan.issuer.error.ErrorKind;
 import dev.lifespan.issuer.error.IssuerException;
@@ -63,7 +63,7 @@ public class SigningKeyRing {
             jwk.put("use", "sig");
             String header = Base64Url.encode(new JsonObject().put("alg", row.algorithm).put("kid", row.kid).put("typ", "at+jwt")
                     .encode().getBytes(StandardCharsets.UTF_8));
-            JwsVerifier verifier = old != null ? old.verifier() : JwsVerifier.of(times.algorithm(), jwk);
+            JwsVerifier verifier = old != null ? old.verifier() : JwsVerifier.of(times.algorithm().joseName(), jwk);
             return new LoadedKey(times, Map.copyOf(jwk), signer, header, verifier);
         }).toList();
     }

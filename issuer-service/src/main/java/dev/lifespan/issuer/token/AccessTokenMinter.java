@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.lifespan.api.v1.AccessToken;
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.issuer.crypto.Base64Url;
+import dev.lifespan.validator.jose.Base64Url;
 import dev.lifespan.issuer.key.LoadedKey;
 import dev.lifespan.issuer.key.SigningKeyRing;
 import jakarta.inject.Singleton;

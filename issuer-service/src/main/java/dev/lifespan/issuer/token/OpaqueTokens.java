@@ -1,6 +1,6 @@
 package dev.lifespan.issuer.token;
 
-import dev.lifespan.issuer.crypto.Base64Url;
+import dev.lifespan.validator.jose.Base64Url;
 import dev.lifespan.issuer.crypto.SecureTokens;
 
 /**

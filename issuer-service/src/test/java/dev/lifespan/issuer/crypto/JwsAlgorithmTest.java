@@ -1,5 +1,6 @@
 package dev.lifespan.issuer.crypto;
 
+import dev.lifespan.validator.jose.Base64Url;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.Ed25519Verifier;

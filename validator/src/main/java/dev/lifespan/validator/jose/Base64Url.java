@@ -1,4 +1,4 @@
-package dev.lifespan.issuer.crypto;
+package dev.lifespan.validator.jose;
 
 import java.util.Base64;
 

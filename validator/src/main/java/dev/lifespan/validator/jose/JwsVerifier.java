@@ -1,4 +1,4 @@
-package dev.lifespan.issuer.crypto;
+package dev.lifespan.validator.jose;
 
 import com.google.crypto.tink.subtle.Ed25519Verify;
 
@@ -21,11 +21,18 @@ import java.util.Map;
 public interface JwsVerifier {
     boolean verify(byte[] signingInput, byte[] signature);
 
-    /** A verifier for the public JWK of a key of this algorithm. */
-    static JwsVerifier of(JwsAlgorithm algorithm, Map<String, ?> jwk) {
+    /** The JWS algorithms Lifespan signs with; anything else is never verified. */
+    java.util.Set<String> SUPPORTED = java.util.Set.of("EdDSA", "ES256", "RS256", "PS256");
+
+    /**
+     * A verifier for the public JWK of a key of this {@code alg}.
+     *
+     * @throws IllegalArgumentException for an unsupported algorithm or an unusable key
+     */
+    static JwsVerifier of(String algorithm, Map<String, ?> jwk) {
         try {
             return switch (algorithm) {
-                case EdDSA -> {
+                case "EdDSA" -> {
                     Ed25519Verify verify = new Ed25519Verify(Base64Url.decodeCanonical((String) jwk.get("x")));
                     yield (input, signature) -> {
                         try {
@@ -36,7 +43,7 @@ public interface JwsVerifier {
                         }
                     };
                 }
-                case ES256 -> {
+                case "ES256" -> {
                     AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
                     params.init(new ECGenParameterSpec("secp256r1"));
                     ECPoint point = new ECPoint(unsigned(jwk.get("x")), unsigned(jwk.get("y")));
@@ -44,15 +51,16 @@ public interface JwsVerifier {
                             .generatePublic(new ECPublicKeySpec(point, params.getParameterSpec(ECParameterSpec.class)));
                     yield jdk("SHA256withECDSAinP1363Format", null, key);
                 }
-                case RS256, PS256 -> {
+                case "RS256", "PS256" -> {
                     PublicKey key = KeyFactory.getInstance("RSA")
                             .generatePublic(new RSAPublicKeySpec(unsigned(jwk.get("n")), unsigned(jwk.get("e"))));
-                    yield algorithm == JwsAlgorithm.RS256 ? jdk("SHA256withRSA", null, key)
+                    yield algorithm.equals("RS256") ? jdk("SHA256withRSA", null, key)
                             : jdk("RSASSA-PSS", new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1), key);
                 }
+                default -> throw new IllegalArgumentException("unsupported alg " + algorithm);
             };
-        } catch (GeneralSecurityException | RuntimeException e) {
-            throw new IllegalStateException("Unusable public " + algorithm.joseName() + " key", e);
+        } catch (GeneralSecurityException | ClassCastException | NullPointerException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("Unusable public " + algorithm + " key", e);
         }
     }
 

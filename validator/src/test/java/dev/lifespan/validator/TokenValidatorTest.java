@@ -1,0 +1,216 @@
+package dev.lifespan.validator;
+
+import dev.lifespan.api.v1.ValidationFailure;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static dev.lifespan.api.v1.ValidationFailure.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TokenValidatorTest {
+    private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
+    private final AtomicReference<Instant> now = new AtomicReference<>(NOW);
+    private final InstantSource clock = () -> now.get();
+    private final AtomicInteger fetches = new AtomicInteger();
+    private final AtomicReference<Optional<ValidationFailure>> revoked = new AtomicReference<>(Optional.empty());
+    private TestKeys keys;
+    private String jwks;
+    private TokenValidator validator;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        keys = new TestKeys("k1");
+        jwks = keys.jwks();
+        JwksCache cache = new JwksCache(() -> {
+            fetches.incrementAndGet();
+            return jwks;
+        }, Duration.ofSeconds(30), clock);
+        cache.refresh();
+        fetches.set(0);
+        validator = new TokenValidator(ValidatorSettings.defaults("https://issuer.test"), cache, (c, t) -> revoked.get(), clock);
+    }
+
+    private Map<String, Object> fresh() {
+        return TestKeys.claims(NOW.getEpochSecond() - 10, NOW.getEpochSecond() + 900);
+    }
+
+    private ValidationFailure failureOf(String token) {
+        ValidationResult result = validator.validate(token, "api");
+        assertThat(result.isValid()).as("expected a failure").isFalse();
+        return result.failure();
+    }
+
+    @Test
+    void validTokensOfEachAlgorithmPassWithTheirClaims() throws Exception {
+        ValidationResult ed = validator.validate(keys.eddsa(fresh()), "api");
+        assertThat(ed.isValid()).isTrue();
+        assertThat(ed.claims().subject()).isEqualTo("alice");
+        assertThat(ed.claims().scopes()).containsExactly("openid", "api.read");
+        assertThat(validator.validate(keys.rs256(fresh()), "api").isValid()).isTrue();
+    }
+
+    @Test
+    void oversizedOrMisshapenTokensAreMalformed() throws Exception {
+        String good = keys.eddsa(fresh());
+        assertThat(failureOf("x".repeat(9000))).isEqualTo(MALFORMED);
+        assertThat(failureOf("a.b")).isEqualTo(MALFORMED);
+        assertThat(failureOf(good + ".x")).isEqualTo(MALFORMED);
+        assertThat(failureOf(good + "=")).as("padding").isEqualTo(MALFORMED);
+        String[] parts = good.split("\\.");
+        assertThat(failureOf(parts[0].replace('-', '+') + "x." + parts[1] + "." + parts[2])).isEqualTo(MALFORMED);
+        assertThat(failureOf(TestKeys.b64("[1]") + "." + parts[1] + "." + parts[2])).isEqualTo(MALFORMED);
+        assertThat(failureOf(TestKeys.b64("{\"alg\":\"EdDSA\",\"alg\":\"none\"}") + "." + parts[1] + "." + parts[2]))
+                .as("duplicate member").isEqualTo(MALFORMED);
+    }
+
+    @Test
+    void nonCanonicalSpellingOfAValidTokenIsMalformed() throws Exception {
+        String good = keys.eddsa(fresh());
+        String sig = good.substring(good.lastIndexOf('.') + 1);
+        // Flip the unused low bits of the last character: decodes to the same bytes, but is a second spelling.
+        char last = sig.charAt(sig.length() - 1);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        char twin = alphabet.charAt(alphabet.indexOf(last) ^ 1);
+        assertThat(failureOf(good.substring(0, good.length() - 1) + twin)).isEqualTo(MALFORMED);
+    }
+
+    @Test
+    void algNoneAndHmacWithThePublicKeyAreNotAllowed() throws Exception {
+        assertThat(failureOf(TestKeys.unsigned(fresh()))).isEqualTo(ALG_NOT_ALLOWED);
+        assertThat(failureOf(keys.hs256WithPublicKeyAsSecret(fresh()))).isEqualTo(ALG_NOT_ALLOWED);
+        // A supported alg that is not the key's own is refused before any verification.
+        assertThat(failureOf(keys.signEd(TestKeys.header("EdDSA", "k1-rsa", "at+jwt"), TestKeys.json(fresh()))))
+                .isEqualTo(ALG_NOT_ALLOWED);
+    }
+
+    @Test
+    void unknownKidRefetchesAtMostOncePerIntervalThenFails() throws Exception {
+        String token = keys.signEd(TestKeys.header("EdDSA", "rotated-in", "at+jwt"), TestKeys.json(fresh()));
+        // The JWKS was fetched just now (set-up): unknown kids do not refetch within the interval.
+        assertThat(failureOf(token)).isEqualTo(UNKNOWN_KID);
+        assertThat(failureOf(token)).isEqualTo(UNKNOWN_KID);
+        assertThat(fetches.get()).isZero();
+        // The issuer publishes the key; after the interval the next unknown kid refetches and finds it.
+        jwks = jwks.replace("\"kid\":\"k1\"", "\"kid\":\"rotated-in\"");
+        now.set(NOW.plusSeconds(31));
+        assertThat(validator.validate(token, "api").isValid()).isTrue();
+        assertThat(fetches.get()).isEqualTo(1);
+        // A flood of made-up kids right after costs the issuer nothing.
+        for (int i = 0; i < 100; i++) {
+            assertThat(failureOf(keys.signEd(TestKeys.header("EdDSA", "made-up-" + i, "at+jwt"), TestKeys.json(fresh()))))
+                    .isEqualTo(UNKNOWN_KID);
+        }
+        assertThat(fetches.get()).isEqualTo(1);
+    }
+
+    @Test
+    void issuerDownKeepsTheKeysHeld() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean issuerUp = new java.util.concurrent.atomic.AtomicBoolean(true);
+        JwksCache cache = new JwksCache(() -> {
+            if (!issuerUp.get()) {
+                throw new java.io.IOException("connection refused");
+            }
+            return jwks;
+        }, Duration.ofSeconds(30), clock);
+        assertThat(cache.refresh()).isTrue();
+        issuerUp.set(false);
+        assertThat(cache.refresh()).isFalse();
+        assertThat(cache.size()).isEqualTo(2);
+        TokenValidator offline = new TokenValidator(ValidatorSettings.defaults("https://issuer.test"), cache, RevocationCheck.NONE, clock);
+        assertThat(offline.validate(keys.eddsa(fresh()), "api").isValid()).isTrue();
+    }
+
+    @Test
+    void tamperedPayloadHasABadSignature() throws Exception {
+        String[] parts = keys.eddsa(fresh()).split("\\.");
+        Map<String, Object> claims = fresh();
+        claims.put("sub", "mallory");
+        assertThat(failureOf(parts[0] + "." + TestKeys.b64(TestKeys.json(claims)) + "." + parts[2])).isEqualTo(BAD_SIGNATURE);
+    }
+
+    @Test
+    void wrongTypeIssuerAndAudienceAreNamed() throws Exception {
+        assertThat(failureOf(keys.signEd(TestKeys.header("EdDSA", "k1", "JWT"), TestKeys.json(fresh())))).isEqualTo(WRONG_TYPE);
+        assertThat(failureOf(keys.signEd(TestKeys.header("EdDSA", "k1", null), TestKeys.json(fresh())))).isEqualTo(WRONG_TYPE);
+        Map<String, Object> otherIssuer = fresh();
+        otherIssuer.put("iss", "https://evil.test");
+        assertThat(failureOf(keys.eddsa(otherIssuer))).isEqualTo(WRONG_ISSUER);
+        assertThat(validator.validate(keys.eddsa(fresh()), "billing").failure()).isEqualTo(WRONG_AUDIENCE);
+    }
+
+    @Test
+    void expiryIsJudgedWithTheClockSkew() throws Exception {
+        long exp = NOW.getEpochSecond();
+        Map<String, Object> claims = TestKeys.claims(exp - 600, exp);
+        String token = keys.eddsa(claims);
+        now.set(NOW.plusSeconds(29));
+        assertThat(validator.validate(token, "api").isValid()).as("just inside the 30 s skew").isTrue();
+        now.set(NOW.plusSeconds(30));
+        assertThat(failureOf(token)).as("just outside").isEqualTo(EXPIRED);
+    }
+
+    @Test
+    void futureNotBeforeOrIssuedAtIsNotYetValid() throws Exception {
+        Map<String, Object> future = fresh();
+        future.put("nbf", NOW.getEpochSecond() + 31);
+        assertThat(failureOf(keys.eddsa(future))).isEqualTo(NOT_YET_VALID);
+        Map<String, Object> inside = fresh();
+        inside.put("nbf", NOW.getEpochSecond() + 30);
+        assertThat(validator.validate(keys.eddsa(inside), "api").isValid()).isTrue();
+        Map<String, Object> issuedLater = fresh();
+        issuedLater.put("iat", NOW.getEpochSecond() + 120);
+        assertThat(failureOf(keys.eddsa(issuedLater))).isEqualTo(NOT_YET_VALID);
+    }
+
+    @Test
+    void missingOrMistypedClaimsAreRefused() throws Exception {
+        for (String claim : new String[] {"sub", "jti", "client_id", "scope", "exp", "iat", "aud"}) {
+            Map<String, Object> missing = fresh();
+            missing.remove(claim);
+            assertThat(failureOf(keys.eddsa(missing))).as("without " + claim)
+                    .isEqualTo(claim.equals("aud") ? WRONG_AUDIENCE : MISSING_CLAIM);
+        }
+        Map<String, Object> mistyped = fresh();
+        mistyped.put("exp", "tomorrow");
+        assertThat(failureOf(keys.eddsa(mistyped))).isEqualTo(MISSING_CLAIM);
+        Map<String, Object> numericSubject = fresh();
+        numericSubject.put("sub", 42);
+        assertThat(failureOf(keys.eddsa(numericSubject))).isEqualTo(MISSING_CLAIM);
+    }
+
+    @Test
+    void revocationIsCheckedLastAndOnEveryPresentation() throws Exception {
+        String token = keys.eddsa(fresh());
+        assertThat(validator.validate(token, "api").isValid()).isTrue();
+        revoked.set(Optional.of(REVOKED_SESSION));
+        assertThat(failureOf(token)).as("cached, still checked").isEqualTo(REVOKED_SESSION);
+        revoked.set(Optional.of(REVOCATION_FEED_STALE));
+        assertThat(failureOf(token)).isEqualTo(REVOCATION_FEED_STALE);
+    }
+
+    @Test
+    void cachedTokenSkipsTheSignatureButNeverTimeAudienceOrAByteOfDifference() throws Exception {
+        String token = keys.eddsa(fresh());
+        assertThat(validator.validate(token, "api").isValid()).isTrue();
+        assertThat(validator.cachedTokens()).isEqualTo(1);
+        // The JWKS loses the key: a cached token still passes (no signature check), a new spelling does not.
+        jwks = "{\"keys\":[]}";
+        now.set(NOW.plusSeconds(31));
+        assertThat(validator.validate(token, "api").isValid()).isTrue();
+        assertThat(validator.validate(token, "billing").failure()).isEqualTo(WRONG_AUDIENCE);
+        String oneByteOff = token.substring(0, token.length() - 2) + (token.charAt(token.length() - 2) == 'A' ? 'B' : 'A')
+                + token.charAt(token.length() - 1);
+        assertThat(validator.validate(oneByteOff, "api").isValid()).isFalse();
+        now.set(NOW.plusSeconds(900 + 30));
+        assertThat(failureOf(token)).as("expiry is checked on cached tokens").isEqualTo(EXPIRED);
+        assertThat(validator.cachedTokens()).as("and the entry leaves").isZero();
+    }
+}
