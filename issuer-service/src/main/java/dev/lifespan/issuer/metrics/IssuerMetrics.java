@@ -27,6 +27,11 @@ public class IssuerMetrics {
         counter("lifespan_refresh", "outcome", outcome, null, null).increment();
     }
 
+    /** A refresh succeeded (rotated, or a retry within the grace window) in a session of {@code profile}. */
+    public void refreshedInProfile(String profile) {
+        counter("lifespan_tokens_refreshed", "profile", profile, null, null).increment();
+    }
+
     public void reuseDetected() {
         counter("lifespan_refresh_reuse_detected", null, null, null, null).increment();
     }

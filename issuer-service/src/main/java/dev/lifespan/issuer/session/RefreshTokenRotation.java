@@ -163,7 +163,7 @@ public class RefreshTokenRotation {
         AccessToken access = minter.mint(new AccessTokenClaims(session.subject(), session.audience(), now, accessExpiry, jti,
                 session.sid(), session.clientId(), scopes, session.authTime(), session.acr(), session.amr(), session.roles()));
         metrics.refreshed(outcome);
-        metrics.issued("access", session.profile());
+        metrics.refreshedInProfile(session.profile());
         return RefreshTokensResponse.newBuilder()
                 .setAccessToken(access)
                 .setRefreshToken(RefreshToken.newBuilder()
