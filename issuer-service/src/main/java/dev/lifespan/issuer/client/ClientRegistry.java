@@ -1,7 +1,7 @@
 package dev.lifespan.issuer.client;
 
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ServiceException;
 import jakarta.inject.Singleton;
 
 import java.util.LinkedHashSet;
@@ -34,7 +34,7 @@ public class ClientRegistry {
 
     /** The declared client, or INVALID_REQUEST naming the field. */
     public RegisteredClient require(String clientId, String field) {
-        return find(clientId).orElseThrow(() -> IssuerException.invalidField(field, "unknown client"));
+        return find(clientId).orElseThrow(() -> ServiceException.invalidField(field, "unknown client"));
     }
 
     /**
@@ -44,14 +44,14 @@ public class ClientRegistry {
     public RegisteredClient authenticate(String clientId, String secret) {
         RegisteredClient client = clients.get(clientId);
         if (client == null) {
-            throw IssuerException.invalidClient("client authentication failed");
+            throw ServiceException.invalidClient("client authentication failed");
         }
         if (client.confidential()) {
             if (!ClientSecrets.matches(secret, client.secretHash())) {
-                throw IssuerException.invalidClient("client authentication failed");
+                throw ServiceException.invalidClient("client authentication failed");
             }
         } else if (secret != null && !secret.isEmpty()) {
-            throw IssuerException.invalidClient("client authentication failed: public client presented a secret");
+            throw ServiceException.invalidClient("client authentication failed: public client presented a secret");
         }
         return client;
     }

@@ -1,8 +1,8 @@
 package dev.lifespan.issuer.grpc;
 
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.issuer.error.GrpcErrors;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.GrpcErrors;
+import dev.lifespan.support.error.ServiceException;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -42,7 +42,7 @@ public class CallerAuthInterceptor implements ServerInterceptor {
         if (enabled && scope != null) {
             try {
                 authentication.authenticate(headers.get(AUTHORIZATION), scope);
-            } catch (IssuerException e) {
+            } catch (ServiceException e) {
                 var status = GrpcErrors.toStatus(e);
                 call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
                 return new ServerCall.Listener<>() { };

@@ -1,8 +1,8 @@
 package dev.lifespan.issuer.grpc;
 
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.issuer.error.ErrorKind;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ErrorKind;
+import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.key.SigningKeyRing;
 import dev.lifespan.issuer.time.Clocks;
 import dev.lifespan.validator.RevocationCheck;
@@ -46,12 +46,12 @@ public class CallerAuthentication {
             throw unauthenticated(result.failure().name() + ": " + result.detail());
         }
         if (!result.claims().hasScope(requiredScope)) {
-            throw new IssuerException(ErrorKind.INSUFFICIENT_SCOPE, "scope " + requiredScope + " is required");
+            throw new ServiceException(ErrorKind.INSUFFICIENT_SCOPE, "scope " + requiredScope + " is required");
         }
         return Optional.ofNullable(result.claims().clientId()).orElse(result.claims().subject());
     }
 
-    private static IssuerException unauthenticated(String why) {
-        return new IssuerException(ErrorKind.INVALID_CLIENT, "caller not authenticated: " + why);
+    private static ServiceException unauthenticated(String why) {
+        return new ServiceException(ErrorKind.INVALID_CLIENT, "caller not authenticated: " + why);
     }
 }

@@ -1,6 +1,6 @@
 package dev.lifespan.issuer.grpc;
 
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ServiceException;
 
 import java.util.List;
 
@@ -22,7 +22,7 @@ public final class Inputs {
     /** A required single-line value of at most {@code max} characters. */
     public static String required(String field, String value, int max) {
         if (value == null || value.isEmpty()) {
-            throw IssuerException.invalidField(field, "required");
+            throw ServiceException.invalidField(field, "required");
         }
         return optional(field, value, max);
     }
@@ -33,11 +33,11 @@ public final class Inputs {
             return null;
         }
         if (value.length() > max) {
-            throw IssuerException.invalidField(field, "longer than " + max + " characters");
+            throw ServiceException.invalidField(field, "longer than " + max + " characters");
         }
         for (int i = 0; i < value.length(); i++) {
             if (Character.isISOControl(value.charAt(i))) {
-                throw IssuerException.invalidField(field, "contains control characters");
+                throw ServiceException.invalidField(field, "contains control characters");
             }
         }
         return value;
@@ -46,12 +46,12 @@ public final class Inputs {
     /** A list of at most {@code maxItems} words (no spaces) of at most {@code maxLength} characters each. */
     public static List<String> words(String field, List<String> values, int maxItems, int maxLength) {
         if (values.size() > maxItems) {
-            throw IssuerException.invalidField(field, "more than " + maxItems + " values");
+            throw ServiceException.invalidField(field, "more than " + maxItems + " values");
         }
         for (String value : values) {
             required(field, value, maxLength);
             if (value.indexOf(' ') >= 0) {
-                throw IssuerException.invalidField(field, "values must not contain spaces");
+                throw ServiceException.invalidField(field, "values must not contain spaces");
             }
         }
         return values.stream().distinct().toList();

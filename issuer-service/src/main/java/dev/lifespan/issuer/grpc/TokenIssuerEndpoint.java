@@ -19,7 +19,7 @@ import dev.lifespan.api.v1.RefreshTokensResponse;
 import dev.lifespan.api.v1.RotateSigningKeyRequest;
 import dev.lifespan.api.v1.RotateSigningKeyResponse;
 import dev.lifespan.api.v1.TokenIssuer;
-import dev.lifespan.issuer.error.GrpcErrors;
+import dev.lifespan.support.error.GrpcErrors;
 import dev.lifespan.issuer.key.JwksService;
 import dev.lifespan.issuer.session.RefreshCommand;
 import dev.lifespan.issuer.session.RefreshTokenRotation;

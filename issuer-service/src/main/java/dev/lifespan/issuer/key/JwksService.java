@@ -6,8 +6,8 @@ import dev.lifespan.api.v1.RotateSigningKeyResponse;
 import dev.lifespan.api.v1.SigningKey;
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.crypto.JwsAlgorithm;
-import dev.lifespan.issuer.error.ErrorKind;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ErrorKind;
+import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.grpc.Inputs;
 import dev.lifespan.issuer.time.Clocks;
 import io.smallrye.mutiny.Uni;
@@ -55,13 +55,13 @@ public class JwksService {
         String reason = Inputs.optional("reason", request.getReason(), Inputs.REASON);
         String algorithmName = Inputs.optional("algorithm", request.getAlgorithm(), Inputs.SHORT);
         JwsAlgorithm algorithm = algorithmName == null ? null : JwsAlgorithm.fromJoseName(algorithmName)
-                .orElseThrow(() -> IssuerException.invalidField("algorithm", "must be one of " + JwsAlgorithm.joseNames()));
+                .orElseThrow(() -> ServiceException.invalidField("algorithm", "must be one of " + JwsAlgorithm.joseNames()));
         if (kid != null && !request.getEmergency()) {
-            throw IssuerException.invalidField("key_id", "only an emergency rotation names a key");
+            throw ServiceException.invalidField("key_id", "only an emergency rotation names a key");
         }
         return rotator.rotateNow(request.getEmergency(), kid, algorithm,
                         reason == null ? (request.getEmergency() ? "emergency rotation" : "operator rotation") : reason)
-                .onFailure(NoSuchElementException.class).transform(e -> new IssuerException(ErrorKind.NOT_FOUND, e.getMessage()))
+                .onFailure(NoSuchElementException.class).transform(e -> new ServiceException(ErrorKind.NOT_FOUND, e.getMessage()))
                 .map(outcome -> {
                     Instant now = Clocks.now(clock);
                     RotateSigningKeyResponse.Builder response = RotateSigningKeyResponse.newBuilder()

@@ -5,8 +5,8 @@ import dev.lifespan.validator.jose.Base64Url;
 import dev.lifespan.issuer.crypto.JwsSigner;
 import dev.lifespan.validator.jose.JwsVerifier;
 import dev.lifespan.issuer.crypto.MasterKey;
-import dev.lifespan.issuer.error.ErrorKind;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ErrorKind;
+import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.time.Clocks;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
@@ -74,7 +74,7 @@ public class SigningKeyRing {
         Optional<KeyTimes> active = KeySchedule.signingKey(snapshot.stream().map(LoadedKey::times).toList(), now);
         return active.flatMap(t -> snapshot.stream().filter(k -> k.kid().equals(t.kid())).findFirst())
                 .filter(k -> k.signer() != null)
-                .orElseThrow(() -> new IssuerException(ErrorKind.UNAVAILABLE, "no active signing key"));
+                .orElseThrow(() -> new ServiceException(ErrorKind.UNAVAILABLE, "no active signing key"));
     }
 
     /** Whether some key can sign now (readiness). */
@@ -82,7 +82,7 @@ public class SigningKeyRing {
         try {
             signingKey(now);
             return true;
-        } catch (IssuerException e) {
+        } catch (ServiceException e) {
             return false;
         }
     }

@@ -1,6 +1,6 @@
 package dev.lifespan.issuer.oauth2;
 
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ServiceException;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -16,29 +16,29 @@ record ClientCredentials(String clientId, String clientSecret) {
     static ClientCredentials from(String authorization, String formClientId, String formClientSecret) {
         if (authorization != null && !authorization.isEmpty()) {
             if (formClientSecret != null) {
-                throw IssuerException.invalidField("client_secret", "use one client authentication method, not two");
+                throw ServiceException.invalidField("client_secret", "use one client authentication method, not two");
             }
             if (authorization.length() > 1024 || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-                throw IssuerException.invalidClient("unsupported client authentication");
+                throw ServiceException.invalidClient("unsupported client authentication");
             }
             String decoded;
             try {
                 decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
-                throw IssuerException.invalidClient("malformed Basic credentials");
+                throw ServiceException.invalidClient("malformed Basic credentials");
             }
             int colon = decoded.indexOf(':');
             if (colon < 0) {
-                throw IssuerException.invalidClient("malformed Basic credentials");
+                throw ServiceException.invalidClient("malformed Basic credentials");
             }
             String id = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
             if (formClientId != null && !formClientId.equals(id)) {
-                throw IssuerException.invalidField("client_id", "differs from the authenticated client");
+                throw ServiceException.invalidField("client_id", "differs from the authenticated client");
             }
             return new ClientCredentials(id, URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8));
         }
         if (formClientId == null) {
-            throw IssuerException.invalidClient("client authentication required");
+            throw ServiceException.invalidClient("client authentication required");
         }
         return new ClientCredentials(formClientId, formClientSecret);
     }

@@ -1,8 +1,8 @@
 package dev.lifespan.issuer.oauth2;
 
-import dev.lifespan.issuer.error.ErrorKind;
-import dev.lifespan.issuer.error.Failures;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ErrorKind;
+import dev.lifespan.support.error.Failures;
+import dev.lifespan.support.error.ServiceException;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 
@@ -21,7 +21,7 @@ public final class OAuthErrors {
     }
 
     public static Response toResponse(Throwable failure) {
-        IssuerException error = Failures.classify(failure);
+        ServiceException error = Failures.classify(failure);
         if (error.kind() == ErrorKind.SERVER_ERROR) {
             LOG.error("Unexpected failure answering an OAuth2 request", failure);
         }

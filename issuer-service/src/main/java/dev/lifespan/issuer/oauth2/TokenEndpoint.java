@@ -1,8 +1,8 @@
 package dev.lifespan.issuer.oauth2;
 
 import dev.lifespan.api.v1.AccessToken;
-import dev.lifespan.issuer.error.ErrorKind;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ErrorKind;
+import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.session.RefreshCommand;
 import dev.lifespan.issuer.session.RefreshTokenRotation;
 import dev.lifespan.issuer.token.ServiceTokens;
@@ -51,7 +51,7 @@ public class TokenEndpoint {
             Map<String, String> params = single(form);
             String grantType = params.get("grant_type");
             if (grantType == null) {
-                throw IssuerException.invalidField("grant_type", "required");
+                throw ServiceException.invalidField("grant_type", "required");
             }
             String sourceIp = http.remoteAddress() == null ? null : http.remoteAddress().hostAddress();
             ClientCredentials client = ClientCredentials.from(authorization, params.get("client_id"), params.get("client_secret"));
@@ -62,7 +62,7 @@ public class TokenEndpoint {
                 case "client_credentials" -> serviceTokens.issue(new ServiceTokens.Command(client.clientId(), client.clientSecret(),
                                 scopes(params.get("scope")), scopes(params.get("audience")), sourceIp))
                         .map(token -> ok(token, null));
-                default -> throw new IssuerException(ErrorKind.UNSUPPORTED_GRANT_TYPE, "grant_type " + grantType + " is not supported");
+                default -> throw new ServiceException(ErrorKind.UNSUPPORTED_GRANT_TYPE, "grant_type " + grantType + " is not supported");
             };
             return response.onFailure().recoverWithItem(OAuthErrors::toResponse);
         } catch (RuntimeException e) {
@@ -77,15 +77,15 @@ public class TokenEndpoint {
             return params;
         }
         if (form.size() > 32) {
-            throw IssuerException.invalidField("form", "too many parameters");
+            throw ServiceException.invalidField("form", "too many parameters");
         }
         form.forEach((name, values) -> {
             if (values.size() > 1) {
-                throw IssuerException.invalidField(name, "repeated");
+                throw ServiceException.invalidField(name, "repeated");
             }
             String value = values.isEmpty() ? "" : values.get(0);
             if (value.length() > MAX_PARAMETER_LENGTH) {
-                throw IssuerException.invalidField(name, "longer than " + MAX_PARAMETER_LENGTH + " characters");
+                throw ServiceException.invalidField(name, "longer than " + MAX_PARAMETER_LENGTH + " characters");
             }
             if (KNOWN_PARAMETERS.contains(name) && !value.isEmpty()) {
                 params.put(name, value);

@@ -3,8 +3,8 @@ package dev.lifespan.issuer.profile;
 import dev.lifespan.api.v1.RiskLevel;
 import dev.lifespan.issuer.client.RegisteredClient;
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.issuer.error.ErrorKind;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ErrorKind;
+import dev.lifespan.support.error.ServiceException;
 import jakarta.inject.Singleton;
 
 import java.time.Duration;
@@ -52,7 +52,7 @@ public class LifetimePolicy {
             }
         }
         if (profile.deviceBound() && (request.deviceId() == null || request.deviceId().isEmpty())) {
-            throw IssuerException.invalidField("device_id", "required: profile " + name + " binds sessions to a device");
+            throw ServiceException.invalidField("device_id", "required: profile " + name + " binds sessions to a device");
         }
         double factor = switch (request.risk() == null ? RiskLevel.RISK_LEVEL_LOW : request.risk()) {
             case RISK_LEVEL_ELEVATED -> config.risk().elevatedFactor();
@@ -79,11 +79,11 @@ public class LifetimePolicy {
         }
         LifespanConfig.Profile candidate = config.profiles().get(requested);
         if (candidate == null || requested.equals("service") || requested.equals("single-use")) {
-            throw IssuerException.invalidField("profile", "unknown or not a session profile: " + requested);
+            throw ServiceException.invalidField("profile", "unknown or not a session profile: " + requested);
         }
         LifespanConfig.Profile base = config.profiles().get(client.profile());
         if (!noLongerThan(candidate, base)) {
-            throw IssuerException.invalidField("profile", requested + " would outlive the client's profile " + client.profile()
+            throw ServiceException.invalidField("profile", requested + " would outlive the client's profile " + client.profile()
                     + "; a request may only shorten lifetimes");
         }
         return requested;
@@ -103,15 +103,15 @@ public class LifetimePolicy {
 
     private void requireAuthentication(String what, Optional<String> minAcr, Optional<Duration> maxAge, Request request, Instant now) {
         if (minAcr.isPresent() && rank(request.acr()) < rank(minAcr.get())) {
-            throw new IssuerException(ErrorKind.INSUFFICIENT_USER_AUTHENTICATION,
+            throw new ServiceException(ErrorKind.INSUFFICIENT_USER_AUTHENTICATION,
                     what + " requires acr " + minAcr.get() + " or stronger");
         }
         if (maxAge.isPresent()) {
             if (request.authTime() == null) {
-                throw new IssuerException(ErrorKind.INSUFFICIENT_USER_AUTHENTICATION, what + " requires auth_time");
+                throw new ServiceException(ErrorKind.INSUFFICIENT_USER_AUTHENTICATION, what + " requires auth_time");
             }
             if (request.authTime().plus(maxAge.get()).isBefore(now)) {
-                throw new IssuerException(ErrorKind.INSUFFICIENT_USER_AUTHENTICATION,
+                throw new ServiceException(ErrorKind.INSUFFICIENT_USER_AUTHENTICATION,
                         what + " requires an authentication within the last " + maxAge.get().toSeconds() + " s");
             }
         }

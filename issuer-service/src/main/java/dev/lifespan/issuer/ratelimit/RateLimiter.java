@@ -2,7 +2,7 @@ package dev.lifespan.issuer.ratelimit;
 
 import dev.lifespan.issuer.audit.AuditEventType;
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.time.Clocks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -103,7 +103,7 @@ public class RateLimiter {
             long count = counts.get(i).toLong();
             if (count > max.get(i)) {
                 limited.increment();
-                IssuerException refusal = IssuerException.rateLimited(retryAfter.isNegative() ? Duration.ZERO : retryAfter);
+                ServiceException refusal = ServiceException.rateLimited(retryAfter.isNegative() ? Duration.ZERO : retryAfter);
                 if (count == max.get(i) + 1) {
                     // The first refusal of a window is audited; the rest only counted, so a flood
                     // cannot turn into a flood of database writes.

@@ -8,8 +8,8 @@ import dev.lifespan.issuer.client.ClientRegistry;
 import dev.lifespan.issuer.client.RegisteredClient;
 import dev.lifespan.issuer.crypto.SecureTokens;
 import dev.lifespan.issuer.crypto.TokenHasher;
-import dev.lifespan.issuer.error.ErrorKind;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ErrorKind;
+import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.grpc.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
 import dev.lifespan.issuer.ratelimit.RateLimiter;
@@ -71,11 +71,11 @@ public class RefreshTokenRotation {
         List<String> narrowed = Inputs.words("scopes", command.scopes(), MAX_SCOPES, Inputs.ID);
         RegisteredClient client = clients.authenticate(clientId, secret);
         if (!client.allows("refresh_token")) {
-            throw new IssuerException(ErrorKind.UNAUTHORIZED_CLIENT, "client may not use the refresh_token grant");
+            throw new ServiceException(ErrorKind.UNAUTHORIZED_CLIENT, "client may not use the refresh_token grant");
         }
         if (!OpaqueTokens.isWellFormed(OpaqueTokens.REFRESH_PREFIX, token)) {
             metrics.refreshed("malformed");
-            throw IssuerException.invalidGrant("refresh token is invalid");
+            throw ServiceException.invalidGrant("refresh token is invalid");
         }
         byte[] presented = hasher.hash(token);
         return rateLimiter.admit(client.id(), sourceIp).chain(() -> rotate(presented, client.id(), deviceId, narrowed, sourceIp));
@@ -89,7 +89,7 @@ public class RefreshTokenRotation {
         // rotating, so a bad request does not burn the caller's refresh token.
         return store.inspect(presented).chain(state -> {
             if (state.isPresent() && !state.get().session().scopes().containsAll(narrowed)) {
-                return Uni.createFrom().failure(new IssuerException(ErrorKind.INVALID_SCOPE,
+                return Uni.createFrom().failure(new ServiceException(ErrorKind.INVALID_SCOPE,
                         "scope exceeds the scope originally granted"));
             }
             return attempt(presented, clientId, deviceId, narrowed, sourceIp, true);
@@ -113,18 +113,18 @@ public class RefreshTokenRotation {
         RefreshDecision decision = RefreshDecision.of(state, clientId, deviceId, now);
         metrics.refreshed(decision.name().toLowerCase());
         return switch (decision) {
-            case UNKNOWN, WRONG_CLIENT, WRONG_DEVICE -> Uni.createFrom().failure(IssuerException.invalidGrant("refresh token is invalid"));
-            case SESSION_ENDED -> Uni.createFrom().failure(IssuerException.invalidGrant("the session has ended"));
+            case UNKNOWN, WRONG_CLIENT, WRONG_DEVICE -> Uni.createFrom().failure(ServiceException.invalidGrant("refresh token is invalid"));
+            case SESSION_ENDED -> Uni.createFrom().failure(ServiceException.invalidGrant("the session has ended"));
             case SESSION_EXPIRED -> store.end(state.get().session().sid(), "EXPIRED", "absolute lifetime reached", now,
                             AuditEventType.SESSION_ENDED, null, null)
-                    .chain(() -> Uni.createFrom().failure(IssuerException.invalidGrant("the session has expired")));
+                    .chain(() -> Uni.createFrom().failure(ServiceException.invalidGrant("the session has expired")));
             case SESSION_IDLE -> store.end(state.get().session().sid(), "IDLE_EXPIRED", "idle timeout", now,
                             AuditEventType.SESSION_IDLE_TIMEOUT, null, null)
-                    .chain(() -> Uni.createFrom().failure(IssuerException.invalidGrant("the session has been idle too long")));
+                    .chain(() -> Uni.createFrom().failure(ServiceException.invalidGrant("the session has been idle too long")));
             case GRACE_RETRY -> graceRetry(presented, clientId, deviceId, narrowed, sourceIp, now, mayRetry);
             case REUSE -> reuse(state.get(), now);
             case RETRY -> mayRetry ? attempt(presented, clientId, deviceId, narrowed, sourceIp, false)
-                    : Uni.createFrom().failure(IssuerException.invalidGrant("refresh token is invalid"));
+                    : Uni.createFrom().failure(ServiceException.invalidGrant("refresh token is invalid"));
         };
     }
 
@@ -136,7 +136,7 @@ public class RefreshTokenRotation {
                 .chain(rotated -> rotated.isPresent()
                         ? Uni.createFrom().item(pair(rotated.get(), successor, jti, narrowed, now, "grace"))
                         : mayRetry ? attempt(presented, clientId, deviceId, narrowed, sourceIp, false)
-                        : Uni.createFrom().failure(IssuerException.invalidGrant("refresh token is invalid")));
+                        : Uni.createFrom().failure(ServiceException.invalidGrant("refresh token is invalid")));
     }
 
     private Uni<RefreshTokensResponse> reuse(RefreshTokenState state, Instant now) {
@@ -152,7 +152,7 @@ public class RefreshTokenRotation {
                                 session.sid(), session.clientId(), state.rotatedAt());
                     }
                 })
-                .chain(() -> Uni.createFrom().failure(IssuerException.invalidGrant(
+                .chain(() -> Uni.createFrom().failure(ServiceException.invalidGrant(
                         "refresh token was already used; the session has been revoked")));
     }
 

@@ -13,8 +13,8 @@ import dev.lifespan.issuer.client.ClientRegistry;
 import dev.lifespan.issuer.client.RegisteredClient;
 import dev.lifespan.issuer.crypto.SecureTokens;
 import dev.lifespan.issuer.crypto.TokenHasher;
-import dev.lifespan.issuer.error.ErrorKind;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ErrorKind;
+import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.grpc.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
 import dev.lifespan.issuer.profile.LifetimePolicy;
@@ -80,10 +80,10 @@ public class SessionService {
         String profile = Inputs.optional("profile", request.getProfile(), Inputs.SHORT);
         Instant authTime = instant(request.hasAuthTime(), request.getAuthTime());
         if (authTime != null && authTime.isAfter(now.plusSeconds(60))) {
-            throw IssuerException.invalidField("auth_time", "in the future");
+            throw ServiceException.invalidField("auth_time", "in the future");
         }
         if (!client.allows("refresh_token")) {
-            throw new IssuerException(ErrorKind.UNAUTHORIZED_CLIENT, "client " + client.id() + " may not hold user sessions");
+            throw new ServiceException(ErrorKind.UNAUTHORIZED_CLIENT, "client " + client.id() + " may not hold user sessions");
         }
         Lifetimes lifetimes = policy.decide(new LifetimePolicy.Request(profile, roles, scopes, acr, authTime, request.getRiskLevel(),
                 deviceId), client, now);
@@ -119,7 +119,7 @@ public class SessionService {
     public Uni<ListSessionsResponse> list(String subjectInput, boolean includeEnded, int pageSizeInput) {
         String subject = Inputs.required("subject", subjectInput, Inputs.SUBJECT);
         if (pageSizeInput < 0 || pageSizeInput > 500) {
-            throw IssuerException.invalidField("page_size", "must be between 0 and 500");
+            throw ServiceException.invalidField("page_size", "must be between 0 and 500");
         }
         int pageSize = pageSizeInput == 0 ? 100 : pageSizeInput;
         Instant now = Clocks.now(clock);
@@ -148,7 +148,7 @@ public class SessionService {
                 .chain(ended -> ended.isPresent()
                         ? Uni.createFrom().item(EndSessionResponse.newBuilder().setSession(toProto(ended.get(), now)).setEndedNow(true).build())
                         : store.find(sid).map(existing -> EndSessionResponse.newBuilder()
-                                .setSession(toProto(existing.orElseThrow(() -> new IssuerException(ErrorKind.NOT_FOUND, "no such session")), now))
+                                .setSession(toProto(existing.orElseThrow(() -> new ServiceException(ErrorKind.NOT_FOUND, "no such session")), now))
                                 .setEndedNow(false).build()));
     }
 
@@ -193,7 +193,7 @@ public class SessionService {
         }
         for (String scope : requested) {
             if (!client.scopes().contains(scope)) {
-                throw new IssuerException(ErrorKind.INVALID_SCOPE, "scope " + scope + " is not allowed for client " + client.id());
+                throw new ServiceException(ErrorKind.INVALID_SCOPE, "scope " + scope + " is not allowed for client " + client.id());
             }
         }
         return requested;
@@ -206,7 +206,7 @@ public class SessionService {
         }
         for (String audience : requested) {
             if (!client.audiences().contains(audience)) {
-                throw IssuerException.invalidField("audience", audience + " is not an audience of client " + client.id());
+                throw ServiceException.invalidField("audience", audience + " is not an audience of client " + client.id());
             }
         }
         return requested;

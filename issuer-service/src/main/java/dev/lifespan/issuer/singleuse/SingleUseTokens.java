@@ -12,7 +12,7 @@ import dev.lifespan.issuer.config.ConfigurationCheck;
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.crypto.SecureTokens;
 import dev.lifespan.issuer.crypto.TokenHasher;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.grpc.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
 import dev.lifespan.issuer.time.Clocks;
@@ -63,11 +63,11 @@ public class SingleUseTokens {
         String clientId = clients.require(Inputs.required("client_id", request.getClientId(), Inputs.ID), "client_id").id();
         SingleUsePurpose purpose = purpose(request.getPurpose());
         if (request.getBinding().size() > MAX_BINDING_BYTES) {
-            throw IssuerException.invalidField("binding", "larger than " + MAX_BINDING_BYTES + " bytes");
+            throw ServiceException.invalidField("binding", "larger than " + MAX_BINDING_BYTES + " bytes");
         }
         Duration ttl = request.getTtlSeconds() == 0 ? defaultTtl : Duration.ofSeconds(request.getTtlSeconds());
         if (ttl.compareTo(ConfigurationCheck.MIN_SINGLE_USE_TTL) < 0 || ttl.compareTo(ConfigurationCheck.MAX_SINGLE_USE_TTL) > 0) {
-            throw IssuerException.invalidField("ttl_seconds", "must be between 300 and 1800 (or 0 for the default)");
+            throw ServiceException.invalidField("ttl_seconds", "must be between 300 and 1800 (or 0 for the default)");
         }
         Instant now = Clocks.now(clock);
         Instant expiresAt = now.plus(ttl);
@@ -94,7 +94,7 @@ public class SingleUseTokens {
         SingleUsePurpose purpose = purpose(request.getPurpose());
         if (!OpaqueTokens.isWellFormed(OpaqueTokens.SINGLE_USE_PREFIX, token)) {
             metrics.singleUse("malformed");
-            throw IssuerException.invalidGrant("single-use token is invalid");
+            throw ServiceException.invalidGrant("single-use token is invalid");
         }
         byte[] hash = hasher.hash(token);
         Instant now = Clocks.now(clock);
@@ -137,7 +137,7 @@ public class SingleUseTokens {
                                 : !row.getString("purpose").equals(purpose.name()) ? "wrong_purpose" : "expired";
                     }
                     metrics.singleUse(why);
-                    return Uni.createFrom().failure(IssuerException.invalidGrant(switch (why) {
+                    return Uni.createFrom().failure(ServiceException.invalidGrant(switch (why) {
                         case "replayed" -> "single-use token was already redeemed";
                         case "expired" -> "single-use token has expired";
                         default -> "single-use token is invalid";
@@ -147,7 +147,7 @@ public class SingleUseTokens {
 
     private static SingleUsePurpose purpose(SingleUsePurpose purpose) {
         if (purpose == SingleUsePurpose.SINGLE_USE_PURPOSE_UNSPECIFIED || purpose == SingleUsePurpose.UNRECOGNIZED) {
-            throw IssuerException.invalidField("purpose", "required");
+            throw ServiceException.invalidField("purpose", "required");
         }
         return purpose;
     }

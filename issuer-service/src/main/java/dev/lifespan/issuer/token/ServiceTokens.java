@@ -5,8 +5,8 @@ import dev.lifespan.issuer.audit.AuditEventType;
 import dev.lifespan.issuer.client.ClientRegistry;
 import dev.lifespan.issuer.client.RegisteredClient;
 import dev.lifespan.issuer.crypto.SecureTokens;
-import dev.lifespan.issuer.error.ErrorKind;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ErrorKind;
+import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.grpc.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
 import dev.lifespan.issuer.ratelimit.RateLimiter;
@@ -54,17 +54,17 @@ public class ServiceTokens {
         String sourceIp = Inputs.optional("source_ip", command.sourceIp(), Inputs.SHORT);
         RegisteredClient client = clients.authenticate(clientId, secret);
         if (!client.allows("client_credentials")) {
-            throw new IssuerException(ErrorKind.UNAUTHORIZED_CLIENT, "client may not use the client_credentials grant");
+            throw new ServiceException(ErrorKind.UNAUTHORIZED_CLIENT, "client may not use the client_credentials grant");
         }
         List<String> scopes = requested.isEmpty() ? List.copyOf(client.scopes()) : requested;
         for (String scope : scopes) {
             if (!client.scopes().contains(scope)) {
-                throw new IssuerException(ErrorKind.INVALID_SCOPE, "scope " + scope + " is not allowed for this client");
+                throw new ServiceException(ErrorKind.INVALID_SCOPE, "scope " + scope + " is not allowed for this client");
             }
         }
         for (String aud : audience) {
             if (!client.audiences().contains(aud)) {
-                throw IssuerException.invalidField("audience", aud + " is not an audience of this client");
+                throw ServiceException.invalidField("audience", aud + " is not an audience of this client");
             }
         }
         return rateLimiter.admit(client.id(), sourceIp).chain(() -> mint(client, scopes, audience, sourceIp));

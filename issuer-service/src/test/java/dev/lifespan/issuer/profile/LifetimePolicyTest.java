@@ -4,8 +4,8 @@ import dev.lifespan.api.v1.RiskLevel;
 import dev.lifespan.issuer.client.ClientRegistry;
 import dev.lifespan.issuer.client.RegisteredClient;
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.issuer.error.ErrorKind;
-import dev.lifespan.issuer.error.IssuerException;
+import dev.lifespan.support.error.ErrorKind;
+import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.support.TestConfigs;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +45,7 @@ class LifetimePolicyTest {
     void requestedProfileMayShortenButNotLengthen() {
         Lifetimes payments = policy.decide(request("payments", List.of(), "mfa", null), web, NOW);
         assertThat(payments.profile()).isEqualTo("payments");
-        IssuerException e = catchThrowableOfType(IssuerException.class,
+        ServiceException e = catchThrowableOfType(ServiceException.class,
                 () -> policy.decide(request("mobile", List.of(), "pwd", null), web, NOW));
         assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_REQUEST);
         assertThat(e.field()).isEqualTo("profile");
@@ -56,10 +56,10 @@ class LifetimePolicyTest {
         assertThat(policy.decide(request(null, List.of("admin"), "mfa", null), web, NOW).profile()).isEqualTo("admin");
         assertThat(policy.decide(request(null, List.of("admin"), "phr", null), web, NOW).profile()).as("stronger is fine")
                 .isEqualTo("admin");
-        IssuerException e = catchThrowableOfType(IssuerException.class,
+        ServiceException e = catchThrowableOfType(ServiceException.class,
                 () -> policy.decide(request(null, List.of("admin"), "pwd", null), web, NOW));
         assertThat(e.kind()).isEqualTo(ErrorKind.INSUFFICIENT_USER_AUTHENTICATION);
-        IssuerException unknownAcr = catchThrowableOfType(IssuerException.class,
+        ServiceException unknownAcr = catchThrowableOfType(ServiceException.class,
                 () -> policy.decide(request(null, List.of("admin"), "made-up", null), web, NOW));
         assertThat(unknownAcr.kind()).isEqualTo(ErrorKind.INSUFFICIENT_USER_AUTHENTICATION);
     }

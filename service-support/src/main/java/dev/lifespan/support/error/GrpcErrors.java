@@ -1,4 +1,4 @@
-package dev.lifespan.issuer.error;
+package dev.lifespan.support.error;
 
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
@@ -21,7 +21,7 @@ public final class GrpcErrors {
     }
 
     public static StatusRuntimeException toStatus(Throwable failure) {
-        IssuerException error = Failures.classify(failure);
+        ServiceException error = Failures.classify(failure);
         if (error.kind() == ErrorKind.SERVER_ERROR) {
             LOG.error("Unexpected failure answering a gRPC call", failure);
         } else if (error.kind() == ErrorKind.UNAVAILABLE) {

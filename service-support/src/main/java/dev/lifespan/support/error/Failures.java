@@ -1,4 +1,4 @@
-package dev.lifespan.issuer.error;
+package dev.lifespan.support.error;
 
 import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
@@ -11,20 +11,20 @@ public final class Failures {
     }
 
     /**
-     * The caller-facing form of any failure: an {@link IssuerException} as it is; a lost or
+     * The caller-facing form of any failure: an {@link ServiceException} as it is; a lost or
      * refused connection to PostgreSQL or Redis as UNAVAILABLE; anything else as a server error
      * whose detail stays in the log.
      */
-    public static IssuerException classify(Throwable failure) {
+    public static ServiceException classify(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof IssuerException issuerException) {
+            if (t instanceof ServiceException issuerException) {
                 return issuerException;
             }
         }
         if (isDependencyDown(failure)) {
-            return IssuerException.unavailable("a storage dependency (PostgreSQL or Redis)", failure);
+            return ServiceException.unavailable("a storage dependency (PostgreSQL or Redis)", failure);
         }
-        return new IssuerException(ErrorKind.SERVER_ERROR, "internal error");
+        return new ServiceException(ErrorKind.SERVER_ERROR, "internal error");
     }
 
     /** True when the failure is a dependency that cannot be reached, not a bug. */

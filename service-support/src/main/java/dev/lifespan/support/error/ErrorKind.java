@@ -1,11 +1,12 @@
-package dev.lifespan.issuer.error;
+package dev.lifespan.support.error;
 
 import io.grpc.Status;
 
 /**
- * The issuer's one error vocabulary: each kind carries its RFC 6749 (or RFC 9470) error code,
- * its HTTP status and its gRPC status code. {@link GrpcErrors} and the OAuth2 endpoint turn
- * an {@link IssuerException} into a wire response from here, and nowhere else.
+ * Lifespan's one error vocabulary, shared by every service: each kind carries its RFC 6749 (or
+ * RFC 6750 / RFC 9470) error code, its HTTP status and its gRPC status code. {@link GrpcErrors}
+ * and each service's HTTP error mapping turn a {@link ServiceException} into a wire response from
+ * here, and nowhere else.
  */
 public enum ErrorKind {
     INVALID_REQUEST("invalid_request", 400, Status.Code.INVALID_ARGUMENT),

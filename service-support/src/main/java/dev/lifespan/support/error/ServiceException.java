@@ -1,0 +1,59 @@
+package dev.lifespan.support.error;
+
+import java.time.Duration;
+
+/**
+ * An error the caller should see: a kind, a description safe to show, the offending field
+ * where there is one, and for rate limits how long to wait. Never carries a raw token.
+ */
+public class ServiceException extends RuntimeException {
+    private final ErrorKind kind;
+    private final String field;
+    private final Duration retryAfter;
+
+    public ServiceException(ErrorKind kind, String description) {
+        this(kind, description, null, null, null);
+    }
+
+    protected ServiceException(ErrorKind kind, String description, String field, Duration retryAfter, Throwable cause) {
+        super(description, cause, false, false);
+        this.kind = kind;
+        this.field = field;
+        this.retryAfter = retryAfter;
+    }
+
+    public static ServiceException invalidField(String field, String problem) {
+        return new ServiceException(ErrorKind.INVALID_REQUEST, field + ": " + problem, field, null, null);
+    }
+
+    public static ServiceException invalidGrant(String description) {
+        return new ServiceException(ErrorKind.INVALID_GRANT, description);
+    }
+
+    public static ServiceException invalidClient(String description) {
+        return new ServiceException(ErrorKind.INVALID_CLIENT, description);
+    }
+
+    public static ServiceException rateLimited(Duration retryAfter) {
+        return new ServiceException(ErrorKind.RATE_LIMITED, "too many requests; retry after " + retryAfter.toSeconds() + " s",
+                null, retryAfter, null);
+    }
+
+    public static ServiceException unavailable(String what, Throwable cause) {
+        return new ServiceException(ErrorKind.UNAVAILABLE, what + " is unavailable; retry later", null, Duration.ofSeconds(1), cause);
+    }
+
+    public ErrorKind kind() {
+        return kind;
+    }
+
+    /** The request field at fault, or null. */
+    public String field() {
+        return field;
+    }
+
+    /** How long a rate-limited caller should wait, or null. */
+    public Duration retryAfter() {
+        return retryAfter;
+    }
+}
