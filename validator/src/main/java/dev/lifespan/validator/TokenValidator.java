@@ -66,7 +66,23 @@ public final class TokenValidator {
         this.cache = new VerifiedTokenCache(settings.verifiedCacheSize());
     }
 
+    /** Validates a token presented to a resource server of {@code expectedAudience}. */
     public ValidationResult validate(String token, String expectedAudience) {
+        if (expectedAudience == null || expectedAudience.isEmpty()) {
+            throw new IllegalArgumentException("an expected audience is required; use validateForIntrospection for any audience");
+        }
+        return run(token, expectedAudience);
+    }
+
+    /**
+     * Every check but the audience: for token introspection (RFC 7662), where the caller asks about
+     * a token meant for any audience and receives the audience in the answer.
+     */
+    public ValidationResult validateForIntrospection(String token) {
+        return run(token, null);
+    }
+
+    private ValidationResult run(String token, String expectedAudience) {
         Instant now = clock.instant();
         if (token == null || token.isEmpty() || token.length() > settings.maxTokenBytes()) {
             return ValidationResult.invalid(MALFORMED, "token missing or larger than " + settings.maxTokenBytes() + " bytes");
@@ -189,7 +205,10 @@ public final class TokenValidator {
     }
 
     private static ValidationResult checkAudience(VerifiedClaims claims, String expected) {
-        if (expected == null || !claims.audience().contains(expected)) {
+        if (expected == null) {
+            return claims.audience().isEmpty() ? ValidationResult.invalid(WRONG_AUDIENCE, "token has no audience") : null;
+        }
+        if (!claims.audience().contains(expected)) {
             return ValidationResult.invalid(WRONG_AUDIENCE, "token is not for audience " + expected);
         }
         return null;

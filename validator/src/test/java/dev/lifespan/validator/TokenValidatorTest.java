@@ -147,6 +147,15 @@ class TokenValidatorTest {
     }
 
     @Test
+    void introspectionChecksEverythingButTheAudience() throws Exception {
+        assertThat(validator.validateForIntrospection(keys.eddsa(fresh())).claims().audience()).containsExactly("api");
+        Map<String, Object> expired = TestKeys.claims(NOW.getEpochSecond() - 900, NOW.getEpochSecond() - 60);
+        assertThat(validator.validateForIntrospection(keys.eddsa(expired)).failure()).isEqualTo(EXPIRED);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> validator.validate(keys.eddsa(fresh()), null))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void expiryIsJudgedWithTheClockSkew() throws Exception {
         long exp = NOW.getEpochSecond();
         Map<String, Object> claims = TestKeys.claims(exp - 600, exp);

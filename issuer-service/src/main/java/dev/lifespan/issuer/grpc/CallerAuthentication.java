@@ -3,37 +3,26 @@ package dev.lifespan.issuer.grpc;
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
-import dev.lifespan.issuer.key.SigningKeyRing;
-import dev.lifespan.issuer.time.Clocks;
-import dev.lifespan.validator.RevocationCheck;
 import dev.lifespan.validator.TokenValidator;
 import dev.lifespan.validator.ValidationResult;
-import dev.lifespan.validator.ValidatorSettings;
-import dev.lifespan.validator.VerificationKey;
 import jakarta.inject.Singleton;
 
-import java.time.InstantSource;
 import java.util.Optional;
 
 /**
  * Checks the service token a caller of a privileged RPC presents, with the same validator library
  * every validating node embeds, fed by this issuer's own published keys (no network call). The
  * token must carry the configured audience and the RPC's scope. (Revocation of caller tokens is
- * {@link RevocationCheck#NONE} until the issuer subscribes to the revocation feed.)
+ * not checked until the issuer subscribes to the revocation feed.)
  */
 @Singleton
 public class CallerAuthentication {
     private final TokenValidator validator;
     private final String audience;
 
-    public CallerAuthentication(SigningKeyRing keys, InstantSource clock, LifespanConfig config) {
+    public CallerAuthentication(TokenValidator validator, LifespanConfig config) {
+        this.validator = validator;
         this.audience = config.callerAuth().audience();
-        ValidatorSettings settings = new ValidatorSettings(config.issuer(), ValidatorSettings.ASYMMETRIC, config.clockSkew(), 8192,
-                10_000);
-        this.validator = new TokenValidator(settings,
-                kid -> keys.publishedKey(kid, Clocks.now(clock))
-                        .map(k -> new VerificationKey(k.kid(), k.times().algorithm().joseName(), k.verifier())),
-                RevocationCheck.NONE, clock);
     }
 
     /** The authenticated caller's client id, or an UNAUTHENTICATED / PERMISSION_DENIED error. */

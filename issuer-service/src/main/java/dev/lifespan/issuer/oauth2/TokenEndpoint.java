@@ -31,7 +31,7 @@ import java.util.Set;
 @Path("/oauth2/token")
 public class TokenEndpoint {
     private static final Set<String> KNOWN_PARAMETERS = Set.of("grant_type", "refresh_token", "client_id", "client_secret", "scope",
-            "device_id", "audience");
+            "device_id", "audience", "token", "token_type_hint");
     private static final int MAX_PARAMETER_LENGTH = 2048;
 
     private final RefreshTokenRotation rotation;

@@ -44,6 +44,8 @@ public class WellKnownResource {
         metadata.put("issuer", issuer);
         metadata.put("jwks_uri", issuer + "/.well-known/jwks.json");
         metadata.put("token_endpoint", issuer + "/oauth2/token");
+        metadata.put("revocation_endpoint", issuer + "/oauth2/revoke");
+        metadata.put("introspection_endpoint", issuer + "/oauth2/introspect");
         metadata.put("grant_types_supported", List.of("refresh_token", "client_credentials"));
         metadata.put("token_endpoint_auth_methods_supported", List.of("client_secret_basic", "client_secret_post", "none"));
         metadata.put("response_types_supported", List.of());

@@ -14,6 +14,7 @@ public enum ErrorKind {
     INVALID_GRANT("invalid_grant", 400, Status.Code.FAILED_PRECONDITION),
     UNAUTHORIZED_CLIENT("unauthorized_client", 400, Status.Code.PERMISSION_DENIED),
     UNSUPPORTED_GRANT_TYPE("unsupported_grant_type", 400, Status.Code.INVALID_ARGUMENT),
+    UNSUPPORTED_TOKEN_TYPE("unsupported_token_type", 400, Status.Code.INVALID_ARGUMENT),
     INVALID_SCOPE("invalid_scope", 400, Status.Code.INVALID_ARGUMENT),
     INSUFFICIENT_SCOPE("insufficient_scope", 403, Status.Code.PERMISSION_DENIED),
     INSUFFICIENT_USER_AUTHENTICATION("insufficient_user_authentication", 400, Status.Code.PERMISSION_DENIED),

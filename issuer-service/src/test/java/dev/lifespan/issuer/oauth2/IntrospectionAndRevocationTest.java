@@ -1,0 +1,110 @@
+package dev.lifespan.issuer.oauth2;
+
+import dev.lifespan.api.v1.EndSessionRequest;
+import dev.lifespan.api.v1.IssueTokensRequest;
+import dev.lifespan.api.v1.IssueTokensResponse;
+import dev.lifespan.api.v1.RefreshTokensRequest;
+import dev.lifespan.issuer.support.Grpc;
+import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.MutableClock;
+import dev.lifespan.issuer.support.TestClients;
+import io.grpc.Status;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+@QuarkusTest
+@WithTestResource(IssuerTestResource.class)
+class IntrospectionAndRevocationTest {
+
+    @Inject
+    MutableClock clock;
+
+    @Test
+    void activeAccessTokenIsDescribedAndAnEndedSessionMakesItInactive() {
+        IssueTokensResponse login = login();
+        Map<String, Object> active = introspect(login.getAccessToken().getToken()).then().statusCode(200)
+                .header("Cache-Control", "no-store").extract().jsonPath().getMap("");
+        assertThat(active).containsEntry("active", true).containsEntry("client_id", TestClients.WEB)
+                .containsEntry("sid", login.getSessionId()).containsEntry("token_type", "Bearer").containsKey("exp");
+
+        Grpc.issuer().endSession(EndSessionRequest.newBuilder().setSessionId(login.getSessionId()).build());
+        assertInactive(login.getAccessToken().getToken());
+        assertInactive(login.getRefreshToken().getToken());
+    }
+
+    @Test
+    void anythingInvalidGetsExactlyActiveFalse() {
+        IssueTokensResponse login = login();
+        String token = login.getAccessToken().getToken();
+        assertInactive("garbage");
+        assertInactive(token.substring(0, token.length() - 2) + "AA");
+        assertInactive("lsr_" + "A".repeat(43));
+        clock.advance(Duration.ofMinutes(16));
+        assertInactive(token);
+    }
+
+    @Test
+    void refreshTokensAreActiveUntilRotated() {
+        IssueTokensResponse login = login();
+        String refresh = login.getRefreshToken().getToken();
+        introspect(refresh).then().statusCode(200).body("active", equalTo(true)).body("token_type", equalTo("refresh_token"))
+                .body("sid", equalTo(login.getSessionId()));
+        Grpc.issuer().refreshTokens(RefreshTokensRequest.newBuilder().setRefreshToken(refresh).setClientId(TestClients.WEB)
+                .setClientSecret(TestClients.WEB_SECRET).build());
+        assertInactive(refresh);
+    }
+
+    @Test
+    void introspectionRequiresAnAuthenticatedConfidentialClient() {
+        given().formParam("token", "x").post("/oauth2/introspect").then().statusCode(401).body("error", equalTo("invalid_client"));
+        given().formParam("token", "x").formParam("client_id", TestClients.MOBILE).post("/oauth2/introspect").then()
+                .statusCode(401).body("error", equalTo("invalid_client"));
+    }
+
+    @Test
+    void revokingARefreshTokenEndsItsSessionPerRfc7009() {
+        IssueTokensResponse login = login();
+        revoke(login.getRefreshToken().getToken(), TestClients.WEB, TestClients.WEB_SECRET).then().statusCode(200);
+        Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> Grpc.issuer().refreshTokens(RefreshTokensRequest.newBuilder()
+                .setRefreshToken(login.getRefreshToken().getToken()).setClientId(TestClients.WEB)
+                .setClientSecret(TestClients.WEB_SECRET).build()));
+        assertInactive(login.getAccessToken().getToken());
+        // Unknown tokens are not an error (RFC 7009 section 2.2); another client's token is refused.
+        revoke("lsr_" + "B".repeat(43), TestClients.WEB, TestClients.WEB_SECRET).then().statusCode(200);
+        IssueTokensResponse other = login();
+        given().formParam("token", other.getRefreshToken().getToken()).formParam("client_id", TestClients.MOBILE)
+                .post("/oauth2/revoke").then().statusCode(400).body("error", equalTo("unauthorized_client"));
+        introspect(other.getRefreshToken().getToken()).then().body("active", equalTo(true));
+        revoke(other.getAccessToken().getToken(), TestClients.WEB, TestClients.WEB_SECRET).then().statusCode(400)
+                .body("error", equalTo("unsupported_token_type"));
+    }
+
+    private static void assertInactive(String token) {
+        assertThat(introspect(token).then().statusCode(200).extract().jsonPath().getMap("")).isEqualTo(Map.of("active", false));
+    }
+
+    private static Response introspect(String token) {
+        return given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET).formParam("token", token)
+                .post("/oauth2/introspect");
+    }
+
+    private static Response revoke(String token, String client, String secret) {
+        return given().auth().preemptive().basic(client, secret).formParam("token", token).post("/oauth2/revoke");
+    }
+
+    private static IssueTokensResponse login() {
+        return Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder().setSubject("kim-" + UUID.randomUUID())
+                .setClientId(TestClients.WEB).build());
+    }
+}
