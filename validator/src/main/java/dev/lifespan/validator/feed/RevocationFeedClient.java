@@ -1,0 +1,202 @@
+package dev.lifespan.validator.feed;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.lifespan.api.v1.RevocationGrpc;
+import dev.lifespan.api.v1.RevocationRule;
+import dev.lifespan.api.v1.SinceRequest;
+import dev.lifespan.api.v1.SinceResponse;
+import dev.lifespan.api.v1.SnapshotRequest;
+import dev.lifespan.api.v1.SnapshotResponse;
+import dev.lifespan.validator.revocation.RevocationFeed;
+import io.grpc.stub.StreamObserver;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Keeps a validating node's {@link RevocationFeed} in step with the revocation service, with no
+ * network call on the validation path:
+ *
+ * <ol>
+ *   <li>subscribes to the rule channel (protobuf {@code RevocationRule} bytes, each with its sequence)
+ *       and its heartbeat channel ({@code <channel>:heartbeat}, the latest sequence in decimal);</li>
+ *   <li>then loads {@code Revocation.Snapshot}; messages that arrive meanwhile wait in the feed;</li>
+ *   <li>answers the feed's replay requests (a gap, a heartbeat ahead, a reconnect) with
+ *       {@code Revocation.Since};</li>
+ *   <li>on a lost Redis connection, reconnects with backoff and asks for a replay.</li>
+ * </ol>
+ *
+ * While Redis is away nothing is heard, so the feed goes stale after its {@code max-staleness} and
+ * fails closed (or open, as configured) until the connection and a replay bring it back.
+ */
+public final class RevocationFeedClient implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(RevocationFeedClient.class.getName());
+    private static final long MAX_BACKOFF_MS = 2_000;
+
+    private final Vertx vertx;
+    private final RedisOptions redisOptions;
+    private final String channel;
+    private final String heartbeatChannel;
+    private final RevocationGrpc.RevocationStub revocation;
+    private final InstantSource clock;
+    private final RevocationFeed feed;
+    private volatile RedisConnection connection;
+    private volatile boolean closed;
+    private volatile boolean snapshotLoaded;
+
+    public RevocationFeedClient(Vertx vertx, String redisUrl, String channel, RevocationGrpc.RevocationStub revocation,
+            RevocationFeed.Settings settings, RevocationFeed.StaleFeedAlert alert, InstantSource clock) {
+        this.vertx = vertx;
+        this.redisOptions = new RedisOptions().setConnectionString(redisUrl);
+        this.channel = channel;
+        this.heartbeatChannel = channel + ":heartbeat";
+        this.revocation = revocation;
+        this.clock = clock;
+        this.feed = new RevocationFeed(settings, this::replay, alert);
+    }
+
+    /** The feed to hand to {@code TokenValidator} as its {@code RevocationCheck}. */
+    public RevocationFeed feed() {
+        return feed;
+    }
+
+    /** Subscribes, then loads the snapshot. Completes when the feed is in step. */
+    public Future<Void> start() {
+        return subscribe().compose(ignored -> snapshot());
+    }
+
+    private Future<Void> subscribe() {
+        return Redis.createClient(vertx, redisOptions).connect().compose(conn -> {
+            connection = conn;
+            conn.handler(this::onPush);
+            conn.exceptionHandler(e -> LOG.log(Level.FINE, "Revocation feed connection failed: " + e.getMessage()));
+            conn.endHandler(ignored -> onConnectionLost());
+            return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel).arg(heartbeatChannel)).mapEmpty();
+        });
+    }
+
+    private void onPush(Response push) {
+        if (push.size() < 3 || !"message".equals(push.get(0).toString())) {
+            return;
+        }
+        String from = push.get(1).toString();
+        try {
+            if (heartbeatChannel.equals(from)) {
+                feed.heartbeat(Long.parseLong(push.get(2).toString().trim()), clock.instant());
+            } else if (channel.equals(from)) {
+                feed.onMessage(RevocationRule.parseFrom(push.get(2).toBytes()), clock.instant());
+            }
+        } catch (InvalidProtocolBufferException | NumberFormatException e) {
+            LOG.warning("Ignoring an unreadable message on " + from + ": " + e.getMessage());
+        }
+    }
+
+    private void onConnectionLost() {
+        connection = null;
+        if (!closed) {
+            LOG.warning("Revocation feed lost its Redis connection; reconnecting");
+            reconnect(100);
+        }
+    }
+
+    private void reconnect(long delayMs) {
+        vertx.setTimer(delayMs, id -> {
+            if (closed) {
+                return;
+            }
+            subscribe().onSuccess(ignored -> {
+                LOG.info("Revocation feed resubscribed");
+                if (snapshotLoaded) {
+                    feed.onReconnected(clock.instant());
+                } else {
+                    snapshot();
+                }
+            }).onFailure(e -> reconnect(Math.min(delayMs * 2, MAX_BACKOFF_MS)));
+        });
+    }
+
+    private Future<Void> snapshot() {
+        Promise<Void> done = Promise.promise();
+        List<RevocationRule> rules = new ArrayList<>();
+        revocation.snapshot(SnapshotRequest.getDefaultInstance(), new StreamObserver<>() {
+            @Override
+            public void onNext(SnapshotResponse message) {
+                if (message.getComplete()) {
+                    feed.loadSnapshot(rules, message.getSequence(), clock.instant());
+                    snapshotLoaded = true;
+                } else {
+                    rules.add(message.getRule());
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.tryFail(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                if (snapshotLoaded) {
+                    done.tryComplete();
+                } else {
+                    done.tryFail("snapshot ended without its final message");
+                }
+            }
+        });
+        return done.future();
+    }
+
+    /** The feed's replay requests: stream {@code Since} and hand the rules back in order. Never blocks. */
+    private void replay(long afterSequence) {
+        List<RevocationRule> rules = new ArrayList<>();
+        revocation.since(SinceRequest.newBuilder().setAfterSequence(afterSequence).build(), new StreamObserver<>() {
+            @Override
+            public void onNext(SinceResponse message) {
+                rules.add(message.getRule());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                LOG.warning("Revocation replay after " + afterSequence + " failed: " + t.getMessage());
+                feed.onReplayFailed();
+            }
+
+            @Override
+            public void onCompleted() {
+                feed.onReplay(rules, clock.instant());
+            }
+        });
+    }
+
+    /** Drops expired rules; call every 30–60 s. */
+    public int maintain() {
+        return feed.maintain(clock.instant());
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        RedisConnection current = connection;
+        if (current != null) {
+            current.close();
+        }
+    }
+
+    /** Reconnect backoff ceiling, for documentation and tests. */
+    public static Duration maxBackoff() {
+        return Duration.ofMillis(MAX_BACKOFF_MS);
+    }
+}
