@@ -111,6 +111,8 @@ public final class RevocationFeed implements RevocationCheck {
     // Writer state, guarded by this.
     private boolean snapshotLoaded;
     private long highestSeen;
+    /** The highest sequence heard of when the outstanding replay was asked for. */
+    private long replayCeiling;
     private int replaysOutstanding;
     private final TreeMap<Long, RevocationRule> waiting = new TreeMap<>();
 
@@ -205,6 +207,7 @@ public final class RevocationFeed implements RevocationCheck {
     public synchronized void onReconnected(Instant now) {
         if (snapshotLoaded) {
             replaysOutstanding++;
+            replayCeiling = highestSeen;
             replays.requestReplay(sequence);
         }
     }
@@ -221,6 +224,20 @@ public final class RevocationFeed implements RevocationCheck {
                 if (rule.getSequence() > sequence) {
                     apply(rule, now);
                 }
+            }
+            // The revocation service commits rules in sequence order and publishes only committed
+            // ones, so every number up to the highest heard of when the replay was asked for exists
+            // in its log unless it was deleted after expiring. What the replay did not return is
+            // therefore gone, and nothing it covered can still be valid: step over it (applying any
+            // buffered message in that range on the way) instead of asking again forever.
+            while (!waiting.isEmpty() && waiting.firstKey() <= replayCeiling) {
+                RevocationRule heard = waiting.pollFirstEntry().getValue();
+                if (heard.getSequence() > sequence) {
+                    apply(heard, now);
+                }
+            }
+            if (sequence < replayCeiling) {
+                sequence = replayCeiling;
             }
             applyWaiting(now);
         }
@@ -276,6 +293,7 @@ public final class RevocationFeed implements RevocationCheck {
             alerted.set(false);
         } else if (behind && replaysOutstanding == 0) {
             replaysOutstanding++;
+            replayCeiling = highestSeen;
             replays.requestReplay(sequence);
         }
     }

@@ -1,0 +1,43 @@
+package dev.lifespan.revocation.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Settings of the revocation service, {@code lifespan.revocation.*}. */
+@ConfigMapping(prefix = "lifespan.revocation")
+public interface RevocationConfig {
+
+    /**
+     * The longest lifetime of any token Lifespan issues. With {@link #maxClockSkew()} it bounds
+     * how long a rule must be kept when the caller gives no {@code expires_at}.
+     */
+    @WithDefault("1h")
+    Duration maxTokenLifetime();
+
+    /** The largest clock skew validating nodes allow when checking {@code exp}/{@code iat}. */
+    @WithDefault("5m")
+    Duration maxClockSkew();
+
+    /** Redis pub/sub channel every rule is published on; heartbeats go to {@code <channel>:heartbeat}. */
+    @WithDefault("lifespan:revocations")
+    String channel();
+
+    /** How often the latest sequence is published on the heartbeat channel (and unpublished rules caught up). */
+    @WithDefault("1s")
+    Duration heartbeatInterval();
+
+    /** How often expired rules are deleted from PostgreSQL. */
+    @WithDefault("1m")
+    Duration cleanupInterval();
+
+    /** Rules deleted per statement by the clean-up, so it never holds long locks. */
+    @WithDefault("500")
+    int cleanupBatchSize();
+
+    /** The heartbeat channel, {@code <channel>:heartbeat}. */
+    default String heartbeatChannel() {
+        return channel() + ":heartbeat";
+    }
+}

@@ -1,0 +1,166 @@
+package dev.lifespan.revocation.log;
+
+import dev.lifespan.revocation.rule.NewRule;
+import dev.lifespan.revocation.rule.Rule;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Singleton;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static dev.lifespan.revocation.time.Clocks.utc;
+
+/**
+ * The durable revocation log in PostgreSQL.
+ *
+ * <p>Sequence numbers are gapless and committed in order: every writing transaction first
+ * takes one advisory transaction lock, so writers run one after another and a subscriber that
+ * sees rule N+1 can always replay rule N. The latest sequence lives in its own one-row table,
+ * so deleting expired rules never moves it back. Reads are single statements, each a
+ * consistent snapshot.
+ */
+@Singleton
+public class RevocationLog {
+    /** Advisory lock key serializing writers of the log ("LREVOKE" in ASCII). */
+    static final long APPEND_LOCK = 0x4c5245564f4b45L;
+
+    private static final String COLUMNS = "sequence, kind, value, not_before, expires_at, reason, created_at";
+
+    /**
+     * Returns a live rule identical to the new one (same kind, value and not_before; when the
+     * caller chose an expiry, lasting at least that long) or else appends the new one with the next sequence. The statement runs after
+     * the advisory lock is held, so its snapshot includes every earlier writer's commit.
+     */
+    private static final String APPEND = "WITH existing AS (SELECT " + COLUMNS + " FROM revocation_rule"
+            + " WHERE kind = $1 AND value = $2 AND not_before IS NOT DISTINCT FROM $3 AND ($7::timestamptz IS NULL OR expires_at >= $7) AND expires_at > $6"
+            + " ORDER BY expires_at DESC, sequence DESC LIMIT 1)"
+            + ", next AS (UPDATE revocation_sequence SET latest = latest + 1 WHERE NOT EXISTS (SELECT 1 FROM existing) RETURNING latest)"
+            + ", inserted AS (INSERT INTO revocation_rule (" + COLUMNS + ") SELECT latest, $1, $2, $3, $4, $5, $6 FROM next"
+            + " RETURNING " + COLUMNS + ")"
+            + " SELECT " + COLUMNS + ", false AS created FROM existing UNION ALL SELECT " + COLUMNS + ", true FROM inserted";
+
+    private final Pool pool;
+
+    public RevocationLog(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** A rule as appended, and whether it is new (false: an identical live rule was already there). */
+    public record Appended(Rule rule, boolean created) {
+    }
+
+    /** Appends the rules in one transaction, in order; each gets the next sequence unless an identical live rule exists. */
+    public Uni<List<Appended>> append(List<NewRule> rules, Instant now) {
+        return pool.withTransaction(connection -> connection.query("SELECT pg_advisory_xact_lock(" + APPEND_LOCK + ")").execute()
+                .chain(() -> appendEach(connection, rules, now)));
+    }
+
+    private static Uni<List<Appended>> appendEach(SqlConnection connection, List<NewRule> rules, Instant now) {
+        List<Appended> appended = new ArrayList<>(rules.size());
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (NewRule rule : rules) {
+            chain = chain.chain(() -> connection.preparedQuery(APPEND)
+                    .execute(Tuple.from(Arrays.asList(Rule.name(rule.kind()), rule.value(), utc(rule.notBefore()),
+                            utc(rule.expiresAt()), rule.reason(), utc(now), rule.expiryGiven() ? utc(rule.expiresAt()) : null)))
+                    .invoke(rows -> {
+                        Row row = rows.iterator().next();
+                        appended.add(new Appended(rule(row), row.getBoolean("created")));
+                    })
+                    .replaceWithVoid());
+        }
+        return chain.replaceWith(appended);
+    }
+
+    /** A consistent snapshot: every rule live at {@code now}, in sequence order, and the latest sequence. */
+    public record Snapshot(List<Rule> rules, long sequence) {
+    }
+
+    public Uni<Snapshot> snapshot(Instant now) {
+        // One statement is one MVCC snapshot: the rules and the latest sequence agree.
+        return pool.preparedQuery("SELECT s.latest, r.sequence, r.kind, r.value, r.not_before, r.expires_at, r.reason, r.created_at"
+                        + " FROM revocation_sequence s LEFT JOIN revocation_rule r ON r.expires_at > $1 ORDER BY r.sequence")
+                .execute(Tuple.of(utc(now)))
+                .map(rows -> {
+                    List<Rule> rules = new ArrayList<>(rows.size());
+                    long latest = 0;
+                    for (Row row : rows) {
+                        latest = row.getLong("latest");
+                        if (row.getLong("sequence") != null) {
+                            rules.add(rule(row));
+                        }
+                    }
+                    return new Snapshot(rules, latest);
+                });
+    }
+
+    /**
+     * Rules with a sequence greater than {@code after}, in order; {@code limit} 0 means all. Expired
+     * rules are included while the clean-up has not deleted them yet (harmless to a node, which
+     * drops them, and it lets a node that missed one see the sequence continue).
+     */
+    public Multi<Rule> since(long after, int limit) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM revocation_rule WHERE sequence > $1 ORDER BY sequence LIMIT $2")
+                .execute(Tuple.of(after, limit > 0 ? (Object) (long) limit : null))
+                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rules(rows)));
+    }
+
+    /** The latest sequence ever assigned (0 before the first rule). */
+    public Uni<Long> latestSequence() {
+        return pool.query("SELECT latest FROM revocation_sequence").execute().map(rows -> rows.iterator().next().getLong("latest"));
+    }
+
+    /**
+     * The first live rule that covers a token with these identifiers, or null. SUBJECT, CLIENT
+     * and GLOBAL rules cover it only when it was issued (to the millisecond) before their not_before.
+     */
+    public Uni<Rule> firstCovering(String tokenId, String sessionId, String subject, String clientId, String keyId, Instant issuedAt,
+            Instant now) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM revocation_rule WHERE expires_at > $7 AND ("
+                        + " (kind = 'TOKEN' AND value = $1) OR (kind = 'SESSION' AND value = $2) OR (kind = 'KEY' AND value = $5)"
+                        + " OR (kind IN ('SUBJECT', 'CLIENT', 'GLOBAL') AND date_trunc('milliseconds', not_before) > $6"
+                        + "     AND ((kind = 'SUBJECT' AND value = $3) OR (kind = 'CLIENT' AND value = $4) OR kind = 'GLOBAL')))"
+                        + " ORDER BY sequence LIMIT 1")
+                .execute(Tuple.from(Arrays.asList(blankToNull(tokenId), blankToNull(sessionId), blankToNull(subject),
+                        blankToNull(clientId), blankToNull(keyId), utc(issuedAt), utc(now))))
+                .map(rows -> rows.size() == 0 ? null : rule(rows.iterator().next()));
+    }
+
+    /** Deletes up to {@code batch} rules that expired by {@code now}; returns how many. The sequence is untouched. */
+    public Uni<Integer> dropExpired(Instant now, int batch) {
+        return pool.preparedQuery("DELETE FROM revocation_rule WHERE sequence IN"
+                        + " (SELECT sequence FROM revocation_rule WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)")
+                .execute(Tuple.of(utc(now), batch))
+                .map(RowSet::rowCount);
+    }
+
+    private static List<Rule> rules(RowSet<Row> rows) {
+        List<Rule> rules = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            rules.add(rule(row));
+        }
+        return rules;
+    }
+
+    private static Rule rule(Row row) {
+        return new Rule(row.getLong("sequence"), Rule.kind(row.getString("kind")), row.getString("value"), instant(row, "not_before"),
+                instant(row, "expires_at"), row.getString("reason"), instant(row, "created_at"));
+    }
+
+    private static Instant instant(Row row, String column) {
+        OffsetDateTime value = row.getOffsetDateTime(column);
+        return value == null ? null : value.toInstant();
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isEmpty() ? null : value;
+    }
+}

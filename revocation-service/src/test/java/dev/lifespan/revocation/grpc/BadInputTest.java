@@ -1,0 +1,70 @@
+package dev.lifespan.revocation.grpc;
+
+import com.google.rpc.ErrorInfo;
+import dev.lifespan.api.v1.CheckRequest;
+import dev.lifespan.api.v1.RevocationRule;
+import dev.lifespan.api.v1.RevokeBatchRequest;
+import dev.lifespan.api.v1.RevokeRequest;
+import dev.lifespan.api.v1.RuleKind;
+import dev.lifespan.api.v1.SinceRequest;
+import dev.lifespan.revocation.support.Grpc;
+import dev.lifespan.revocation.support.MutableClock;
+import dev.lifespan.revocation.support.RevocationTestResource;
+import dev.lifespan.revocation.support.Rules;
+import io.grpc.Status;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Collections;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@QuarkusTest
+@WithTestResource(RevocationTestResource.class)
+class BadInputTest {
+
+    @Inject
+    MutableClock clock;
+
+    @Test
+    void badInputNamesTheField() {
+        assertRevokeNames("rule", RevokeRequest.getDefaultInstance());
+        assertRevokeNames("rule.kind", Rules.revoke(RevocationRule.newBuilder().setValue("x").build()));
+        assertRevokeNames("rule.value", Rules.revoke(RuleKind.RULE_KIND_SESSION, ""));
+        assertRevokeNames("rule.value", Rules.revoke(RuleKind.RULE_KIND_SUBJECT, "s".repeat(256)));
+        assertRevokeNames("rule.value", Rules.revoke(RuleKind.RULE_KIND_GLOBAL, "everyone"));
+        assertRevokeNames("rule.reason", Rules.revoke(Rules.rule(RuleKind.RULE_KIND_TOKEN, "jti").toBuilder()
+                .setReason("r".repeat(257)).build()));
+        assertRevokeNames("rule.expires_at", Rules.revoke(Rules.rule(RuleKind.RULE_KIND_TOKEN, "jti").toBuilder()
+                .setExpiresAt(Rules.timestamp(clock.instant().minus(Duration.ofSeconds(1)))).build()));
+        assertRevokeNames("rule.not_before", Rules.revoke(Rules.rule(RuleKind.RULE_KIND_SUBJECT, "sub").toBuilder()
+                .setNotBefore(Rules.timestamp(clock.instant().minus(Duration.ofDays(1)))).build()));
+
+        assertBatchNames("rules", RevokeBatchRequest.getDefaultInstance());
+        assertBatchNames("rules", RevokeBatchRequest.newBuilder()
+                .addAllRules(Collections.nCopies(1001, Rules.rule(RuleKind.RULE_KIND_TOKEN, "jti"))).build());
+        assertBatchNames("rules[1].kind", RevokeBatchRequest.newBuilder().addRules(Rules.rule(RuleKind.RULE_KIND_TOKEN, "jti"))
+                .addRules(RevocationRule.newBuilder().setValue("x")).build());
+
+        assertNames("limit", () -> Grpc.revocation().since(SinceRequest.newBuilder().setLimit(-1).build()).hasNext());
+        assertNames("after_sequence", () -> Grpc.revocation().since(SinceRequest.newBuilder().setAfterSequence(-1).build()).hasNext());
+        assertNames("subject", () -> Grpc.revocation().check(CheckRequest.newBuilder().setSubject("s".repeat(256)).build()));
+    }
+
+    private static void assertRevokeNames(String field, RevokeRequest request) {
+        assertNames(field, () -> Grpc.revocation().revoke(request));
+    }
+
+    private static void assertBatchNames(String field, RevokeBatchRequest request) {
+        assertNames(field, () -> Grpc.revocation().revokeBatch(request));
+    }
+
+    private static void assertNames(String field, Runnable call) {
+        ErrorInfo info = Grpc.errorInfo(Grpc.failure(Status.Code.INVALID_ARGUMENT, call));
+        assertThat(info.getReason()).isEqualTo("invalid_request");
+        assertThat(info.getMetadataMap()).containsEntry("field", field);
+    }
+}

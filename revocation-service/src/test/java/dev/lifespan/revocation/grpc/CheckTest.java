@@ -1,0 +1,82 @@
+package dev.lifespan.revocation.grpc;
+
+import dev.lifespan.api.v1.CheckRequest;
+import dev.lifespan.api.v1.CheckResponse;
+import dev.lifespan.api.v1.RevocationRule;
+import dev.lifespan.api.v1.RuleKind;
+import dev.lifespan.revocation.support.Grpc;
+import dev.lifespan.revocation.support.MutableClock;
+import dev.lifespan.revocation.support.RevocationTestResource;
+import dev.lifespan.revocation.support.Rules;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@QuarkusTest
+@WithTestResource(RevocationTestResource.class)
+class CheckTest {
+
+    @Inject
+    MutableClock clock;
+
+    @Test
+    void checkHonoursIssuedBeforeNotBefore() {
+        Instant t = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        String subject = Rules.unique("sub");
+        String client = Rules.unique("client");
+        Grpc.revocation().revoke(Rules.revoke(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_SUBJECT).setValue(subject)
+                .setNotBefore(Rules.timestamp(t)).build()));
+        Grpc.revocation().revoke(Rules.revoke(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_CLIENT).setValue(client)
+                .setNotBefore(Rules.timestamp(t)).build()));
+
+        assertThat(check(CheckRequest.newBuilder().setSubject(subject), t.minusMillis(1)).getRevoked()).isTrue();
+        assertThat(check(CheckRequest.newBuilder().setSubject(subject), t).getRevoked()).isFalse();
+        assertThat(check(CheckRequest.newBuilder().setSubject(subject), t.plusSeconds(1)).getRevoked()).isFalse();
+        CheckResponse byClient = check(CheckRequest.newBuilder().setClientId(client), t.minusSeconds(60));
+        assertThat(byClient.getRevoked()).isTrue();
+        assertThat(byClient.getRule().getKind()).isEqualTo(RuleKind.RULE_KIND_CLIENT);
+        assertThat(byClient.getRule().getValue()).isEqualTo(client);
+        assertThat(check(CheckRequest.newBuilder().setClientId(client), t.plusMillis(1)).getRevoked()).isFalse();
+        assertThat(check(CheckRequest.newBuilder().setSubject(Rules.unique("sub")), t.minusSeconds(60)).getRevoked())
+                .as("another subject").isFalse();
+
+        // GLOBAL: every token issued before its not_before, whoever it belongs to. Set in the past
+        // so it does not reach the tokens other tests check.
+        Instant global = t.minus(Duration.ofMinutes(40));
+        Grpc.revocation().revoke(Rules.revoke(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_GLOBAL)
+                .setNotBefore(Rules.timestamp(global)).build()));
+        assertThat(check(CheckRequest.newBuilder().setSubject(Rules.unique("sub")), global.minusMillis(1)).getRevoked()).isTrue();
+        assertThat(check(CheckRequest.newBuilder().setSubject(Rules.unique("sub")), global).getRevoked()).isFalse();
+    }
+
+    @Test
+    void tokenSessionAndKeyRulesCoverEveryTokenTheyName() {
+        String token = Rules.unique("jti");
+        String session = Rules.unique("sid");
+        String key = Rules.unique("kid");
+        Grpc.revocation().revoke(Rules.revoke(RuleKind.RULE_KIND_TOKEN, token));
+        Grpc.revocation().revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, session));
+        Grpc.revocation().revoke(Rules.revoke(RuleKind.RULE_KIND_KEY, key));
+        Instant iat = clock.instant();
+
+        assertThat(check(CheckRequest.newBuilder().setTokenId(token), iat).getRule().getKind()).isEqualTo(RuleKind.RULE_KIND_TOKEN);
+        assertThat(check(CheckRequest.newBuilder().setTokenId(Rules.unique("jti")).setSessionId(session), iat).getRule().getKind())
+                .isEqualTo(RuleKind.RULE_KIND_SESSION);
+        assertThat(check(CheckRequest.newBuilder().setTokenId(Rules.unique("jti")).setKeyId(key), iat).getRule().getKind())
+                .isEqualTo(RuleKind.RULE_KIND_KEY);
+        assertThat(check(CheckRequest.newBuilder().setTokenId(Rules.unique("jti")).setSessionId(Rules.unique("sid"))
+                .setKeyId(Rules.unique("kid")).setSubject(Rules.unique("sub")).setClientId(Rules.unique("client")), iat).getRevoked())
+                .isFalse();
+    }
+
+    private static CheckResponse check(CheckRequest.Builder request, Instant issuedAt) {
+        return Grpc.revocation().check(request.setIssuedAt(Rules.timestamp(issuedAt)).build());
+    }
+}

@@ -1,0 +1,44 @@
+package dev.lifespan.revocation.ops;
+
+import dev.lifespan.api.v1.RuleKind;
+import dev.lifespan.revocation.support.Grpc;
+import dev.lifespan.revocation.support.RevocationTestResource;
+import dev.lifespan.revocation.support.Rules;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+@QuarkusTest
+@WithTestResource(RevocationTestResource.class)
+class OperationsTest {
+    private static final Pattern KEY_RULES = Pattern.compile("lifespan_revocation_rules_written_total\\{kind=\"key\"[^}]*} (\\S+)");
+
+    @Test
+    void readinessCoversPostgresAndRedis() {
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void rulesWrittenAreCountedByKind() {
+        double before = keyRulesWritten();
+        String key = Rules.unique("kid");
+        Grpc.revocation().revoke(Rules.revoke(RuleKind.RULE_KIND_KEY, key));
+        Grpc.revocation().revoke(Rules.revoke(RuleKind.RULE_KIND_KEY, key)); // identical: recorded once
+
+        assertThat(keyRulesWritten()).isEqualTo(before + 1);
+    }
+
+    private static double keyRulesWritten() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        Matcher m = KEY_RULES.matcher(metrics);
+        assertThat(m.find()).as("key counter in\n" + metrics).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+}

@@ -1,0 +1,53 @@
+package dev.lifespan.revocation.support;
+
+import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.InjectServers;
+import dev.lifespan.devstack.TcpProxy;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Real PostgreSQL and Redis for the revocation service's tests, a fresh database per run, and a
+ * cuttable proxy between the service and PostgreSQL for outage tests ({@link InjectPostgresProxy}).
+ */
+public class RevocationTestResource implements QuarkusTestResourceLifecycleManager {
+    private EmbeddedServers servers;
+    private TcpProxy postgresProxy;
+
+    @Override
+    public Map<String, String> start() {
+        servers = EmbeddedServers.start();
+        // Another service's table in the same database, as in a local stack that shares one: the
+        // migrations must still apply (own Flyway history table, baseline on migrate).
+        try (var connection = servers.jdbcConnection(); var statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE another_service_table (id int PRIMARY KEY)");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        postgresProxy = new TcpProxy(servers.postgresHost(), servers.postgresPort());
+        Map<String, String> config = new HashMap<>(servers.quarkusConfig());
+        config.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + postgresProxy.port() + "/" + servers.database());
+        config.put("quarkus.devservices.enabled", "false");
+        config.put("quarkus.grpc.server.use-separate-server", "false");
+        config.put("quarkus.http.test-port", "0");
+        return config;
+    }
+
+    @Override
+    public void inject(TestInjector testInjector) {
+        testInjector.injectIntoFields(servers, new TestInjector.AnnotatedAndMatchesType(InjectServers.class, EmbeddedServers.class));
+        testInjector.injectIntoFields(postgresProxy, new TestInjector.AnnotatedAndMatchesType(InjectPostgresProxy.class, TcpProxy.class));
+    }
+
+    @Override
+    public void stop() {
+        if (postgresProxy != null) {
+            postgresProxy.close();
+        }
+        if (servers != null) {
+            servers.close();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.lifespan.revocation.support;
+
+import com.google.protobuf.Timestamp;
+import dev.lifespan.api.v1.RevocationRule;
+import dev.lifespan.api.v1.RevokeRequest;
+import dev.lifespan.api.v1.RuleKind;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** Rule requests for tests, each naming something no other test names. */
+public final class Rules {
+    private Rules() {
+    }
+
+    public static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID();
+    }
+
+    public static RevocationRule rule(RuleKind kind, String value) {
+        return RevocationRule.newBuilder().setKind(kind).setValue(value).setReason("test").build();
+    }
+
+    public static RevokeRequest revoke(RuleKind kind, String value) {
+        return RevokeRequest.newBuilder().setRule(rule(kind, value)).build();
+    }
+
+    public static RevokeRequest revoke(RevocationRule rule) {
+        return RevokeRequest.newBuilder().setRule(rule).build();
+    }
+
+    public static Timestamp timestamp(Instant instant) {
+        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+    }
+
+    public static Instant instant(Timestamp t) {
+        return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+    }
+}
