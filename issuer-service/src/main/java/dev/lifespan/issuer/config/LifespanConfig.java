@@ -57,6 +57,22 @@ public interface LifespanConfig {
     /** Per-client and per-address rate limits on the token endpoints, kept in Redis. */
     RateLimit rateLimit();
 
+    /** Where revocations the issuer decides are delivered. */
+    RevocationTarget revocation();
+
+    /** The revocation service, as the issuer reaches it. */
+    interface RevocationTarget {
+        /**
+         * {@code host:port} of the revocation service's gRPC endpoint. Absent: revocations are only
+         * recorded in the issuer's database (ended sessions still cannot refresh) and wait there.
+         */
+        java.util.Optional<String> target();
+
+        /** How often undelivered revocations are retried. */
+        @WithDefault("1s")
+        Duration relayInterval();
+    }
+
     /** Who may call the issuer's privileged RPCs. */
     CallerAuth callerAuth();
 

@@ -28,8 +28,11 @@ public class JwksService {
     private final SigningKeyRotator rotator;
     private final InstantSource clock;
     private final LifespanConfig config;
+    private final dev.lifespan.issuer.revocation.RevocationRelay relay;
 
-    public JwksService(SigningKeyRing ring, SigningKeyRotator rotator, InstantSource clock, LifespanConfig config) {
+    public JwksService(SigningKeyRing ring, SigningKeyRotator rotator, InstantSource clock, LifespanConfig config,
+            dev.lifespan.issuer.revocation.RevocationRelay relay) {
+        this.relay = relay;
         this.ring = ring;
         this.rotator = rotator;
         this.clock = clock;
@@ -62,6 +65,11 @@ public class JwksService {
         return rotator.rotateNow(request.getEmergency(), kid, algorithm,
                         reason == null ? (request.getEmergency() ? "emergency rotation" : "operator rotation") : reason)
                 .onFailure(NoSuchElementException.class).transform(e -> new ServiceException(ErrorKind.NOT_FOUND, e.getMessage()))
+                .invoke(outcome -> {
+                    if (outcome.compromised() != null) {
+                        relay.nudge();
+                    }
+                })
                 .map(outcome -> {
                     Instant now = Clocks.now(clock);
                     RotateSigningKeyResponse.Builder response = RotateSigningKeyResponse.newBuilder()

@@ -104,6 +104,10 @@ public class SigningKeyStore {
                     victim.expiresAt = now.plus(settings.retention());
                     List<SigningKeyEntity> others = keys.stream().filter(k -> k != victim).toList();
                     return outbox(s, AuditEventType.KEY_COMPROMISED, now, victim.kid, reason)
+                            .chain(() -> s.createNativeQuery("INSERT INTO pending_revocation (kind, value, reason, created_at)"
+                                            + " VALUES ('KEY', :kid, :reason, :at)")
+                                    .setParameter("kid", victim.kid).setParameter("reason", reason).setParameter("at", utc(now))
+                                    .executeUpdate())
                             .chain(() -> schedule(s, others, generated, now, now, settings.retention(), "emergency rotation"))
                             .map(c -> new Outcome(c, victim, 0));
                 }));

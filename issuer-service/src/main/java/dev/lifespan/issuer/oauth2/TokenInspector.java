@@ -37,8 +37,13 @@ public class TokenInspector {
     private final SessionStore sessions;
     private final TokenHasher hasher;
     private final InstantSource clock;
+    private final io.vertx.mutiny.sqlclient.Pool pool;
+    private final dev.lifespan.issuer.revocation.RevocationRelay relay;
 
-    public TokenInspector(TokenValidator validator, SessionStore sessions, TokenHasher hasher, InstantSource clock) {
+    public TokenInspector(TokenValidator validator, SessionStore sessions, TokenHasher hasher, InstantSource clock,
+            io.vertx.mutiny.sqlclient.Pool pool, dev.lifespan.issuer.revocation.RevocationRelay relay) {
+        this.pool = pool;
+        this.relay = relay;
         this.validator = validator;
         this.sessions = sessions;
         this.hasher = hasher;
@@ -64,9 +69,8 @@ public class TokenInspector {
 
     /**
      * RFC 7009 for the holder of a refresh token: ends its session (the whole family, and so every
-     * access token of the grant once revocation reaches the validating nodes). Unknown tokens are not
-     * an error. Revoking a single access token needs the revocation service and is refused as
-     * {@code unsupported_token_type} until the issuer routes through it.
+     * access token of the grant, as the session rule reaches the validating nodes). An access token
+     * becomes a token rule on its {@code jti}. Unknown and invalid tokens are not an error.
      */
     public Uni<Void> revoke(String token, RegisteredClient caller) {
         Instant now = Clocks.now(clock);
@@ -80,14 +84,24 @@ public class TokenInspector {
                             "the token was not issued to this client"));
                 }
                 return sessions.end(state.get().session().sid(), "REVOKED", "revoked by client (RFC 7009)", now,
-                        AuditEventType.SESSION_ENDED, null, null).replaceWithVoid();
+                        AuditEventType.SESSION_ENDED, null, null).invoke(relay::nudge).replaceWithVoid();
             });
         }
-        if (token.chars().filter(c -> c == '.').count() == 2) {
-            return Uni.createFrom().failure(new ServiceException(ErrorKind.UNSUPPORTED_TOKEN_TYPE,
-                    "revoking a single access token is not supported yet; revoke the refresh token or end the session"));
+        ValidationResult access = validator.validateForIntrospection(token);
+        if (!access.isValid()) {
+            // RFC 7009 section 2.2: an invalid token is not an error.
+            return Uni.createFrom().voidItem();
         }
-        return Uni.createFrom().voidItem();
+        if (!caller.id().equals(access.claims().clientId())) {
+            return Uni.createFrom().failure(new ServiceException(ErrorKind.UNAUTHORIZED_CLIENT, "the token was not issued to this client"));
+        }
+        // One access token: a TOKEN rule on its jti until its exp, for every validating node.
+        return pool.preparedQuery("INSERT INTO pending_revocation (kind, value, reason, expires_at, created_at)"
+                        + " VALUES ('TOKEN', $1, 'revoked by client (RFC 7009)', $2, $3)")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(access.claims().tokenId(), Clocks.utc(access.claims().expiresAt()),
+                        Clocks.utc(now)))
+                .invoke(relay::nudge)
+                .replaceWithVoid();
     }
 
     private static Map<String, Object> refreshTokenAnswer(Optional<RefreshTokenState> state, Instant now) {

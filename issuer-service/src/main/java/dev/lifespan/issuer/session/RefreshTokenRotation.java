@@ -50,9 +50,11 @@ public class RefreshTokenRotation {
     private final IssuerMetrics metrics;
     private final InstantSource clock;
     private final RateLimiter rateLimiter;
+    private final dev.lifespan.issuer.revocation.RevocationRelay relay;
 
     public RefreshTokenRotation(SessionStore store, ClientRegistry clients, AccessTokenMinter minter, TokenHasher hasher,
-            IssuerMetrics metrics, InstantSource clock, RateLimiter rateLimiter) {
+            IssuerMetrics metrics, InstantSource clock, RateLimiter rateLimiter, dev.lifespan.issuer.revocation.RevocationRelay relay) {
+        this.relay = relay;
         this.rateLimiter = rateLimiter;
         this.store = store;
         this.clients = clients;
@@ -147,6 +149,7 @@ public class RefreshTokenRotation {
                     // Concurrent presentations of one stolen token all land here; the one that
                     // actually ended the session reports it.
                     if (ended.isPresent()) {
+                        relay.nudge();
                         metrics.reuseDetected();
                         LOG.warnf("Refresh token reuse detected: revoked session %s of client %s (token retired at %s)",
                                 session.sid(), session.clientId(), state.rotatedAt());

@@ -50,9 +50,12 @@ public class SessionService {
     private final IssuerMetrics metrics;
     private final InstantSource clock;
     private final java.util.Set<String> guardedScopes;
+    private final dev.lifespan.issuer.revocation.RevocationRelay relay;
 
     public SessionService(SessionStore store, Pool pool, ClientRegistry clients, LifetimePolicy policy, AccessTokenMinter minter,
-            TokenHasher hasher, IssuerMetrics metrics, InstantSource clock, dev.lifespan.issuer.config.LifespanConfig config) {
+            TokenHasher hasher, IssuerMetrics metrics, InstantSource clock, dev.lifespan.issuer.config.LifespanConfig config,
+            dev.lifespan.issuer.revocation.RevocationRelay relay) {
+        this.relay = relay;
         this.guardedScopes = java.util.Set.copyOf(config.scopePolicies().keySet());
         this.store = store;
         this.pool = pool;
@@ -145,6 +148,7 @@ public class SessionService {
         String reason = Inputs.optional("reason", reasonInput, Inputs.REASON);
         Instant now = Clocks.now(clock);
         return store.end(sid, "REVOKED", reason == null ? "ended" : reason, now, AuditEventType.SESSION_ENDED, null, null)
+                .invoke(ended -> ended.ifPresent(ignored -> relay.nudge()))
                 .chain(ended -> ended.isPresent()
                         ? Uni.createFrom().item(EndSessionResponse.newBuilder().setSession(toProto(ended.get(), now)).setEndedNow(true).build())
                         : store.find(sid).map(existing -> EndSessionResponse.newBuilder()

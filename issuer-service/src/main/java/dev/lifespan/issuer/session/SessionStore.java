@@ -135,6 +135,9 @@ public class SessionStore {
         String sql = "WITH s AS (UPDATE session SET state = " + q.p(state) + ", ended_at = " + at + ", revoke_reason = " + reasonParam
                 + " WHERE sid = " + q.p(sid) + " AND state = 'ACTIVE' RETURNING *)"
                 + ", r AS (UPDATE refresh_token SET rotated_at = " + at + " WHERE sid IN (SELECT sid FROM s) AND rotated_at IS NULL)"
+                // Every node must learn of it: queued for the revocation service in the same statement.
+                + ", pr AS (INSERT INTO pending_revocation (kind, value, reason, created_at) SELECT 'SESSION', sid, "
+                + reasonParam + "::text, " + at + " FROM s WHERE s.state = 'REVOKED')"
                 + ", e AS (INSERT INTO audit_outbox (event_id, type, occurred_at, subject, sid, client_id, token_id, source_ip, attributes)"
                 + (extraEventType == null ? "" : " SELECT " + q.p(UUID.randomUUID()) + ", " + q.p(extraEventType) + ", " + at
                         + ", subject, sid, client_id, NULL, NULL, " + q.p(extraAttributes == null ? new JsonObject() : extraAttributes) + "::jsonb"

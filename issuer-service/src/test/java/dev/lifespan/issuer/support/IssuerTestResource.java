@@ -10,12 +10,14 @@ import java.util.Base64;
 import java.util.Map;
 
 /**
- * Real PostgreSQL and Redis for the issuer's tests, a fresh master key per run, and a cuttable
- * proxy between the service and PostgreSQL for outage tests ({@link InjectPostgresProxy}).
+ * Real PostgreSQL and Redis for the issuer's tests, a fresh master key per run, a cuttable proxy
+ * between the service and PostgreSQL for outage tests ({@link InjectPostgresProxy}), and a stand-in
+ * revocation service that records the rules the issuer delivers ({@link InjectRevocationService}).
  */
 public class IssuerTestResource implements QuarkusTestResourceLifecycleManager {
     private EmbeddedServers servers;
     private TcpProxy postgresProxy;
+    private RecordingRevocationService revocationService;
 
     @Override
     public Map<String, String> start() {
@@ -26,6 +28,8 @@ public class IssuerTestResource implements QuarkusTestResourceLifecycleManager {
         byte[] master = new byte[32];
         new SecureRandom().nextBytes(master);
         config.put("lifespan.master-key", Base64.getEncoder().encodeToString(master));
+        revocationService = new RecordingRevocationService();
+        config.put("lifespan.revocation.target", revocationService.target());
         return config;
     }
 
@@ -33,10 +37,15 @@ public class IssuerTestResource implements QuarkusTestResourceLifecycleManager {
     public void inject(TestInjector testInjector) {
         testInjector.injectIntoFields(servers, new TestInjector.AnnotatedAndMatchesType(InjectServers.class, EmbeddedServers.class));
         testInjector.injectIntoFields(postgresProxy, new TestInjector.AnnotatedAndMatchesType(InjectPostgresProxy.class, TcpProxy.class));
+        testInjector.injectIntoFields(revocationService,
+                new TestInjector.AnnotatedAndMatchesType(InjectRevocationService.class, RecordingRevocationService.class));
     }
 
     @Override
     public void stop() {
+        if (revocationService != null) {
+            revocationService.close();
+        }
         if (postgresProxy != null) {
             postgresProxy.close();
         }

@@ -1,0 +1,127 @@
+package dev.lifespan.issuer.revocation;
+
+import com.google.protobuf.Timestamp;
+import dev.lifespan.api.v1.RevocationGrpc;
+import dev.lifespan.api.v1.RevocationRule;
+import dev.lifespan.api.v1.RevokeBatchRequest;
+import dev.lifespan.api.v1.RuleKind;
+import dev.lifespan.issuer.config.LifespanConfig;
+import dev.lifespan.issuer.time.Clocks;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.time.InstantSource;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Delivers the revocations the issuer decided (queued in {@code pending_revocation} in the same
+ * statement as the change) to the revocation service with {@code RevokeBatch}, oldest first,
+ * at least once: right after they are queued, and every {@code lifespan.revocation.relay-interval}
+ * until the service has them. The service records an identical live rule once.
+ */
+@Singleton
+public class RevocationRelay {
+    private static final Logger LOG = Logger.getLogger(RevocationRelay.class);
+    static final int BATCH = 500;
+
+    private final Pool pool;
+    private final InstantSource clock;
+    private final ManagedChannel channel;
+    private final RevocationGrpc.RevocationFutureStub revocation;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicLong backlog = new AtomicLong();
+
+    public RevocationRelay(Pool pool, InstantSource clock, LifespanConfig config, MeterRegistry registry) {
+        this.pool = pool;
+        this.clock = clock;
+        this.channel = config.revocation().target().map(t -> ManagedChannelBuilder.forTarget(t).usePlaintext().build()).orElse(null);
+        this.revocation = channel == null ? null : RevocationGrpc.newFutureStub(channel);
+        Gauge.builder("lifespan_revocation_relay_backlog", backlog, AtomicLong::get).register(registry);
+        if (channel == null) {
+            LOG.warn("lifespan.revocation.target is not set: revocations are recorded in the issuer's database only and wait there");
+        }
+    }
+
+    /** Delivers what is pending now, without waiting for the next tick. */
+    public void nudge() {
+        deliver().subscribe().with(ignored -> { }, e -> LOG.debugf("Revocation delivery deferred: %s", e.getMessage()));
+    }
+
+    @Scheduled(every = "${lifespan.revocation.relay-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> tick() {
+        return deliver().onFailure().invoke(e -> LOG.warnf("Revocation delivery failed, will retry: %s", e.getMessage()))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    /** Delivers pending revocations in batches until none is left; the number delivered. */
+    public Uni<Integer> deliver() {
+        if (revocation == null || !running.compareAndSet(false, true)) {
+            return Uni.createFrom().item(0);
+        }
+        return deliverBatches(0).eventually(() -> running.set(false));
+    }
+
+    private Uni<Integer> deliverBatches(int deliveredSoFar) {
+        return pool.preparedQuery("SELECT id, kind, value, reason, expires_at, (SELECT count(*) FROM pending_revocation"
+                        + " WHERE delivered_at IS NULL) AS backlog FROM pending_revocation WHERE delivered_at IS NULL ORDER BY id LIMIT $1")
+                .execute(Tuple.of(BATCH))
+                .chain(rows -> {
+                    backlog.set(rows.size() == 0 ? 0 : rows.iterator().next().getLong("backlog"));
+                    if (rows.size() == 0) {
+                        return Uni.createFrom().item(deliveredSoFar);
+                    }
+                    return send(rows).chain(ids -> markDelivered(ids))
+                            .chain(n -> n < BATCH ? Uni.createFrom().item(deliveredSoFar + n) : deliverBatches(deliveredSoFar + n));
+                });
+    }
+
+    private Uni<List<Long>> send(RowSet<Row> rows) {
+        RevokeBatchRequest.Builder batch = RevokeBatchRequest.newBuilder();
+        List<Long> ids = new ArrayList<>();
+        for (Row row : rows) {
+            ids.add(row.getLong("id"));
+            RevocationRule.Builder rule = RevocationRule.newBuilder()
+                    .setKind(RuleKind.valueOf("RULE_KIND_" + row.getString("kind")))
+                    .setValue(row.getString("value"));
+            if (row.getString("reason") != null) {
+                rule.setReason(row.getString("reason"));
+            }
+            OffsetDateTime expires = row.getOffsetDateTime("expires_at");
+            if (expires != null) {
+                rule.setExpiresAt(Timestamp.newBuilder().setSeconds(expires.toEpochSecond()));
+            }
+            batch.addRules(rule);
+        }
+        return Uni.createFrom().future(revocation.withDeadlineAfter(10, TimeUnit.SECONDS).revokeBatch(batch.build()))
+                .replaceWith(ids);
+    }
+
+    private Uni<Integer> markDelivered(List<Long> ids) {
+        return pool.preparedQuery("UPDATE pending_revocation SET delivered_at = $2 WHERE id = ANY($1)")
+                .execute(Tuple.of(ids.toArray(Long[]::new), Clocks.utc(Clocks.now(clock))))
+                .map(ignored -> ids.size());
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (channel != null) {
+            channel.shutdown();
+        }
+    }
+}
