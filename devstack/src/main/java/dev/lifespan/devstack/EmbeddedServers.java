@@ -170,6 +170,26 @@ public final class EmbeddedServers implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates one more fresh database on the same server, for a second service that keeps its own
+     * schema (each Lifespan service owns its tables and migrations).
+     *
+     * @return Quarkus configuration of the datasources pointing at the new database
+     */
+    public Map<String, String> quarkusConfigForNewDatabase() {
+        String name = "lifespan_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + pgHost + ":" + pgPort + "/postgres", pgUser, pgPassword);
+                Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not create a database: " + e.getMessage(), e);
+        }
+        Map<String, String> config = quarkusConfig();
+        config.put("quarkus.datasource.reactive.url", "postgresql://" + pgHost + ":" + pgPort + "/" + name);
+        config.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + pgHost + ":" + pgPort + "/" + name);
+        return config;
+    }
+
     /** Opens a plain JDBC connection to the fresh database, for test set-up and assertions. */
     public Connection jdbcConnection() throws SQLException {
         return DriverManager.getConnection(jdbcUrl(), pgUser, pgPassword);

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs Lifespan on this machine with nothing installed but a JDK: embedded PostgreSQL and Redis,
- * then the issuer as a child JVM wired to them, with two demo clients whose secrets are made up
+ * then the revocation service and the issuer as child JVMs wired to them and to each other, with two demo clients whose secrets are made up
  * for this run and printed. Ctrl-C or SIGTERM stops everything.
  *
  * <p>Environment: {@code LIFESPAN_PORT} (default 8080), {@code LIFESPAN_MASTER_KEY} (default: a
@@ -37,11 +37,15 @@ public final class LocalStack {
     public static void main(String[] args) throws Exception {
         Path root = Path.of(System.getProperty("lifespan.root", ".")).toAbsolutePath().normalize();
         Path issuerJar = root.resolve("issuer-service/target/quarkus-app/quarkus-run.jar");
-        if (!Files.exists(issuerJar)) {
-            System.err.println("Missing " + issuerJar + ": build first with ./mvnw -q -DskipTests install");
-            System.exit(2);
+        Path revocationJar = root.resolve("revocation-service/target/quarkus-app/quarkus-run.jar");
+        for (Path jar : List.of(issuerJar, revocationJar)) {
+            if (!Files.exists(jar)) {
+                System.err.println("Missing " + jar + ": build first with ./mvnw -q -DskipTests install");
+                System.exit(2);
+            }
         }
         int port = Integer.parseInt(env("LIFESPAN_PORT", "8080"));
+        int revocationPort = port + 1;
         String masterKey = env("LIFESPAN_MASTER_KEY", Base64.getEncoder().encodeToString(randomBytes(32)));
         String appSecret = secret();
         String serviceSecret = secret();
@@ -52,14 +56,16 @@ public final class LocalStack {
         Thread shutdown = new Thread(() -> stop(children, servers), "lifespan-local-stop");
         Runtime.getRuntime().addShutdownHook(shutdown);
 
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(env("LIFESPAN_JAVA_HOME", System.getProperty("java.home")), "bin", "java").toString());
-        String extra = env("LIFESPAN_LOCAL_OPTS", "");
-        if (!extra.isBlank()) {
-            command.addAll(List.of(extra.trim().split("\\s+")));
-        }
-        servers.quarkusConfig().forEach((k, v) -> command.add("-D" + k + "=" + v));
+        // The revocation service first, on its own database: the issuer delivers revocations to it.
+        List<String> revocation = javaCommand(servers.quarkusConfigForNewDatabase());
+        revocation.add("-Dquarkus.http.port=" + revocationPort);
+        revocation.add("-jar");
+        revocation.add(revocationJar.toString());
+        children.add(new ProcessBuilder(revocation).inheritIO().start());
+
+        List<String> command = javaCommand(servers.quarkusConfig());
         command.add("-Dquarkus.http.port=" + port);
+        command.add("-Dlifespan.revocation.target=localhost:" + revocationPort);
         command.add("-Dlifespan.issuer=http://localhost:" + port);
         command.add("-Dlifespan.clients.demo-app.secret-hash=sha256:" + sha256Hex(appSecret));
         command.add("-Dlifespan.clients.demo-app.grants=refresh_token");
@@ -78,7 +84,8 @@ public final class LocalStack {
         children.add(issuer);
 
         String base = "http://localhost:" + port;
-        if (!awaitReady(base + "/q/health/ready", issuer, Duration.ofSeconds(90))) {
+        if (!awaitReady("http://localhost:" + revocationPort + "/q/health/ready", children.get(0), Duration.ofSeconds(90))
+                || !awaitReady(base + "/q/health/ready", issuer, Duration.ofSeconds(90))) {
             System.err.println("The issuer did not become ready; see its log above.");
             System.exit(1);
         }
@@ -89,6 +96,7 @@ public final class LocalStack {
         System.out.println("  discovery               " + base + "/.well-known/openid-configuration");
         System.out.println("  token endpoint          " + base + "/oauth2/token");
         System.out.println("  health / metrics        " + base + "/q/health   " + base + "/q/metrics");
+        System.out.println("  revocation service      http://localhost:" + revocationPort + "   (gRPC: lifespan.v1.Revocation; Redis channel lifespan:revocations)");
         System.out.println("  PostgreSQL              " + servers.jdbcUrl() + "  (user " + servers.username() + ")");
         System.out.println("  Redis                   " + servers.redisUrl());
         System.out.println("  client demo-app         secret " + appSecret + "  (refresh_token grant, profile web)");
@@ -99,6 +107,17 @@ public final class LocalStack {
         // Runs until the issuer exits or Ctrl-C / SIGTERM (the shutdown hook stops everything).
         int exit = issuer.waitFor();
         System.exit(exit);
+    }
+
+    private static List<String> javaCommand(java.util.Map<String, String> config) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(env("LIFESPAN_JAVA_HOME", System.getProperty("java.home")), "bin", "java").toString());
+        String extra = env("LIFESPAN_LOCAL_OPTS", "");
+        if (!extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        config.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        return command;
     }
 
     private static boolean awaitReady(String url, Process issuer, Duration timeout) throws InterruptedException {
