@@ -28,40 +28,93 @@ import java.util.concurrent.TimeUnit;
  * fresh one per run), {@code LIFESPAN_JAVA_HOME} (JDK for the services; default the one running
  * this), {@code LIFESPAN_LOCAL_OPTS} (extra JVM options for the services, e.g. {@code -Dlifespan.keys.algorithm=ES256}).
  */
-public final class LocalStack {
+public final class LocalStack implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
-
-    private LocalStack() {
-    }
 
     public static void main(String[] args) throws Exception {
         Path root = Path.of(System.getProperty("lifespan.root", ".")).toAbsolutePath().normalize();
+        int port = Integer.parseInt(env("LIFESPAN_PORT", "8080"));
+        System.out.println("Starting embedded PostgreSQL and Redis ...");
+        EmbeddedServers servers = EmbeddedServers.start();
+        LocalStack stack;
+        try {
+            stack = start(servers, root, port, null);
+        } catch (IllegalStateException e) {
+            System.err.println(e.getMessage());
+            servers.close();
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stack.close();
+            servers.close();
+            System.out.println("Lifespan stopped.");
+        }, "lifespan-local-stop"));
+
+        String base = stack.issuerUrl();
+        System.out.println();
+        System.out.println("Lifespan is running (Ctrl-C stops it and deletes the embedded databases)");
+        System.out.println("  issuer, gRPC and HTTP   " + base + "   (gRPC: lifespan.v1.TokenIssuer, plaintext)");
+        System.out.println("  JWKS                    " + base + "/.well-known/jwks.json");
+        System.out.println("  discovery               " + base + "/.well-known/openid-configuration");
+        System.out.println("  token endpoint          " + base + "/oauth2/token");
+        System.out.println("  health / metrics        " + base + "/q/health   " + base + "/q/metrics");
+        System.out.println("  revocation service      http://" + stack.revocationTarget()
+                + "   (gRPC: lifespan.v1.Revocation; Redis channel lifespan:revocations)");
+        System.out.println("  PostgreSQL              " + servers.jdbcUrl() + "  (user " + servers.username() + ")");
+        System.out.println("  Redis                   " + servers.redisUrl());
+        System.out.println("  client demo-app         secret " + stack.appSecret() + "  (refresh_token grant, profile web)");
+        System.out.println("  client demo-service     secret " + stack.serviceSecret() + "  (client_credentials)");
+        System.out.println("  try: curl -s -u demo-service:" + stack.serviceSecret() + " -d grant_type=client_credentials " + base
+                + "/oauth2/token");
+        System.out.println();
+
+        // Runs until the issuer exits or Ctrl-C / SIGTERM (the shutdown hook stops everything).
+        System.exit(stack.issuer.waitFor());
+    }
+
+    private final List<Process> children;
+    private final Process issuer;
+    private final int port;
+    private final String appSecret;
+    private final String serviceSecret;
+
+    private LocalStack(List<Process> children, Process issuer, int port, String appSecret, String serviceSecret) {
+        this.children = children;
+        this.issuer = issuer;
+        this.port = port;
+        this.appSecret = appSecret;
+        this.serviceSecret = serviceSecret;
+    }
+
+    /**
+     * Starts the revocation service (on {@code port + 1}, its own database) and the issuer (on
+     * {@code port}) as child JVMs on the given servers, with the demo clients, and waits until both
+     * are ready. Used by {@link #main} and by the system tests.
+     *
+     * @param logDir where the services' output goes; null to share this process's
+     * @throws IllegalStateException when a jar is missing or a service does not become ready
+     */
+    public static LocalStack start(EmbeddedServers servers, Path root, int port, Path logDir) throws IOException, InterruptedException {
         Path issuerJar = root.resolve("issuer-service/target/quarkus-app/quarkus-run.jar");
         Path revocationJar = root.resolve("revocation-service/target/quarkus-app/quarkus-run.jar");
         for (Path jar : List.of(issuerJar, revocationJar)) {
             if (!Files.exists(jar)) {
-                System.err.println("Missing " + jar + ": build first with ./mvnw -q -DskipTests install");
-                System.exit(2);
+                throw new IllegalStateException("Missing " + jar + ": build first with ./mvnw -q -DskipTests install");
             }
         }
-        int port = Integer.parseInt(env("LIFESPAN_PORT", "8080"));
         int revocationPort = port + 1;
         String masterKey = env("LIFESPAN_MASTER_KEY", Base64.getEncoder().encodeToString(randomBytes(32)));
         String appSecret = secret();
         String serviceSecret = secret();
-
-        System.out.println("Starting embedded PostgreSQL and Redis ...");
-        EmbeddedServers servers = EmbeddedServers.start();
         List<Process> children = new ArrayList<>();
-        Thread shutdown = new Thread(() -> stop(children, servers), "lifespan-local-stop");
-        Runtime.getRuntime().addShutdownHook(shutdown);
 
         // The revocation service first, on its own database: the issuer delivers revocations to it.
         List<String> revocation = javaCommand(servers.quarkusConfigForNewDatabase());
         revocation.add("-Dquarkus.http.port=" + revocationPort);
         revocation.add("-jar");
         revocation.add(revocationJar.toString());
-        children.add(new ProcessBuilder(revocation).inheritIO().start());
+        children.add(launch(revocation, null, logDir, "revocation-service.log"));
 
         List<String> command = javaCommand(servers.quarkusConfig());
         command.add("-Dquarkus.http.port=" + port);
@@ -78,35 +131,55 @@ public final class LocalStack {
         command.add("-Dlifespan.clients.demo-service.audiences=api,lifespan");
         command.add("-jar");
         command.add(issuerJar.toString());
-        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
-        builder.environment().put("LIFESPAN_MASTER_KEY", masterKey);
-        Process issuer = builder.start();
+        Process issuer = launch(command, masterKey, logDir, "issuer-service.log");
         children.add(issuer);
 
-        String base = "http://localhost:" + port;
-        if (!awaitReady("http://localhost:" + revocationPort + "/q/health/ready", children.get(0), Duration.ofSeconds(90))
-                || !awaitReady(base + "/q/health/ready", issuer, Duration.ofSeconds(90))) {
-            System.err.println("The issuer did not become ready; see its log above.");
-            System.exit(1);
+        LocalStack stack = new LocalStack(children, issuer, port, appSecret, serviceSecret);
+        if (!awaitReady("http://localhost:" + revocationPort + "/q/health/ready", children.get(0), Duration.ofSeconds(120))
+                || !awaitReady("http://localhost:" + port + "/q/health/ready", issuer, Duration.ofSeconds(120))) {
+            stack.close();
+            throw new IllegalStateException("Lifespan did not become ready; see the services' logs"
+                    + (logDir == null ? " above" : " in " + logDir));
         }
-        System.out.println();
-        System.out.println("Lifespan is running (Ctrl-C stops it and deletes the embedded databases)");
-        System.out.println("  issuer, gRPC and HTTP   " + base + "   (gRPC: lifespan.v1.TokenIssuer, plaintext)");
-        System.out.println("  JWKS                    " + base + "/.well-known/jwks.json");
-        System.out.println("  discovery               " + base + "/.well-known/openid-configuration");
-        System.out.println("  token endpoint          " + base + "/oauth2/token");
-        System.out.println("  health / metrics        " + base + "/q/health   " + base + "/q/metrics");
-        System.out.println("  revocation service      http://localhost:" + revocationPort + "   (gRPC: lifespan.v1.Revocation; Redis channel lifespan:revocations)");
-        System.out.println("  PostgreSQL              " + servers.jdbcUrl() + "  (user " + servers.username() + ")");
-        System.out.println("  Redis                   " + servers.redisUrl());
-        System.out.println("  client demo-app         secret " + appSecret + "  (refresh_token grant, profile web)");
-        System.out.println("  client demo-service     secret " + serviceSecret + "  (client_credentials)");
-        System.out.println("  try: curl -s -u demo-service:" + serviceSecret + " -d grant_type=client_credentials " + base + "/oauth2/token");
-        System.out.println();
+        return stack;
+    }
 
-        // Runs until the issuer exits or Ctrl-C / SIGTERM (the shutdown hook stops everything).
-        int exit = issuer.waitFor();
-        System.exit(exit);
+    private static Process launch(List<String> command, String masterKey, Path logDir, String logName) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        if (masterKey != null) {
+            builder.environment().put("LIFESPAN_MASTER_KEY", masterKey);
+        }
+        if (logDir == null) {
+            builder.inheritIO();
+        } else {
+            Files.createDirectories(logDir);
+            builder.redirectErrorStream(true).redirectOutput(logDir.resolve(logName).toFile());
+        }
+        return builder.start();
+    }
+
+    /** The issuer's base URL (HTTP and gRPC). */
+    public String issuerUrl() {
+        return "http://localhost:" + port;
+    }
+
+    /** {@code host:port} of the revocation service (HTTP and gRPC). */
+    public String revocationTarget() {
+        return "localhost:" + (port + 1);
+    }
+
+    public String appSecret() {
+        return appSecret;
+    }
+
+    public String serviceSecret() {
+        return serviceSecret;
+    }
+
+    /** Stops both services (the servers belong to the caller). */
+    @Override
+    public void close() {
+        stop(children);
     }
 
     private static List<String> javaCommand(java.util.Map<String, String> config) {
@@ -139,7 +212,7 @@ public final class LocalStack {
         return false;
     }
 
-    private static void stop(List<Process> children, EmbeddedServers servers) {
+    private static void stop(List<Process> children) {
         for (Process child : children) {
             child.destroy();
         }
@@ -153,8 +226,6 @@ public final class LocalStack {
                 Thread.currentThread().interrupt();
             }
         }
-        servers.close();
-        System.out.println("Lifespan stopped.");
     }
 
     private static String env(String name, String fallback) {
