@@ -2,7 +2,7 @@ package dev.lifespan.issuer.grpc;
 
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.key.SigningKeyRing;
-import dev.lifespan.issuer.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import dev.lifespan.validator.RevocationCheck;
 import dev.lifespan.validator.TokenValidator;
 import dev.lifespan.validator.ValidatorSettings;

@@ -1,7 +1,7 @@
 package dev.lifespan.issuer.health;
 
 import dev.lifespan.issuer.key.SigningKeyRing;
-import dev.lifespan.issuer.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;

@@ -9,7 +9,7 @@ import dev.lifespan.issuer.crypto.JwsAlgorithm;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.grpc.Inputs;
-import dev.lifespan.issuer.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import jakarta.inject.Singleton;

@@ -7,7 +7,7 @@ import dev.lifespan.validator.jose.JwsVerifier;
 import dev.lifespan.issuer.crypto.MasterKey;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
-import dev.lifespan.issuer.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -3,7 +3,7 @@ package dev.lifespan.issuer.key;
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.config.ConfigurationCheck;
 import dev.lifespan.issuer.crypto.JwsAlgorithm;
-import dev.lifespan.issuer.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-import static dev.lifespan.issuer.time.Clocks.utc;
+import static dev.lifespan.support.time.Clocks.utc;
 
 /**
  * Signing keys in PostgreSQL through Hibernate Reactive. Every change happens in a transaction

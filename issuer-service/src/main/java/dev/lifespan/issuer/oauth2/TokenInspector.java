@@ -7,7 +7,7 @@ import dev.lifespan.issuer.session.RefreshDecision;
 import dev.lifespan.issuer.session.RefreshTokenState;
 import dev.lifespan.issuer.session.SessionRow;
 import dev.lifespan.issuer.session.SessionStore;
-import dev.lifespan.issuer.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import dev.lifespan.issuer.token.OpaqueTokens;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;

@@ -3,7 +3,7 @@ package dev.lifespan.issuer.ratelimit;
 import dev.lifespan.issuer.audit.AuditEventType;
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.support.error.ServiceException;
-import dev.lifespan.issuer.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;

@@ -6,7 +6,7 @@ import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RevokeBatchRequest;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.issuer.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.Gauge;

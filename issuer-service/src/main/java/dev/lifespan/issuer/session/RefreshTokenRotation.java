@@ -13,7 +13,7 @@ import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.grpc.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
 import dev.lifespan.issuer.ratelimit.RateLimiter;
-import dev.lifespan.issuer.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import dev.lifespan.issuer.token.AccessTokenClaims;
 import dev.lifespan.issuer.token.AccessTokenMinter;
 import dev.lifespan.issuer.token.OpaqueTokens;

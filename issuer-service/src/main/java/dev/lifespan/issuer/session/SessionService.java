@@ -19,7 +19,7 @@ import dev.lifespan.issuer.grpc.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
 import dev.lifespan.issuer.profile.LifetimePolicy;
 import dev.lifespan.issuer.profile.Lifetimes;
-import dev.lifespan.issuer.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import dev.lifespan.issuer.token.AccessTokenClaims;
 import dev.lifespan.issuer.token.AccessTokenMinter;
 import dev.lifespan.issuer.token.OpaqueTokens;

@@ -12,7 +12,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
-import static dev.lifespan.issuer.time.Clocks.utc;
+import static dev.lifespan.support.time.Clocks.utc;
 
 /**
  * Sessions and their refresh-token families in PostgreSQL.

@@ -15,7 +15,7 @@ import dev.lifespan.issuer.crypto.TokenHasher;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.grpc.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
-import dev.lifespan.issuer.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import dev.lifespan.issuer.token.OpaqueTokens;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -30,7 +30,7 @@ import java.util.List;
 import java.util.UUID;
 
 import static dev.lifespan.issuer.grpc.ProtoTime.timestamp;
-import static dev.lifespan.issuer.time.Clocks.utc;
+import static dev.lifespan.support.time.Clocks.utc;
 
 /**
  * Purpose-bound tokens redeemable exactly once. Redemption is one conditional UPDATE: of any

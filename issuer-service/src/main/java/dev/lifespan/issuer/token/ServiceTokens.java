@@ -10,7 +10,7 @@ import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.issuer.grpc.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
 import dev.lifespan.issuer.ratelimit.RateLimiter;
-import dev.lifespan.issuer.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;

@@ -13,7 +13,7 @@ import dev.lifespan.issuer.support.IssuerTestResource;
 import dev.lifespan.issuer.support.Jwt;
 import dev.lifespan.issuer.support.MutableClock;
 import dev.lifespan.issuer.support.TestClients;
-import dev.lifespan.issuer.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;

@@ -1,7 +1,7 @@
 package dev.lifespan.revocation.log;
 
 import dev.lifespan.revocation.config.RevocationConfig;
-import dev.lifespan.revocation.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;

@@ -17,7 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import static dev.lifespan.revocation.time.Clocks.utc;
+import static dev.lifespan.support.time.Clocks.utc;
 
 /**
  * The durable revocation log in PostgreSQL.

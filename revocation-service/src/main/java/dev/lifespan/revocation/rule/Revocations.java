@@ -7,7 +7,7 @@ import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.revocation.feed.RevocationFeed;
 import dev.lifespan.revocation.log.RevocationLog;
-import dev.lifespan.revocation.time.Clocks;
+import dev.lifespan.support.time.Clocks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Multi;

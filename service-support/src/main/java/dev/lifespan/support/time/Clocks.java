@@ -1,4 +1,4 @@
-package dev.lifespan.issuer.time;
+package dev.lifespan.support.time;
 
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.inject.Produces;
@@ -10,7 +10,10 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 
-/** The clock every time rule reads; tests replace it with one they can move. */
+/**
+ * The clock every time rule of every service reads ({@link InstantSource}, a default bean that tests
+ * replace with one they can move), and the conversions to PostgreSQL's precision.
+ */
 @Singleton
 public class Clocks {
 
