@@ -22,17 +22,22 @@ public final class SampleAccessToken {
 
     /** The claims set. */
     public static byte[] payloadJson() {
+        return payloadJson(ISSUED_AT);
+    }
+
+    /** The same claims set issued at {@code issuedAt} (epoch seconds), for checks that look at the real clock. */
+    public static byte[] payloadJson(long issuedAt) {
         return ("{\"iss\":\"https://auth.lifespan.example\""
                 + ",\"sub\":\"user-8b7d4e2f9a61\""
                 + ",\"aud\":\"api\""
-                + ",\"exp\":" + (ISSUED_AT + 900)
-                + ",\"iat\":" + ISSUED_AT
-                + ",\"nbf\":" + ISSUED_AT
+                + ",\"exp\":" + (issuedAt + 900)
+                + ",\"iat\":" + issuedAt
+                + ",\"nbf\":" + issuedAt
                 + ",\"jti\":\"Zk3q8Jr0wP6mQy1t9VbX2A\""
                 + ",\"sid\":\"Hq7vN2kLpR9xT4wZ8cY1mB\""
                 + ",\"client_id\":\"bench-app\""
                 + ",\"scope\":\"openid profile api.read\""
-                + ",\"auth_time\":" + (ISSUED_AT - 120)
+                + ",\"auth_time\":" + (issuedAt - 120)
                 + ",\"acr\":\"mfa\""
                 + ",\"amr\":[\"pwd\",\"otp\"]"
                 + ",\"roles\":[\"user\"]}")

@@ -69,16 +69,29 @@ public interface JwsVerifier {
     }
 
     private static JwsVerifier jdk(String algorithm, PSSParameterSpec params, PublicKey key) {
-        return (input, signature) -> {
+        // One initialised Signature per thread: creating and initialising one per token costs a
+        // measurable share of an ES256 verification (bench/README.md, validator benchmark).
+        ThreadLocal<Signature> signatures = ThreadLocal.withInitial(() -> {
             try {
                 Signature s = Signature.getInstance(algorithm);
                 if (params != null) {
                     s.setParameter(params);
                 }
                 s.initVerify(key);
+                return s;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException("unusable public key", e);
+            }
+        });
+        signatures.get();
+        return (input, signature) -> {
+            Signature s = signatures.get();
+            try {
                 s.update(input);
                 return s.verify(signature);
             } catch (GeneralSecurityException e) {
+                // A malformed signature leaves the object mid-operation: start it afresh.
+                signatures.remove();
                 return false;
             }
         };
