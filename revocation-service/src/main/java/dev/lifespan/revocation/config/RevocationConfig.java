@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /** Settings of the revocation service, {@code lifespan.revocation.*}. */
 @ConfigMapping(prefix = "lifespan.revocation")
@@ -39,5 +40,30 @@ public interface RevocationConfig {
     /** The heartbeat channel, {@code <channel>:heartbeat}. */
     default String heartbeatChannel() {
         return channel() + ":heartbeat";
+    }
+
+    /** The {@code lifespan.v1.TokenValidation} service, {@code lifespan.revocation.validation.*}. */
+    Validation validation();
+
+    /** Token validation for callers that cannot embed the validator library; off unless issuer and JWKS URL are set. */
+    interface Validation {
+        /** The only accepted {@code iss}. Validation is off when absent. */
+        Optional<String> issuer();
+
+        /** Where the issuer's JWK Set is fetched. Validation is off when absent. */
+        Optional<String> jwksUrl();
+
+        /** How often the JWK Set is fetched again. */
+        @WithDefault("5m")
+        Duration jwksRefresh();
+
+        /** How long the revocation feed may go unheard before validation fails closed. */
+        @WithDefault("5s")
+        Duration maxStaleness();
+
+        /** True when both the issuer and the JWKS URL are set. */
+        default boolean configured() {
+            return issuer().filter(s -> !s.isBlank()).isPresent() && jwksUrl().filter(s -> !s.isBlank()).isPresent();
+        }
     }
 }

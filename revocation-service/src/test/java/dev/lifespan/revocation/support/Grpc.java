@@ -2,6 +2,7 @@ package dev.lifespan.revocation.support;
 
 import com.google.rpc.ErrorInfo;
 import dev.lifespan.api.v1.RevocationGrpc;
+import dev.lifespan.api.v1.TokenValidationGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -28,6 +29,10 @@ public final class Grpc {
 
     public static RevocationGrpc.RevocationBlockingStub revocation() {
         return RevocationGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    public static TokenValidationGrpc.TokenValidationBlockingStub tokenValidation() {
+        return TokenValidationGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     public static RevocationGrpc.RevocationFutureStub revocationAsync() {

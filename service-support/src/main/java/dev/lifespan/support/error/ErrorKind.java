@@ -18,6 +18,7 @@ public enum ErrorKind {
     INVALID_SCOPE("invalid_scope", 400, Status.Code.INVALID_ARGUMENT),
     INSUFFICIENT_SCOPE("insufficient_scope", 403, Status.Code.PERMISSION_DENIED),
     INSUFFICIENT_USER_AUTHENTICATION("insufficient_user_authentication", 400, Status.Code.PERMISSION_DENIED),
+    NOT_CONFIGURED("not_configured", 501, Status.Code.FAILED_PRECONDITION),
     NOT_FOUND("not_found", 404, Status.Code.NOT_FOUND),
     RATE_LIMITED("rate_limited", 429, Status.Code.RESOURCE_EXHAUSTED),
     UNAVAILABLE("temporarily_unavailable", 503, Status.Code.UNAVAILABLE),

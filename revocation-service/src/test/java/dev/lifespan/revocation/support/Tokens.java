@@ -1,0 +1,50 @@
+package dev.lifespan.revocation.support;
+
+import com.google.crypto.tink.subtle.Ed25519Sign;
+import dev.lifespan.validator.jose.Base64Url;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Instant;
+
+/** Access tokens signed with {@link JwksTestResource}'s key, as the issuer would sign them. */
+public final class Tokens {
+    private Tokens() {
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /** A standard Lifespan id: 128 random bits, 22 characters of base64url. */
+    public static String randomId() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return Base64Url.encode(bytes);
+    }
+
+    public record Token(String compact, String subject, String tokenId, String sessionId, String clientId, Instant issuedAt,
+            Instant expiresAt) {
+    }
+
+    /** A token for {@code audience}, issued now (whole seconds) for 10 minutes, with fresh ids. */
+    public static Token sign(String privateKeyBase64Url, String audience) {
+        Instant iat = Instant.ofEpochSecond(Instant.now().getEpochSecond());
+        Instant exp = iat.plusSeconds(600);
+        String sub = Rules.unique("user");
+        String jti = randomId();
+        String sid = randomId();
+        String clientId = "orders-web";
+        String header = "{\"alg\":\"EdDSA\",\"kid\":\"" + JwksTestResource.KID + "\",\"typ\":\"at+jwt\"}";
+        String claims = "{\"iss\":\"" + JwksTestResource.ISSUER + "\",\"sub\":\"" + sub + "\",\"aud\":[\"" + audience + "\"],"
+                + "\"exp\":" + exp.getEpochSecond() + ",\"iat\":" + iat.getEpochSecond() + ",\"nbf\":" + iat.getEpochSecond() + ","
+                + "\"jti\":\"" + jti + "\",\"sid\":\"" + sid + "\",\"client_id\":\"" + clientId + "\",\"scope\":\"orders:read orders:write\"}";
+        String signingInput = Base64Url.encode(header.getBytes(StandardCharsets.UTF_8)) + "."
+                + Base64Url.encode(claims.getBytes(StandardCharsets.UTF_8));
+        try {
+            byte[] signature = new Ed25519Sign(Base64Url.decodeCanonical(privateKeyBase64Url))
+                    .sign(signingInput.getBytes(StandardCharsets.US_ASCII));
+            return new Token(signingInput + "." + Base64Url.encode(signature), sub, jti, sid, clientId, iat, exp);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.lifespan.revocation.validation;
+
+import com.google.rpc.ErrorInfo;
+import dev.lifespan.api.v1.RuleKind;
+import dev.lifespan.api.v1.TokenClaims;
+import dev.lifespan.api.v1.ValidateRequest;
+import dev.lifespan.api.v1.ValidateResponse;
+import dev.lifespan.api.v1.ValidationFailure;
+import dev.lifespan.revocation.support.Grpc;
+import dev.lifespan.revocation.support.JwksTestResource;
+import dev.lifespan.revocation.support.RevocationTestResource;
+import dev.lifespan.revocation.support.Rules;
+import dev.lifespan.revocation.support.Tokens;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@QuarkusTest
+@WithTestResource(RevocationTestResource.class)
+@WithTestResource(JwksTestResource.class)
+class TokenValidationTest {
+    private static final String AUDIENCE = "orders-api";
+
+    /** Set by {@link JwksTestResource}; read here rather than injected, since other test classes run without it. */
+    String signingKey;
+
+    @BeforeEach
+    void awaitValidatorReady() {
+        signingKey = ConfigProvider.getConfig().getValue(JwksTestResource.PRIVATE_KEY_PROPERTY, String.class);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            RestAssured.given().get("/q/health/ready").then().statusCode(200);
+            assertThat(validate(Tokens.sign(signingKey, AUDIENCE).compact(), AUDIENCE).getValid()).isTrue();
+        });
+    }
+
+    @Test
+    void validTokenIsValidWithItsClaims() {
+        Tokens.Token token = Tokens.sign(signingKey, AUDIENCE);
+
+        ValidateResponse response = validate(token.compact(), AUDIENCE);
+
+        assertThat(response.getValid()).isTrue();
+        assertThat(response.getFailure()).isEqualTo(ValidationFailure.VALIDATION_FAILURE_UNSPECIFIED);
+        TokenClaims claims = response.getClaims();
+        assertThat(claims.getIssuer()).isEqualTo(JwksTestResource.ISSUER);
+        assertThat(claims.getSubject()).isEqualTo(token.subject());
+        assertThat(claims.getAudienceList()).containsExactly(AUDIENCE);
+        assertThat(Rules.instant(claims.getExpiresAt())).isEqualTo(token.expiresAt());
+        assertThat(Rules.instant(claims.getIssuedAt())).isEqualTo(token.issuedAt());
+        assertThat(Rules.instant(claims.getNotBefore())).isEqualTo(token.issuedAt());
+        assertThat(claims.getTokenId()).isEqualTo(token.tokenId());
+        assertThat(claims.getSessionId()).isEqualTo(token.sessionId());
+        assertThat(claims.getClientId()).isEqualTo(token.clientId());
+        assertThat(claims.getScopesList()).containsExactly("orders:read", "orders:write");
+        assertThat(claims.getKeyId()).isEqualTo(JwksTestResource.KID);
+        assertThat(claims.hasAuthTime()).isFalse();
+    }
+
+    @Test
+    void sessionRevokedThroughThisServiceIsRejectedWithinASecond() {
+        Tokens.Token token = Tokens.sign(signingKey, AUDIENCE);
+        Tokens.Token otherSession = Tokens.sign(signingKey, AUDIENCE);
+        assertThat(validate(token.compact(), AUDIENCE).getValid()).isTrue();
+
+        Grpc.revocation().revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, token.sessionId()));
+        Instant revoked = Instant.now();
+
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+            ValidateResponse response = validate(token.compact(), AUDIENCE);
+            assertThat(response.getValid()).isFalse();
+            assertThat(response.getFailure()).isEqualTo(ValidationFailure.REVOKED_SESSION);
+            assertThat(response.hasClaims()).isFalse();
+        });
+        assertThat(Duration.between(revoked, Instant.now())).isLessThan(Duration.ofSeconds(1));
+        assertThat(validate(otherSession.compact(), AUDIENCE).getValid()).isTrue();
+    }
+
+    @Test
+    void garbageIsMalformedAndWrongAudienceIsNamed() {
+        ValidateResponse garbage = validate("garbage", AUDIENCE);
+        assertThat(garbage.getValid()).isFalse();
+        assertThat(garbage.getFailure()).isEqualTo(ValidationFailure.MALFORMED);
+        assertThat(garbage.hasClaims()).isFalse();
+
+        ValidateResponse wrongAudience = validate(Tokens.sign(signingKey, AUDIENCE).compact(), "billing-api");
+        assertThat(wrongAudience.getValid()).isFalse();
+        assertThat(wrongAudience.getFailure()).isEqualTo(ValidationFailure.WRONG_AUDIENCE);
+        assertThat(wrongAudience.hasClaims()).isFalse();
+    }
+
+    @Test
+    void badInputNamesTheField() {
+        String token = Tokens.sign(signingKey, AUDIENCE).compact();
+        assertNames("token", "", AUDIENCE);
+        assertNames("token", "a".repeat(8193), AUDIENCE);
+        assertNames("expected_audience", token, "");
+        assertNames("expected_audience", token, "a".repeat(256));
+        assertThat(validate(token, "a".repeat(255)).getFailure()).isEqualTo(ValidationFailure.WRONG_AUDIENCE);
+        assertThat(validate("a".repeat(8192), AUDIENCE).getFailure()).isEqualTo(ValidationFailure.MALFORMED);
+    }
+
+    private static void assertNames(String field, String token, String audience) {
+        StatusRuntimeException e = Grpc.failure(Status.Code.INVALID_ARGUMENT, () -> validate(token, audience));
+        ErrorInfo info = Grpc.errorInfo(e);
+        assertThat(info.getReason()).isEqualTo("invalid_request");
+        assertThat(info.getMetadataMap()).containsEntry("field", field);
+    }
+
+    private static ValidateResponse validate(String token, String audience) {
+        return Grpc.tokenValidation().validate(ValidateRequest.newBuilder().setToken(token).setExpectedAudience(audience).build());
+    }
+}
