@@ -16,21 +16,8 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 [ -f "$JAR" ] || (cd "$ROOT" && ./mvnw -B -q -f bench/pom.xml package -DskipTests)
 mkdir -p "$BENCH_OUT"
 
-host_busy() { awk '$1 == "cpu" {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }  # busy total
-busy_cores_over() { # seconds
-  local a b; a=$(host_busy); sleep "$1"; b=$(host_busy)
-  awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[2] - x[2]; if (t <= 0) t = 1
-                                                   printf "%.2f", n * (y[1] - x[1]) / t }'
-}
-wait_quiet() {
-  local t0=$SECONDS streak=0 busy
-  while :; do
-    busy=$(busy_cores_over 5)
-    if awk -v b="$busy" 'BEGIN { exit !(b <= 0.2) }'; then streak=$((streak + 1)); else streak=0; fi
-    [ "$streak" -ge 2 ] && { log "machine quiet ($busy cores busy)"; return 0; }
-    [ $((SECONDS - t0)) -ge "$WAIT_QUIET" ] && { log "WARNING: still $busy cores busy after ${WAIT_QUIET}s; running anyway"; return 0; }
-  done
-}
+# shellcheck source=quiet-machine.sh
+. "$ROOT/bench/quiet-machine.sh"
 
 {
   echo "cpus=$(nproc) model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"

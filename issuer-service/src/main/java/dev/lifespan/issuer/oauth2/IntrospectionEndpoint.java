@@ -35,16 +35,11 @@ public class IntrospectionEndpoint {
     @Produces(MediaType.APPLICATION_JSON)
     public Uni<Response> introspect(MultivaluedMap<String, String> form, @HeaderParam("Authorization") String authorization) {
         try {
-            Map<String, String> params = TokenEndpoint.single(form);
-            RegisteredClient caller = authenticate(authorization, params);
-            if (!caller.confidential()) {
+            TokenRequest request = parse(form, authorization);
+            if (!request.caller().confidential()) {
                 throw ServiceException.invalidClient("introspection requires a confidential client");
             }
-            String token = params.get("token");
-            if (token == null) {
-                throw ServiceException.invalidField("token", "required");
-            }
-            return inspector.introspect(token)
+            return inspector.introspect(request.token())
                     .map(answer -> Response.ok(answer, MediaType.APPLICATION_JSON_TYPE).header("Cache-Control", "no-store").build())
                     .onFailure().recoverWithItem(OAuthErrors::toResponse);
         } catch (RuntimeException e) {
@@ -58,13 +53,8 @@ public class IntrospectionEndpoint {
     @Produces(MediaType.APPLICATION_JSON)
     public Uni<Response> revoke(MultivaluedMap<String, String> form, @HeaderParam("Authorization") String authorization) {
         try {
-            Map<String, String> params = TokenEndpoint.single(form);
-            RegisteredClient caller = authenticate(authorization, params);
-            String token = params.get("token");
-            if (token == null) {
-                throw ServiceException.invalidField("token", "required");
-            }
-            return inspector.revoke(token, caller)
+            TokenRequest request = parse(form, authorization);
+            return inspector.revoke(request.token(), request.caller())
                     .map(ignored -> Response.ok().header("Cache-Control", "no-store").build())
                     .onFailure().recoverWithItem(OAuthErrors::toResponse);
         } catch (RuntimeException e) {
@@ -72,8 +62,18 @@ public class IntrospectionEndpoint {
         }
     }
 
-    private RegisteredClient authenticate(String authorization, Map<String, String> params) {
+    /** Both endpoints take an authenticated client and a {@code token}. */
+    private record TokenRequest(RegisteredClient caller, String token) {
+    }
+
+    private TokenRequest parse(MultivaluedMap<String, String> form, String authorization) {
+        Map<String, String> params = TokenEndpoint.single(form);
         ClientCredentials credentials = ClientCredentials.from(authorization, params.get("client_id"), params.get("client_secret"));
-        return clients.authenticate(credentials.clientId(), credentials.clientSecret());
+        RegisteredClient caller = clients.authenticate(credentials.clientId(), credentials.clientSecret());
+        String token = params.get("token");
+        if (token == null) {
+            throw ServiceException.invalidField("token", "required");
+        }
+        return new TokenRequest(caller, token);
     }
 }
