@@ -42,6 +42,24 @@ public interface RevocationConfig {
         return channel() + ":heartbeat";
     }
 
+    /** Who may call the write RPCs, {@code lifespan.revocation.caller-auth.*}. */
+    CallerAuth callerAuth();
+
+    /**
+     * Caller authentication on {@code Revoke} and {@code RevokeBatch} (CONTRACT section 11): a Lifespan
+     * service token with scope {@code revocation:write}, checked by this service's own validator
+     * ({@link #validation()}, which must therefore be configured while this is enabled).
+     */
+    interface CallerAuth {
+        /** Require a service token on the write RPCs. Off means anyone who reaches the port can revoke. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The audience caller tokens must carry (the issuer's service tokens name {@code lifespan}). */
+        @WithDefault("lifespan")
+        String audience();
+    }
+
     /** The {@code lifespan.v1.TokenValidation} service, {@code lifespan.revocation.validation.*}. */
     Validation validation();
 

@@ -16,14 +16,19 @@ import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.revocation.rule.RuleMessages;
 import dev.lifespan.revocation.rule.Revocations;
 import io.quarkus.grpc.GrpcService;
+import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 import java.util.List;
 import java.util.function.Supplier;
 
-/** The {@code lifespan.v1.Revocation} gRPC service: hands each call to {@link Revocations} and maps failures in one place. */
+/**
+ * The {@code lifespan.v1.Revocation} gRPC service: hands each call to {@link Revocations} and maps failures in one place.
+ * {@link CallerAuthInterceptor} has already required a {@code revocation:write} service token on the write RPCs.
+ */
 @GrpcService
+@RegisterInterceptor(CallerAuthInterceptor.class)
 public class RevocationEndpoint implements Revocation {
     private final Revocations revocations;
 

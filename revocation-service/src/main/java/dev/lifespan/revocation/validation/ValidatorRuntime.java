@@ -13,7 +13,6 @@ import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -101,56 +100,47 @@ public class ValidatorRuntime {
         }
     }
 
+    /** Fetches the JWKS (retrying every second), then starts the feed, which retries by itself until in step. */
     private void attempt() {
         if (stopped) {
             return;
         }
-        start().onSuccess(ignored -> LOG.info("Token validation started: revocation feed in step"))
-                .onFailure(e -> {
-                    LOG.debugf("Token validation not started yet (%s); retrying in 1 s", e.getMessage());
-                    closeFeed();
-                    if (!stopped) {
-                        vertx.setTimer(RETRY_MS, id -> attempt());
-                    }
-                });
-    }
-
-    private Future<Void> start() {
         RevocationConfig.Validation settings = config.validation();
-        String issuer = settings.issuer().orElseThrow();
         String jwksUrl = settings.jwksUrl().orElseThrow();
-        int port;
-        try {
-            port = ownPort();
-        } catch (RuntimeException e) {
-            return Future.failedFuture(e);
-        }
         JwksCache keys = jwks != null ? jwks : new JwksCache(() -> fetch(jwksUrl), Duration.ofSeconds(30), clock);
         jwks = keys;
-        return vertx.executeBlocking(() -> {
+        vertx.executeBlocking(() -> {
+            int port = ownPort();
             if (keys.size() == 0 && !keys.refresh()) {
                 throw new IllegalStateException("JWKS at " + jwksUrl + " could not be fetched");
             }
-            return null;
-        }, false).compose(ignored -> {
-            channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
-            RevocationGrpc.RevocationStub stub = RevocationGrpc.newStub(channel);
-            RevocationFeed.Settings feedSettings = RevocationFeed.Settings.defaults().withMaxStaleness(settings.maxStaleness());
-            RevocationFeedClient client = new RevocationFeedClient(vertx, redisUrl(), config.channel(), stub, feedSettings,
-                    (lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last fresh %s); token validation failing %s",
-                            lastFresh, failingOpen ? "open" : "closed"),
-                    clock);
-            feedClient = client;
-            return client.start().map(done -> {
-                validator = new TokenValidator(ValidatorSettings.defaults(issuer), keys, client.feed(), clock);
-                return null;
-            });
+            return port;
+        }, false).onSuccess(this::startFeed).onFailure(e -> {
+            LOG.debugf("Token validation not started yet (%s); retrying in 1 s", e.getMessage());
+            if (!stopped) {
+                vertx.setTimer(RETRY_MS, id -> attempt());
+            }
+        });
+    }
+
+    private void startFeed(int port) {
+        RevocationConfig.Validation settings = config.validation();
+        channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
+        RevocationFeed.Settings feedSettings = RevocationFeed.Settings.defaults().withMaxStaleness(settings.maxStaleness());
+        RevocationFeedClient client = new RevocationFeedClient(vertx, redisUrl(), config.channel(), RevocationGrpc.newStub(channel),
+                feedSettings, (lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last fresh %s); token validation failing %s",
+                        lastFresh, failingOpen ? "open" : "closed"),
+                clock);
+        feedClient = client;
+        client.startRetrying(Duration.ofMillis(RETRY_MS)).onSuccess(ignored -> {
+            validator = new TokenValidator(ValidatorSettings.defaults(settings.issuer().orElseThrow()), jwks, client.feed(), clock);
+            LOG.info("Token validation started: revocation feed in step");
         });
     }
 
     private String fetch(String url) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(JWKS_TIMEOUT)
-                .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofString());
+                .header("Accept", "application/jwk-set+json, application/json;q=0.9").GET().build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new java.io.IOException("JWKS answered HTTP " + response.statusCode());
         }
@@ -181,10 +171,6 @@ public class ValidatorRuntime {
         ManagedChannel current = channel;
         if (current != null) {
             current.shutdownNow();
-        }
-        if (validator == null || stopped) {
-            feedClient = null;
-            channel = null;
         }
     }
 }

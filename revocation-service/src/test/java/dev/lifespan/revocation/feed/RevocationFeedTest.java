@@ -8,6 +8,7 @@ import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.revocation.config.RevocationConfig;
 import dev.lifespan.revocation.support.ChannelListener;
 import dev.lifespan.revocation.support.Grpc;
+import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
 import io.quarkus.test.common.WithTestResource;
@@ -29,6 +30,7 @@ import static org.awaitility.Awaitility.await;
 
 @QuarkusTest
 @WithTestResource(RevocationTestResource.class)
+@WithTestResource(JwksTestResource.class)
 class RevocationFeedTest {
 
     @InjectServers

@@ -9,6 +9,7 @@ import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.api.v1.SinceRequest;
 import dev.lifespan.revocation.support.Grpc;
 import dev.lifespan.revocation.support.MutableClock;
+import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
 import io.grpc.Status;
@@ -24,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @QuarkusTest
 @WithTestResource(RevocationTestResource.class)
+@WithTestResource(JwksTestResource.class)
 class BadInputTest {
 
     @Inject

@@ -6,6 +6,7 @@ import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.revocation.support.Grpc;
 import dev.lifespan.revocation.support.MutableClock;
+import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
 import io.quarkus.test.common.WithTestResource;
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @QuarkusTest
 @WithTestResource(RevocationTestResource.class)
+@WithTestResource(JwksTestResource.class)
 class CheckTest {
 
     @Inject
@@ -47,11 +49,12 @@ class CheckTest {
         assertThat(check(CheckRequest.newBuilder().setSubject(Rules.unique("sub")), t.minusSeconds(60)).getRevoked())
                 .as("another subject").isFalse();
 
-        // GLOBAL: every token issued before its not_before, whoever it belongs to. Set in the past
-        // so it does not reach the tokens other tests check.
-        Instant global = t.minus(Duration.ofMinutes(40));
+        // GLOBAL: every token issued before its not_before, whoever it belongs to. Set 40 minutes before
+        // real time (the service clock may have been moved forward by another test), so it reaches none of
+        // the tokens tests sign, the callers' service tokens included; hence an explicit expiry too.
+        Instant global = Instant.now().truncatedTo(ChronoUnit.MILLIS).minus(Duration.ofMinutes(40));
         Grpc.revocation().revoke(Rules.revoke(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_GLOBAL)
-                .setNotBefore(Rules.timestamp(global)).build()));
+                .setNotBefore(Rules.timestamp(global)).setExpiresAt(Rules.timestamp(t.plus(Duration.ofMinutes(10)))).build()));
         assertThat(check(CheckRequest.newBuilder().setSubject(Rules.unique("sub")), global.minusMillis(1)).getRevoked()).isTrue();
         assertThat(check(CheckRequest.newBuilder().setSubject(Rules.unique("sub")), global).getRevoked()).isFalse();
     }

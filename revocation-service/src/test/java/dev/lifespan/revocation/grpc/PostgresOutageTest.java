@@ -6,6 +6,7 @@ import dev.lifespan.api.v1.SnapshotRequest;
 import dev.lifespan.devstack.TcpProxy;
 import dev.lifespan.revocation.support.Grpc;
 import dev.lifespan.revocation.support.InjectPostgresProxy;
+import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
 import io.grpc.Status;
@@ -21,6 +22,7 @@ import static org.awaitility.Awaitility.await;
 
 @QuarkusTest
 @WithTestResource(RevocationTestResource.class)
+@WithTestResource(JwksTestResource.class)
 class PostgresOutageTest {
 
     @InjectPostgresProxy
@@ -29,14 +31,16 @@ class PostgresOutageTest {
     @Test
     void withPostgresDownRevocationAnswersUnavailableAndRecovers() {
         String session = Rules.unique("sid");
+        // Before the cut: the stub waits for readiness, which needs PostgreSQL.
+        var revocation = Grpc.revocation();
         postgres.cut();
         try {
             StatusRuntimeException e = Grpc.failure(Status.Code.UNAVAILABLE,
-                    () -> Grpc.revocation().revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, session)));
+                    () -> revocation.revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, session)));
             assertThat(e.getStatus().getDescription()).doesNotContain("Exception");
             assertThat(Grpc.errorInfo(e).getReason()).isEqualTo("temporarily_unavailable");
-            Grpc.failure(Status.Code.UNAVAILABLE, () -> Grpc.revocation().check(CheckRequest.newBuilder().setSessionId(session).build()));
-            Grpc.failure(Status.Code.UNAVAILABLE, () -> Grpc.revocation().snapshot(SnapshotRequest.getDefaultInstance()).hasNext());
+            Grpc.failure(Status.Code.UNAVAILABLE, () -> revocation.check(CheckRequest.newBuilder().setSessionId(session).build()));
+            Grpc.failure(Status.Code.UNAVAILABLE, () -> revocation.snapshot(SnapshotRequest.getDefaultInstance()).hasNext());
         } finally {
             postgres.restore();
         }

@@ -16,6 +16,7 @@ import dev.lifespan.revocation.rule.NewRule;
 import dev.lifespan.revocation.support.ChannelListener;
 import dev.lifespan.revocation.support.Grpc;
 import dev.lifespan.revocation.support.MutableClock;
+import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
 import io.quarkus.test.common.WithTestResource;
@@ -40,6 +41,7 @@ import static org.awaitility.Awaitility.await;
 
 @QuarkusTest
 @WithTestResource(RevocationTestResource.class)
+@WithTestResource(JwksTestResource.class)
 class RevocationLogTest {
 
     @InjectServers

@@ -2,6 +2,7 @@ package dev.lifespan.revocation.ops;
 
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.revocation.support.Grpc;
+import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
 import io.quarkus.test.common.WithTestResource;
@@ -17,11 +18,13 @@ import static org.hamcrest.Matchers.equalTo;
 
 @QuarkusTest
 @WithTestResource(RevocationTestResource.class)
+@WithTestResource(JwksTestResource.class)
 class OperationsTest {
     private static final Pattern KEY_RULES = Pattern.compile("lifespan_revocation_rules_written_total\\{kind=\"key\"[^}]*} (\\S+)");
 
     @Test
     void readinessCoversPostgresAndRedis() {
+        Grpc.awaitReady();
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
     }
 

@@ -5,20 +5,43 @@ import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.api.v1.TokenValidationGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.AbstractStub;
+import io.grpc.stub.MetadataUtils;
 import io.restassured.RestAssured;
+import org.eclipse.microprofile.config.ConfigProvider;
 
+import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
-/** A plain gRPC client to the revocation service under test, on the port Quarkus picked. */
+/**
+ * A plain gRPC client to the revocation service under test, on the port Quarkus picked.
+ *
+ * <p>{@link #revocation()} calls as an administrator: every call carries a fresh Lifespan service
+ * token of client {@value #ADMIN_CLIENT} with scope {@code revocation:write}, signed with
+ * {@link JwksTestResource}'s key. {@link #revocationAs} and {@link #revocationAnonymous} are for
+ * tests about caller authentication itself. Every stub first waits, once per application start,
+ * until the service is ready: its validator starts after start-up, and until then writes are refused.
+ */
 public final class Grpc {
+    /** The audience the service expects on caller tokens (its default). */
+    public static final String AUDIENCE = "lifespan";
+    public static final String WRITE_SCOPE = "revocation:write";
+    public static final String ADMIN_CLIENT = "revocation-admin";
+
     private static final ConcurrentHashMap<Integer, ManagedChannel> CHANNELS = new ConcurrentHashMap<>();
+    /** Application starts already seen ready: port and signing key, since a later start may get the same port. */
+    private static final Set<String> READY = ConcurrentHashMap.newKeySet();
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private Grpc() {
     }
@@ -27,7 +50,43 @@ public final class Grpc {
         return CHANNELS.computeIfAbsent(RestAssured.port, port -> ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build());
     }
 
+    /** Waits (once per application start) until {@code /q/health/ready} answers 200: the validator is in step. */
+    public static void awaitReady() {
+        String start = RestAssured.port + " " + ConfigProvider.getConfig()
+                .getOptionalValue(JwksTestResource.PRIVATE_KEY_PROPERTY, String.class).orElse("");
+        if (READY.contains(start)) {
+            return;
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .untilAsserted(() -> RestAssured.given().get("/q/health/ready").then().statusCode(200));
+        READY.add(start);
+    }
+
+    /** The test signing key ({@link JwksTestResource}); fails when the test class runs without it. */
+    public static String signingKey() {
+        return ConfigProvider.getConfig().getOptionalValue(JwksTestResource.PRIVATE_KEY_PROPERTY, String.class)
+                .orElseThrow(() -> new IllegalStateException("no signing key: add @WithTestResource(JwksTestResource.class), "
+                        + "or call Grpc.revocationAnonymous() where caller authentication is off"));
+    }
+
+    /** A fresh service token of {@value #ADMIN_CLIENT} with {@value #WRITE_SCOPE}, for {@value #AUDIENCE}. */
+    public static String adminToken() {
+        return Tokens.service(signingKey(), AUDIENCE, ADMIN_CLIENT, WRITE_SCOPE).compact();
+    }
+
+    /** Calls as an administrator (a {@code revocation:write} service token on every call). */
     public static RevocationGrpc.RevocationBlockingStub revocation() {
+        return revocationAs(adminToken());
+    }
+
+    /** Calls with {@code Authorization: Bearer <token>}. */
+    public static RevocationGrpc.RevocationBlockingStub revocationAs(String token) {
+        return bearer(revocationAnonymous(), token);
+    }
+
+    /** Calls without any credentials. */
+    public static RevocationGrpc.RevocationBlockingStub revocationAnonymous() {
+        awaitReady();
         return RevocationGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
@@ -35,8 +94,16 @@ public final class Grpc {
         return TokenValidationGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
+    /** Calls as an administrator, asynchronously. */
     public static RevocationGrpc.RevocationFutureStub revocationAsync() {
-        return RevocationGrpc.newFutureStub(channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
+        awaitReady();
+        return bearer(RevocationGrpc.newFutureStub(channel()).withDeadlineAfter(60, TimeUnit.SECONDS), adminToken());
+    }
+
+    private static <S extends AbstractStub<S>> S bearer(S stub, String token) {
+        Metadata headers = new Metadata();
+        headers.put(AUTHORIZATION, "Bearer " + token);
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
     /** Runs a call expected to fail and returns its status, asserting the code. */

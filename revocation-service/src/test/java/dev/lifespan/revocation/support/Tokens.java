@@ -27,16 +27,27 @@ public final class Tokens {
 
     /** A token for {@code audience}, issued now (whole seconds) for 10 minutes, with fresh ids. */
     public static Token sign(String privateKeyBase64Url, String audience) {
+        return sign(privateKeyBase64Url, audience, Rules.unique("user"), "orders-web", "orders:read orders:write");
+    }
+
+    /**
+     * A Lifespan service token, as the issuer mints for a client's own use (subject = client id), for
+     * {@code audience} with the space-separated {@code scope}.
+     */
+    public static Token service(String privateKeyBase64Url, String audience, String clientId, String scope) {
+        return sign(privateKeyBase64Url, audience, clientId, clientId, scope);
+    }
+
+    /** A token issued now (whole seconds) for 10 minutes, with fresh {@code jti} and {@code sid}. */
+    public static Token sign(String privateKeyBase64Url, String audience, String sub, String clientId, String scope) {
         Instant iat = Instant.ofEpochSecond(Instant.now().getEpochSecond());
         Instant exp = iat.plusSeconds(600);
-        String sub = Rules.unique("user");
         String jti = randomId();
         String sid = randomId();
-        String clientId = "orders-web";
         String header = "{\"alg\":\"EdDSA\",\"kid\":\"" + JwksTestResource.KID + "\",\"typ\":\"at+jwt\"}";
         String claims = "{\"iss\":\"" + JwksTestResource.ISSUER + "\",\"sub\":\"" + sub + "\",\"aud\":[\"" + audience + "\"],"
                 + "\"exp\":" + exp.getEpochSecond() + ",\"iat\":" + iat.getEpochSecond() + ",\"nbf\":" + iat.getEpochSecond() + ","
-                + "\"jti\":\"" + jti + "\",\"sid\":\"" + sid + "\",\"client_id\":\"" + clientId + "\",\"scope\":\"orders:read orders:write\"}";
+                + "\"jti\":\"" + jti + "\",\"sid\":\"" + sid + "\",\"client_id\":\"" + clientId + "\",\"scope\":\"" + scope + "\"}";
         String signingInput = Base64Url.encode(header.getBytes(StandardCharsets.UTF_8)) + "."
                 + Base64Url.encode(claims.getBytes(StandardCharsets.UTF_8));
         try {

@@ -32,7 +32,7 @@ import static org.awaitility.Awaitility.await;
 class TokenValidationTest {
     private static final String AUDIENCE = "orders-api";
 
-    /** Set by {@link JwksTestResource}; read here rather than injected, since other test classes run without it. */
+    /** Set by {@link JwksTestResource}; read here rather than injected, since {@code TokenValidationNotConfiguredTest} runs without it. */
     String signingKey;
 
     @BeforeEach

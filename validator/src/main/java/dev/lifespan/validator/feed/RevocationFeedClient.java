@@ -56,6 +56,7 @@ public final class RevocationFeedClient implements AutoCloseable {
     private volatile RedisConnection connection;
     private volatile boolean closed;
     private volatile boolean snapshotLoaded;
+    private volatile boolean subscribedOnce;
 
     public RevocationFeedClient(Vertx vertx, String redisUrl, String channel, RevocationGrpc.RevocationStub revocation,
             RevocationFeed.Settings settings, RevocationFeed.StaleFeedAlert alert, InstantSource clock) {
@@ -84,7 +85,32 @@ public final class RevocationFeedClient implements AutoCloseable {
             conn.handler(this::onPush);
             conn.exceptionHandler(e -> LOG.log(Level.FINE, "Revocation feed connection failed: " + e.getMessage()));
             conn.endHandler(ignored -> onConnectionLost());
-            return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel).arg(heartbeatChannel)).mapEmpty();
+            return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel).arg(heartbeatChannel)).<Void>mapEmpty()
+                    .onSuccess(ignored -> subscribedOnce = true).onFailure(ignored -> conn.close());
+        });
+    }
+
+    /**
+     * {@link #start()}, tried again every {@code retry} until the feed is in step or the client is
+     * closed; for services that must come up while Redis or the revocation service is still away.
+     * Once subscribed, the connection is the reconnect loop's: only the snapshot is tried again.
+     * Until the future completes the feed is stale, so validation fails closed (or open, as set).
+     */
+    public Future<Void> startRetrying(Duration retry) {
+        Promise<Void> inStep = Promise.promise();
+        attempt(inStep, Math.max(1, retry.toMillis()));
+        return inStep.future();
+    }
+
+    private void attempt(Promise<Void> inStep, long retryMs) {
+        if (closed) {
+            inStep.tryFail("revocation feed closed before it was in step");
+            return;
+        }
+        Future<Void> step = snapshotLoaded ? Future.succeededFuture() : subscribedOnce ? snapshot() : start();
+        step.onSuccess(ignored -> inStep.tryComplete()).onFailure(e -> {
+            LOG.log(Level.FINE, "Revocation feed not in step yet (" + e.getMessage() + "); retrying");
+            vertx.setTimer(retryMs, id -> attempt(inStep, retryMs));
         });
     }
 
