@@ -64,7 +64,8 @@ public final class LocalStack implements AutoCloseable {
         System.out.println("  PostgreSQL              " + servers.jdbcUrl() + "  (user " + servers.username() + ")");
         System.out.println("  Redis                   " + servers.redisUrl());
         System.out.println("  client demo-app         secret " + stack.appSecret() + "  (refresh_token grant, profile web)");
-        System.out.println("  client demo-service     secret " + stack.serviceSecret() + "  (client_credentials)");
+        System.out.println("  client demo-service     secret " + stack.serviceSecret()
+                + "  (client_credentials; scopes for IssueTokens, sessions, key rotation and revocation:write)");
         System.out.println("  try: curl -s -u demo-service:" + stack.serviceSecret() + " -d grant_type=client_credentials " + base
                 + "/oauth2/token");
         System.out.println();
@@ -73,18 +74,46 @@ public final class LocalStack implements AutoCloseable {
         System.exit(stack.issuer.waitFor());
     }
 
+    private static final String REVOCATION_LOG = "revocation-service.log";
+
+    /** The revocation service first, then the issuer; the revocation service's entry changes when it is restarted. */
     private final List<Process> children;
     private final Process issuer;
     private final int port;
     private final String appSecret;
     private final String serviceSecret;
+    private final List<String> revocationCommand;
+    private final Path logDir;
 
-    private LocalStack(List<Process> children, Process issuer, int port, String appSecret, String serviceSecret) {
+    private LocalStack(List<Process> children, Process issuer, int port, String appSecret, String serviceSecret,
+            List<String> revocationCommand, Path logDir) {
         this.children = children;
         this.issuer = issuer;
         this.port = port;
         this.appSecret = appSecret;
         this.serviceSecret = serviceSecret;
+        this.revocationCommand = List.copyOf(revocationCommand);
+        this.logDir = logDir;
+    }
+
+    /** Stops the revocation service (SIGTERM, as Kubernetes would) and waits until it has exited. */
+    public synchronized void stopRevocationService() {
+        stop(List.of(children.get(0)));
+    }
+
+    /**
+     * Starts the revocation service again with the same command, database and port, and waits until
+     * it is ready; its output is appended to the same log.
+     */
+    public synchronized void startRevocationService() throws IOException, InterruptedException {
+        if (children.get(0).isAlive()) {
+            throw new IllegalStateException("the revocation service is still running");
+        }
+        Process restarted = launch(revocationCommand, null, logDir, REVOCATION_LOG);
+        children.set(0, restarted);
+        if (!awaitReady("http://" + revocationTarget() + "/q/health/ready", restarted, Duration.ofSeconds(120))) {
+            throw new IllegalStateException("the revocation service did not become ready after a restart");
+        }
     }
 
     /**
@@ -109,12 +138,15 @@ public final class LocalStack implements AutoCloseable {
         String serviceSecret = secret();
         List<Process> children = new ArrayList<>();
 
-        // The revocation service first, on its own database: the issuer delivers revocations to it.
+        // The revocation service first, on its own database: the issuer delivers revocations to it,
+        // authenticated by tokens it checks against the issuer's JWKS.
         List<String> revocation = javaCommand(servers.quarkusConfigForNewDatabase());
         revocation.add("-Dquarkus.http.port=" + revocationPort);
+        revocation.add("-Dlifespan.revocation.validation.issuer=http://localhost:" + port);
+        revocation.add("-Dlifespan.revocation.validation.jwks-url=http://localhost:" + port + "/.well-known/jwks.json");
         revocation.add("-jar");
         revocation.add(revocationJar.toString());
-        children.add(launch(revocation, null, logDir, "revocation-service.log"));
+        children.add(launch(revocation, null, logDir, REVOCATION_LOG));
 
         List<String> command = javaCommand(servers.quarkusConfig());
         command.add("-Dquarkus.http.port=" + port);
@@ -127,14 +159,16 @@ public final class LocalStack implements AutoCloseable {
         command.add("-Dlifespan.clients.demo-app.audiences=api");
         command.add("-Dlifespan.clients.demo-service.secret-hash=sha256:" + sha256Hex(serviceSecret));
         command.add("-Dlifespan.clients.demo-service.grants=client_credentials");
-        command.add("-Dlifespan.clients.demo-service.scopes=api.read,tokens:issue,sessions:read,sessions:write,keys:rotate");
+        command.add("-Dlifespan.clients.demo-service.scopes=api.read,tokens:issue,sessions:read,sessions:write,keys:rotate,revocation:write");
         command.add("-Dlifespan.clients.demo-service.audiences=api,lifespan");
         command.add("-jar");
         command.add(issuerJar.toString());
         Process issuer = launch(command, masterKey, logDir, "issuer-service.log");
         children.add(issuer);
 
-        LocalStack stack = new LocalStack(children, issuer, port, appSecret, serviceSecret);
+        LocalStack stack = new LocalStack(children, issuer, port, appSecret, serviceSecret, revocation, logDir);
+        // A JVM stopped by a signal (a test run interrupted, Ctrl-C) takes the services with it.
+        Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "lifespan-local-stack-stop"));
         if (!awaitReady("http://localhost:" + revocationPort + "/q/health/ready", children.get(0), Duration.ofSeconds(120))
                 || !awaitReady("http://localhost:" + port + "/q/health/ready", issuer, Duration.ofSeconds(120))) {
             stack.close();
@@ -153,7 +187,7 @@ public final class LocalStack implements AutoCloseable {
             builder.inheritIO();
         } else {
             Files.createDirectories(logDir);
-            builder.redirectErrorStream(true).redirectOutput(logDir.resolve(logName).toFile());
+            builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(logName).toFile()));
         }
         return builder.start();
     }
@@ -176,9 +210,9 @@ public final class LocalStack implements AutoCloseable {
         return serviceSecret;
     }
 
-    /** Stops both services (the servers belong to the caller). */
+    /** Stops both services (the servers belong to the caller); safe to call more than once. */
     @Override
-    public void close() {
+    public synchronized void close() {
         stop(children);
     }
 

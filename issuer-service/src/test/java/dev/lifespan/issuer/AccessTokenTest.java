@@ -70,6 +70,12 @@ class AccessTokenTest {
                 .statusCode(200)
                 .header("Cache-Control", containsString("max-age=300"))
                 .body("keys[0].use", equalTo("sig"));
+        // RFC 7517's media type by default; plain JSON for clients that only accept that (the
+        // revocation service and most JOSE libraries send Accept: application/json).
+        given().accept("application/jwk-set+json").get("/.well-known/jwks.json").then()
+                .statusCode(200).contentType("application/jwk-set+json");
+        given().accept("application/json").get("/.well-known/jwks.json").then()
+                .statusCode(200).contentType("application/json").body("keys[0].use", equalTo("sig"));
         given().get("/.well-known/openid-configuration").then()
                 .statusCode(200)
                 .body("issuer", equalTo("https://issuer.test"))

@@ -71,6 +71,33 @@ public interface LifespanConfig {
         /** How often undelivered revocations are retried. */
         @WithDefault("1s")
         Duration relayInterval();
+
+        /** The issuer's own validating node: the revocation feed its caller checks and introspection apply. */
+        Feed feed();
+    }
+
+    /**
+     * The revocation feed of the issuer's own validator ({@code lifespan.revocation.feed.*}): the
+     * service tokens of privileged callers and introspected access tokens are checked against every
+     * rule (token, session, subject, client, key, global), as on any validating node. Needs
+     * {@code lifespan.revocation.target} and the revocation service's Redis.
+     */
+    interface Feed {
+        /** Off only where there is no revocation service; the issuer then sees ended sessions and compromised keys only. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The revocation service's pub/sub channel ({@code lifespan.revocation.channel} there). */
+        @WithDefault("lifespan:revocations")
+        String channel();
+
+        /** How long the feed may go unheard before checks fail closed (or open). */
+        @WithDefault("5s")
+        Duration maxStaleness();
+
+        /** Accept tokens while the feed is stale, with an alert, instead of refusing them. */
+        @WithDefault("false")
+        boolean failOpen();
     }
 
     /** Who may call the issuer's privileged RPCs. */

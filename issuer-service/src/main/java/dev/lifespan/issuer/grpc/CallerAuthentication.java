@@ -12,8 +12,8 @@ import java.util.Optional;
 /**
  * Checks the service token a caller of a privileged RPC presents, with the same validator library
  * every validating node embeds, fed by this issuer's own published keys (no network call). The
- * token must carry the configured audience and the RPC's scope. (Revocation of caller tokens is
- * not checked until the issuer subscribes to the revocation feed.)
+ * token must carry the configured audience and the RPC's scope, and no revocation rule of the
+ * issuer's feed may cover it.
  */
 @Singleton
 public class CallerAuthentication {

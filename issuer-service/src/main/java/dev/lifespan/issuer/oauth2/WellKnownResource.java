@@ -28,7 +28,7 @@ public class WellKnownResource {
     /** Cached for less than the pre-publication lead, so a cache always holds the next key before it signs. */
     @GET
     @Path("/jwks.json")
-    @Produces("application/jwk-set+json")
+    @Produces({"application/jwk-set+json", MediaType.APPLICATION_JSON})
     public Response jwks() {
         return Response.ok(jwks.getJwks().getJwksJson())
                 .header("Cache-Control", "public, max-age=" + jwks.maxAgeSeconds())

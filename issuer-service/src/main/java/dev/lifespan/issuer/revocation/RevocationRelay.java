@@ -5,20 +5,18 @@ import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RevokeBatchRequest;
 import dev.lifespan.api.v1.RuleKind;
-import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.support.time.Clocks;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.stub.MetadataUtils;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
@@ -34,27 +32,30 @@ import java.util.concurrent.atomic.AtomicLong;
  * Delivers the revocations the issuer decided (queued in {@code pending_revocation} in the same
  * statement as the change) to the revocation service with {@code RevokeBatch}, oldest first,
  * at least once: right after they are queued, and every {@code lifespan.revocation.relay-interval}
- * until the service has them. The service records an identical live rule once.
+ * until the service has them. The service records an identical live rule once. Each batch carries
+ * the issuer's own {@code revocation:write} service token ({@link IssuerCredential}).
  */
 @Singleton
 public class RevocationRelay {
     private static final Logger LOG = Logger.getLogger(RevocationRelay.class);
     static final int BATCH = 500;
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final Pool pool;
     private final InstantSource clock;
-    private final ManagedChannel channel;
     private final RevocationGrpc.RevocationFutureStub revocation;
+    private final IssuerCredential credential;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicLong backlog = new AtomicLong();
 
-    public RevocationRelay(Pool pool, InstantSource clock, LifespanConfig config, MeterRegistry registry) {
+    public RevocationRelay(Pool pool, InstantSource clock, RevocationChannel channel, IssuerCredential credential,
+            MeterRegistry registry) {
         this.pool = pool;
         this.clock = clock;
-        this.channel = config.revocation().target().map(t -> ManagedChannelBuilder.forTarget(t).usePlaintext().build()).orElse(null);
-        this.revocation = channel == null ? null : RevocationGrpc.newFutureStub(channel);
+        this.credential = credential;
+        this.revocation = channel.channel().map(RevocationGrpc::newFutureStub).orElse(null);
         Gauge.builder("lifespan_revocation_relay_backlog", backlog, AtomicLong::get).register(registry);
-        if (channel == null) {
+        if (revocation == null) {
             LOG.warn("lifespan.revocation.target is not set: revocations are recorded in the issuer's database only and wait there");
         }
     }
@@ -109,7 +110,12 @@ public class RevocationRelay {
             }
             batch.addRules(rule);
         }
-        return Uni.createFrom().future(revocation.withDeadlineAfter(10, TimeUnit.SECONDS).revokeBatch(batch.build()))
+        return Uni.createFrom().item(credential::token).chain(token -> {
+            Metadata headers = new Metadata();
+            headers.put(AUTHORIZATION, "Bearer " + token);
+            return Uni.createFrom().future(revocation.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                    .withDeadlineAfter(10, TimeUnit.SECONDS).revokeBatch(batch.build()));
+        }).onFailure(e -> Status.fromThrowable(e).getCode() == Status.Code.UNAUTHENTICATED).invoke(credential::discard)
                 .replaceWith(ids);
     }
 
@@ -119,9 +125,4 @@ public class RevocationRelay {
                 .map(ignored -> ids.size());
     }
 
-    void onStop(@Observes ShutdownEvent event) {
-        if (channel != null) {
-            channel.shutdown();
-        }
-    }
 }

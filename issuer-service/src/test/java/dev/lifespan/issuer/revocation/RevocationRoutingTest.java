@@ -1,5 +1,6 @@
 package dev.lifespan.issuer.revocation;
 
+import com.nimbusds.jwt.JWTClaimsSet;
 import dev.lifespan.api.v1.EndSessionRequest;
 import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.api.v1.IssueTokensResponse;
@@ -11,6 +12,7 @@ import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.issuer.support.Grpc;
 import dev.lifespan.issuer.support.InjectRevocationService;
 import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.Jwt;
 import dev.lifespan.issuer.support.RecordingRevocationService;
 import dev.lifespan.issuer.support.TestClients;
 import io.grpc.Status;
@@ -65,6 +67,20 @@ class RevocationRoutingTest {
                 .post("/oauth2/revoke").then().statusCode(200);
         RevocationRule rule = awaitRule(RuleKind.RULE_KIND_TOKEN, login.getAccessToken().getTokenId());
         assertThat(rule.getExpiresAt().getSeconds()).isEqualTo(login.getAccessToken().getExpiresAt().getSeconds());
+    }
+
+    @Test
+    void deliveriesCarryTheIssuersOwnRevocationWriteToken() throws Exception {
+        IssueTokensResponse login = login();
+        Grpc.issuer().endSession(EndSessionRequest.newBuilder().setSessionId(login.getSessionId()).setReason("signed out").build());
+        awaitRule(RuleKind.RULE_KIND_SESSION, login.getSessionId());
+        String authorization = revocations.authorizations().get(revocations.authorizations().size() - 1);
+        assertThat(authorization).startsWith("Bearer ");
+        JWTClaimsSet claims = Jwt.verify(authorization.substring("Bearer ".length()));
+        assertThat(claims.getSubject()).isEqualTo("lifespan-issuer");
+        assertThat(claims.getAudience()).containsExactly("lifespan");
+        assertThat(claims.getStringClaim("scope")).isEqualTo("revocation:write");
+        assertThat(claims.getExpirationTime()).isAfter(new java.util.Date());
     }
 
     private RevocationRule awaitRule(RuleKind kind, String value) {
