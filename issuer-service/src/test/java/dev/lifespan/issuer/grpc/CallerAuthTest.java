@@ -54,5 +54,12 @@ class CallerAuthTest {
             Grpc.failure(Status.Code.UNAUTHENTICATED, () -> Grpc.anonymous().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
                     .listSessions(ListSessionsRequest.newBuilder().setSubject("ivan").build()));
         }
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String outcome : new String[] {"bad_signature", "malformed"}) {
+            java.util.regex.Matcher counted = java.util.regex.Pattern
+                    .compile("lifespan_token_validations_total\\{outcome=\"" + outcome + "\"} ([0-9.]+)").matcher(metrics);
+            assertThat(counted.find()).as(outcome + " counted").isTrue();
+            assertThat(Double.parseDouble(counted.group(1))).as(outcome + " count").isGreaterThanOrEqualTo(1.0);
+        }
     }
 }
