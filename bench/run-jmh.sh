@@ -41,8 +41,13 @@ for jdk in $JDKS; do
     'BEGIN { split(a, x, " "); split(b, y, " "); o = ((y[1] - x[1]) - c) / hz / (t1 - t0); if (o < 0) o = 0; printf "%.2f", o }')
   log "$name done; other processes used $other cores on average during the run"
   sed -n '/^Benchmark /,$p' "$BENCH_OUT/$name.txt" | grep -v '^Benchmark result'
-  awk -v jdk="$name" -v other="$other" '/^SigningAlgorithmBenchmark|^[A-Za-z]+Benchmark\./ && $3 == "thrpt" {
-      printf "%s\t%s\t%s\t%s\t%s\t%s\n", jdk, $1, $2, $5, $7, other }' "$BENCH_OUT/$name.txt" >>"$BENCH_OUT/summary.tsv"
+  # columns: Benchmark [param ...] Mode Cnt Score ± Error Units; the parameters (none, one or more) become the
+  # implementation column, joined with "/" ("-" when there are none)
+  awk -v jdk="$name" -v other="$other" '/^[A-Za-z0-9]+Benchmark\./ {
+      m = 0; for (i = 2; i <= NF; i++) if ($i == "thrpt") { m = i; break }
+      if (!m) next
+      impl = "-"; for (i = 2; i < m; i++) impl = (i == 2 ? $i : impl "/" $i)
+      printf "%s\t%s\t%s\t%s\t%s\t%s\n", jdk, $1, impl, $(m + 2), $(m + 4), other }' "$BENCH_OUT/$name.txt" >>"$BENCH_OUT/summary.tsv"
 done
 echo
 column -t -s $'\t' "$BENCH_OUT/summary.tsv"

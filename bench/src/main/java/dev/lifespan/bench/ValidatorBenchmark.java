@@ -68,6 +68,11 @@ import java.util.concurrent.TimeUnit;
  *       algorithm configured.</li>
  * </ul>
  *
+ * Conscrypt is on this module's class path, so the validator verifies ES256 with it ({@code jose/JcaProvider});
+ * {@code bareVerify} stays the JDK. The figures in README section 5 predate that; add
+ * {@code -jvmArgsAppend -Dlifespan.validator.jca-provider=jdk} to repeat them. {@link Es256ValidatorBenchmark} measures
+ * both providers side by side.
+ *
  * Run: {@code java -jar bench/target/benchmarks.jar ValidatorBenchmark -f 1 -wi 2 -w 2s -i 3 -r 3s}.
  */
 @State(Scope.Thread)
