@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -74,7 +75,25 @@ public final class ConfigurationCheck {
         if (config.rateLimit().window().isNegative() || config.rateLimit().window().isZero()) {
             problems.add("lifespan.rate-limit.window must be positive");
         }
+        checkTls(config.revocation().tls(), problems);
         return problems;
+    }
+
+    private static void checkTls(LifespanConfig.Tls tls, List<String> problems) {
+        if (tls.certificate().isPresent() != tls.privateKey().isPresent()) {
+            problems.add("lifespan.revocation.tls.certificate and private-key go together: set both for mutual TLS, or neither");
+        }
+        if (tls.certificate().isPresent() && tls.trustCertificates().isEmpty()) {
+            problems.add("lifespan.revocation.tls.certificate needs lifespan.revocation.tls.trust-certificates (mutual TLS is TLS first)");
+        }
+        readable("lifespan.revocation.tls.trust-certificates", tls.trustCertificates(), problems);
+        readable("lifespan.revocation.tls.certificate", tls.certificate(), problems);
+        readable("lifespan.revocation.tls.private-key", tls.privateKey(), problems);
+    }
+
+    private static void readable(String key, Optional<String> file, List<String> problems) {
+        file.filter(f -> !java.nio.file.Files.isReadable(java.nio.file.Path.of(f)))
+                .ifPresent(f -> problems.add(key + "=" + f + " is not a readable file"));
     }
 
     private static void checkKeys(LifespanConfig.Keys keys, List<String> problems) {

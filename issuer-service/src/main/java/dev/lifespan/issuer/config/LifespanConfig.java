@@ -74,6 +74,24 @@ public interface LifespanConfig {
 
         /** The issuer's own validating node: the revocation feed its caller checks and introspection apply. */
         Feed feed();
+
+        /** TLS, and mutual TLS, on the channel to the revocation service. */
+        Tls tls();
+    }
+
+    /**
+     * TLS to the revocation service ({@code lifespan.revocation.tls.*}), PEM files as a Kubernetes
+     * TLS Secret (or cert-manager) mounts them. Plaintext when no trust certificates are given.
+     */
+    interface Tls {
+        /** PEM certificates (a CA, or the service's own) the revocation service's certificate must chain to; turns TLS on. */
+        Optional<String> trustCertificates();
+
+        /** PEM certificate chain the issuer presents (mutual TLS); needs {@link #privateKey()}. */
+        Optional<String> certificate();
+
+        /** PEM PKCS#8 private key of {@link #certificate()}. */
+        Optional<String> privateKey();
     }
 
     /**

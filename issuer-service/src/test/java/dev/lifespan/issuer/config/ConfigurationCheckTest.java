@@ -64,6 +64,16 @@ class ConfigurationCheckTest {
         assertThat(problems("lifespan.risk.high-factor", "1.5")).singleElement().asString().contains("lifespan.risk.high-factor");
     }
 
+    @Test
+    void tlsFilesMustExistAndTheClientKeyComesWithItsCertificate() throws java.io.IOException {
+        String certificate = java.nio.file.Files.createTempFile("client", ".crt").toString();
+        assertThat(problems("lifespan.revocation.tls.trust-certificates", "/nonexistent/ca.crt")).singleElement().asString()
+                .contains("lifespan.revocation.tls.trust-certificates=/nonexistent/ca.crt is not a readable file");
+        assertThat(ConfigurationCheck.problems(TestConfigs.shippedWith(Map.of("lifespan.revocation.tls.certificate", certificate))))
+                .anyMatch(p -> p.contains("certificate and private-key go together"))
+                .anyMatch(p -> p.contains("needs lifespan.revocation.tls.trust-certificates"));
+    }
+
     private static java.util.List<String> problems(String key, String value) {
         Map<String, String> overrides = new java.util.HashMap<>(Map.of(key, value));
         if (key.startsWith("lifespan.clients.x.") && !key.endsWith("grants")) {

@@ -5,7 +5,9 @@ import dev.lifespan.api.v1.EndSessionRequest;
 import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.api.v1.IssueTokensResponse;
 import dev.lifespan.api.v1.RefreshTokensRequest;
+import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.api.v1.RevocationRule;
+import dev.lifespan.api.v1.RevokeBatchRequest;
 import dev.lifespan.api.v1.RotateSigningKeyRequest;
 import dev.lifespan.api.v1.RotateSigningKeyResponse;
 import dev.lifespan.api.v1.RuleKind;
@@ -15,13 +17,16 @@ import dev.lifespan.issuer.support.IssuerTestResource;
 import dev.lifespan.issuer.support.Jwt;
 import dev.lifespan.issuer.support.RecordingRevocationService;
 import dev.lifespan.issuer.support.TestClients;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.TlsChannelCredentials;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -81,6 +86,24 @@ class RevocationRoutingTest {
         assertThat(claims.getAudience()).containsExactly("lifespan");
         assertThat(claims.getStringClaim("scope")).isEqualTo("revocation:write");
         assertThat(claims.getExpirationTime()).isAfter(new java.util.Date());
+    }
+
+    @Test
+    void deliveriesArriveOverMutualTlsWithTheIssuersCertificate() throws Exception {
+        IssueTokensResponse login = login();
+        Grpc.issuer().endSession(EndSessionRequest.newBuilder().setSessionId(login.getSessionId()).setReason("signed out").build());
+        awaitRule(RuleKind.RULE_KIND_SESSION, login.getSessionId());
+        assertThat(revocations.clientCertificates()).isNotEmpty().allMatch("CN=issuer-service"::equals);
+
+        // The stand-in really insists: TLS without a client certificate does not get through.
+        ManagedChannel withoutCertificate = io.grpc.Grpc.newChannelBuilder(revocations.target(),
+                TlsChannelCredentials.newBuilder().trustManager(revocations.certificate().toFile()).build()).build();
+        try {
+            Grpc.failure(Status.Code.UNAVAILABLE, () -> RevocationGrpc.newBlockingStub(withoutCertificate)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS).revokeBatch(RevokeBatchRequest.getDefaultInstance()));
+        } finally {
+            withoutCertificate.shutdownNow();
+        }
     }
 
     private RevocationRule awaitRule(RuleKind kind, String value) {

@@ -3,8 +3,12 @@ package dev.lifespan.issuer.support;
 import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.devstack.TcpProxy;
+import dev.lifespan.devstack.TestCertificates;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
@@ -12,7 +16,8 @@ import java.util.Map;
 /**
  * Real PostgreSQL and Redis for the issuer's tests, a fresh master key per run, a cuttable proxy
  * between the service and PostgreSQL for outage tests ({@link InjectPostgresProxy}), and a stand-in
- * revocation service that records the rules the issuer delivers ({@link InjectRevocationService}).
+ * revocation service, reached over mutual TLS, that records the rules the issuer delivers
+ * ({@link InjectRevocationService}).
  */
 public class IssuerTestResource implements QuarkusTestResourceLifecycleManager {
     private EmbeddedServers servers;
@@ -28,7 +33,18 @@ public class IssuerTestResource implements QuarkusTestResourceLifecycleManager {
         byte[] master = new byte[32];
         new SecureRandom().nextBytes(master);
         config.put("lifespan.master-key", Base64.getEncoder().encodeToString(master));
-        revocationService = new RecordingRevocationService();
+        // The issuer reaches the revocation service over mutual TLS, with PEM files as a Kubernetes TLS Secret mounts them.
+        try {
+            Path dir = Files.createTempDirectory("lifespan-issuer-tls");
+            TestCertificates.Pem service = TestCertificates.selfSigned(dir, "revocation-service", "IP:127.0.0.1,DNS:localhost");
+            TestCertificates.Pem issuer = TestCertificates.selfSigned(dir, "issuer-service", "DNS:issuer-service");
+            revocationService = new RecordingRevocationService(service, issuer.certificate());
+            config.put("lifespan.revocation.tls.trust-certificates", service.certificate().toString());
+            config.put("lifespan.revocation.tls.certificate", issuer.certificate().toString());
+            config.put("lifespan.revocation.tls.private-key", issuer.privateKey().toString());
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("test certificates", e);
+        }
         config.put("lifespan.revocation.target", revocationService.target());
         return config;
     }

@@ -4,24 +4,32 @@ import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RevokeBatchRequest;
 import dev.lifespan.api.v1.RevokeBatchResponse;
+import dev.lifespan.devstack.TestCertificates;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.stub.StreamObserver;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
 /**
  * A stand-in for the revocation service's {@code RevokeBatch} on a real gRPC port: records what the
- * issuer delivers and the credentials it sends them with, so tests see exactly which rules leave the
- * issuer. (The revocation service's own
+ * issuer delivers and the credentials it sends them with (bearer token and client certificate: it
+ * serves mutual TLS only), so tests see exactly which rules leave the issuer and how. (The revocation service's own
  * behaviour is tested in its module.)
  */
 public final class RecordingRevocationService implements AutoCloseable {
@@ -29,11 +37,25 @@ public final class RecordingRevocationService implements AutoCloseable {
 
     private final List<RevocationRule> received = new CopyOnWriteArrayList<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private final List<String> clientCertificates = new CopyOnWriteArrayList<>();
     private final Server server;
+    private final Path certificate;
 
-    public RecordingRevocationService() {
+    /**
+     * Serves mutual TLS only: {@code own} is this service's certificate and key, and a caller must
+     * present {@code trustedClient}.
+     */
+    public RecordingRevocationService(TestCertificates.Pem own, Path trustedClient) {
+        this.certificate = own.certificate();
+        ServerCredentials credentials;
         try {
-            server = ServerBuilder.forPort(0).addService(ServerInterceptors.intercept(new RevocationGrpc.RevocationImplBase() {
+            credentials = TlsServerCredentials.newBuilder().keyManager(own.certificate().toFile(), own.privateKey().toFile())
+                    .trustManager(trustedClient.toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            server = Grpc.newServerBuilderForPort(0, credentials).addService(ServerInterceptors.intercept(new RevocationGrpc.RevocationImplBase() {
                 @Override
                 public void revokeBatch(RevokeBatchRequest request, StreamObserver<RevokeBatchResponse> out) {
                     received.addAll(request.getRulesList());
@@ -44,6 +66,7 @@ public final class RecordingRevocationService implements AutoCloseable {
                 @Override
                 public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
                     authorizations.add(String.valueOf(headers.get(AUTHORIZATION)));
+                    clientCertificates.add(peerSubject(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)));
                     return next.startCall(call, headers);
                 }
             })).build().start();
@@ -59,6 +82,24 @@ public final class RecordingRevocationService implements AutoCloseable {
     /** Rules received so far, in delivery order. */
     public List<RevocationRule> received() {
         return List.copyOf(received);
+    }
+
+    /** This service's own certificate (PEM), for clients to trust. */
+    public Path certificate() {
+        return certificate;
+    }
+
+    /** The subject of the client certificate of every call received, in order. */
+    public List<String> clientCertificates() {
+        return List.copyOf(clientCertificates);
+    }
+
+    private static String peerSubject(SSLSession session) {
+        try {
+            return session == null ? "none" : ((X509Certificate) session.getPeerCertificates()[0]).getSubjectX500Principal().getName();
+        } catch (SSLPeerUnverifiedException e) {
+            return "unverified";
+        }
     }
 
     /** The {@code authorization} header of every call received, in order ({@code "null"} when absent). */
