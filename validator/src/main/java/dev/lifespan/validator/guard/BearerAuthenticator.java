@@ -124,8 +124,8 @@ public final class BearerAuthenticator {
                 || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
     }
 
-    /** RFC 6749 §3.3: {@code scope-token = 1*( %x21 / %x23-5B / %x5D-7E )}. */
-    private static boolean isScopeToken(String scope) {
+    /** RFC 6749 §3.3: {@code scope-token = 1*( %x21 / %x23-5B / %x5D-7E )}; also checks the filter's configuration. */
+    static boolean isScopeToken(String scope) {
         if (scope.isEmpty()) {
             return false;
         }

@@ -95,7 +95,7 @@ public class BearerTokenFilter implements ContainerRequestFilter {
         if (audience == null || audience.isEmpty()) {
             throw new IllegalArgumentException("an expected audience is required");
         }
-        if (requiredScope != null && !isScopeToken(requiredScope)) {
+        if (requiredScope != null && !BearerAuthenticator.isScopeToken(requiredScope)) {
             throw new IllegalArgumentException("not a scope-token: " + requiredScope);
         }
         this.authenticatorSource = Objects.requireNonNull(authenticator, "authenticator");
@@ -255,19 +255,5 @@ public class BearerTokenFilter implements ContainerRequestFilter {
             throw new IllegalArgumentException("an open path prefix must name a path below the root: '" + prefix + "'");
         }
         return p;
-    }
-
-    /** RFC 6749 §3.3: {@code scope-token = 1*( %x21 / %x23-5B / %x5D-7E )}, checked here so a bad configuration fails at start-up. */
-    private static boolean isScopeToken(String scope) {
-        if (scope.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < scope.length(); i++) {
-            char c = scope.charAt(i);
-            if (c < 0x21 || c > 0x7E || c == '"' || c == '\\') {
-                return false;
-            }
-        }
-        return true;
     }
 }
