@@ -11,7 +11,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -20,6 +22,13 @@ import java.util.logging.Logger;
  * which picks up NEXT keys before they sign; an unknown kid triggers a refetch at most once per
  * {@code minRefetchInterval}, so a flood of tokens with made-up kids cannot become a flood of
  * requests to the issuer. If the issuer cannot be reached, the keys already held stay in use.
+ *
+ * <p>Given a refetch {@link Executor}, a refetch never runs on the validating thread: the token with
+ * the unknown kid fails at once ({@code UNKNOWN_KID}) and the refetch happens in the background, so
+ * a caller-chosen kid can never hold an event loop on an HTTP request. Without one, the refetch runs
+ * on the calling thread and the token that caused it can pass (for plain blocking callers). Keys are
+ * published an hour before they sign and picked up by the scheduled {@link #refresh()}, so a
+ * genuine token with a kid not yet seen is rare either way.
  */
 public final class JwksCache implements KeySource {
     private static final Logger LOG = Logger.getLogger(JwksCache.class.getName());
@@ -28,7 +37,8 @@ public final class JwksCache implements KeySource {
     private final Callable<String> fetch;
     private final Duration minRefetchInterval;
     private final InstantSource clock;
-    private final ReentrantLock refetching = new ReentrantLock();
+    private final Executor refetchExecutor;
+    private final AtomicBoolean refetching = new AtomicBoolean();
     private volatile Map<String, VerificationKey> keys = Map.of();
     private volatile Instant lastFetchAttempt = Instant.MIN;
 
@@ -36,9 +46,18 @@ public final class JwksCache implements KeySource {
      * @param fetch returns the JWK Set JSON (for example an HTTP GET of {@code /.well-known/jwks.json})
      */
     public JwksCache(Callable<String> fetch, Duration minRefetchInterval, InstantSource clock) {
+        this(fetch, minRefetchInterval, clock, null);
+    }
+
+    /**
+     * @param fetch           returns the JWK Set JSON
+     * @param refetchExecutor where refetches for unknown kids run, off the validating thread; null for the calling thread
+     */
+    public JwksCache(Callable<String> fetch, Duration minRefetchInterval, InstantSource clock, Executor refetchExecutor) {
         this.fetch = fetch;
         this.minRefetchInterval = minRefetchInterval;
         this.clock = clock;
+        this.refetchExecutor = refetchExecutor;
     }
 
     @Override
@@ -48,7 +67,22 @@ public final class JwksCache implements KeySource {
             return Optional.of(known);
         }
         Instant now = clock.instant();
-        if (now.isBefore(lastFetchAttempt.plus(minRefetchInterval)) || !refetching.tryLock()) {
+        if (now.isBefore(lastFetchAttempt.plus(minRefetchInterval)) || !refetching.compareAndSet(false, true)) {
+            return Optional.empty();
+        }
+        if (refetchExecutor != null) {
+            lastFetchAttempt = now;
+            try {
+                refetchExecutor.execute(() -> {
+                    try {
+                        refresh();
+                    } finally {
+                        refetching.set(false);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                refetching.set(false);
+            }
             return Optional.empty();
         }
         try {
@@ -58,7 +92,7 @@ public final class JwksCache implements KeySource {
             refresh();
             return Optional.ofNullable(keys.get(kid));
         } finally {
-            refetching.unlock();
+            refetching.set(false);
         }
     }
 

@@ -112,6 +112,30 @@ class TokenValidatorTest {
     }
 
     @Test
+    void withARefetchExecutorAnUnknownKidFailsAtOnceAndTheRefetchRunsElsewhere() throws Exception {
+        java.util.List<Runnable> queued = new java.util.ArrayList<>();
+        JwksCache cache = new JwksCache(() -> {
+            fetches.incrementAndGet();
+            return jwks;
+        }, Duration.ofSeconds(30), clock, queued::add);
+        TokenValidator nonBlocking = new TokenValidator(ValidatorSettings.defaults("https://issuer.test"), cache, RevocationCheck.NONE, clock);
+        String token = keys.signEd(TestKeys.header("EdDSA", "rotated-in", "at+jwt"), TestKeys.json(fresh()));
+        jwks = jwks.replace("\"kid\":\"k1\"", "\"kid\":\"rotated-in\"");
+
+        assertThat(nonBlocking.validate(token, "api").failure()).isEqualTo(UNKNOWN_KID);
+        assertThat(fetches.get()).as("nothing fetched on the validating thread").isZero();
+        assertThat(queued).hasSize(1);
+        // More unknown kids while that refetch is pending or within the interval queue nothing more.
+        assertThat(nonBlocking.validate(keys.signEd(TestKeys.header("EdDSA", "made-up", "at+jwt"), TestKeys.json(fresh())), "api")
+                .failure()).isEqualTo(UNKNOWN_KID);
+        assertThat(queued).hasSize(1);
+
+        queued.get(0).run();
+        assertThat(fetches.get()).isEqualTo(1);
+        assertThat(nonBlocking.validate(token, "api").isValid()).isTrue();
+    }
+
+    @Test
     void issuerDownKeepsTheKeysHeld() throws Exception {
         java.util.concurrent.atomic.AtomicBoolean issuerUp = new java.util.concurrent.atomic.AtomicBoolean(true);
         JwksCache cache = new JwksCache(() -> {

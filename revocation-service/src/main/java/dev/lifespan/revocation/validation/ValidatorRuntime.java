@@ -107,7 +107,12 @@ public class ValidatorRuntime {
         }
         RevocationConfig.Validation settings = config.validation();
         String jwksUrl = settings.jwksUrl().orElseThrow();
-        JwksCache keys = jwks != null ? jwks : new JwksCache(() -> fetch(jwksUrl), Duration.ofSeconds(30), clock);
+        // Refetches for unknown kids run on a worker thread: caller tokens are checked on the event loop.
+        JwksCache keys = jwks != null ? jwks : new JwksCache(() -> fetch(jwksUrl), Duration.ofSeconds(30), clock,
+                refetch -> vertx.executeBlocking(() -> {
+                    refetch.run();
+                    return null;
+                }, false));
         jwks = keys;
         vertx.executeBlocking(() -> {
             int port = ownPort();
