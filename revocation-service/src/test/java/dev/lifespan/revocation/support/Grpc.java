@@ -3,12 +3,12 @@ package dev.lifespan.revocation.support;
 import com.google.rpc.ErrorInfo;
 import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.api.v1.TokenValidationGrpc;
+import dev.lifespan.devstack.GrpcAssertions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
 import io.restassured.RestAssured;
@@ -19,8 +19,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -108,22 +106,11 @@ public final class Grpc {
 
     /** Runs a call expected to fail and returns its status, asserting the code. */
     public static StatusRuntimeException failure(Status.Code code, Runnable call) {
-        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call::run);
-        assertThat(e).as("expected the call to fail with " + code).isNotNull();
-        assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(code);
-        return e;
+        return GrpcAssertions.failure(code, call);
     }
 
     /** The error reason and field carried in the status's ErrorInfo. */
     public static ErrorInfo errorInfo(StatusRuntimeException e) {
-        com.google.rpc.Status status = StatusProto.fromThrowable(e);
-        assertThat(status).isNotNull();
-        return status.getDetailsList().stream().filter(a -> a.is(ErrorInfo.class)).findFirst().map(a -> {
-            try {
-                return a.unpack(ErrorInfo.class);
-            } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
-                throw new IllegalStateException(ex);
-            }
-        }).orElseThrow();
+        return GrpcAssertions.errorInfo(e);
     }
 }

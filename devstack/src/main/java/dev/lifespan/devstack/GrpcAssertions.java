@@ -1,0 +1,37 @@
+package dev.lifespan.devstack;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** Assertions on gRPC errors in the shared vocabulary (status code plus {@code ErrorInfo}), for every service's tests. */
+public final class GrpcAssertions {
+    private GrpcAssertions() {
+    }
+
+    /** Runs a call expected to fail and returns its status, asserting the code. */
+    public static StatusRuntimeException failure(Status.Code code, Runnable call) {
+        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call::run);
+        assertThat(e).as("expected the call to fail with " + code).isNotNull();
+        assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(code);
+        return e;
+    }
+
+    /** The error's {@code ErrorInfo}: its reason ({@code invalid_grant}, ...) and metadata (the field at fault). */
+    public static ErrorInfo errorInfo(StatusRuntimeException e) {
+        com.google.rpc.Status status = StatusProto.fromThrowable(e);
+        assertThat(status).isNotNull();
+        return status.getDetailsList().stream().filter(a -> a.is(ErrorInfo.class)).findFirst().map(a -> {
+            try {
+                return a.unpack(ErrorInfo.class);
+            } catch (InvalidProtocolBufferException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }).orElseThrow();
+    }
+}
