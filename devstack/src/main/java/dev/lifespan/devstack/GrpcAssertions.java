@@ -2,9 +2,13 @@ package dev.lifespan.devstack;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+
+import java.time.Duration;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -33,5 +37,21 @@ public final class GrpcAssertions {
                 throw new IllegalStateException(ex);
             }
         }).orElseThrow();
+    }
+
+    /** The retry delay the error advises ({@code RetryInfo}), or empty when it carries none (retrying cannot help). */
+    public static Optional<Duration> retryDelay(StatusRuntimeException e) {
+        com.google.rpc.Status status = StatusProto.fromThrowable(e);
+        if (status == null) {
+            return Optional.empty();
+        }
+        return status.getDetailsList().stream().filter(a -> a.is(RetryInfo.class)).findFirst().map(a -> {
+            try {
+                com.google.protobuf.Duration d = a.unpack(RetryInfo.class).getRetryDelay();
+                return Duration.ofSeconds(d.getSeconds(), d.getNanos());
+            } catch (InvalidProtocolBufferException ex) {
+                throw new IllegalStateException(ex);
+            }
+        });
     }
 }

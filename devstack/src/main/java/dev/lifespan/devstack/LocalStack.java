@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Environment: {@code LIFESPAN_PORT} (default 8080), {@code LIFESPAN_MASTER_KEY} (default: a
  * fresh one per run), {@code LIFESPAN_JAVA_HOME} (JDK for the services; default the one running
- * this), {@code LIFESPAN_LOCAL_OPTS} (extra JVM options for the services, e.g. {@code -Dlifespan.keys.algorithm=ES256}).
+ * this; {@code run-local.sh} prefers an installed JDK 25), {@code LIFESPAN_LOCAL_OPTS} (extra JVM options for the
+ * services, e.g. {@code -Dlifespan.keys.algorithm=ES256}).
  */
 public final class LocalStack implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -70,8 +71,18 @@ public final class LocalStack implements AutoCloseable {
                 + "/oauth2/token");
         System.out.println();
 
-        // Runs until the issuer exits or Ctrl-C / SIGTERM (the shutdown hook stops everything).
-        System.exit(stack.issuer.waitFor());
+        // Runs until Ctrl-C / SIGTERM (the shutdown hook stops everything) or until a service exits on its own:
+        // then say which, with its exit code, and stop the rest rather than run half a stack.
+        java.util.concurrent.CompletableFuture<String> exited = new java.util.concurrent.CompletableFuture<>();
+        for (int i = 0; i < stack.children.size(); i++) {
+            String name = i == 0 ? "the revocation service" : "the issuer";
+            Process child = stack.children.get(i);
+            child.onExit().thenAccept(p -> exited.complete(name + " exited with code " + p.exitValue()));
+        }
+        String why = exited.join();
+        System.err.println();
+        System.err.println("Lifespan is stopping: " + why + " (its output is above).");
+        System.exit(1);
     }
 
     private static final String REVOCATION_LOG = "revocation-service.log";
@@ -125,6 +136,15 @@ public final class LocalStack implements AutoCloseable {
      * @throws IllegalStateException when a jar is missing or a service does not become ready
      */
     public static LocalStack start(EmbeddedServers servers, Path root, int port, Path logDir) throws IOException, InterruptedException {
+        return start(servers, root, port, logDir, java.util.Map.of());
+    }
+
+    /**
+     * As {@link #start(EmbeddedServers, Path, int, Path)}, with extra system properties for both services (tests
+     * shorten a tolerance, for example).
+     */
+    public static LocalStack start(EmbeddedServers servers, Path root, int port, Path logDir, java.util.Map<String, String> extra)
+            throws IOException, InterruptedException {
         Path issuerJar = root.resolve("issuer-service/target/quarkus-app/quarkus-run.jar");
         Path revocationJar = root.resolve("revocation-service/target/quarkus-app/quarkus-run.jar");
         for (Path jar : List.of(issuerJar, revocationJar)) {
@@ -140,7 +160,9 @@ public final class LocalStack implements AutoCloseable {
 
         // The revocation service first, on its own database: the issuer delivers revocations to it,
         // authenticated by tokens it checks against the issuer's JWKS.
-        List<String> revocation = javaCommand(servers.quarkusConfigForNewDatabase());
+        java.util.Map<String, String> revocationConfig = new java.util.LinkedHashMap<>(servers.quarkusConfigForNewDatabase());
+        revocationConfig.putAll(extra);
+        List<String> revocation = javaCommand(revocationConfig);
         revocation.add("-Dquarkus.http.port=" + revocationPort);
         revocation.add("-Dlifespan.revocation.validation.issuer=http://localhost:" + port);
         revocation.add("-Dlifespan.revocation.validation.jwks-url=http://localhost:" + port + "/.well-known/jwks.json");
@@ -148,7 +170,9 @@ public final class LocalStack implements AutoCloseable {
         revocation.add(revocationJar.toString());
         children.add(launch(revocation, null, logDir, REVOCATION_LOG));
 
-        List<String> command = javaCommand(servers.quarkusConfig());
+        java.util.Map<String, String> issuerConfig = new java.util.LinkedHashMap<>(servers.quarkusConfig());
+        issuerConfig.putAll(extra);
+        List<String> command = javaCommand(issuerConfig);
         command.add("-Dquarkus.http.port=" + port);
         command.add("-Dlifespan.revocation.target=localhost:" + revocationPort);
         command.add("-Dlifespan.issuer=http://localhost:" + port);

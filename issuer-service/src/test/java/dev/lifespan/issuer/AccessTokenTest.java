@@ -86,6 +86,18 @@ class AccessTokenTest {
     }
 
     @Test
+    void discoveryAdvertisesOnlyWhatARelyingPartyCanUse() {
+        var metadata = given().get("/.well-known/openid-configuration").then().statusCode(200).extract().jsonPath();
+        assertThat(metadata.getList("scopes_supported", String.class)).contains("openid", "api.read", "payments:write")
+                .as("Lifespan's own administrative scopes are not advertised")
+                .doesNotContain("tokens:issue", "sessions:read", "sessions:write", "keys:rotate", "revocation:write");
+        List<String> published = given().get("/.well-known/jwks.json").then().extract().jsonPath().getList("keys.alg", String.class);
+        assertThat(metadata.getList("access_token_signing_alg_values_supported", String.class))
+                .as("the algorithms of the keys in the JWKS, not every one the issuer could use")
+                .containsExactlyInAnyOrderElementsOf(published.stream().distinct().toList());
+    }
+
+    @Test
     void adminRoleSelectsAdminProfileAndDemandsMfa() {
         var error = Grpc.failure(io.grpc.Status.Code.PERMISSION_DENIED, () -> Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
                 .setSubject("root").setClientId(TestClients.WEB).addRoles("admin").setAcr("pwd").build()));

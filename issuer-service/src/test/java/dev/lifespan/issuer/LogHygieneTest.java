@@ -77,7 +77,7 @@ class LogHygieneTest {
             secrets.add(single);
             for (int i = 0; i < 2; i++) {
                 try {
-                    Grpc.issuer().redeemSingleUseToken(RedeemSingleUseTokenRequest.newBuilder().setToken(single)
+                    Grpc.issuer().redeemSingleUseToken(RedeemSingleUseTokenRequest.newBuilder().setToken(single).setClientId(TestClients.WEB)
                             .setPurpose(SingleUsePurpose.SINGLE_USE_PURPOSE_MAGIC_LINK).build());
                 } catch (StatusRuntimeException expected) {
                     // the replay

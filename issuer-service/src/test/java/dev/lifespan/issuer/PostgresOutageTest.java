@@ -23,6 +23,8 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
 class PostgresOutageTest {
+    private io.restassured.response.Response readiness;
+    private java.util.List<String> probes;
 
     @InjectPostgresProxy
     TcpProxy postgres;
@@ -32,6 +34,11 @@ class PostgresOutageTest {
         var issuer = Grpc.issuer();
         postgres.cut();
         try {
+            probes = captureLog(() -> {
+                for (int i = 0; i < 5; i++) {
+                    readiness = given().get("/q/health/ready").then().extract().response();
+                }
+            });
             StatusRuntimeException e = Grpc.failure(Status.Code.UNAVAILABLE, () -> issuer.issueTokens(
                     IssueTokensRequest.newBuilder().setSubject("harry").setClientId(TestClients.WEB).build()));
             assertThat(e.getStatus().getDescription()).doesNotContain("Exception");
@@ -43,9 +50,51 @@ class PostgresOutageTest {
         } finally {
             postgres.restore();
         }
+        assertReadinessDuringTheOutageIsDownForPostgresAloneAndProbesDoNotFloodTheLog();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(Grpc.issuer().listSessions(
                 ListSessionsRequest.newBuilder().setSubject("harry").setIncludeEnded(true).build()).getSessionsList()).isEmpty());
         assertThat(Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder().setSubject("harry").setClientId(TestClients.WEB).build())
                 .getSessionId()).as("recovers by itself").isNotEmpty();
+    }
+
+    /**
+     * PostgreSQL is what every grant needs, so it alone takes the replica out; the other checks stay up and say how
+     * the replica is. Kubernetes probes every few seconds: the answers must not each be written to the log.
+     */
+    private void assertReadinessDuringTheOutageIsDownForPostgresAloneAndProbesDoNotFloodTheLog() {
+        assertThat(readiness.statusCode()).isEqualTo(503);
+        java.util.Map<String, String> status = new java.util.HashMap<>();
+        readiness.jsonPath().getList("checks", java.util.Map.class)
+                .forEach(check -> status.put(String.valueOf(check.get("name")), String.valueOf(check.get("status"))));
+        assertThat(status).containsEntry("postgresql", "DOWN")
+                .containsEntry("active-signing-key", "UP")
+                .containsEntry("revocation-feed", "UP")
+                .containsEntry("rate-limiter", "UP");
+        assertThat(probes).as("five DOWN probes: no health JSON, and each component says it once")
+                .noneMatch(line -> line.startsWith("io.smallrye.health"))
+                .doesNotHaveDuplicates();
+        assertThat(probes.stream().filter(line -> line.contains("PostgreSQL cannot be reached"))).hasSizeLessThanOrEqualTo(1);
+    }
+
+    /** Log lines at INFO and above written while {@code body} runs. */
+    private static java.util.List<String> captureLog(Runnable body) {
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.jboss.logmanager.ExtHandler capture = new org.jboss.logmanager.ExtHandler() {
+            @Override
+            protected void doPublish(org.jboss.logmanager.ExtLogRecord record) {
+                if (record.getLevel().intValue() >= org.jboss.logmanager.Level.INFO.intValue()
+                        && (record.getLoggerName() == null || !record.getLoggerName().startsWith("org.apache.http"))) {
+                    lines.add(record.getLoggerName() + ": " + record.getFormattedMessage());
+                }
+            }
+        };
+        org.jboss.logmanager.Logger root = org.jboss.logmanager.LogContext.getLogContext().getLogger("");
+        root.addHandler(capture);
+        try {
+            body.run();
+        } finally {
+            root.removeHandler(capture);
+        }
+        return lines;
     }
 }

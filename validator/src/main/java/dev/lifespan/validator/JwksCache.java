@@ -13,24 +13,33 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * The issuer's JWKS, held in memory. Refreshed on a schedule the caller drives ({@link #refresh()}),
- * which picks up NEXT keys before they sign; an unknown kid triggers a refetch at most once per
- * {@code minRefetchInterval}, so a flood of tokens with made-up kids cannot become a flood of
- * requests to the issuer. If the issuer cannot be reached, the keys already held stay in use.
+ * which picks up NEXT keys before they sign, and whenever the caller learns the key set changed
+ * ({@link #refreshSoon()}, for example on a KEY revocation rule). An unknown kid triggers a refetch,
+ * rate-limited twice over so that a flood of tokens with made-up kids cannot become a flood of requests
+ * to the issuer: at most one refetch per {@code minRefetchInterval} whatever the kids (1 s is a good
+ * value: a genuinely new key is usable within about a second), and a kid that was still unknown after a
+ * refetch triggers another only after {@link #UNKNOWN_KID_BACKOFF}. If the issuer cannot be reached, the
+ * keys already held stay in use.
  *
  * <p>Given a refetch {@link Executor}, a refetch never runs on the validating thread: the token with
  * the unknown kid fails at once ({@code UNKNOWN_KID}) and the refetch happens in the background, so
  * a caller-chosen kid can never hold an event loop on an HTTP request. Without one, the refetch runs
- * on the calling thread and the token that caused it can pass (for plain blocking callers). Keys are
- * published an hour before they sign and picked up by the scheduled {@link #refresh()}, so a
- * genuine token with a kid not yet seen is rare either way.
+ * on the calling thread and the token that caused it can pass (for plain blocking callers).
+ *
+ * <p>Fetch failures are logged once when they start (WARNING) and once when fetching works again
+ * (INFO), not on every attempt, so a node started before the issuer logs one clear line.
  */
 public final class JwksCache implements KeySource {
+    /** How long a kid that a refetch did not find is left alone before it may trigger another refetch. */
+    public static final Duration UNKNOWN_KID_BACKOFF = Duration.ofSeconds(30);
+    private static final int MAX_REMEMBERED_UNKNOWN_KIDS = 1024;
     private static final Logger LOG = Logger.getLogger(JwksCache.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -39,6 +48,9 @@ public final class JwksCache implements KeySource {
     private final InstantSource clock;
     private final Executor refetchExecutor;
     private final AtomicBoolean refetching = new AtomicBoolean();
+    private final AtomicBoolean failing = new AtomicBoolean();
+    /** Unknown kids a refetch was made for, and when: bounded, cleared when full. */
+    private final ConcurrentHashMap<String, Instant> unknownKids = new ConcurrentHashMap<>();
     private volatile Map<String, VerificationKey> keys = Map.of();
     private volatile Instant lastFetchAttempt = Instant.MIN;
 
@@ -67,9 +79,17 @@ public final class JwksCache implements KeySource {
             return Optional.of(known);
         }
         Instant now = clock.instant();
+        Instant triedFor = unknownKids.get(kid);
+        if (triedFor != null && now.isBefore(triedFor.plus(UNKNOWN_KID_BACKOFF))) {
+            return Optional.empty();
+        }
         if (now.isBefore(lastFetchAttempt.plus(minRefetchInterval)) || !refetching.compareAndSet(false, true)) {
             return Optional.empty();
         }
+        if (unknownKids.size() >= MAX_REMEMBERED_UNKNOWN_KIDS) {
+            unknownKids.clear();
+        }
+        unknownKids.put(kid, now);
         if (refetchExecutor != null) {
             lastFetchAttempt = now;
             try {
@@ -86,12 +106,37 @@ public final class JwksCache implements KeySource {
             return Optional.empty();
         }
         try {
-            if (now.isBefore(lastFetchAttempt.plus(minRefetchInterval))) {
-                return Optional.ofNullable(keys.get(kid));
-            }
             refresh();
             return Optional.ofNullable(keys.get(kid));
         } finally {
+            refetching.set(false);
+        }
+    }
+
+    /**
+     * Refetches in the background (on the refetch executor, or the calling thread without one) unless a
+     * fetch ran within {@code minRefetchInterval}: for callers told the key set changed.
+     */
+    public void refreshSoon() {
+        Instant now = clock.instant();
+        if (now.isBefore(lastFetchAttempt.plus(minRefetchInterval)) || !refetching.compareAndSet(false, true)) {
+            return;
+        }
+        Runnable run = () -> {
+            try {
+                refresh();
+            } finally {
+                refetching.set(false);
+            }
+        };
+        if (refetchExecutor == null) {
+            run.run();
+            return;
+        }
+        lastFetchAttempt = now;
+        try {
+            refetchExecutor.execute(run);
+        } catch (RejectedExecutionException e) {
             refetching.set(false);
         }
     }
@@ -100,12 +145,27 @@ public final class JwksCache implements KeySource {
     public boolean refresh() {
         lastFetchAttempt = clock.instant();
         try {
-            keys = parse(fetch.call());
+            Map<String, VerificationKey> fetched = parse(fetch.call());
+            keys = fetched;
+            unknownKids.keySet().removeAll(fetched.keySet());
+            if (failing.compareAndSet(true, false)) {
+                LOG.info("JWKS fetched again: " + fetched.size() + " key(s)");
+            }
             return true;
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "JWKS fetch failed; keeping the " + keys.size() + " keys held: " + e.getMessage());
+            if (failing.compareAndSet(false, true)) {
+                LOG.log(Level.WARNING, "JWKS cannot be fetched (" + describe(e) + "); keeping the " + keys.size()
+                        + " key(s) held and trying again. Logged once until a fetch succeeds.");
+            } else {
+                LOG.log(Level.FINE, "JWKS fetch failed again: " + describe(e));
+            }
             return false;
         }
+    }
+
+    private static String describe(Exception e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + message;
     }
 
     /** Number of keys held. */

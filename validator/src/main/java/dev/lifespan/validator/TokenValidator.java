@@ -120,7 +120,7 @@ public final class TokenValidator {
         }
         Optional<ValidationFailure> revoked = revocation.check(claims, now);
         if (revoked.isPresent()) {
-            return ValidationResult.invalid(revoked.get(), "token is " + revoked.get().name().toLowerCase().replace('_', ' '));
+            return ValidationResult.invalid(revoked.get(), ValidationResult.revocationDetail(revoked.get()));
         }
         return ValidationResult.valid(claims);
     }

@@ -19,4 +19,17 @@ public record ValidationResult(VerifiedClaims claims, ValidationFailure failure,
     public boolean isValid() {
         return claims != null;
     }
+
+    /** What a revocation step's answer means, as a sentence for callers and logs. */
+    public static String revocationDetail(ValidationFailure failure) {
+        return switch (failure) {
+            case REVOKED_TOKEN -> "the token has been revoked";
+            case REVOKED_SESSION -> "the token's session has been revoked";
+            case REVOKED_SUBJECT -> "tokens of this subject issued before a revocation cut-off are revoked";
+            case REVOKED_CLIENT -> "tokens of this client issued before a revocation cut-off are revoked";
+            case REVOKED_KEY -> "the key that signed the token has been revoked";
+            case REVOCATION_FEED_STALE -> "revocations cannot be checked now: the revocation feed is stale";
+            default -> throw new IllegalArgumentException(failure + " is not an answer of the revocation step");
+        };
+    }
 }

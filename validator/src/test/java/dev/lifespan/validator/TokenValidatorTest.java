@@ -112,6 +112,32 @@ class TokenValidatorTest {
     }
 
     @Test
+    void aNewKeyIsFoundWithinTheShortIntervalWhileTheSameMadeUpKidIsNotRefetchedForAgain() throws Exception {
+        JwksCache cache = new JwksCache(() -> {
+            fetches.incrementAndGet();
+            return jwks;
+        }, ValidatingNode.JWKS_REFETCH_INTERVAL, clock);
+        TokenValidator node = new TokenValidator(ValidatorSettings.defaults("https://issuer.test"), cache, RevocationCheck.NONE, clock);
+        String madeUp = keys.signEd(TestKeys.header("EdDSA", "made-up", "at+jwt"), TestKeys.json(fresh()));
+        assertThat(node.validate(madeUp, "api").failure()).isEqualTo(UNKNOWN_KID);
+        assertThat(fetches.get()).isEqualTo(1);
+
+        now.set(NOW.plusSeconds(2));
+        assertThat(node.validate(madeUp, "api").failure()).as("same kid, within its back-off").isEqualTo(UNKNOWN_KID);
+        assertThat(fetches.get()).as("a kid a refetch did not find is left alone").isEqualTo(1);
+        for (int i = 0; i < 100; i++) {
+            node.validate(keys.signEd(TestKeys.header("EdDSA", "random-" + i, "at+jwt"), TestKeys.json(fresh())), "api");
+        }
+        assertThat(fetches.get()).as("a flood of random kids within one second costs one fetch").isEqualTo(2);
+
+        // The issuer rotates in an emergency: a genuinely new kid is found a second later.
+        jwks = jwks.replace("\"kid\":\"k1\"", "\"kid\":\"rotated-in\"");
+        now.set(NOW.plusSeconds(4));
+        String rotated = keys.signEd(TestKeys.header("EdDSA", "rotated-in", "at+jwt"), TestKeys.json(fresh()));
+        assertThat(node.validate(rotated, "api").isValid()).isTrue();
+    }
+
+    @Test
     void withARefetchExecutorAnUnknownKidFailsAtOnceAndTheRefetchRunsElsewhere() throws Exception {
         java.util.List<Runnable> queued = new java.util.ArrayList<>();
         JwksCache cache = new JwksCache(() -> {
@@ -150,6 +176,48 @@ class TokenValidatorTest {
         assertThat(cache.size()).isEqualTo(2);
         TokenValidator offline = new TokenValidator(ValidatorSettings.defaults("https://issuer.test"), cache, RevocationCheck.NONE, clock);
         assertThat(offline.validate(keys.eddsa(fresh()), "api").isValid()).isTrue();
+    }
+
+    @Test
+    void anIssuerThatIsNotUpYetIsLoggedOnceNotOnEveryAttempt() {
+        java.util.List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
+                    records.add(record);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(JwksCache.class.getName());
+        logger.addHandler(capture);
+        java.util.concurrent.atomic.AtomicBoolean issuerUp = new java.util.concurrent.atomic.AtomicBoolean(false);
+        try {
+            JwksCache cache = new JwksCache(() -> {
+                if (!issuerUp.get()) {
+                    throw new java.net.ConnectException();
+                }
+                return jwks;
+            }, Duration.ofSeconds(1), clock);
+            for (int i = 0; i < 6; i++) {
+                assertThat(cache.refresh()).isFalse();
+            }
+            issuerUp.set(true);
+            assertThat(cache.refresh()).isTrue();
+        } finally {
+            logger.removeHandler(capture);
+        }
+        assertThat(records).extracting(java.util.logging.LogRecord::getMessage).hasSize(2);
+        assertThat(records.get(0).getMessage()).contains("JWKS cannot be fetched (ConnectException)").doesNotContain("null");
+        assertThat(records.get(1).getMessage()).startsWith("JWKS fetched again");
     }
 
     @Test

@@ -34,7 +34,7 @@ public class ClientRegistry {
 
     /** The declared client, or INVALID_REQUEST naming the field. */
     public RegisteredClient require(String clientId, String field) {
-        return find(clientId).orElseThrow(() -> ServiceException.invalidField(field, "unknown client"));
+        return find(clientId).orElseThrow(() -> ServiceException.invalidField(field, "names a client this issuer does not know"));
     }
 
     /**

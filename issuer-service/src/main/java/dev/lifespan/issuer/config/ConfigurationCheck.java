@@ -76,6 +76,11 @@ public final class ConfigurationCheck {
             problems.add("lifespan.rate-limit.window must be positive");
         }
         checkTls(config.revocation().tls(), problems);
+        Duration tolerance = config.callerAuth().feedOutageTolerance();
+        if (tolerance.compareTo(config.revocation().feed().maxStaleness()) < 0 || tolerance.compareTo(Duration.ofHours(1)) > 0) {
+            problems.add("lifespan.caller-auth.feed-outage-tolerance=" + tolerance + " must be between lifespan.revocation.feed.max-staleness="
+                    + config.revocation().feed().maxStaleness() + " and 1h");
+        }
         return problems;
     }
 

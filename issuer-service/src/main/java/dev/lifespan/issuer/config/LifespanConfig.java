@@ -44,6 +44,13 @@ public interface LifespanConfig {
     @WithDefault("pwd,mfa,phr")
     List<String> acrLevels();
 
+    /**
+     * Authentication method references ({@code amr}) a caller may state: by default the RFC 8176 registry.
+     * Anything else is refused rather than minted into a token.
+     */
+    @WithDefault("face,fpt,geo,hwk,iris,kba,mca,mfa,otp,pin,pop,pwd,rba,retina,sc,sms,swk,tel,user,vbm,wia")
+    List<String> amrValues();
+
     /** Roles that select the {@code admin} profile whatever the client's default is. */
     @WithDefault("admin")
     List<String> adminRoles();
@@ -133,6 +140,16 @@ public interface LifespanConfig {
         /** Audience the caller's service token must carry. */
         @WithDefault("lifespan")
         String audience();
+
+        /**
+         * How long after the revocation feed was last in step the callers' tokens are still checked against the
+         * rules held, so logins and logouts go on through a revocation-service outage; after that they get
+         * UNAVAILABLE with a retry delay (never UNAUTHENTICATED). Introspection does not tolerate a stale feed.
+         * Default 5 minutes: longer than a restart or a rolling deploy of the revocation service takes, and no
+         * longer than a caller's service token lives by default, which is what a missed revocation could cost.
+         */
+        @WithDefault("5m")
+        Duration feedOutageTolerance();
     }
 
     /** Signing keys. */

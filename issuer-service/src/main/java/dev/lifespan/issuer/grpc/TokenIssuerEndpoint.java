@@ -19,7 +19,6 @@ import dev.lifespan.api.v1.RefreshTokensResponse;
 import dev.lifespan.api.v1.RotateSigningKeyRequest;
 import dev.lifespan.api.v1.RotateSigningKeyResponse;
 import dev.lifespan.api.v1.TokenIssuer;
-import dev.lifespan.support.error.GrpcErrors;
 import dev.lifespan.issuer.key.JwksService;
 import dev.lifespan.issuer.session.RefreshCommand;
 import dev.lifespan.issuer.session.RefreshTokenRotation;
@@ -30,7 +29,7 @@ import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.mutiny.Uni;
 
-import java.util.function.Supplier;
+import static dev.lifespan.support.grpc.GrpcCalls.call;
 
 /** The {@code lifespan.v1.TokenIssuer} gRPC service: validates nothing itself, hands each call to its service class. */
 @GrpcService
@@ -97,16 +96,5 @@ public class TokenIssuerEndpoint implements TokenIssuer {
     @Override
     public Uni<RotateSigningKeyResponse> rotateSigningKey(RotateSigningKeyRequest request) {
         return call(() -> jwks.rotate(request));
-    }
-
-    /** Runs a call so that input errors thrown while validating and failures of the pipeline map alike. */
-    private static <T> Uni<T> call(Supplier<Uni<T>> body) {
-        Uni<T> uni;
-        try {
-            uni = body.get();
-        } catch (RuntimeException e) {
-            return Uni.createFrom().failure(GrpcErrors.toStatus(e));
-        }
-        return uni.onFailure().transform(GrpcErrors::toStatus);
     }
 }

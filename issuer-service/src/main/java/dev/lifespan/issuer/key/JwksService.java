@@ -8,7 +8,7 @@ import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.crypto.JwsAlgorithm;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
-import dev.lifespan.issuer.grpc.Inputs;
+import dev.lifespan.support.input.Inputs;
 import dev.lifespan.support.time.Clocks;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +19,7 @@ import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.NoSuchElementException;
 
-import static dev.lifespan.issuer.grpc.ProtoTime.timestamp;
+import static dev.lifespan.support.input.ProtoTime.timestamp;
 
 /** The public side of the signing keys (JWKS with states) and operator rotation. */
 @Singleton
@@ -60,7 +60,7 @@ public class JwksService {
         JwsAlgorithm algorithm = algorithmName == null ? null : JwsAlgorithm.fromJoseName(algorithmName)
                 .orElseThrow(() -> ServiceException.invalidField("algorithm", "must be one of " + JwsAlgorithm.joseNames()));
         if (kid != null && !request.getEmergency()) {
-            throw ServiceException.invalidField("key_id", "only an emergency rotation names a key");
+            throw ServiceException.invalidField("key_id", "may only be given for an emergency rotation");
         }
         return rotator.rotateNow(request.getEmergency(), kid, algorithm,
                         reason == null ? (request.getEmergency() ? "emergency rotation" : "operator rotation") : reason)

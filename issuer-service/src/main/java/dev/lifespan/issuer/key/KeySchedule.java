@@ -51,10 +51,13 @@ public final class KeySchedule {
     }
 
     /**
-     * What a scheduled rotation check should do now.
+     * What a scheduled rotation check should do now. A standby key is kept published at all times: as soon as
+     * a key signs and none is waiting, its successor is published, to sign when the signing key's interval is up.
+     * Validating nodes therefore hold the next key long before it signs, and an emergency rotation can make it
+     * sign at once without any node meeting an unknown kid.
      *
      * @param interval  how long a key signs
-     * @param lead      how long a key is published before it signs
+     * @param lead      the least time a key is published before it signs
      * @return when a new key must activate (empty: nothing to create)
      */
     public static Optional<Instant> dueActivation(List<KeyTimes> keys, Instant now, Duration interval, Duration lead) {
@@ -68,11 +71,14 @@ public final class KeySchedule {
             return Optional.empty();
         }
         Instant rotation = signing.get().activatesAt().plus(interval);
-        if (now.isBefore(rotation.minus(lead))) {
-            return Optional.empty();
-        }
         Instant earliestSafe = now.plus(lead);
         return Optional.of(rotation.isAfter(earliestSafe) ? rotation : earliestSafe);
+    }
+
+    /** The earliest a key published at {@code publishedAt} may sign, asked at {@code now}: a full lead after publication. */
+    public static Instant earliestActivation(Instant publishedAt, Instant now, Duration lead) {
+        Instant safe = publishedAt.plus(lead);
+        return safe.isAfter(now) ? safe : now;
     }
 
     /** Keys whose rows can be deleted: out of JWKS for good. */

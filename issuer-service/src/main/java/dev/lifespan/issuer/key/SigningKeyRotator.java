@@ -50,8 +50,16 @@ public class SigningKeyRotator {
                 .onFailure().recoverWithNull();
     }
 
-    /** Runs one rotation check now and reloads the ring. */
+    /**
+     * Runs one rotation check now and reloads the ring. When the check had to make a key sign at once (first
+     * start, or no usable key), it checks again, so the standby key is published straight away too.
+     */
     public Uni<SigningKeyStore.Outcome> checkNow() {
+        return checkOnce().chain(outcome -> outcome.created() != null && !outcome.created().activatesAt.isAfter(Clocks.now(clock))
+                ? checkOnce().replaceWith(outcome) : Uni.createFrom().item(outcome));
+    }
+
+    private Uni<SigningKeyStore.Outcome> checkOnce() {
         return generated(defaultAlgorithm())
                 .chain(key -> store.rotateIfDue(Clocks.now(clock), settings(), key))
                 .invoke(outcome -> {
@@ -73,7 +81,8 @@ public class SigningKeyRotator {
                                 outcome.created().kid);
                     }
                 })
-                .call(ring::reload);
+                // A new standby at once (after an emergency the old one now signs), then this replica's ring.
+                .call(outcome -> emergency ? checkNow() : ring.reload());
     }
 
     private JwsAlgorithm defaultAlgorithm() {

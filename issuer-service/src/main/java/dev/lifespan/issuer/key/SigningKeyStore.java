@@ -68,9 +68,12 @@ public class SigningKeyStore {
     }
 
     /**
-     * Operator rotation. Normal: publish a new key now that signs after the pre-publication lead
-     * (or return the one already waiting). Emergency: mark {@code compromisedKid} (default: the
-     * signing key) compromised, so it leaves JWKS at once, and make a new key sign immediately.
+     * Operator rotation. Normal: the standby key (published, waiting) signs as soon as it has been published for
+     * the pre-publication lead, or a new key is published now and signs after the lead when there is none.
+     * Emergency: mark {@code compromisedKid} (default: the signing key) compromised, so it leaves JWKS at once,
+     * and make the standby key sign at once: validating nodes have had it since it was published, so tokens it
+     * signs are accepted everywhere immediately and nothing waits for a JWKS refetch. Only without a standby does
+     * a brand-new key sign at once.
      */
     public Uni<Outcome> rotateNow(Instant now, RotationSettings settings, JwsAlgorithm.GeneratedKey generated, boolean emergency,
             String compromisedKid, String reason) {
@@ -82,8 +85,13 @@ public class SigningKeyStore {
                     if (!emergency) {
                         Optional<KeyTimes> waiting = KeySchedule.nextKey(times, now);
                         if (waiting.isPresent()) {
-                            SigningKeyEntity existing = keys.stream().filter(k -> k.kid.equals(waiting.get().kid())).findFirst().orElseThrow();
-                            return Uni.createFrom().item(new Outcome(existing, null, 0));
+                            SigningKeyEntity standby = keys.stream().filter(k -> k.kid.equals(waiting.get().kid())).findFirst().orElseThrow();
+                            Instant earliest = KeySchedule.earliestActivation(standby.createdAt, now, settings.lead());
+                            if (!earliest.isBefore(standby.activatesAt)) {
+                                return Uni.createFrom().item(new Outcome(standby, null, 0));
+                            }
+                            activate(keys, standby, earliest, settings.retention());
+                            return outbox(s, AuditEventType.KEY_ROTATED, now, standby.kid, reason).replaceWith(new Outcome(standby, null, 0));
                         }
                         return schedule(s, keys, generated, now, now.plus(settings.lead()), settings.retention(), reason)
                                 .map(c -> new Outcome(c, null, 0));
@@ -103,14 +111,34 @@ public class SigningKeyStore {
                     }
                     victim.expiresAt = now.plus(settings.retention());
                     List<SigningKeyEntity> others = keys.stream().filter(k -> k != victim).toList();
+                    Optional<SigningKeyEntity> standby = others.stream().filter(k -> k.compromisedAt == null && k.activatesAt.isAfter(now))
+                            .min(java.util.Comparator.comparing(k -> k.activatesAt));
+                    Uni<SigningKeyEntity> signer = standby.isPresent()
+                            ? Uni.createFrom().item(activate(others, standby.get(), now, settings.retention()))
+                                    .call(promoted -> outbox(s, AuditEventType.KEY_ROTATED, now, promoted.kid, "emergency rotation"))
+                            : schedule(s, others, generated, now, now, settings.retention(), "emergency rotation");
                     return outbox(s, AuditEventType.KEY_COMPROMISED, now, victim.kid, reason)
                             .chain(() -> s.createNativeQuery("INSERT INTO pending_revocation (kind, value, reason, created_at)"
                                             + " VALUES ('KEY', :kid, :reason, :at)")
                                     .setParameter("kid", victim.kid).setParameter("reason", reason).setParameter("at", utc(now))
                                     .executeUpdate())
-                            .chain(() -> schedule(s, others, generated, now, now, settings.retention(), "emergency rotation"))
+                            .chain(() -> signer)
                             .map(c -> new Outcome(c, victim, 0));
                 }));
+    }
+
+    /** Makes a published key sign from {@code at}; the key(s) signing then retire at that moment. */
+    private static SigningKeyEntity activate(List<SigningKeyEntity> keys, SigningKeyEntity key, Instant at, Duration retention) {
+        for (SigningKeyEntity other : keys) {
+            boolean stillSigningThen = other != key && other.compromisedAt == null && !other.activatesAt.isAfter(at)
+                    && (other.retiresAt == null || other.retiresAt.isAfter(at));
+            if (stillSigningThen) {
+                other.retiresAt = at;
+                other.expiresAt = at.plus(retention);
+            }
+        }
+        key.activatesAt = at;
+        return key;
     }
 
     private Uni<List<SigningKeyEntity>> keys(Mutiny.Session s) {
@@ -130,14 +158,7 @@ public class SigningKeyStore {
         key.privateKeySealed = masterKey.encrypt(generated.privatePart(), key.kid);
         key.createdAt = now;
         key.activatesAt = activatesAt;
-        for (SigningKeyEntity other : existing) {
-            boolean stillSigningThen = other.compromisedAt == null && !other.activatesAt.isAfter(activatesAt)
-                    && (other.retiresAt == null || other.retiresAt.isAfter(activatesAt));
-            if (stillSigningThen) {
-                other.retiresAt = activatesAt;
-                other.expiresAt = activatesAt.plus(retention);
-            }
-        }
+        activate(existing, key, activatesAt, retention);
         // A NEXT key already waiting to activate after this one bounds this one's signing time.
         existing.stream()
                 .filter(o -> o.compromisedAt == null && o.activatesAt.isAfter(activatesAt))

@@ -16,7 +16,7 @@ record ClientCredentials(String clientId, String clientSecret) {
     static ClientCredentials from(String authorization, String formClientId, String formClientSecret) {
         if (authorization != null && !authorization.isEmpty()) {
             if (formClientSecret != null) {
-                throw ServiceException.invalidField("client_secret", "use one client authentication method, not two");
+                throw ServiceException.invalidField("client_secret", "is sent twice (HTTP Basic and form); use one client authentication method");
             }
             if (authorization.length() > 1024 || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
                 throw ServiceException.invalidClient("unsupported client authentication");
@@ -33,7 +33,7 @@ record ClientCredentials(String clientId, String clientSecret) {
             }
             String id = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
             if (formClientId != null && !formClientId.equals(id)) {
-                throw ServiceException.invalidField("client_id", "differs from the authenticated client");
+                throw ServiceException.invalidField("client_id", "differs from the client authenticated by HTTP Basic");
             }
             return new ClientCredentials(id, URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8));
         }

@@ -39,7 +39,7 @@ public class IntrospectionEndpoint {
             if (!request.caller().confidential()) {
                 throw ServiceException.invalidClient("introspection requires a confidential client");
             }
-            return inspector.introspect(request.token())
+            return inspector.introspect(request.token(), request.caller())
                     .map(answer -> Response.ok(answer, MediaType.APPLICATION_JSON_TYPE).header("Cache-Control", "no-store").build())
                     .onFailure().recoverWithItem(OAuthErrors::toResponse);
         } catch (RuntimeException e) {
@@ -72,7 +72,7 @@ public class IntrospectionEndpoint {
         RegisteredClient caller = clients.authenticate(credentials.clientId(), credentials.clientSecret());
         String token = params.get("token");
         if (token == null) {
-            throw ServiceException.invalidField("token", "required");
+            throw ServiceException.invalidField("token", "is required");
         }
         return new TokenRequest(caller, token);
     }

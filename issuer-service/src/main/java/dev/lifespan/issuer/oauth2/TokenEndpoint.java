@@ -51,7 +51,7 @@ public class TokenEndpoint {
             Map<String, String> params = single(form);
             String grantType = params.get("grant_type");
             if (grantType == null) {
-                throw ServiceException.invalidField("grant_type", "required");
+                throw ServiceException.invalidField("grant_type", "is required");
             }
             String sourceIp = http.remoteAddress() == null ? null : http.remoteAddress().hostAddress();
             ClientCredentials client = ClientCredentials.from(authorization, params.get("client_id"), params.get("client_secret"));
@@ -77,15 +77,15 @@ public class TokenEndpoint {
             return params;
         }
         if (form.size() > 32) {
-            throw ServiceException.invalidField("form", "too many parameters");
+            throw ServiceException.invalidField("form", "has more than 32 parameters");
         }
         form.forEach((name, values) -> {
             if (values.size() > 1) {
-                throw ServiceException.invalidField(name, "repeated");
+                throw ServiceException.invalidField(name, "is repeated; RFC 6749 allows each parameter once");
             }
             String value = values.isEmpty() ? "" : values.get(0);
             if (value.length() > MAX_PARAMETER_LENGTH) {
-                throw ServiceException.invalidField(name, "longer than " + MAX_PARAMETER_LENGTH + " characters");
+                throw ServiceException.invalidField(name, "is longer than " + MAX_PARAMETER_LENGTH + " characters");
             }
             if (KNOWN_PARAMETERS.contains(name) && !value.isEmpty()) {
                 params.put(name, value);

@@ -50,10 +50,17 @@ public class TokenInspector {
         this.clock = clock;
     }
 
-    public Uni<Map<String, Object>> introspect(String token) {
+    /**
+     * RFC 7662 for {@code caller}. A refresh token is described only to the client it was issued to: to any other
+     * client it is inactive, like a token that does not exist (RFC 7662 section 4 lets the server decide what a
+     * caller may learn, and a refresh token is a credential of one client). Access tokens are described to any
+     * confidential client, since resource servers introspect tokens issued to others.
+     */
+    public Uni<Map<String, Object>> introspect(String token, RegisteredClient caller) {
         Instant now = Clocks.now(clock);
         if (OpaqueTokens.isWellFormed(OpaqueTokens.REFRESH_PREFIX, token)) {
-            return sessions.inspect(hasher.hash(token)).map(state -> refreshTokenAnswer(state, now));
+            return sessions.inspect(hasher.hash(token))
+                    .map(state -> state.isPresent() && state.get().clientId().equals(caller.id()) ? refreshTokenAnswer(state, now) : INACTIVE);
         }
         ValidationResult result = validator.validateForIntrospection(token);
         if (!result.isValid()) {

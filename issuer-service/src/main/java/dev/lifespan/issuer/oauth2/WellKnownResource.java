@@ -1,14 +1,17 @@
 package dev.lifespan.issuer.oauth2;
 
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.issuer.crypto.JwsAlgorithm;
+import dev.lifespan.issuer.client.LifespanScopes;
 import dev.lifespan.issuer.key.JwksService;
+import dev.lifespan.issuer.key.SigningKeyRing;
+import dev.lifespan.support.time.Clocks;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,10 +21,14 @@ import java.util.TreeSet;
 @Path("/.well-known")
 public class WellKnownResource {
     private final JwksService jwks;
+    private final SigningKeyRing ring;
+    private final InstantSource clock;
     private final LifespanConfig config;
 
-    public WellKnownResource(JwksService jwks, LifespanConfig config) {
+    public WellKnownResource(JwksService jwks, SigningKeyRing ring, InstantSource clock, LifespanConfig config) {
         this.jwks = jwks;
+        this.ring = ring;
+        this.clock = clock;
         this.config = config;
     }
 
@@ -49,9 +56,12 @@ public class WellKnownResource {
         metadata.put("grant_types_supported", List.of("refresh_token", "client_credentials"));
         metadata.put("token_endpoint_auth_methods_supported", List.of("client_secret_basic", "client_secret_post", "none"));
         metadata.put("response_types_supported", List.of());
+        // Only what a relying party can use: the scopes clients are given, without Lifespan's own administrative
+        // ones, and the algorithms of the keys published now (the JWKS), not every algorithm the issuer could use.
         metadata.put("scopes_supported", new TreeSet<>(config.clients().values().stream()
-                .flatMap(c -> c.scopes().stream()).toList()));
-        metadata.put("access_token_signing_alg_values_supported", JwsAlgorithm.joseNames());
+                .flatMap(c -> c.scopes().stream()).filter(scope -> !LifespanScopes.ADMINISTRATIVE.contains(scope)).toList()));
+        metadata.put("access_token_signing_alg_values_supported", new TreeSet<>(ring.published(Clocks.now(clock)).stream()
+                .map(k -> k.times().algorithm().joseName()).toList()));
         return metadata;
     }
 }

@@ -52,7 +52,7 @@ public class LifetimePolicy {
             }
         }
         if (profile.deviceBound() && (request.deviceId() == null || request.deviceId().isEmpty())) {
-            throw ServiceException.invalidField("device_id", "required: profile " + name + " binds sessions to a device");
+            throw ServiceException.invalidField("device_id", "is required: profile " + name + " binds sessions to a device");
         }
         double factor = switch (request.risk() == null ? RiskLevel.RISK_LEVEL_LOW : request.risk()) {
             case RISK_LEVEL_ELEVATED -> config.risk().elevatedFactor();
@@ -79,11 +79,11 @@ public class LifetimePolicy {
         }
         LifespanConfig.Profile candidate = config.profiles().get(requested);
         if (candidate == null || requested.equals("service") || requested.equals("single-use")) {
-            throw ServiceException.invalidField("profile", "unknown or not a session profile: " + requested);
+            throw ServiceException.invalidField("profile", "is " + requested + ", not a session profile this issuer knows");
         }
         LifespanConfig.Profile base = config.profiles().get(client.profile());
         if (!noLongerThan(candidate, base)) {
-            throw ServiceException.invalidField("profile", requested + " would outlive the client's profile " + client.profile()
+            throw ServiceException.invalidField("profile", "is " + requested + ", which would outlive the client's profile " + client.profile()
                     + "; a request may only shorten lifetimes");
         }
         return requested;

@@ -2,6 +2,7 @@ package dev.lifespan.issuer.ratelimit;
 
 import dev.lifespan.issuer.audit.AuditEventType;
 import dev.lifespan.issuer.config.LifespanConfig;
+import dev.lifespan.support.error.Failures;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.time.Clocks;
 import io.micrometer.core.instrument.Counter;
@@ -23,13 +24,22 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Fixed-window limits on the token endpoints per client and per source address, counted in
  * Redis so every replica shares them: one round trip (a Lua script increments every counter of
  * the request). Over a limit the caller gets RESOURCE_EXHAUSTED / HTTP 429 with the time to the
- * next window. If Redis is unreachable, requests pass (issuance does not depend on the limiter)
- * and {@code lifespan_rate_limit_unavailable} counts them.
+ * next window.
+ *
+ * <p>The limits hold exactly under bursts: every request waits its turn for a Redis connection
+ * ({@code quarkus.redis.max-pool-waiting} is sized for thousands of concurrent requests), and a
+ * request that finds even that queue full is refused as an overload (UNAVAILABLE / 503, retry in a
+ * second) rather than let through uncounted. Only when Redis is really unreachable (a refused,
+ * reset or closed connection, a timeout) do requests pass, since issuance must not depend on the
+ * limiter: {@code lifespan_rate_limit_unavailable} counts them and the log says so once per outage
+ * (and once when Redis is back). Anything else (a script error) is a bug: logged, and the request
+ * is refused with a server error rather than admitted unlimited.
  */
 @Singleton
 public class RateLimiter {
@@ -50,6 +60,7 @@ public class RateLimiter {
     private final InstantSource clock;
     private final Counter limited;
     private final Counter unavailable;
+    private final AtomicBoolean failingOpen = new AtomicBoolean();
 
     public RateLimiter(Redis redis, Pool pool, LifespanConfig config, InstantSource clock, MeterRegistry registry) {
         this.redis = redis;
@@ -86,12 +97,43 @@ public class RateLimiter {
         eval.arg(windowMillis * 2);
         Duration retryAfter = Duration.ofMillis((window + 1) * windowMillis - now.toEpochMilli());
         return redis.send(eval)
-                .onFailure().recoverWithItem(failure -> {
-                    unavailable.increment();
-                    LOG.debugf("Rate limiter unavailable, admitting: %s", failure.getMessage());
+                .onItem().invoke(this::reachable)
+                .onFailure(RateLimiter::isOverloaded).transform(failure -> ServiceException.unavailable(
+                        "the rate limiter is overloaded; retry in a second", Duration.ofSeconds(1)))
+                .onFailure(failure -> !(failure instanceof ServiceException) && Failures.isDependencyDown(failure))
+                .recoverWithItem(failure -> {
+                    unreachable(failure);
                     return null;
                 })
                 .chain(counts -> verdict(counts, max, keys, clientId, sourceIp, now, retryAfter));
+    }
+
+    /** Whether the limiter is failing open because Redis cannot be reached (health detail). */
+    public boolean failingOpen() {
+        return failingOpen.get();
+    }
+
+    private void reachable(Response ignored) {
+        if (failingOpen.compareAndSet(true, false)) {
+            LOG.info("Rate limiter reaches Redis again: limits are enforced");
+        }
+    }
+
+    private void unreachable(Throwable failure) {
+        unavailable.increment();
+        if (failingOpen.compareAndSet(false, true)) {
+            LOG.warnf("Rate limiter cannot reach Redis (%s): token requests pass unlimited until it is back", failure.getMessage());
+        }
+    }
+
+    /** Every Redis connection busy and the waiting queue full: an overload, not an outage. */
+    static boolean isOverloaded(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t.getClass().getSimpleName().equals("ConnectionPoolTooBusyException")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Uni<Void> verdict(Response counts, List<Integer> max, List<String> keys, String clientId, String sourceIp, Instant now,

@@ -1,5 +1,6 @@
 package dev.lifespan.issuer.revocation;
 
+import dev.lifespan.issuer.client.LifespanScopes;
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.crypto.SecureTokens;
 import dev.lifespan.issuer.token.AccessTokenClaims;
@@ -21,7 +22,7 @@ import java.util.List;
 @Singleton
 public class IssuerCredential {
     public static final String CLIENT_ID = "lifespan-issuer";
-    public static final String SCOPE = "revocation:write";
+    public static final String SCOPE = LifespanScopes.REVOCATION_WRITE;
     static final Duration LIFETIME = Duration.ofMinutes(5);
     static final Duration REUSE = Duration.ofMinutes(1);
 

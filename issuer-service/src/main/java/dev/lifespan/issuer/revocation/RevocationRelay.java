@@ -20,6 +20,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.time.InstantSource;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -46,6 +47,7 @@ public class RevocationRelay {
     private final RevocationGrpc.RevocationFutureStub revocation;
     private final IssuerCredential credential;
     private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicBoolean failing = new AtomicBoolean();
     private final AtomicLong backlog = new AtomicLong();
 
     public RevocationRelay(Pool pool, InstantSource clock, RevocationChannel channel, IssuerCredential credential,
@@ -60,14 +62,37 @@ public class RevocationRelay {
         }
     }
 
-    /** Delivers what is pending now, without waiting for the next tick. */
+    /**
+     * Delivers what is pending now, without waiting for the next tick. A refusal that clears by itself in moments
+     * is retried within a second and a half rather than left to the next tick: the issuer's own credential
+     * refused (the revocation service has not seen the key that signs now yet, as right after an emergency
+     * rotation without a standby key, and refetches its JWKS), or the service answering UNAVAILABLE (its feed
+     * still starting).
+     */
     public void nudge() {
-        deliver().subscribe().with(ignored -> { }, e -> LOG.debugf("Revocation delivery deferred: %s", e.getMessage()));
+        Uni.createFrom().deferred(this::deliver)
+                .onFailure(e -> Status.fromThrowable(e).getCode() == Status.Code.UNAUTHENTICATED
+                        || Status.fromThrowable(e).getCode() == Status.Code.UNAVAILABLE)
+                .retry().withBackOff(Duration.ofMillis(100), Duration.ofMillis(400)).atMost(5)
+                .subscribe().with(ignored -> { }, e -> LOG.debugf("Revocation delivery deferred: %s", e.getMessage()));
     }
 
+    /** Every relay interval; a failure is logged when deliveries start failing and when they work again, not every tick. */
     @Scheduled(every = "${lifespan.revocation.relay-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> tick() {
-        return deliver().onFailure().invoke(e -> LOG.warnf("Revocation delivery failed, will retry: %s", e.getMessage()))
+        return deliver()
+                .invoke(ignored -> {
+                    if (failing.compareAndSet(true, false)) {
+                        LOG.info("Revocation delivery works again");
+                    }
+                })
+                .onFailure().invoke(e -> {
+                    if (failing.compareAndSet(false, true)) {
+                        LOG.warnf("Revocation delivery failed (%s); retrying every tick, logged again when it works", e.getMessage());
+                    } else {
+                        LOG.debugf("Revocation delivery failed again: %s", e.getMessage());
+                    }
+                })
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 

@@ -10,7 +10,7 @@ import dev.lifespan.issuer.crypto.SecureTokens;
 import dev.lifespan.issuer.crypto.TokenHasher;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
-import dev.lifespan.issuer.grpc.Inputs;
+import dev.lifespan.support.input.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
 import dev.lifespan.issuer.ratelimit.RateLimiter;
 import dev.lifespan.support.time.Clocks;
@@ -27,7 +27,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 
-import static dev.lifespan.issuer.grpc.ProtoTime.timestamp;
+import static dev.lifespan.support.input.ProtoTime.timestamp;
 
 /**
  * Refresh-token rotation with reuse detection.

@@ -6,6 +6,7 @@ import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.api.v1.IssueTokensResponse;
 import dev.lifespan.api.v1.ListSessionsResponse;
 import dev.lifespan.api.v1.RefreshToken;
+import dev.lifespan.api.v1.RiskLevel;
 import dev.lifespan.api.v1.Session;
 import dev.lifespan.api.v1.SessionState;
 import dev.lifespan.issuer.audit.AuditEventType;
@@ -15,7 +16,7 @@ import dev.lifespan.issuer.crypto.SecureTokens;
 import dev.lifespan.issuer.crypto.TokenHasher;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
-import dev.lifespan.issuer.grpc.Inputs;
+import dev.lifespan.support.input.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
 import dev.lifespan.issuer.profile.LifetimePolicy;
 import dev.lifespan.issuer.profile.Lifetimes;
@@ -32,8 +33,8 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 
-import static dev.lifespan.issuer.grpc.ProtoTime.instant;
-import static dev.lifespan.issuer.grpc.ProtoTime.timestamp;
+import static dev.lifespan.support.input.ProtoTime.instant;
+import static dev.lifespan.support.input.ProtoTime.timestamp;
 
 /** Starting, listing and ending sessions. */
 @Singleton
@@ -50,6 +51,8 @@ public class SessionService {
     private final IssuerMetrics metrics;
     private final InstantSource clock;
     private final java.util.Set<String> guardedScopes;
+    private final java.util.Set<String> acrLevels;
+    private final java.util.Set<String> amrValues;
     private final dev.lifespan.issuer.revocation.RevocationRelay relay;
 
     public SessionService(SessionStore store, Pool pool, ClientRegistry clients, LifetimePolicy policy, AccessTokenMinter minter,
@@ -57,6 +60,8 @@ public class SessionService {
             dev.lifespan.issuer.revocation.RevocationRelay relay) {
         this.relay = relay;
         this.guardedScopes = java.util.Set.copyOf(config.scopePolicies().keySet());
+        this.acrLevels = java.util.Set.copyOf(config.acrLevels());
+        this.amrValues = java.util.Set.copyOf(config.amrValues());
         this.store = store;
         this.pool = pool;
         this.clients = clients;
@@ -76,20 +81,21 @@ public class SessionService {
                 guardedScopes);
         List<String> audience = audiences(client, Inputs.words("audience", request.getAudienceList(), MAX_AUDIENCES, Inputs.SUBJECT));
         List<String> roles = Inputs.words("roles", request.getRolesList(), 32, Inputs.SHORT);
-        List<String> amr = Inputs.words("amr", request.getAmrList(), 8, Inputs.SHORT);
-        String acr = Inputs.optional("acr", request.getAcr(), Inputs.SHORT);
+        List<String> amr = Inputs.wordsOf("amr", request.getAmrList(), 8, Inputs.SHORT, amrValues);
+        String acr = Inputs.optionalOf("acr", request.getAcr(), Inputs.SHORT, acrLevels);
         String deviceId = Inputs.optional("device_id", request.getDeviceId(), Inputs.ID);
         String sourceIp = Inputs.optional("source_ip", request.getSourceIp(), Inputs.SHORT);
         String profile = Inputs.optional("profile", request.getProfile(), Inputs.SHORT);
-        Instant authTime = instant(request.hasAuthTime(), request.getAuthTime());
+        RiskLevel risk = Inputs.enumValue("risk_level", request.getRiskLevelValue(), RiskLevel::forNumber, false);
+        Instant authTime = instant("auth_time", request.hasAuthTime(), request.getAuthTime());
         if (authTime != null && authTime.isAfter(now.plusSeconds(60))) {
-            throw ServiceException.invalidField("auth_time", "in the future");
+            throw ServiceException.invalidField("auth_time", "is in the future");
         }
         if (!client.allows("refresh_token")) {
             throw new ServiceException(ErrorKind.UNAUTHORIZED_CLIENT, "client " + client.id() + " may not hold user sessions");
         }
-        Lifetimes lifetimes = policy.decide(new LifetimePolicy.Request(profile, roles, scopes, acr, authTime, request.getRiskLevel(),
-                deviceId), client, now);
+        Lifetimes lifetimes = policy.decide(new LifetimePolicy.Request(profile, roles, scopes, acr, authTime, risk, deviceId), client,
+                now);
 
         String sid = SecureTokens.tokenId();
         String jti = SecureTokens.tokenId();
@@ -122,7 +128,7 @@ public class SessionService {
     public Uni<ListSessionsResponse> list(String subjectInput, boolean includeEnded, int pageSizeInput) {
         String subject = Inputs.required("subject", subjectInput, Inputs.SUBJECT);
         if (pageSizeInput < 0 || pageSizeInput > 500) {
-            throw ServiceException.invalidField("page_size", "must be between 0 and 500");
+            throw ServiceException.invalidField("page_size", "must be between 0 and 500 (0 means 100)");
         }
         int pageSize = pageSizeInput == 0 ? 100 : pageSizeInput;
         Instant now = Clocks.now(clock);
@@ -210,7 +216,7 @@ public class SessionService {
         }
         for (String audience : requested) {
             if (!client.audiences().contains(audience)) {
-                throw ServiceException.invalidField("audience", audience + " is not an audience of client " + client.id());
+                throw ServiceException.invalidField("audience", "names " + audience + ", which is not an audience of client " + client.id());
             }
         }
         return requested;

@@ -13,7 +13,7 @@ import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.crypto.SecureTokens;
 import dev.lifespan.issuer.crypto.TokenHasher;
 import dev.lifespan.support.error.ServiceException;
-import dev.lifespan.issuer.grpc.Inputs;
+import dev.lifespan.support.input.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
 import dev.lifespan.support.time.Clocks;
 import dev.lifespan.issuer.token.OpaqueTokens;
@@ -29,7 +29,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.UUID;
 
-import static dev.lifespan.issuer.grpc.ProtoTime.timestamp;
+import static dev.lifespan.support.input.ProtoTime.timestamp;
 import static dev.lifespan.support.time.Clocks.utc;
 
 /**
@@ -61,10 +61,8 @@ public class SingleUseTokens {
     public Uni<IssueSingleUseTokenResponse> issue(IssueSingleUseTokenRequest request) {
         String subject = Inputs.required("subject", request.getSubject(), Inputs.SUBJECT);
         String clientId = clients.require(Inputs.required("client_id", request.getClientId(), Inputs.ID), "client_id").id();
-        SingleUsePurpose purpose = purpose(request.getPurpose());
-        if (request.getBinding().size() > MAX_BINDING_BYTES) {
-            throw ServiceException.invalidField("binding", "larger than " + MAX_BINDING_BYTES + " bytes");
-        }
+        SingleUsePurpose purpose = purpose(request.getPurposeValue());
+        Inputs.bytes("binding", request.getBinding(), MAX_BINDING_BYTES);
         Duration ttl = request.getTtlSeconds() == 0 ? defaultTtl : Duration.ofSeconds(request.getTtlSeconds());
         if (ttl.compareTo(ConfigurationCheck.MIN_SINGLE_USE_TTL) < 0 || ttl.compareTo(ConfigurationCheck.MAX_SINGLE_USE_TTL) > 0) {
             throw ServiceException.invalidField("ttl_seconds", "must be between 300 and 1800 (or 0 for the default)");
@@ -91,7 +89,8 @@ public class SingleUseTokens {
 
     public Uni<RedeemSingleUseTokenResponse> redeem(RedeemSingleUseTokenRequest request) {
         String token = Inputs.required("token", request.getToken(), Inputs.TOKEN);
-        SingleUsePurpose purpose = purpose(request.getPurpose());
+        SingleUsePurpose purpose = purpose(request.getPurposeValue());
+        String clientId = Inputs.required("client_id", request.getClientId(), Inputs.ID);
         if (!OpaqueTokens.isWellFormed(OpaqueTokens.SINGLE_USE_PREFIX, token)) {
             metrics.singleUse("malformed");
             throw ServiceException.invalidGrant("single-use token is invalid");
@@ -99,11 +98,12 @@ public class SingleUseTokens {
         byte[] hash = hasher.hash(token);
         Instant now = Clocks.now(clock);
         return pool.preparedQuery("WITH t AS (UPDATE single_use_token SET redeemed_at = $2 WHERE token_hash = $1"
-                        + " AND redeemed_at IS NULL AND expires_at > $2 AND purpose = $3 RETURNING *)"
+                        + " AND redeemed_at IS NULL AND expires_at > $2 AND purpose = $3 AND client_id = $6 RETURNING *)"
                         + ", e AS (INSERT INTO audit_outbox (event_id, type, occurred_at, subject, client_id, token_id, attributes)"
                         + " SELECT $4, $5, $2, subject, client_id, token_id, jsonb_build_object('purpose', purpose) FROM t)"
                         + " SELECT subject, token_id, binding, client_id FROM t")
-                .execute(Tuple.from(List.of(hash, utc(now), purpose.name(), UUID.randomUUID(), AuditEventType.SINGLE_USE_REDEEMED)))
+                .execute(Tuple.from(List.of(hash, utc(now), purpose.name(), UUID.randomUUID(), AuditEventType.SINGLE_USE_REDEEMED,
+                        clientId)))
                 .chain(rows -> {
                     if (rows.size() == 1) {
                         metrics.singleUse("redeemed");
@@ -115,18 +115,21 @@ public class SingleUseTokens {
                                 .setClientId(row.getString("client_id"))
                                 .build());
                     }
-                    return refused(hash, purpose, now);
+                    return refused(hash, purpose, clientId, now);
                 });
     }
 
-    /** Why a redemption failed; a second redemption is audited as SINGLE_USE_REPLAYED. */
-    private Uni<RedeemSingleUseTokenResponse> refused(byte[] hash, SingleUsePurpose purpose, Instant now) {
-        return pool.preparedQuery("WITH t AS (SELECT * FROM single_use_token WHERE token_hash = $1)"
+    /**
+     * Why a redemption failed; a second redemption is audited as SINGLE_USE_REPLAYED. Presented by a client other
+     * than the one it was issued for, a token is as unknown as a made-up one.
+     */
+    private Uni<RedeemSingleUseTokenResponse> refused(byte[] hash, SingleUsePurpose purpose, String clientId, Instant now) {
+        return pool.preparedQuery("WITH t AS (SELECT * FROM single_use_token WHERE token_hash = $1 AND client_id = $5)"
                         + ", e AS (INSERT INTO audit_outbox (event_id, type, occurred_at, subject, client_id, token_id, attributes)"
                         + " SELECT $2, $3, $4, subject, client_id, token_id, jsonb_build_object('purpose', purpose) FROM t"
                         + " WHERE redeemed_at IS NOT NULL)"
                         + " SELECT purpose, expires_at, redeemed_at FROM t")
-                .execute(Tuple.from(List.of(hash, UUID.randomUUID(), AuditEventType.SINGLE_USE_REPLAYED, utc(now))))
+                .execute(Tuple.from(List.of(hash, UUID.randomUUID(), AuditEventType.SINGLE_USE_REPLAYED, utc(now), clientId)))
                 .chain(rows -> {
                     String why;
                     if (rows.size() == 0) {
@@ -145,10 +148,7 @@ public class SingleUseTokens {
                 });
     }
 
-    private static SingleUsePurpose purpose(SingleUsePurpose purpose) {
-        if (purpose == SingleUsePurpose.SINGLE_USE_PURPOSE_UNSPECIFIED || purpose == SingleUsePurpose.UNRECOGNIZED) {
-            throw ServiceException.invalidField("purpose", "required");
-        }
-        return purpose;
+    private static SingleUsePurpose purpose(int number) {
+        return Inputs.enumValue("purpose", number, SingleUsePurpose::forNumber, true);
     }
 }

@@ -7,6 +7,7 @@ import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.validator.jose.Base64Url;
 import dev.lifespan.issuer.key.LoadedKey;
 import dev.lifespan.issuer.key.SigningKeyRing;
+import dev.lifespan.issuer.revocation.IssuerValidatingNode;
 import jakarta.inject.Singleton;
 
 import java.io.ByteArrayOutputStream;
@@ -15,23 +16,34 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import static dev.lifespan.issuer.grpc.ProtoTime.timestamp;
+import static dev.lifespan.support.input.ProtoTime.timestamp;
 
 /**
  * Writes and signs RFC 9068 access tokens ({@code typ: at+jwt}) with the key that signs now.
  * The header is precomputed per key; the payload is streamed with Jackson, so a token costs one
  * small buffer and one signature.
+ *
+ * <p><b>Never born revoked.</b> {@code iat} has whole seconds, and a SUBJECT, CLIENT or GLOBAL rule revokes
+ * every token of its second and before (the revocation service records cut-offs as whole seconds). A token
+ * minted in the rest of a rule's second would be dead on arrival, so when this issuer's revocation feed holds
+ * a cut-off for the token's subject or client later than now, {@code iat} and {@code nbf} are that cut-off:
+ * less than a second ahead, well inside every validator's clock skew. (A cut-off further ahead than the skew
+ * is left alone: such a token could not be used either way.)
  */
 @Singleton
 public class AccessTokenMinter {
     private static final JsonFactory JSON = new JsonFactory();
 
     private final SigningKeyRing keys;
+    private final IssuerValidatingNode node;
     private final String issuer;
+    private final long maxAheadSeconds;
 
-    public AccessTokenMinter(SigningKeyRing keys, LifespanConfig config) {
+    public AccessTokenMinter(SigningKeyRing keys, IssuerValidatingNode node, LifespanConfig config) {
         this.keys = keys;
+        this.node = node;
         this.issuer = config.issuer();
+        this.maxAheadSeconds = config.clockSkew().toSeconds();
     }
 
     public AccessToken mint(AccessTokenClaims claims) {
@@ -59,7 +71,7 @@ public class AccessTokenMinter {
             } else {
                 writeArray(g, "aud", c.audience());
             }
-            long iat = c.issuedAt().getEpochSecond();
+            long iat = issuedAtSecond(c);
             g.writeNumberField("exp", c.expiresAt().getEpochSecond());
             g.writeNumberField("iat", iat);
             g.writeNumberField("nbf", iat);
@@ -86,6 +98,17 @@ public class AccessTokenMinter {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /** Now in whole seconds, or the first second no revocation rule held covers, if that is later (see the class comment). */
+    private long issuedAtSecond(AccessTokenClaims c) {
+        long now = c.issuedAt().getEpochSecond();
+        long cutoffMilli = node.latestCutoffMilli(c.subject(), c.clientId());
+        if (cutoffMilli == Long.MIN_VALUE) {
+            return now;
+        }
+        long firstUncovered = Math.floorDiv(cutoffMilli + 999, 1000);
+        return firstUncovered > now && firstUncovered - now <= maxAheadSeconds ? firstUncovered : now;
     }
 
     private static void writeArray(JsonGenerator g, String name, List<String> values) throws IOException {

@@ -7,7 +7,7 @@ import dev.lifespan.issuer.client.RegisteredClient;
 import dev.lifespan.issuer.crypto.SecureTokens;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
-import dev.lifespan.issuer.grpc.Inputs;
+import dev.lifespan.support.input.Inputs;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
 import dev.lifespan.issuer.ratelimit.RateLimiter;
 import dev.lifespan.support.time.Clocks;
@@ -64,7 +64,7 @@ public class ServiceTokens {
         }
         for (String aud : audience) {
             if (!client.audiences().contains(aud)) {
-                throw ServiceException.invalidField("audience", aud + " is not an audience of this client");
+                throw ServiceException.invalidField("audience", "names " + aud + ", which is not an audience of this client");
             }
         }
         return rateLimiter.admit(client.id(), sourceIp).chain(() -> mint(client, scopes, audience, sourceIp));

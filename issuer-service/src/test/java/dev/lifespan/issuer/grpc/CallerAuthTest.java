@@ -26,7 +26,9 @@ class CallerAuthTest {
     void privilegedRpcsRefuseAnonymousCallers() {
         StatusRuntimeException e = Grpc.failure(Status.Code.UNAUTHENTICATED, () -> Grpc.anonymous().issueTokens(
                 IssueTokensRequest.newBuilder().setSubject("ivan").setClientId(TestClients.WEB).build()));
-        assertThat(Grpc.errorInfo(e).getReason()).isEqualTo("invalid_client");
+        // The same refusal every Lifespan service sends (RFC 6750's invalid_token, the failure in the metadata).
+        assertThat(Grpc.errorInfo(e).getReason()).isEqualTo("invalid_token");
+        assertThat(Grpc.errorInfo(e).getMetadataMap()).containsEntry("failure", "MISSING_CREDENTIALS");
         Grpc.failure(Status.Code.UNAUTHENTICATED, () -> Grpc.anonymous().listSessions(ListSessionsRequest.newBuilder().setSubject("ivan").build()));
         Grpc.failure(Status.Code.UNAUTHENTICATED, () -> Grpc.anonymous().rotateSigningKey(RotateSigningKeyRequest.getDefaultInstance()));
         assertThat(Grpc.anonymous().getJwks(GetJwksRequest.getDefaultInstance()).getKeysCount()).as("JWKS stays public").isPositive();

@@ -21,14 +21,22 @@ class KeyScheduleTest {
     }
 
     @Test
-    void nextKeyIsScheduledOneLeadBeforeTheRotationAndPublishedBeforeItSigns() {
+    void aStandbyKeyIsPublishedAsSoonAsAKeySignsAndSignsWhenTheIntervalIsUp() {
         KeyTimes active = key("a", T0, null, null);
-        assertThat(KeySchedule.dueActivation(List.of(active), T0.plus(WEEK).minus(LEAD).minusSeconds(1), WEEK, LEAD)).isEmpty();
+        assertThat(KeySchedule.dueActivation(List.of(active), T0, WEEK, LEAD)).as("standby at once").contains(T0.plus(WEEK));
         Instant checkAt = T0.plus(WEEK).minus(LEAD);
         assertThat(KeySchedule.dueActivation(List.of(active), checkAt, WEEK, LEAD)).contains(T0.plus(WEEK));
         // An overdue rotation (replicas were down) still gets the full lead.
         Instant late = T0.plus(WEEK).plus(Duration.ofDays(2));
         assertThat(KeySchedule.dueActivation(List.of(active), late, WEEK, LEAD)).contains(late.plus(LEAD));
+        // With the standby published, nothing more is due.
+        assertThat(KeySchedule.dueActivation(List.of(active, key("b", T0.plus(WEEK), null, null)), T0, WEEK, LEAD)).isEmpty();
+    }
+
+    @Test
+    void aStandbySignsEarlyOnlyAfterAFullLeadOfPublication() {
+        assertThat(KeySchedule.earliestActivation(T0, T0.plusSeconds(60), LEAD)).isEqualTo(T0.plus(LEAD));
+        assertThat(KeySchedule.earliestActivation(T0, T0.plus(Duration.ofDays(2)), LEAD)).isEqualTo(T0.plus(Duration.ofDays(2)));
     }
 
     @Test

@@ -60,6 +60,8 @@ class IntrospectionAndRevocationTest {
         String refresh = login.getRefreshToken().getToken();
         introspect(refresh).then().statusCode(200).body("active", equalTo(true)).body("token_type", equalTo("refresh_token"))
                 .body("sid", equalTo(login.getSessionId()));
+        assertThat(introspectAs(TestClients.SERVICE, TestClients.SERVICE_SECRET, refresh).then().statusCode(200).extract().jsonPath()
+                .getMap("")).as("another client learns nothing of a refresh token").isEqualTo(Map.of("active", false));
         Grpc.issuer().refreshTokens(RefreshTokensRequest.newBuilder().setRefreshToken(refresh).setClientId(TestClients.WEB)
                 .setClientSecret(TestClients.WEB_SECRET).build());
         assertInactive(refresh);
@@ -95,9 +97,14 @@ class IntrospectionAndRevocationTest {
         assertThat(introspect(token).then().statusCode(200).extract().jsonPath().getMap("")).isEqualTo(Map.of("active", false));
     }
 
+    /** As a resource server introspects an access token, and as the owning client (the web app) a refresh token. */
     private static Response introspect(String token) {
-        return given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET).formParam("token", token)
-                .post("/oauth2/introspect");
+        return token.startsWith("lsr_") ? introspectAs(TestClients.WEB, TestClients.WEB_SECRET, token)
+                : introspectAs(TestClients.SERVICE, TestClients.SERVICE_SECRET, token);
+    }
+
+    private static Response introspectAs(String client, String secret, String token) {
+        return given().auth().preemptive().basic(client, secret).formParam("token", token).post("/oauth2/introspect");
     }
 
     private static Response revoke(String token, String client, String secret) {

@@ -100,6 +100,27 @@ class SingleUseTokensTest {
     }
 
     @Test
+    void onlyTheClientATokenWasIssuedForRedeemsItAndAnotherClientLeavesItRedeemable() {
+        IssueSingleUseTokenResponse issued = issue(SingleUsePurpose.SINGLE_USE_PURPOSE_PASSWORD_RESET, 0);
+
+        StatusRuntimeException foreign = Grpc.failure(Status.Code.FAILED_PRECONDITION,
+                () -> redeemAs(TestClients.MOBILE, issued.getToken(), SingleUsePurpose.SINGLE_USE_PURPOSE_PASSWORD_RESET));
+        assertThat(foreign.getStatus().getDescription()).isEqualTo("single-use token is invalid");
+
+        assertThat(redeem(issued.getToken(), SingleUsePurpose.SINGLE_USE_PURPOSE_PASSWORD_RESET).getSubject()).isEqualTo("dana");
+        assertThat(Outbox.strings(servers, "SELECT type FROM audit_outbox WHERE token_id = ?", issued.getTokenId()))
+                .as("the foreign attempt is no replay").doesNotContain("SINGLE_USE_REPLAYED");
+    }
+
+    @Test
+    void aPurposeThisIssuerDoesNotKnowIsNamedAsSuch() {
+        StatusRuntimeException e = Grpc.failure(Status.Code.INVALID_ARGUMENT, () -> Grpc.issuer().issueSingleUseToken(
+                IssueSingleUseTokenRequest.newBuilder().setSubject("dana").setClientId(TestClients.WEB).setPurposeValue(42).build()));
+        assertThat(Grpc.errorInfo(e).getMetadataMap()).containsEntry("field", "purpose");
+        assertThat(e.getStatus().getDescription()).startsWith("purpose is 42, not a known value");
+    }
+
+    @Test
     void lifetimeAndBindingAreBounded() {
         StatusRuntimeException shortTtl = Grpc.failure(Status.Code.INVALID_ARGUMENT,
                 () -> issue(SingleUsePurpose.SINGLE_USE_PURPOSE_INVITE, 60));
@@ -118,6 +139,11 @@ class SingleUseTokensTest {
     }
 
     private static RedeemSingleUseTokenResponse redeem(String token, SingleUsePurpose purpose) {
-        return Grpc.issuer().redeemSingleUseToken(RedeemSingleUseTokenRequest.newBuilder().setToken(token).setPurpose(purpose).build());
+        return redeemAs(TestClients.WEB, token, purpose);
+    }
+
+    private static RedeemSingleUseTokenResponse redeemAs(String clientId, String token, SingleUsePurpose purpose) {
+        return Grpc.issuer().redeemSingleUseToken(RedeemSingleUseTokenRequest.newBuilder().setToken(token).setPurpose(purpose)
+                .setClientId(clientId).build());
     }
 }

@@ -32,12 +32,17 @@ public final class Grpc {
 
     /** The issuer called with a service token of the given client. */
     public static TokenIssuerGrpc.TokenIssuerBlockingStub as(String clientId, String secret) {
-        String token = RestAssured.given().auth().preemptive().basic(clientId, secret)
-                .formParam("grant_type", "client_credentials").post("/oauth2/token")
-                .then().statusCode(200).extract().path("access_token");
+        String token = serviceToken(clientId, secret);
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
         return anonymous().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    /** A fresh client-credentials token of the client. */
+    public static String serviceToken(String clientId, String secret) {
+        return RestAssured.given().auth().preemptive().basic(clientId, secret)
+                .formParam("grant_type", "client_credentials").post("/oauth2/token")
+                .then().statusCode(200).extract().path("access_token");
     }
 
     /** The issuer called with no caller credentials, as anyone on the network could. */

@@ -6,6 +6,7 @@ import dev.lifespan.revocation.validation.ValidatorRuntime;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.GrpcErrors;
 import dev.lifespan.support.error.ServiceException;
+import dev.lifespan.support.time.Clocks;
 import dev.lifespan.validator.TokenValidator;
 import dev.lifespan.validator.guard.BearerAuthenticator;
 import dev.lifespan.validator.guard.BearerTokenInterceptor;
@@ -20,7 +21,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 
 import java.time.Duration;
-import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -59,6 +60,7 @@ public class CallerAuthInterceptor implements ServerInterceptor {
     static final String FEED_BEHIND = "caller authentication unavailable: revocation feed not in step";
 
     private final ValidatorRuntime runtime;
+    private final InstantSource clock;
     private final boolean enabled;
     private final String audience;
     private final OutcomeCounter outcomes;
@@ -68,8 +70,9 @@ public class CallerAuthInterceptor implements ServerInterceptor {
     private record Guard(TokenValidator validator, BearerTokenInterceptor interceptor) {
     }
 
-    public CallerAuthInterceptor(ValidatorRuntime runtime, RevocationConfig config, MeterRegistry registry) {
+    public CallerAuthInterceptor(ValidatorRuntime runtime, RevocationConfig config, MeterRegistry registry, InstantSource clock) {
         this.runtime = runtime;
+        this.clock = clock;
         this.enabled = config.callerAuth().enabled();
         this.audience = config.callerAuth().audience();
         this.outcomes = enabled ? new ValidationMetrics(registry) : OutcomeCounter.NONE;
@@ -84,7 +87,7 @@ public class CallerAuthInterceptor implements ServerInterceptor {
         if (validator.isEmpty()) {
             return refuse(call, STARTING);
         }
-        if (!runtime.feed().map(feed -> feed.isReady(Instant.now())).orElse(false)) {
+        if (!runtime.feed().map(feed -> feed.isReady(Clocks.now(clock))).orElse(false)) {
             return refuse(call, FEED_BEHIND);
         }
         return guard(validator.get()).interceptCall(call, headers, next);
@@ -102,15 +105,8 @@ public class CallerAuthInterceptor implements ServerInterceptor {
 
     /** Closes the call with UNAVAILABLE and a one-second RetryInfo, in the service's error vocabulary. */
     private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, String description) {
-        StatusRuntimeException status = GrpcErrors.toStatus(new NotInStep(description));
+        StatusRuntimeException status = GrpcErrors.toStatus(ServiceException.unavailable(description, Duration.ofSeconds(1)));
         call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
         return new ServerCall.Listener<>() { };
-    }
-
-    /** The validator cannot be trusted yet: a dependency (the revocation feed) is not in step. */
-    private static final class NotInStep extends ServiceException {
-        NotInStep(String description) {
-            super(ErrorKind.UNAVAILABLE, description, null, Duration.ofSeconds(1), null);
-        }
     }
 }

@@ -11,7 +11,6 @@ import dev.lifespan.api.v1.SinceRequest;
 import dev.lifespan.api.v1.SinceResponse;
 import dev.lifespan.api.v1.SnapshotRequest;
 import dev.lifespan.api.v1.SnapshotResponse;
-import dev.lifespan.support.error.GrpcErrors;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.revocation.rule.RuleMessages;
 import dev.lifespan.revocation.rule.Revocations;
@@ -21,7 +20,9 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 import java.util.List;
-import java.util.function.Supplier;
+
+import static dev.lifespan.support.grpc.GrpcCalls.call;
+import static dev.lifespan.support.grpc.GrpcCalls.stream;
 
 /**
  * The {@code lifespan.v1.Revocation} gRPC service: hands each call to {@link Revocations} and maps failures in one place.
@@ -40,7 +41,7 @@ public class RevocationEndpoint implements Revocation {
     public Uni<RevokeResponse> revoke(RevokeRequest request) {
         return call(() -> {
             if (!request.hasRule()) {
-                throw ServiceException.invalidField("rule", "required");
+                throw ServiceException.invalidField("rule", "is required");
             }
             return revocations.revoke("rule", List.of(request.getRule()), false)
                     .map(rules -> RevokeResponse.newBuilder().setRule(RuleMessages.message(rules.get(0))).build());
@@ -70,25 +71,5 @@ public class RevocationEndpoint implements Revocation {
     public Multi<SinceResponse> since(SinceRequest request) {
         return stream(() -> revocations.since(request.getAfterSequence(), request.getLimit())
                 .map(rule -> SinceResponse.newBuilder().setRule(RuleMessages.message(rule)).build()));
-    }
-
-    private static <T> Uni<T> call(Supplier<Uni<T>> call) {
-        Uni<T> uni;
-        try {
-            uni = call.get();
-        } catch (RuntimeException e) {
-            uni = Uni.createFrom().failure(e);
-        }
-        return uni.onFailure().transform(GrpcErrors::toStatus);
-    }
-
-    private static <T> Multi<T> stream(Supplier<Multi<T>> call) {
-        Multi<T> multi;
-        try {
-            multi = call.get();
-        } catch (RuntimeException e) {
-            multi = Multi.createFrom().failure(e);
-        }
-        return multi.onFailure().transform(GrpcErrors::toStatus);
     }
 }

@@ -5,6 +5,8 @@ import dev.lifespan.api.v1.CheckResponse;
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.support.error.ServiceException;
+import dev.lifespan.support.input.Inputs;
+import dev.lifespan.support.input.ProtoTime;
 import dev.lifespan.revocation.feed.RevocationFeed;
 import dev.lifespan.revocation.log.RevocationLog;
 import dev.lifespan.support.time.Clocks;
@@ -60,7 +62,7 @@ public class Revocations {
      */
     public Uni<List<Rule>> revoke(String field, List<RevocationRule> requested, boolean batch) {
         if (batch && (requested.isEmpty() || requested.size() > RulePolicy.MAX_BATCH)) {
-            return Uni.createFrom().failure(ServiceException.invalidField(field, "1 to " + RulePolicy.MAX_BATCH + " rules"));
+            return Uni.createFrom().failure(ServiceException.invalidField(field, "must hold 1 to " + RulePolicy.MAX_BATCH + " rules"));
         }
         Instant now = Clocks.now(clock);
         List<NewRule> rules = new ArrayList<>(requested.size());
@@ -80,26 +82,40 @@ public class Revocations {
                 }
             }
             List<Rule> recorded = appended.stream().map(RevocationLog.Appended::rule).toList();
-            return created.isEmpty() ? Uni.createFrom().item(recorded) : feed.publishCommitted(created).replaceWith(recorded);
+            Uni<Void> published = created.isEmpty() ? Uni.createFrom().voidItem() : feed.publishCommitted(created);
+            return published.chain(() -> untilCutOffsBegin(recorded)).replaceWith(recorded);
         });
     }
 
     /**
-     * Whether a live rule covers a token with these identifiers. A token without {@code iat} is
-     * treated as issued at the epoch, so every SUBJECT, CLIENT or GLOBAL rule naming it covers it
-     * (fail closed).
+     * Holds the answer until the latest cut-off among the rules (a whole second, at most one ahead) has begun
+     * by this service's clock, so that a token whose issuing call starts after the answer carries an
+     * {@code iat} the rule does not cover (see {@link RulePolicy}). Nodes have the rule already: it was
+     * published before this wait.
      */
+    private Uni<Void> untilCutOffsBegin(List<Rule> rules) {
+        Instant latest = rules.stream().map(Rule::notBefore).filter(java.util.Objects::nonNull).max(Instant::compareTo).orElse(null);
+        if (latest == null) {
+            return Uni.createFrom().voidItem();
+        }
+        java.time.Duration wait = java.time.Duration.between(Clocks.now(clock), latest);
+        return wait.isNegative() || wait.isZero() ? Uni.createFrom().voidItem()
+                : Uni.createFrom().voidItem().onItem().delayIt().by(wait.plusMillis(1));
+    }
+
+    /** Whether a live rule covers a token with these identifiers; all but {@code session_id} are required. */
     public Uni<CheckResponse> check(CheckRequest request) {
-        require("token_id", request.getTokenId());
-        require("session_id", request.getSessionId());
-        require("subject", request.getSubject());
-        require("client_id", request.getClientId());
-        require("key_id", request.getKeyId());
-        Instant issuedAt = request.hasIssuedAt()
-                ? Instant.ofEpochSecond(request.getIssuedAt().getSeconds(), request.getIssuedAt().getNanos()).truncatedTo(ChronoUnit.MILLIS)
-                : Instant.EPOCH;
-        return log.firstCovering(request.getTokenId(), request.getSessionId(), request.getSubject(), request.getClientId(),
-                        request.getKeyId(), issuedAt, Clocks.now(clock))
+        // Every Lifespan access token carries these: a Check without them could only ever answer "not revoked".
+        String tokenId = Inputs.required("token_id", request.getTokenId(), MAX_ID_LENGTH);
+        String sessionId = Inputs.optional("session_id", request.getSessionId(), MAX_ID_LENGTH);
+        String subject = Inputs.required("subject", request.getSubject(), MAX_ID_LENGTH);
+        String clientId = Inputs.required("client_id", request.getClientId(), MAX_ID_LENGTH);
+        String keyId = Inputs.required("key_id", request.getKeyId(), MAX_ID_LENGTH);
+        if (!request.hasIssuedAt()) {
+            throw ServiceException.invalidField("issued_at", "is required");
+        }
+        Instant issuedAt = ProtoTime.instant("issued_at", true, request.getIssuedAt()).truncatedTo(ChronoUnit.MILLIS);
+        return log.firstCovering(tokenId, sessionId, subject, clientId, keyId, issuedAt, Clocks.now(clock))
                 .map(rule -> rule == null ? CheckResponse.newBuilder().setRevoked(false).build()
                         : CheckResponse.newBuilder().setRevoked(true).setRule(RuleMessages.message(rule)).build());
     }
@@ -115,14 +131,8 @@ public class Revocations {
             return Multi.createFrom().failure(ServiceException.invalidField("after_sequence", "must not be negative"));
         }
         if (limit < 0 || limit > MAX_SINCE_LIMIT) {
-            return Multi.createFrom().failure(ServiceException.invalidField("limit", "0 (all) or 1 to " + MAX_SINCE_LIMIT));
+            return Multi.createFrom().failure(ServiceException.invalidField("limit", "must be 0 (all) or 1 to " + MAX_SINCE_LIMIT));
         }
         return log.since(after, limit);
-    }
-
-    private static void require(String field, String value) {
-        if (value.length() > MAX_ID_LENGTH) {
-            throw ServiceException.invalidField(field, "at most " + MAX_ID_LENGTH + " characters");
-        }
     }
 }

@@ -4,6 +4,8 @@ import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.revocation.config.RevocationConfig;
 import dev.lifespan.support.error.ServiceException;
+import dev.lifespan.support.input.Inputs;
+import dev.lifespan.support.input.ProtoTime;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
@@ -14,6 +16,16 @@ import java.time.temporal.ChronoUnit;
 /**
  * Validates a requested rule and fills in what the caller left out. Pure: the caller passes
  * "now", so it is tested without Quarkus or a clock.
+ *
+ * <p><b>Cut-offs in whole seconds.</b> A SUBJECT, CLIENT or GLOBAL rule revokes tokens issued before
+ * its {@code not_before}, and {@code iat} has whole seconds. The cut-off is therefore recorded rounded
+ * up to the next whole second: every token issued before the requested time is covered (its {@code iat}
+ * is at most that second), and "issued before" is exact in the unit tokens carry. The service answers a
+ * Revoke only once that second has begun ({@link Revocations}), so a token whose issuing call starts
+ * after the answer has an {@code iat} of at least the cut-off and is never born revoked; the issuer,
+ * following the feed, also never mints into a covered second. A {@code not_before} ahead of the
+ * service's clock by up to the max clock skew is the caller's clock running ahead and is taken as now;
+ * further ahead it is refused (a GLOBAL rule at 9999 would revoke every token ever to be issued).
  *
  * <p>Defaults: {@code not_before} is now for SUBJECT, CLIENT and GLOBAL and absent for the
  * others. {@code expires_at} is the moment after which nothing the rule covers can still be
@@ -26,7 +38,6 @@ public class RulePolicy {
     public static final int MAX_VALUE_LENGTH = 255;
     public static final int MAX_REASON_LENGTH = 256;
     public static final int MAX_BATCH = 1000;
-    private static final long MAX_EPOCH_SECOND = 253_402_300_799L;
 
     private final Duration maxTokenLifetime;
     private final Duration maxClockSkew;
@@ -48,31 +59,30 @@ public class RulePolicy {
      * @param now   now, at microsecond precision
      */
     public NewRule admit(String field, RevocationRule rule, Instant now) {
-        RuleKind kind = rule.getKind();
-        if (kind == RuleKind.RULE_KIND_UNSPECIFIED || kind == RuleKind.UNRECOGNIZED) {
-            throw ServiceException.invalidField(field + ".kind", "required");
-        }
+        RuleKind kind = Inputs.enumValue(field + ".kind", rule.getKindValue(), RuleKind::forNumber, true);
         String value = rule.getValue();
         if (kind == RuleKind.RULE_KIND_GLOBAL) {
             if (!value.isEmpty()) {
                 throw ServiceException.invalidField(field + ".value", "must be empty for a GLOBAL rule");
             }
         } else if (value.isBlank()) {
-            throw ServiceException.invalidField(field + ".value", "required");
-        } else if (value.length() > MAX_VALUE_LENGTH) {
-            throw ServiceException.invalidField(field + ".value", "at most " + MAX_VALUE_LENGTH + " characters");
+            throw ServiceException.invalidField(field + ".value", "is required");
         }
-        if (rule.getReason().length() > MAX_REASON_LENGTH) {
-            throw ServiceException.invalidField(field + ".reason", "at most " + MAX_REASON_LENGTH + " characters");
-        }
+        Inputs.optional(field + ".value", value, MAX_VALUE_LENGTH);
+        Inputs.optional(field + ".reason", rule.getReason(), MAX_REASON_LENGTH);
 
         Instant notBefore = null;
         if (Rule.revokesByIssueTime(kind)) {
-            notBefore = rule.hasNotBefore() ? instant(field + ".not_before", rule.getNotBefore()) : now;
+            Instant requested = rule.hasNotBefore() ? instant(field + ".not_before", rule.hasNotBefore(), rule.getNotBefore()) : now;
+            if (requested.isAfter(now.plus(maxClockSkew))) {
+                throw ServiceException.invalidField(field + ".not_before", "is more than " + maxClockSkew.toSeconds()
+                        + " s ahead of the service's clock; a cut-off in the future would revoke tokens not issued yet");
+            }
+            notBefore = wholeSecondAtOrAfter(requested.isAfter(now) ? now : requested);
         }
         Instant expiresAt;
         if (rule.hasExpiresAt()) {
-            expiresAt = instant(field + ".expires_at", rule.getExpiresAt());
+            expiresAt = instant(field + ".expires_at", true, rule.getExpiresAt());
             if (!expiresAt.isAfter(now)) {
                 throw ServiceException.invalidField(field + ".expires_at", "must be in the future");
             }
@@ -90,11 +100,13 @@ public class RulePolicy {
         return new NewRule(kind, value, notBefore, expiresAt, rule.getReason(), rule.hasExpiresAt());
     }
 
-    /** Year 1970 to 9999, the range any token time can take. */
-    private static Instant instant(String field, com.google.protobuf.Timestamp t) {
-        if (t.getSeconds() < 0 || t.getSeconds() > MAX_EPOCH_SECOND || t.getNanos() < 0 || t.getNanos() > 999_999_999) {
-            throw ServiceException.invalidField(field, "not a valid time");
-        }
-        return Instant.ofEpochSecond(t.getSeconds(), t.getNanos()).truncatedTo(ChronoUnit.MICROS);
+    /** The cut-off as recorded: {@code t} itself on a whole second, else the next whole second. */
+    public static Instant wholeSecondAtOrAfter(Instant t) {
+        Instant second = t.truncatedTo(ChronoUnit.SECONDS);
+        return second.equals(t) ? t : second.plusSeconds(1);
+    }
+
+    private static Instant instant(String field, boolean present, com.google.protobuf.Timestamp t) {
+        return ProtoTime.instant(field, present, t).truncatedTo(ChronoUnit.MICROS);
     }
 }

@@ -6,8 +6,10 @@ import dev.lifespan.api.v1.TokenValidation;
 import dev.lifespan.api.v1.ValidateRequest;
 import dev.lifespan.api.v1.ValidateResponse;
 import dev.lifespan.support.error.ErrorKind;
-import dev.lifespan.support.error.GrpcErrors;
+import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.support.error.ServiceException;
+import dev.lifespan.support.input.Inputs;
+import dev.lifespan.support.input.ProtoTime;
 import dev.lifespan.validator.TokenValidator;
 import dev.lifespan.validator.ValidationResult;
 import dev.lifespan.validator.VerifiedClaims;
@@ -15,7 +17,11 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Consumer;
+
+import static dev.lifespan.support.grpc.GrpcCalls.call;
 
 /**
  * The {@code lifespan.v1.TokenValidation} gRPC service: the validator library's pipeline for callers
@@ -27,43 +33,42 @@ public class TokenValidationEndpoint implements TokenValidation {
     static final int MAX_AUDIENCE_CHARS = 255;
 
     private final ValidatorRuntime validation;
+    private final ValidateOutcomes outcomes;
 
-    public TokenValidationEndpoint(ValidatorRuntime validation) {
+    public TokenValidationEndpoint(ValidatorRuntime validation, ValidateOutcomes outcomes) {
         this.validation = validation;
+        this.outcomes = outcomes;
     }
 
     @Override
     @Blocking
     public Uni<ValidateResponse> validate(ValidateRequest request) {
-        try {
-            return Uni.createFrom().item(answer(request));
-        } catch (RuntimeException e) {
-            return Uni.createFrom().failure(GrpcErrors.toStatus(e));
-        }
+        return call(() -> Uni.createFrom().item(answer(request)));
     }
 
+    /**
+     * The validator's answer. A token this node cannot check now, because its revocation feed is stale, is an
+     * outage (UNAVAILABLE with a retry delay, reason {@code REVOCATION_FEED_STALE} in the message), not an invalid
+     * token: a caller that turned it into a 401 would tell its user their credentials are bad.
+     */
     private ValidateResponse answer(ValidateRequest request) {
-        require("token", request.getToken(), MAX_TOKEN_CHARS);
-        require("expected_audience", request.getExpectedAudience(), MAX_AUDIENCE_CHARS);
+        String token = Inputs.required("token", request.getToken(), MAX_TOKEN_CHARS);
+        String audience = Inputs.required("expected_audience", request.getExpectedAudience(), MAX_AUDIENCE_CHARS);
         if (!validation.configured()) {
-            throw new ServiceException(ErrorKind.NOT_CONFIGURED, "token validation is not configured");
+            throw new ServiceException(ErrorKind.NOT_CONFIGURED, "token validation is not configured on this service");
         }
-        TokenValidator validator = validation.validator().orElseThrow(
-                () -> ServiceException.unavailable("token validation (revocation feed starting)", null));
-        ValidationResult result = validator.validate(request.getToken(), request.getExpectedAudience());
-        if (!result.isValid()) {
-            return ValidateResponse.newBuilder().setValid(false).setFailure(result.failure()).build();
+        TokenValidator validator = validation.validator().orElseThrow(() -> ServiceException.unavailable(
+                "token validation is starting: the revocation feed is not in step yet", Duration.ofSeconds(1)));
+        ValidationResult result = validator.validate(token, audience);
+        if (result.isValid()) {
+            outcomes.valid();
+            return ValidateResponse.newBuilder().setValid(true).setClaims(claims(result.claims())).build();
         }
-        return ValidateResponse.newBuilder().setValid(true).setClaims(claims(result.claims())).build();
-    }
-
-    private static void require(String field, String value, int maxChars) {
-        if (value.isEmpty()) {
-            throw ServiceException.invalidField(field, "required");
+        outcomes.failed(result.failure());
+        if (result.failure() == ValidationFailure.REVOCATION_FEED_STALE) {
+            throw ServiceException.unavailable("REVOCATION_FEED_STALE: " + result.detail(), Duration.ofSeconds(1));
         }
-        if (value.length() > maxChars) {
-            throw ServiceException.invalidField(field, "at most " + maxChars + " characters");
-        }
+        return ValidateResponse.newBuilder().setValid(false).setFailure(result.failure()).build();
     }
 
     static TokenClaims claims(VerifiedClaims c) {
@@ -94,15 +99,15 @@ public class TokenValidationEndpoint implements TokenValidation {
         return b.build();
     }
 
-    private static void set(String value, java.util.function.Consumer<String> setter) {
+    private static void set(String value, Consumer<String> setter) {
         if (value != null) {
             setter.accept(value);
         }
     }
 
-    private static void time(Instant value, java.util.function.Consumer<Timestamp> setter) {
+    private static void time(Instant value, Consumer<Timestamp> setter) {
         if (value != null) {
-            setter.accept(Timestamp.newBuilder().setSeconds(value.getEpochSecond()).setNanos(value.getNano()).build());
+            setter.accept(ProtoTime.timestamp(value));
         }
     }
 }

@@ -2,13 +2,13 @@ package dev.lifespan.revocation.validation;
 
 import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.revocation.config.RevocationConfig;
-import dev.lifespan.validator.JwksCache;
 import dev.lifespan.validator.TokenValidator;
-import dev.lifespan.validator.ValidatorSettings;
-import dev.lifespan.validator.feed.RevocationFeedClient;
+import dev.lifespan.validator.ValidatingNode;
+import dev.lifespan.validator.guard.FeedMetrics;
 import dev.lifespan.validator.revocation.RevocationFeed;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -28,31 +28,34 @@ import java.time.InstantSource;
 import java.util.Optional;
 
 /**
- * The validator this service runs for {@code lifespan.v1.TokenValidation}: the issuer's JWKS, a
- * revocation feed on this service's own Redis channel replaying from this service itself over gRPC,
- * and the library's {@link TokenValidator}. Built after start-up, asynchronously, retrying every
- * second until the feed is in step; start-up itself never waits for it. Nothing starts when
+ * The validating node this service runs for {@code lifespan.v1.TokenValidation} and for its own callers, made
+ * with the validator library's {@link ValidatingNode}: the issuer's JWKS (unknown kids and KEY rules refetch it
+ * within about a second), a revocation feed on this service's own Redis channel replaying from this service
+ * itself over gRPC, and propagation-lag metrics. Built once the HTTP port is known (random in tests), after
+ * start-up, without holding start-up up; the feed retries every second until in step. Nothing starts when
  * validation is not configured.
  */
 @Singleton
 public class ValidatorRuntime {
     private static final Logger LOG = Logger.getLogger(ValidatorRuntime.class);
-    private static final long RETRY_MS = 1_000;
+    private static final Duration RETRY = Duration.ofSeconds(1);
     private static final Duration JWKS_TIMEOUT = Duration.ofSeconds(5);
 
     private final RevocationConfig config;
     private final Vertx vertx;
-    private final InstantSource clock = InstantSource.system();
+    private final MeterRegistry registry;
+    private final InstantSource clock;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(JWKS_TIMEOUT).build();
     private volatile boolean stopped;
-    private volatile JwksCache jwks;
-    private volatile RevocationFeedClient feedClient;
+    private volatile ValidatingNode node;
     private volatile ManagedChannel channel;
     private volatile TokenValidator validator;
 
-    public ValidatorRuntime(RevocationConfig config, Vertx vertx) {
+    public ValidatorRuntime(RevocationConfig config, Vertx vertx, MeterRegistry registry, InstantSource clock) {
         this.config = config;
         this.vertx = vertx;
+        this.registry = registry;
+        this.clock = clock;
     }
 
     /** True when the issuer and JWKS URL are set. */
@@ -60,15 +63,15 @@ public class ValidatorRuntime {
         return config.validation().configured();
     }
 
-    /** The validator, once the feed has been started; empty before. */
+    /** The validator, once the feed has been in step; empty before. */
     public Optional<TokenValidator> validator() {
         return Optional.ofNullable(validator);
     }
 
-    /** The revocation feed, once started; empty before. */
+    /** The revocation feed, once the validator is there; empty before. */
     public Optional<RevocationFeed> feed() {
-        RevocationFeedClient client = validator == null ? null : feedClient;
-        return client == null ? Optional.empty() : Optional.of(client.feed());
+        ValidatingNode current = validator == null ? null : node;
+        return current == null ? Optional.empty() : current.feed();
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -81,64 +84,72 @@ public class ValidatorRuntime {
 
     void onStop(@Observes ShutdownEvent event) {
         stopped = true;
-        closeFeed();
+        ValidatingNode current = node;
+        if (current != null) {
+            current.close();
+        }
+        ManagedChannel open = channel;
+        if (open != null) {
+            open.shutdownNow();
+        }
     }
 
     @Scheduled(every = "${lifespan.revocation.validation.jwks-refresh:5m}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void refreshJwks() {
-        JwksCache keys = jwks;
-        if (keys != null) {
-            keys.refresh();
+        ValidatingNode current = node;
+        if (current != null) {
+            current.jwks().ifPresent(keys -> keys.refresh());
         }
     }
 
     @Scheduled(every = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void maintainFeed() {
-        RevocationFeedClient client = feedClient;
-        if (client != null && validator != null) {
-            client.maintain();
+        ValidatingNode current = node;
+        if (current != null) {
+            current.maintain();
         }
     }
 
-    /** Fetches the JWKS (retrying every second), then starts the feed, which retries by itself until in step. */
+    /** Waits for this service's own port (the feed replays from it), then builds and starts the node. */
     private void attempt() {
         if (stopped) {
             return;
         }
+        int port = ownPort();
+        if (port <= 0) {
+            vertx.setTimer(RETRY.toMillis(), id -> attempt());
+            return;
+        }
         RevocationConfig.Validation settings = config.validation();
         String jwksUrl = settings.jwksUrl().orElseThrow();
-        // Refetches for unknown kids run on a worker thread: caller tokens are checked on the event loop.
-        JwksCache keys = jwks != null ? jwks : new JwksCache(() -> fetch(jwksUrl), Duration.ofSeconds(30), clock,
-                refetch -> vertx.executeBlocking(() -> {
-                    refetch.run();
-                    return null;
-                }, false));
-        jwks = keys;
-        vertx.executeBlocking(() -> {
-            int port = ownPort();
-            if (keys.size() == 0 && !keys.refresh()) {
-                throw new IllegalStateException("JWKS at " + jwksUrl + " could not be fetched");
-            }
-            return port;
-        }, false).onSuccess(this::startFeed).onFailure(e -> {
-            LOG.debugf("Token validation not started yet (%s); retrying in 1 s", e.getMessage());
-            if (!stopped) {
-                vertx.setTimer(RETRY_MS, id -> attempt());
-            }
-        });
-    }
-
-    private void startFeed(int port) {
-        RevocationConfig.Validation settings = config.validation();
         channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
-        RevocationFeed.Settings feedSettings = RevocationFeed.Settings.defaults().withMaxStaleness(settings.maxStaleness());
-        RevocationFeedClient client = new RevocationFeedClient(vertx, redisUrl(), config.channel(), RevocationGrpc.newStub(channel),
-                feedSettings, (lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last fresh %s); token validation failing %s",
-                        lastFresh, failingOpen ? "open" : "closed"),
-                clock);
-        feedClient = client;
-        client.startRetrying(Duration.ofMillis(RETRY_MS)).onSuccess(ignored -> {
-            validator = new TokenValidator(ValidatorSettings.defaults(settings.issuer().orElseThrow()), jwks, client.feed(), clock);
+        ValidatingNode built = ValidatingNode.builder(settings.issuer().orElseThrow())
+                // Refetches run on a worker thread: caller tokens are checked on the event loop.
+                .jwks(() -> fetch(jwksUrl), task -> vertx.executeBlocking(() -> {
+                    task.run();
+                    return null;
+                }, false))
+                .revocationFeed(vertx, redisUrl(), config.channel(), RevocationGrpc.newStub(channel))
+                .feedSettings(RevocationFeed.Settings.defaults().withMaxStaleness(settings.maxStaleness()))
+                .staleAlert((lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last in step %s); token validation and"
+                        + " caller checks answer UNAVAILABLE until it is back", lastFresh))
+                .ruleListener(new FeedMetrics(registry))
+                .clock(clock)
+                .build();
+        node = built;
+        LOG.infof("Token validation starting: issuer %s, JWKS %s; waiting for the revocation feed to be in step", settings.issuer().get(),
+                jwksUrl);
+        // Until the issuer has answered once (it may start after this service), ask for its keys every second, so
+        // the first caller token is not the one that finds the cache empty.
+        built.jwks().ifPresent(keys -> vertx.setPeriodic(RETRY.toMillis(), timer -> {
+            if (stopped || keys.size() > 0) {
+                vertx.cancelTimer(timer);
+            } else {
+                keys.refreshSoon();
+            }
+        }));
+        built.start(RETRY).onSuccess(ignored -> {
+            validator = built.validator();
             LOG.info("Token validation started: revocation feed in step");
         });
     }
@@ -152,30 +163,15 @@ public class ValidatorRuntime {
         return response.body();
     }
 
-    /** The HTTP port this service actually listens on (gRPC shares it); random in tests. */
+    /** The HTTP port this service actually listens on (gRPC shares it); random in tests; 0 while not known. */
     private static int ownPort() {
         var cfg = ConfigProvider.getConfig();
         String key = LaunchMode.current() == LaunchMode.TEST ? "quarkus.http.test-port" : "quarkus.http.port";
-        int port = cfg.getOptionalValue(key, Integer.class).orElse(0);
-        if (port <= 0) {
-            throw new IllegalStateException(key + " is not known yet");
-        }
-        return port;
+        return cfg.getOptionalValue(key, Integer.class).orElse(0);
     }
 
     private static String redisUrl() {
         String hosts = ConfigProvider.getConfig().getValue("quarkus.redis.hosts", String.class);
         return hosts.split(",")[0].trim();
-    }
-
-    private void closeFeed() {
-        RevocationFeedClient client = feedClient;
-        if (client != null) {
-            client.close();
-        }
-        ManagedChannel current = channel;
-        if (current != null) {
-            current.shutdownNow();
-        }
     }
 }

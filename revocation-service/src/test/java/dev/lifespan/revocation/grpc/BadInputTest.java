@@ -13,12 +13,14 @@ import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,7 +55,22 @@ class BadInputTest {
 
         assertNames("limit", () -> Grpc.revocation().since(SinceRequest.newBuilder().setLimit(-1).build()).hasNext());
         assertNames("after_sequence", () -> Grpc.revocation().since(SinceRequest.newBuilder().setAfterSequence(-1).build()).hasNext());
-        assertNames("subject", () -> Grpc.revocation().check(CheckRequest.newBuilder().setSubject("s".repeat(256)).build()));
+        assertNames("subject", () -> Grpc.revocation().check(CheckRequest.newBuilder().setTokenId("jti").setSubject("s".repeat(256))
+                .setClientId("c").setKeyId("k").setIssuedAt(Rules.timestamp(clock.instant())).build()));
+        assertNames("token_id", () -> Grpc.revocation().check(CheckRequest.getDefaultInstance()));
+    }
+
+    @Test
+    void aCutOffInTheFutureBeyondTheClockSkewIsRefusedAndAKindThisServiceDoesNotKnowIsNamedAsSuch() {
+        StatusRuntimeException far = Grpc.failure(Status.Code.INVALID_ARGUMENT, () -> Grpc.revocation().revoke(Rules.revoke(
+                RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_GLOBAL).setNotBefore(Rules.timestamp(Instant.parse("9999-01-01T00:00:00Z")))
+                        .build())));
+        assertThat(Grpc.errorInfo(far).getMetadataMap()).containsEntry("field", "rule.not_before");
+        assertThat(far.getStatus().getDescription()).startsWith("rule.not_before is more than 300 s ahead");
+
+        StatusRuntimeException unknown = Grpc.failure(Status.Code.INVALID_ARGUMENT, () -> Grpc.revocation().revoke(Rules.revoke(
+                RevocationRule.newBuilder().setKindValue(99).setValue("x").build())));
+        assertThat(unknown.getStatus().getDescription()).startsWith("rule.kind is 99, not a known value");
     }
 
     private static void assertRevokeNames(String field, RevokeRequest request) {

@@ -81,7 +81,9 @@ class CallerAuthInterceptorTest {
     /** Validation configured but never started: the runtime has no validator yet. */
     private static CallerAuthInterceptor interceptor(boolean enabled) {
         RevocationConfig config = new FixedConfig(enabled, true);
-        return new CallerAuthInterceptor(new ValidatorRuntime(config, null), config, new SimpleMeterRegistry());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        return new CallerAuthInterceptor(new ValidatorRuntime(config, null, registry, java.time.InstantSource.system()), config, registry,
+                java.time.InstantSource.system());
     }
 
     private static final class RecordingCall<Q, R> extends ServerCall<Q, R> {

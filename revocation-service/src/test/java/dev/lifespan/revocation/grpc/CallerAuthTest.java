@@ -49,7 +49,10 @@ class CallerAuthTest {
 
         assertThat(single.getStatus().getDescription()).startsWith("MISSING_CREDENTIALS");
         assertThat(batch.getStatus().getDescription()).startsWith("MISSING_CREDENTIALS");
-        assertThat(Grpc.revocationAnonymous().check(CheckRequest.newBuilder().setSessionId(session).build()).getRevoked())
+        // The same refusal the issuer sends for the same cause.
+        assertThat(Grpc.errorInfo(single).getReason()).isEqualTo("invalid_token");
+        assertThat(Grpc.errorInfo(single).getMetadataMap()).containsEntry("failure", "MISSING_CREDENTIALS");
+        assertThat(Grpc.revocationAnonymous().check(Rules.check(CheckRequest.newBuilder().setSessionId(session))).getRevoked())
                 .as("nothing was recorded").isFalse();
     }
 
@@ -61,6 +64,7 @@ class CallerAuthTest {
                 () -> Grpc.revocationAs(token).revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, Rules.unique("sid"))));
 
         assertThat(e.getStatus().getDescription()).startsWith("WRONG_AUDIENCE").doesNotContain(token);
+        assertThat(Grpc.errorInfo(e).getMetadataMap()).containsEntry("failure", "WRONG_AUDIENCE");
     }
 
     @Test
@@ -121,7 +125,7 @@ class CallerAuthTest {
         String session = Rules.unique("sid");
         RevocationRule rule = Grpc.revocation().revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, session)).getRule();
 
-        assertThat(Grpc.revocationAnonymous().check(CheckRequest.newBuilder().setSessionId(session).build()).getRevoked()).isTrue();
+        assertThat(Grpc.revocationAnonymous().check(Rules.check(CheckRequest.newBuilder().setSessionId(session))).getRevoked()).isTrue();
         List<SnapshotResponse> snapshot = new ArrayList<>();
         Grpc.revocationAnonymous().snapshot(SnapshotRequest.getDefaultInstance()).forEachRemaining(snapshot::add);
         assertThat(snapshot).extracting(SnapshotResponse::getRule).contains(rule);

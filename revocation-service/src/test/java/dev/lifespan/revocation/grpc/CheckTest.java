@@ -9,6 +9,8 @@ import dev.lifespan.revocation.support.MutableClock;
 import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -29,23 +31,26 @@ class CheckTest {
     MutableClock clock;
 
     @Test
-    void checkHonoursIssuedBeforeNotBefore() {
+    void checkHonoursIssuedBeforeNotBeforeRecordedAsAWholeSecond() {
         Instant t = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        Instant cutoff = t.truncatedTo(ChronoUnit.SECONDS).plusSeconds(t.getNano() == 0 ? 0 : 1);
         String subject = Rules.unique("sub");
         String client = Rules.unique("client");
-        Grpc.revocation().revoke(Rules.revoke(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_SUBJECT).setValue(subject)
-                .setNotBefore(Rules.timestamp(t)).build()));
+        RevocationRule recorded = Grpc.revocation().revoke(Rules.revoke(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_SUBJECT)
+                .setValue(subject).setNotBefore(Rules.timestamp(t)).build())).getRule();
+        assertThat(Rules.instant(recorded.getNotBefore())).as("rounded up to the second iat can name").isEqualTo(cutoff);
+        assertThat(clock.instant()).as("answered once that second had begun").isAfterOrEqualTo(cutoff);
         Grpc.revocation().revoke(Rules.revoke(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_CLIENT).setValue(client)
                 .setNotBefore(Rules.timestamp(t)).build()));
 
         assertThat(check(CheckRequest.newBuilder().setSubject(subject), t.minusMillis(1)).getRevoked()).isTrue();
-        assertThat(check(CheckRequest.newBuilder().setSubject(subject), t).getRevoked()).isFalse();
-        assertThat(check(CheckRequest.newBuilder().setSubject(subject), t.plusSeconds(1)).getRevoked()).isFalse();
+        assertThat(check(CheckRequest.newBuilder().setSubject(subject), cutoff.minusMillis(1)).getRevoked()).isTrue();
+        assertThat(check(CheckRequest.newBuilder().setSubject(subject), cutoff).getRevoked()).isFalse();
         CheckResponse byClient = check(CheckRequest.newBuilder().setClientId(client), t.minusSeconds(60));
         assertThat(byClient.getRevoked()).isTrue();
         assertThat(byClient.getRule().getKind()).isEqualTo(RuleKind.RULE_KIND_CLIENT);
         assertThat(byClient.getRule().getValue()).isEqualTo(client);
-        assertThat(check(CheckRequest.newBuilder().setClientId(client), t.plusMillis(1)).getRevoked()).isFalse();
+        assertThat(check(CheckRequest.newBuilder().setClientId(client), cutoff).getRevoked()).isFalse();
         assertThat(check(CheckRequest.newBuilder().setSubject(Rules.unique("sub")), t.minusSeconds(60)).getRevoked())
                 .as("another subject").isFalse();
 
@@ -55,8 +60,9 @@ class CheckTest {
         Instant global = Instant.now().truncatedTo(ChronoUnit.MILLIS).minus(Duration.ofMinutes(40));
         Grpc.revocation().revoke(Rules.revoke(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_GLOBAL)
                 .setNotBefore(Rules.timestamp(global)).setExpiresAt(Rules.timestamp(t.plus(Duration.ofMinutes(10)))).build()));
-        assertThat(check(CheckRequest.newBuilder().setSubject(Rules.unique("sub")), global.minusMillis(1)).getRevoked()).isTrue();
-        assertThat(check(CheckRequest.newBuilder().setSubject(Rules.unique("sub")), global).getRevoked()).isFalse();
+        Instant globalCutoff = global.truncatedTo(ChronoUnit.SECONDS).plusSeconds(global.getNano() == 0 ? 0 : 1);
+        assertThat(check(CheckRequest.newBuilder().setSubject(Rules.unique("sub")), globalCutoff.minusMillis(1)).getRevoked()).isTrue();
+        assertThat(check(CheckRequest.newBuilder().setSubject(Rules.unique("sub")), globalCutoff).getRevoked()).isFalse();
     }
 
     @Test
@@ -79,7 +85,16 @@ class CheckTest {
                 .isFalse();
     }
 
+    @Test
+    void aCheckWithoutTheIdentifiersEveryTokenCarriesIsRefusedRatherThanAnsweredNotRevoked() {
+        StatusRuntimeException e = Grpc.failure(Status.Code.INVALID_ARGUMENT, () -> Grpc.revocation().check(CheckRequest.getDefaultInstance()));
+        assertThat(Grpc.errorInfo(e).getMetadataMap()).containsEntry("field", "token_id");
+        StatusRuntimeException noTime = Grpc.failure(Status.Code.INVALID_ARGUMENT, () -> Grpc.revocation().check(
+                Rules.check(CheckRequest.newBuilder()).toBuilder().clearIssuedAt().build()));
+        assertThat(Grpc.errorInfo(noTime).getMetadataMap()).containsEntry("field", "issued_at");
+    }
+
     private static CheckResponse check(CheckRequest.Builder request, Instant issuedAt) {
-        return Grpc.revocation().check(request.setIssuedAt(Rules.timestamp(issuedAt)).build());
+        return Grpc.revocation().check(Rules.check(request.setIssuedAt(Rules.timestamp(issuedAt))));
     }
 }

@@ -39,13 +39,13 @@ class PostgresOutageTest {
                     () -> revocation.revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, session)));
             assertThat(e.getStatus().getDescription()).doesNotContain("Exception");
             assertThat(Grpc.errorInfo(e).getReason()).isEqualTo("temporarily_unavailable");
-            Grpc.failure(Status.Code.UNAVAILABLE, () -> revocation.check(CheckRequest.newBuilder().setSessionId(session).build()));
+            Grpc.failure(Status.Code.UNAVAILABLE, () -> revocation.check(Rules.check(CheckRequest.newBuilder().setSessionId(session))));
             Grpc.failure(Status.Code.UNAVAILABLE, () -> revocation.snapshot(SnapshotRequest.getDefaultInstance()).hasNext());
         } finally {
             postgres.restore();
         }
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(Grpc.revocation()
                 .revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, session)).getRule().getSequence()).isPositive());
-        assertThat(Grpc.revocation().check(CheckRequest.newBuilder().setSessionId(session).build()).getRevoked()).isTrue();
+        assertThat(Grpc.revocation().check(Rules.check(CheckRequest.newBuilder().setSessionId(session))).getRevoked()).isTrue();
     }
 }

@@ -54,6 +54,29 @@ class RulePolicyTest {
     }
 
     @Test
+    void cutOffsAreRecordedAsTheWholeSecondAtOrAfterTheRequestedTime() {
+        Instant within = NOW.plusMillis(400);
+        assertThat(policy.admit("rule", Rules.rule(RuleKind.RULE_KIND_SUBJECT, "alice"), within).notBefore())
+                .as("now, rounded up").isEqualTo(NOW.plusSeconds(1));
+        assertThat(policy.admit("rule", Rules.rule(RuleKind.RULE_KIND_CLIENT, "app").toBuilder()
+                .setNotBefore(Rules.timestamp(NOW.minusSeconds(90).plusMillis(1))).build(), within).notBefore())
+                .isEqualTo(NOW.minusSeconds(89));
+        assertThat(policy.admit("rule", Rules.rule(RuleKind.RULE_KIND_CLIENT, "app").toBuilder()
+                .setNotBefore(Rules.timestamp(NOW.minusSeconds(90))).build(), within).notBefore())
+                .as("already a whole second").isEqualTo(NOW.minusSeconds(90));
+    }
+
+    @Test
+    void aCutOffAheadOfTheClockIsTakenAsNowWithinTheSkewAndRefusedBeyondIt() {
+        assertThat(policy.admit("rule", RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_GLOBAL)
+                .setNotBefore(Rules.timestamp(NOW.plusSeconds(120))).build(), NOW).notBefore())
+                .as("the caller's clock runs ahead").isEqualTo(NOW);
+        ServiceException e = catchThrowableOfType(ServiceException.class, () -> policy.admit("rule", RevocationRule.newBuilder()
+                .setKind(RuleKind.RULE_KIND_GLOBAL).setNotBefore(Rules.timestamp(NOW.plus(SKEW).plusSeconds(1))).build(), NOW));
+        assertThat(e.field()).isEqualTo("rule.not_before");
+    }
+
+    @Test
     void notBeforeIsIgnoredForKindsThatDoNotUseIt() {
         NewRule session = policy.admit("rule", Rules.rule(RuleKind.RULE_KIND_SESSION, "sid").toBuilder()
                 .setNotBefore(Rules.timestamp(NOW.minusSeconds(5))).build(), NOW);

@@ -1,6 +1,7 @@
 package dev.lifespan.revocation.support;
 
 import com.google.protobuf.Timestamp;
+import dev.lifespan.api.v1.CheckRequest;
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RevokeRequest;
 import dev.lifespan.api.v1.RuleKind;
@@ -35,5 +36,28 @@ public final class Rules {
 
     public static Instant instant(Timestamp t) {
         return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+    }
+
+    /**
+     * A Check as a node asks it: every identifier a Lifespan token carries, those the test set and unique others
+     * (issued now, unless the test set {@code issued_at}).
+     */
+    public static CheckRequest check(CheckRequest.Builder request) {
+        if (request.getTokenId().isEmpty()) {
+            request.setTokenId(unique("jti"));
+        }
+        if (request.getSubject().isEmpty()) {
+            request.setSubject(unique("sub"));
+        }
+        if (request.getClientId().isEmpty()) {
+            request.setClientId(unique("client"));
+        }
+        if (request.getKeyId().isEmpty()) {
+            request.setKeyId(unique("kid"));
+        }
+        if (!request.hasIssuedAt()) {
+            request.setIssuedAt(timestamp(Instant.now()));
+        }
+        return request.build();
     }
 }

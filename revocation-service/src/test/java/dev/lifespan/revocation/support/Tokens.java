@@ -21,6 +21,11 @@ public final class Tokens {
         return Base64Url.encode(bytes);
     }
 
+    private static Instant serviceNow() {
+        var container = io.quarkus.arc.Arc.container();
+        return container != null && container.isRunning() ? container.instance(MutableClock.class).get().instant() : Instant.now();
+    }
+
     public record Token(String compact, String subject, String tokenId, String sessionId, String clientId, Instant issuedAt,
             Instant expiresAt) {
     }
@@ -38,9 +43,12 @@ public final class Tokens {
         return sign(privateKeyBase64Url, audience, clientId, clientId, scope);
     }
 
-    /** A token issued now (whole seconds) for 10 minutes, with fresh {@code jti} and {@code sid}. */
+    /**
+     * A token issued now by the service's clock (whole seconds) for 10 minutes, with fresh {@code jti} and {@code sid}.
+     * Tests move that clock forward; a token stamped with the real time would then look expired to the service.
+     */
     public static Token sign(String privateKeyBase64Url, String audience, String sub, String clientId, String scope) {
-        Instant iat = Instant.ofEpochSecond(Instant.now().getEpochSecond());
+        Instant iat = Instant.ofEpochSecond(serviceNow().getEpochSecond());
         Instant exp = iat.plusSeconds(600);
         String jti = randomId();
         String sid = randomId();

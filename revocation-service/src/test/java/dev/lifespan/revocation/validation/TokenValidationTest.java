@@ -32,6 +32,9 @@ import static org.awaitility.Awaitility.await;
 class TokenValidationTest {
     private static final String AUDIENCE = "orders-api";
 
+    @dev.lifespan.devstack.InjectServers
+    dev.lifespan.devstack.EmbeddedServers servers;
+
     /** Set by {@link JwksTestResource}; read here rather than injected, since {@code TokenValidationNotConfiguredTest} runs without it. */
     String signingKey;
 
@@ -97,6 +100,52 @@ class TokenValidationTest {
         assertThat(wrongAudience.getValid()).isFalse();
         assertThat(wrongAudience.getFailure()).isEqualTo(ValidationFailure.WRONG_AUDIENCE);
         assertThat(wrongAudience.hasClaims()).isFalse();
+    }
+
+    @Test
+    void outcomesAreCountedByReason() {
+        double validBefore = metric("valid");
+        double malformedBefore = metric("malformed");
+        validate(Tokens.sign(signingKey, AUDIENCE).compact(), AUDIENCE);
+        validate("garbage", AUDIENCE);
+        assertThat(metric("valid")).isEqualTo(validBefore + 1);
+        assertThat(metric("malformed")).isEqualTo(malformedBefore + 1);
+        assertThat(metric("revoked_key")).as("registered before it ever happens").isNotNegative();
+    }
+
+    @Test
+    void aTokenThatCannotBeCheckedAgainstAFreshFeedIsAnOutageNotAnInvalidToken() {
+        String token = Tokens.sign(signingKey, AUDIENCE).compact();
+        servers.stopRedis();
+        try {
+            StatusRuntimeException e = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> outcome(token), failure -> failure != null);
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(Grpc.errorInfo(e).getReason()).isEqualTo("temporarily_unavailable");
+            assertThat(e.getStatus().getDescription()).startsWith("REVOCATION_FEED_STALE");
+            assertThat(dev.lifespan.devstack.GrpcAssertions.retryDelay(e)).isPresent();
+            RestAssured.given().get("/q/health/ready").then().statusCode(200);
+        } finally {
+            servers.startRedis();
+        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> outcome(token) == null);
+    }
+
+    /** The failure of validating {@code token}, or null when it is answered (valid or not). */
+    private static StatusRuntimeException outcome(String token) {
+        try {
+            validate(token, AUDIENCE);
+            return null;
+        } catch (StatusRuntimeException e) {
+            return e;
+        }
+    }
+
+    private static double metric(String outcome) {
+        String metrics = RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "lifespan_validate_requests_total\\{outcome=\"" + outcome + "\"} ([0-9.]+)").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }
 
     @Test

@@ -1,21 +1,22 @@
 package dev.lifespan.support.error;
 
-import com.google.protobuf.Any;
-import com.google.rpc.ErrorInfo;
-import com.google.rpc.RetryInfo;
+import dev.lifespan.validator.guard.GrpcErrorStatus;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import org.jboss.logging.Logger;
 
+import java.util.Map;
+
 /**
- * Turns any failure into a gRPC status: the code from {@link ErrorKind}, the description, and a
- * {@code google.rpc.ErrorInfo} whose reason is the OAuth2 error code (plus the field at fault),
- * with {@code RetryInfo} for rate limits and outages. Never UNKNOWN, never a stack trace.
+ * Turns any failure into a gRPC status in the one shape of {@link GrpcErrorStatus}: the code from
+ * {@link ErrorKind}, the description as a sentence, an {@code ErrorInfo} whose reason is the OAuth2 error
+ * code (plus the field at fault), and {@code RetryInfo} for rate limits and outages only. Never UNKNOWN,
+ * never a stack trace.
  */
 public final class GrpcErrors {
     private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
-    /** {@code ErrorInfo.domain} of every Lifespan error. */
-    public static final String DOMAIN = "lifespan.dev";
+    /** Outages are logged at most this often: every call of an outage fails alike, and the log must stay readable. */
+    private static final long OUTAGE_LOG_INTERVAL_NANOS = 10_000_000_000L;
+    private static volatile long lastOutageLog = System.nanoTime() - OUTAGE_LOG_INTERVAL_NANOS;
 
     private GrpcErrors() {
     }
@@ -25,21 +26,14 @@ public final class GrpcErrors {
         if (error.kind() == ErrorKind.SERVER_ERROR) {
             LOG.error("Unexpected failure answering a gRPC call", failure);
         } else if (error.kind() == ErrorKind.UNAVAILABLE) {
-            LOG.warnf("Dependency unavailable: %s", String.valueOf(failure.getMessage()));
+            long now = System.nanoTime();
+            if (now - lastOutageLog >= OUTAGE_LOG_INTERVAL_NANOS) {
+                lastOutageLog = now;
+                LOG.warnf("Answering UNAVAILABLE: %s (%s); logged at most every 10 s", error.getMessage(),
+                        failure.getCause() == null ? String.valueOf(failure.getMessage()) : String.valueOf(failure.getCause()));
+            }
         }
-        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason(error.kind().oauthCode()).setDomain(DOMAIN);
-        if (error.field() != null) {
-            info.putMetadata("field", error.field());
-        }
-        com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
-                .setCode(error.kind().grpcCode().value())
-                .setMessage(error.kind().oauthCode() + ": " + error.getMessage())
-                .addDetails(Any.pack(info.build()));
-        if (error.retryAfter() != null) {
-            status.addDetails(Any.pack(RetryInfo.newBuilder()
-                    .setRetryDelay(com.google.protobuf.Duration.newBuilder().setSeconds(Math.max(1, error.retryAfter().toSeconds())))
-                    .build()));
-        }
-        return StatusProto.toStatusRuntimeException(status.build());
+        return GrpcErrorStatus.of(error.kind().grpcCode(), error.kind().oauthCode(), error.getMessage(),
+                error.field() == null ? Map.of() : Map.of("field", error.field()), error.retryAfter());
     }
 }

@@ -22,8 +22,12 @@ public class ServiceException extends RuntimeException {
         this.retryAfter = retryAfter;
     }
 
+    /**
+     * Bad input in one field. The message is a sentence: the field's name, then {@code problem}, which starts
+     * with a verb ({@code "is required"}, {@code "is longer than 255 characters"}, {@code "must be in the future"}).
+     */
     public static ServiceException invalidField(String field, String problem) {
-        return new ServiceException(ErrorKind.INVALID_REQUEST, field + ": " + problem, field, null, null);
+        return new ServiceException(ErrorKind.INVALID_REQUEST, field + " " + problem, field, null, null);
     }
 
     public static ServiceException invalidGrant(String description) {
@@ -35,12 +39,18 @@ public class ServiceException extends RuntimeException {
     }
 
     public static ServiceException rateLimited(Duration retryAfter) {
-        return new ServiceException(ErrorKind.RATE_LIMITED, "too many requests; retry after " + retryAfter.toSeconds() + " s",
-                null, retryAfter, null);
+        long seconds = Math.max(1, retryAfter.toSeconds());
+        return new ServiceException(ErrorKind.RATE_LIMITED, "too many requests; retry after " + seconds + " s",
+                null, Duration.ofSeconds(seconds), null);
     }
 
     public static ServiceException unavailable(String what, Throwable cause) {
         return new ServiceException(ErrorKind.UNAVAILABLE, what + " is unavailable; retry later", null, Duration.ofSeconds(1), cause);
+    }
+
+    /** An outage the caller should retry after {@code retryAfter}: {@code description} says what is down. */
+    public static ServiceException unavailable(String description, Duration retryAfter) {
+        return new ServiceException(ErrorKind.UNAVAILABLE, description, null, retryAfter, null);
     }
 
     public ErrorKind kind() {

@@ -60,13 +60,20 @@ public final class RevocationFeedClient implements AutoCloseable {
 
     public RevocationFeedClient(Vertx vertx, String redisUrl, String channel, RevocationGrpc.RevocationStub revocation,
             RevocationFeed.Settings settings, RevocationFeed.StaleFeedAlert alert, InstantSource clock) {
+        this(vertx, redisUrl, channel, revocation, settings, alert, RevocationFeed.RuleListener.NONE, clock);
+    }
+
+    /** @param listener told of every rule applied (metrics, key-set changes); must not block */
+    public RevocationFeedClient(Vertx vertx, String redisUrl, String channel, RevocationGrpc.RevocationStub revocation,
+            RevocationFeed.Settings settings, RevocationFeed.StaleFeedAlert alert, RevocationFeed.RuleListener listener,
+            InstantSource clock) {
         this.vertx = vertx;
         this.redisOptions = new RedisOptions().setConnectionString(redisUrl);
         this.channel = channel;
         this.heartbeatChannel = channel + ":heartbeat";
         this.revocation = revocation;
         this.clock = clock;
-        this.feed = new RevocationFeed(settings, this::replay, alert);
+        this.feed = new RevocationFeed(settings, this::replay, alert, listener);
     }
 
     /** The feed to hand to {@code TokenValidator} as its {@code RevocationCheck}. */

@@ -22,8 +22,16 @@ public final class Authentication {
         /** A bearer token that failed validation, or a malformed {@code Bearer} header ({@code MALFORMED}). */
         INVALID_TOKEN,
         /** A valid token without the required scope: 403. */
-        INSUFFICIENT_SCOPE
+        INSUFFICIENT_SCOPE,
+        /**
+         * The token could not be checked now: the node's revocation feed is stale ({@code REVOCATION_FEED_STALE}).
+         * An outage, not bad credentials: 503 / {@code UNAVAILABLE} with a retry delay, never 401.
+         */
+        UNAVAILABLE
     }
+
+    /** How long a caller refused for {@link Outcome#UNAVAILABLE} is told to wait before trying again. */
+    public static final java.time.Duration RETRY_AFTER = java.time.Duration.ofSeconds(1);
 
     private final Outcome outcome;
     private final VerifiedClaims claims;
@@ -49,7 +57,8 @@ public final class Authentication {
     }
 
     static Authentication invalidToken(ValidationFailure failure, String description) {
-        return new Authentication(Outcome.INVALID_TOKEN, null, failure, description, null);
+        Outcome outcome = failure == ValidationFailure.REVOCATION_FEED_STALE ? Outcome.UNAVAILABLE : Outcome.INVALID_TOKEN;
+        return new Authentication(outcome, null, failure, description, null);
     }
 
     static Authentication insufficientScope(String scope) {
@@ -70,7 +79,10 @@ public final class Authentication {
         return claims;
     }
 
-    /** The validator's reason for {@link Outcome#INVALID_TOKEN}; {@code VALIDATION_FAILURE_UNSPECIFIED} for every other outcome. */
+    /**
+     * The validator's reason for {@link Outcome#INVALID_TOKEN} ({@code REVOCATION_FEED_STALE} for {@link Outcome#UNAVAILABLE});
+     * {@code VALIDATION_FAILURE_UNSPECIFIED} for every other outcome.
+     */
     public ValidationFailure failure() {
         return failure;
     }
@@ -86,28 +98,54 @@ public final class Authentication {
     }
 
     /**
-     * The reason as one line for gRPC status descriptions and logs: {@code REVOKED_SESSION: token is revoked session},
+     * The reason as one line for gRPC status descriptions and logs: {@code REVOKED_SESSION: the token's session has been revoked},
      * {@code MISSING_CREDENTIALS: a bearer token is required}, {@code INSUFFICIENT_SCOPE: scope x is required}.
      */
     public String reason() {
         return switch (outcome) {
             case AUTHENTICATED -> "AUTHENTICATED";
-            case INVALID_TOKEN -> failure.name() + ": " + description;
+            case INVALID_TOKEN, UNAVAILABLE -> failure.name() + ": " + description;
             default -> outcome.name() + ": " + description;
         };
     }
 
-    /** 401 for a missing or invalid token, 403 for insufficient scope (RFC 6750 §3.1); 200 when authenticated. */
+    /** 401 for a missing or invalid token, 403 for insufficient scope (RFC 6750 §3.1), 503 when it cannot be checked now; 200 when authenticated. */
     public int httpStatus() {
         return switch (outcome) {
             case AUTHENTICATED -> 200;
             case INSUFFICIENT_SCOPE -> 403;
+            case UNAVAILABLE -> 503;
             default -> 401;
         };
     }
 
     /**
-     * The exact {@code WWW-Authenticate} value to send with the refusal; null when authenticated.
+     * The OAuth 2.0 error code of a refusal, as the HTTP body's {@code error} and the gRPC {@code ErrorInfo.reason}:
+     * {@code invalid_token} (missing credentials too, so a gRPC caller always gets a reason),
+     * {@code insufficient_scope}, {@code temporarily_unavailable}; null when authenticated.
+     */
+    public String errorCode() {
+        return switch (outcome) {
+            case AUTHENTICATED -> null;
+            case MISSING_CREDENTIALS, INVALID_TOKEN -> "invalid_token";
+            case INSUFFICIENT_SCOPE -> "insufficient_scope";
+            case UNAVAILABLE -> "temporarily_unavailable";
+        };
+    }
+
+    /** The gRPC status code of a refusal: UNAUTHENTICATED, PERMISSION_DENIED or UNAVAILABLE; OK when authenticated. */
+    public io.grpc.Status.Code grpcCode() {
+        return switch (outcome) {
+            case AUTHENTICATED -> io.grpc.Status.Code.OK;
+            case MISSING_CREDENTIALS, INVALID_TOKEN -> io.grpc.Status.Code.UNAUTHENTICATED;
+            case INSUFFICIENT_SCOPE -> io.grpc.Status.Code.PERMISSION_DENIED;
+            case UNAVAILABLE -> io.grpc.Status.Code.UNAVAILABLE;
+        };
+    }
+
+    /**
+     * The exact {@code WWW-Authenticate} value to send with the refusal; null when authenticated or unavailable
+     * (a 503 challenges nothing).
      * <ul>
      *   <li>missing credentials: {@code Bearer realm="lifespan"} (no error code, RFC 6750 §3.1)</li>
      *   <li>invalid token: {@code Bearer realm="lifespan", error="invalid_token", error_description="token has expired"}</li>
@@ -117,7 +155,7 @@ public final class Authentication {
     public String wwwAuthenticate() {
         String challenge = "Bearer realm=\"" + BearerAuthenticator.REALM + "\"";
         return switch (outcome) {
-            case AUTHENTICATED -> null;
+            case AUTHENTICATED, UNAVAILABLE -> null;
             case MISSING_CREDENTIALS -> challenge;
             case INVALID_TOKEN -> challenge + ", error=\"invalid_token\", error_description=\"" + description + "\"";
             case INSUFFICIENT_SCOPE -> challenge + ", error=\"insufficient_scope\", scope=\"" + requiredScope + "\"";
@@ -131,7 +169,7 @@ public final class Authentication {
     public String metricOutcome() {
         return switch (outcome) {
             case AUTHENTICATED -> "valid";
-            case INVALID_TOKEN -> failure.name().toLowerCase(Locale.ROOT);
+            case INVALID_TOKEN, UNAVAILABLE -> failure.name().toLowerCase(Locale.ROOT);
             default -> outcome.name().toLowerCase(Locale.ROOT);
         };
     }

@@ -24,8 +24,10 @@ import java.util.function.Supplier;
  *       {@code WWW-Authenticate: Bearer realm="lifespan"} and the body {@code {"error_description":"MISSING_CREDENTIALS: …"}}
  *       (no {@code error} member, as RFC 6750 §3.1 asks of a request that carried no credentials);</li>
  *   <li>an invalid token: 401, {@code WWW-Authenticate: Bearer realm="lifespan", error="invalid_token", error_description="…"},
- *       body {@code {"error":"invalid_token","error_description":"REVOKED_SESSION: token is revoked session"}};</li>
+ *       body {@code {"error":"invalid_token","error_description":"REVOKED_SESSION: the token's session has been revoked"}};</li>
  *   <li>a valid token without the required scope: 403, {@code error="insufficient_scope"} in both challenge and body;</li>
+ *   <li>a token that cannot be checked now (the revocation feed is stale): 503 with {@code Retry-After} and
+ *       {@code {"error":"temporarily_unavailable",…}}, an outage rather than bad credentials;</li>
  *   <li>otherwise the request goes on as the caller: the {@link SecurityContext} has the token's {@code sub} as
  *       principal name (a {@link BearerPrincipal} holding the claims), {@link SecurityContext#isUserInRole} answers
  *       whether the token carries that scope (so {@code @RolesAllowed("orders:write")} means a scope), the scheme is
@@ -187,11 +189,8 @@ public class BearerTokenFilter implements ContainerRequestFilter {
     }
 
     private static Response refusal(Authentication authentication) {
-        String error = switch (authentication.outcome()) {
-            case INVALID_TOKEN -> "invalid_token";
-            case INSUFFICIENT_SCOPE -> "insufficient_scope";
-            default -> null;
-        };
+        // RFC 6750 section 3.1: a request that carried no credentials gets no error code.
+        String error = authentication.outcome() == Authentication.Outcome.MISSING_CREDENTIALS ? null : authentication.errorCode();
         StringBuilder body = new StringBuilder("{");
         if (error != null) {
             body.append("\"error\":\"").append(error).append("\",");
@@ -199,12 +198,17 @@ public class BearerTokenFilter implements ContainerRequestFilter {
         body.append("\"error_description\":\"");
         appendJsonEscaped(body, authentication.reason());
         body.append("\"}");
-        return Response.status(authentication.httpStatus())
-                .header(HttpHeaders.WWW_AUTHENTICATE, authentication.wwwAuthenticate())
+        Response.ResponseBuilder response = Response.status(authentication.httpStatus())
                 .header(HttpHeaders.CACHE_CONTROL, "no-store")
                 .type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(body.toString())
-                .build();
+                .entity(body.toString());
+        if (authentication.wwwAuthenticate() != null) {
+            response.header(HttpHeaders.WWW_AUTHENTICATE, authentication.wwwAuthenticate());
+        }
+        if (authentication.outcome() == Authentication.Outcome.UNAVAILABLE) {
+            response.header(HttpHeaders.RETRY_AFTER, Authentication.RETRY_AFTER.toSeconds());
+        }
+        return response.build();
     }
 
     /** The reason is already printable ASCII without quotes or backslashes; escaping anyway keeps the body JSON whatever changes upstream. */

@@ -8,7 +8,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 
 import java.util.Map;
 import java.util.Objects;
@@ -20,12 +20,18 @@ import java.util.Set;
  *
  * <ul>
  *   <li>missing or invalid token: the call is closed with {@code UNAUTHENTICATED} and the reason as description,
- *       for example {@code REVOKED_SESSION: token is revoked session} or {@code MISSING_CREDENTIALS: a bearer token is required};</li>
+ *       for example {@code REVOKED_SESSION: the token's session has been revoked} or {@code MISSING_CREDENTIALS: a bearer token is required};</li>
  *   <li>valid token without the method's scope: {@code PERMISSION_DENIED}, {@code INSUFFICIENT_SCOPE: scope x is required};</li>
+ *   <li>a token that cannot be checked now (the revocation feed is stale): {@code UNAVAILABLE} with a
+ *       {@code RetryInfo}, an outage rather than bad credentials;</li>
  *   <li>otherwise the handler runs with the caller's claims in {@link #CLAIMS} (see {@link #caller()}).</li>
  * </ul>
  *
- * Methods are named either in full ({@code lifespan.v1.Revocation/Revoke}) or bare ({@code Revoke}); a full
+ * Every refusal carries the {@link GrpcErrorStatus} details: {@code ErrorInfo} with reason {@code invalid_token},
+ * {@code insufficient_scope} or {@code temporarily_unavailable} and metadata {@code failure} (the validation failure, or
+ * {@code MISSING_CREDENTIALS} / {@code INSUFFICIENT_SCOPE}).
+ *
+ * <p>Methods are named either in full ({@code lifespan.v1.Revocation/Revoke}) or bare ({@code Revoke}); a full
  * name wins over a bare one, and a bare name applies to that method of every service, so prefer full names for
  * open methods ({@code grpc.health.v1.Health/Check}, not {@code Check}). Several {@code authorization} entries
  * are joined with commas, which is never one valid credential, so they are refused.
@@ -80,9 +86,8 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
         String authorization = values == null ? null : String.join(",", values);
         Authentication authentication = authenticator.authenticate(authorization, audience, scope);
         if (!authentication.isAuthenticated()) {
-            Status status = authentication.outcome() == Authentication.Outcome.INSUFFICIENT_SCOPE
-                    ? Status.PERMISSION_DENIED : Status.UNAUTHENTICATED;
-            call.close(status.withDescription(authentication.reason()), new Metadata());
+            StatusRuntimeException refusal = GrpcErrorStatus.refusal(authentication);
+            call.close(refusal.getStatus(), refusal.getTrailers() == null ? new Metadata() : refusal.getTrailers());
             return new ServerCall.Listener<>() { };
         }
         return Contexts.interceptCall(Context.current().withValue(CLAIMS, authentication.claims()), call, headers, next);

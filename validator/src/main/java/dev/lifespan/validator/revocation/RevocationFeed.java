@@ -58,6 +58,24 @@ public final class RevocationFeed implements RevocationCheck {
     }
 
     /**
+     * Told of every rule the feed applies, for metrics (propagation lag: the rule's {@code created_at} to
+     * now) and for reacting to a rule (a KEY rule means the issuer's key set changed). Called while the
+     * feed's state is locked: must not block.
+     */
+    @FunctionalInterface
+    public interface RuleListener {
+        /**
+         * @param appliedAt    when the node applied it
+         * @param fromSnapshot true for the rules of a start-up {@code Snapshot}, which predate the node
+         *                     (their age is not a propagation lag); false for live messages and replays
+         */
+        void ruleApplied(RevocationRule rule, Instant appliedAt, boolean fromSnapshot);
+
+        /** Listens to nothing. */
+        RuleListener NONE = (rule, appliedAt, fromSnapshot) -> { };
+    }
+
+    /**
      * @param maxStaleness          how long the feed may go unheard before it is stale (CONTRACT {@code max-staleness})
      * @param failOpen              when stale, keep answering from the rules held (with an alert) instead of rejecting
      * @param bufferLimit           how many out-of-order messages to hold while a replay is awaited; beyond it they are
@@ -100,6 +118,7 @@ public final class RevocationFeed implements RevocationCheck {
     private final Settings settings;
     private final ReplayRequester replays;
     private final StaleFeedAlert alert;
+    private final RuleListener listener;
     private final long maxStalenessMilli;
 
     // Read by check() on any thread.
@@ -117,9 +136,14 @@ public final class RevocationFeed implements RevocationCheck {
     private final TreeMap<Long, RevocationRule> waiting = new TreeMap<>();
 
     public RevocationFeed(Settings settings, ReplayRequester replays, StaleFeedAlert alert) {
+        this(settings, replays, alert, RuleListener.NONE);
+    }
+
+    public RevocationFeed(Settings settings, ReplayRequester replays, StaleFeedAlert alert, RuleListener listener) {
         this.settings = settings;
         this.replays = replays;
         this.alert = alert;
+        this.listener = listener;
         this.maxStalenessMilli = settings.maxStaleness().toMillis();
         this.rules = newRules();
     }
@@ -144,6 +168,40 @@ public final class RevocationFeed implements RevocationCheck {
         return !isStale(now);
     }
 
+    /**
+     * This feed as a check that keeps answering from the rules it holds while the feed has been unheard for
+     * at most {@code tolerance} (measured from the last moment it was in step), and only then answers
+     * {@code REVOCATION_FEED_STALE}. For checks where an outage of the revocation service must not stop
+     * the service at once (an issuer's privileged callers): while the revocation service is down no new rule
+     * can be recorded, so the rules held are what there is, save one recorded in its last moments. Before
+     * the first snapshot it is as strict as {@link #check}. Tolerances shorter than {@code maxStaleness}
+     * change nothing.
+     */
+    public RevocationCheck tolerating(Duration tolerance) {
+        long toleranceMilli = tolerance.toMillis();
+        return (claims, now) -> {
+            long fresh = freshAtMilli;
+            if (fresh != NEVER && now.toEpochMilli() - fresh <= toleranceMilli) {
+                return rules.match(claims);
+            }
+            return check(claims, now);
+        };
+    }
+
+    /** When the feed was last in step and heard from; empty before the first snapshot. */
+    public Optional<Instant> lastFresh() {
+        long fresh = freshAtMilli;
+        return fresh == NEVER ? Optional.empty() : Optional.of(Instant.ofEpochMilli(fresh));
+    }
+
+    /**
+     * The latest "issued before" cut-off (epoch milliseconds) a rule held sets for tokens of this subject and
+     * client, or {@link Long#MIN_VALUE}; see {@link RevocationRules#latestCutoffMilli}.
+     */
+    public long latestCutoffMilli(String subject, String clientId) {
+        return rules.latestCutoffMilli(subject, clientId);
+    }
+
     /** The log sequence the rules held reflect (0 before the first snapshot). */
     public long sequence() {
         return sequence;
@@ -162,6 +220,7 @@ public final class RevocationFeed implements RevocationCheck {
         RevocationRules loaded = newRules();
         for (RevocationRule rule : snapshot) {
             loaded.add(rule, now);
+            listener.ruleApplied(rule, now, true);
         }
         rules = loaded; // readers switch to the complete new set at once
         sequence = snapshotSequence;
@@ -262,6 +321,7 @@ public final class RevocationFeed implements RevocationCheck {
     private void apply(RevocationRule rule, Instant now) {
         rules.add(rule, now);
         sequence = rule.getSequence();
+        listener.ruleApplied(rule, now, false);
     }
 
     /** Applies buffered messages while they continue the sequence; drops those already applied. */

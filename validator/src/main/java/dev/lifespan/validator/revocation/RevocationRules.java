@@ -30,10 +30,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>a KEY rule on its {@code kid}: {@code REVOKED_KEY}.</li>
  * </ol>
  *
- * <p><b>"Issued before T".</b> {@code iat} has whole seconds while T has milliseconds, and is compared
- * as {@code iat.toEpochMilli() < T.toEpochMilli()}. A token whose {@code iat} is the same second as T
- * but which was really issued a fraction of a second after T is therefore revoked too: the safe side
- * (one second of tokens reissued right after a "revoke everything of this user" are refused once).
+ * <p><b>"Issued before T".</b> Compared as {@code iat.toEpochMilli() < T.toEpochMilli()}. The revocation
+ * service records every T as a whole second (the requested time rounded up), so this is exactly
+ * {@code iat < T} in the seconds {@code iat} has: every token issued before the rule is covered, and the
+ * issuer never mints a token whose {@code iat} lies in a covered second (see {@link #latestCutoffMilli}).
+ * A T with a fraction (a rule from elsewhere) covers its whole second, the safe side.
  *
  * <p><b>Supersession.</b> For SUBJECT, CLIENT and GLOBAL a later not-before covers everything an
  * earlier one does, so only the latest not-before (and the latest expiry) of a value is kept.
@@ -124,6 +125,28 @@ public final class RevocationRules {
             return Optional.of(ValidationFailure.REVOKED_KEY);
         }
         return Optional.empty();
+    }
+
+    /**
+     * The latest "issued before" cut-off, in epoch milliseconds, that a live SUBJECT, CLIENT or GLOBAL rule
+     * sets for tokens of this subject and client, or {@link Long#MIN_VALUE} when none does. An issuer uses it
+     * never to mint a token whose {@code iat} (whole seconds) falls inside a covered second. Lock-free.
+     */
+    public long latestCutoffMilli(String subject, String clientId) {
+        long cutoff = Long.MIN_VALUE;
+        Cutoff g = global;
+        if (g != null) {
+            cutoff = g.notBeforeMilli;
+        }
+        Cutoff s = subject == null ? null : subjects.get(subject);
+        if (s != null) {
+            cutoff = Math.max(cutoff, s.notBeforeMilli);
+        }
+        Cutoff c = clientId == null ? null : clients.get(clientId);
+        if (c != null) {
+            cutoff = Math.max(cutoff, c.notBeforeMilli);
+        }
+        return cutoff;
     }
 
     /** Removes every rule kept until before {@code now}; returns how many. Writer only. */

@@ -151,6 +151,33 @@ class RevocationFeedClientTest {
         }
     }
 
+    @Test
+    void nodeRefetchesTheJwksWhenAKeyRuleArrivesAndRecordsPropagationLag() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        dev.lifespan.validator.ValidatingNode node = dev.lifespan.validator.ValidatingNode.builder("https://issuer.test")
+                .jwks(() -> {
+                    fetches.incrementAndGet();
+                    return "{\"keys\":[]}";
+                }, Runnable::run)
+                .revocationFeed(vertx, servers.redisUrl(), CHANNEL, RevocationGrpc.newStub(grpc))
+                .ruleListener(new dev.lifespan.validator.guard.FeedMetrics(registry))
+                .build();
+        try {
+            node.start(Duration.ofMillis(200)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(5)).until(() -> fetches.get() == 1);
+            // Wait out the one-second refetch floor, so the rule's refetch is not folded into the first.
+            await().pollDelay(Duration.ofMillis(1100)).atMost(Duration.ofSeconds(3)).until(() -> true);
+
+            revoke(RuleKind.RULE_KIND_KEY, "compromised-" + System.nanoTime());
+
+            await().atMost(Duration.ofSeconds(2)).until(() -> fetches.get() == 2);
+            assertThat(registry.get(dev.lifespan.validator.guard.FeedMetrics.PROPAGATION).summary().count()).isEqualTo(1);
+        } finally {
+            node.close();
+        }
+    }
+
     private RevocationFeedClient node(String redisUrl, Duration maxStaleness) throws Exception {
         RevocationFeedClient node = new RevocationFeedClient(vertx, redisUrl, CHANNEL, RevocationGrpc.newStub(grpc),
                 RevocationFeed.Settings.defaults().withMaxStaleness(maxStaleness), (lastFresh, open) -> { }, InstantSource.system());

@@ -75,8 +75,8 @@ class BearerAuthenticatorTest {
         assertThat(a.failure()).isEqualTo(ValidationFailure.REVOKED_SESSION);
         assertThat(a.httpStatus()).isEqualTo(401);
         assertThat(a.wwwAuthenticate()).isEqualTo(
-                "Bearer realm=\"lifespan\", error=\"invalid_token\", error_description=\"token is revoked session\"");
-        assertThat(a.reason()).isEqualTo("REVOKED_SESSION: token is revoked session");
+                "Bearer realm=\"lifespan\", error=\"invalid_token\", error_description=\"the token's session has been revoked\"");
+        assertThat(a.reason()).isEqualTo("REVOKED_SESSION: the token's session has been revoked");
     }
 
     @Test

@@ -35,7 +35,8 @@ class BearerTokenFilterTest {
     private final GuardTokens tokens = new GuardTokens();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final BearerAuthenticator authenticator = new BearerAuthenticator(tokens.validator((claims, now) ->
-            "sid-revoked".equals(claims.sessionId()) ? Optional.of(ValidationFailure.REVOKED_SESSION) : Optional.empty()),
+            "sid-revoked".equals(claims.sessionId()) ? Optional.of(ValidationFailure.REVOKED_SESSION)
+                    : "sid-stale".equals(claims.sessionId()) ? Optional.of(ValidationFailure.REVOCATION_FEED_STALE) : Optional.empty()),
             new ValidationMetrics(registry));
     private final Orders orders = new Orders();
 
@@ -73,12 +74,26 @@ class BearerTokenFilterTest {
 
         assertThat(response.getStatus()).isEqualTo(401);
         assertThat(header(response, "WWW-Authenticate"))
-                .isEqualTo("Bearer realm=\"lifespan\", error=\"invalid_token\", error_description=\"token is revoked session\"");
+                .isEqualTo("Bearer realm=\"lifespan\", error=\"invalid_token\", error_description=\"the token's session has been revoked\"");
         assertThat(header(response, "Cache-Control")).isEqualTo("no-store");
         assertThat(response.getContentAsString())
-                .isEqualTo("{\"error\":\"invalid_token\",\"error_description\":\"REVOKED_SESSION: token is revoked session\"}");
+                .isEqualTo("{\"error\":\"invalid_token\",\"error_description\":\"REVOKED_SESSION: the token's session has been revoked\"}");
         assertThat(orders.calls).hasValue(0);
         assertNoPartOfTheTokenIn(response, token);
+    }
+
+    @Test
+    void tokenThatCannotBeCheckedNowGets503WithRetryAfterNot401() throws Exception {
+        Map<String, Object> claims = GuardTokens.claims();
+        claims.put("sid", "sid-stale");
+
+        MockHttpResponse response = get(filter(null), "/orders/me", "Bearer " + tokens.token(claims));
+
+        assertThat(response.getStatus()).isEqualTo(503);
+        assertThat(header(response, "Retry-After")).isEqualTo("1");
+        assertThat(header(response, "WWW-Authenticate")).isNull();
+        assertThat(response.getContentAsString()).startsWith("{\"error\":\"temporarily_unavailable\",\"error_description\":\"REVOCATION_FEED_STALE: ");
+        assertThat(orders.calls).hasValue(0);
     }
 
     @Test

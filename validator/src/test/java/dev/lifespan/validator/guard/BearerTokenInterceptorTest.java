@@ -1,6 +1,7 @@
 package dev.lifespan.validator.guard;
 
 import dev.lifespan.api.v1.ValidationFailure;
+import dev.lifespan.devstack.GrpcAssertions;
 import dev.lifespan.validator.VerifiedClaims;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
@@ -64,7 +65,8 @@ class BearerTokenInterceptorTest {
     static void start() throws Exception {
         tokens = new GuardTokens();
         BearerAuthenticator authenticator = new BearerAuthenticator(tokens.validator((claims, now) ->
-                "sid-revoked".equals(claims.sessionId()) ? Optional.of(ValidationFailure.REVOKED_SESSION) : Optional.empty()));
+                "sid-revoked".equals(claims.sessionId()) ? Optional.of(ValidationFailure.REVOKED_SESSION)
+                        : "sid-stale".equals(claims.sessionId()) ? Optional.of(ValidationFailure.REVOCATION_FEED_STALE) : Optional.empty()));
         BearerTokenInterceptor interceptor = new BearerTokenInterceptor(authenticator, "api",
                 Map.of("test.v1.Caller/Delete", "api.write"), Set.of("grpc.health.v1.Health/Check"));
         ServerServiceDefinition caller = ServerServiceDefinition.builder("test.v1.Caller")
@@ -103,6 +105,8 @@ class BearerTokenInterceptorTest {
 
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
         assertThat(refused.getStatus().getDescription()).isEqualTo("MISSING_CREDENTIALS: a bearer token is required");
+        assertThat(GrpcAssertions.errorInfo(refused).getReason()).isEqualTo("invalid_token");
+        assertThat(GrpcAssertions.errorInfo(refused).getMetadataMap()).containsEntry("failure", "MISSING_CREDENTIALS");
     }
 
     @Test
@@ -113,7 +117,24 @@ class BearerTokenInterceptorTest {
         StatusRuntimeException refused = refusal(WHO_AM_I, "Bearer " + tokens.token(claims));
 
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
-        assertThat(refused.getStatus().getDescription()).isEqualTo("REVOKED_SESSION: token is revoked session");
+        assertThat(refused.getStatus().getDescription()).isEqualTo("REVOKED_SESSION: the token's session has been revoked");
+        assertThat(GrpcAssertions.errorInfo(refused).getReason()).isEqualTo("invalid_token");
+        assertThat(GrpcAssertions.errorInfo(refused).getDomain()).isEqualTo(GrpcErrorStatus.DOMAIN);
+        assertThat(GrpcAssertions.errorInfo(refused).getMetadataMap()).containsEntry("failure", "REVOKED_SESSION");
+        assertThat(GrpcAssertions.retryDelay(refused)).as("retrying a revoked token cannot help").isEmpty();
+    }
+
+    @Test
+    void tokenThatCannotBeCheckedAgainstAFreshFeedIsAnOutageNotBadCredentials() throws Exception {
+        Map<String, Object> claims = GuardTokens.claims();
+        claims.put("sid", "sid-stale");
+
+        StatusRuntimeException refused = refusal(WHO_AM_I, "Bearer " + tokens.token(claims));
+
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(GrpcAssertions.errorInfo(refused).getReason()).isEqualTo("temporarily_unavailable");
+        assertThat(GrpcAssertions.errorInfo(refused).getMetadataMap()).containsEntry("failure", "REVOCATION_FEED_STALE");
+        assertThat(GrpcAssertions.retryDelay(refused)).hasValueSatisfying(d -> assertThat(d).isPositive());
     }
 
     @Test
@@ -129,6 +150,7 @@ class BearerTokenInterceptorTest {
 
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
         assertThat(refused.getStatus().getDescription()).isEqualTo("INSUFFICIENT_SCOPE: scope api.write is required");
+        assertThat(GrpcAssertions.errorInfo(refused).getReason()).isEqualTo("insufficient_scope");
 
         Map<String, Object> writer = GuardTokens.claims();
         writer.put("scope", "api.write");

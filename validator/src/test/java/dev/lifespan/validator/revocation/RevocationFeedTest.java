@@ -270,6 +270,54 @@ class RevocationFeedTest {
     }
 
     @Test
+    void tolerantCheckAnswersFromTheRulesHeldForTheToleranceThenFailsClosedAsAnOutage() {
+        feed.loadSnapshot(List.of(revoke(5)), 10, clock.instant());
+        var tolerant = feed.tolerating(Duration.ofMinutes(5));
+
+        advance(Duration.ofMinutes(4));
+        assertThat(feed.check(claims(jti(1), NOW), clock.instant())).as("the strict check").contains(REVOCATION_FEED_STALE);
+        assertThat(tolerant.check(claims(jti(1), NOW), clock.instant())).as("within the tolerance").isEmpty();
+        assertThat(tolerant.check(claims(jti(5), NOW), clock.instant())).as("rules held still apply").contains(REVOKED_TOKEN);
+
+        advance(Duration.ofMinutes(1).plusMillis(1));
+        assertThat(tolerant.check(claims(jti(1), NOW), clock.instant())).contains(REVOCATION_FEED_STALE);
+
+        feed.heartbeat(10, clock.instant());
+        assertThat(tolerant.check(claims(jti(1), NOW), clock.instant())).isEmpty();
+    }
+
+    @Test
+    void tolerantCheckIsStrictBeforeTheFirstSnapshot() {
+        assertThat(feed.tolerating(Duration.ofHours(1)).check(claims(jti(1), NOW), clock.instant())).contains(REVOCATION_FEED_STALE);
+    }
+
+    @Test
+    void listenerHearsEveryRuleAppliedAndWhetherItCameFromTheSnapshot() {
+        List<String> heard = new ArrayList<>();
+        feed = new RevocationFeed(RevocationFeed.Settings.defaults(), replayRequests::add, (lastFresh, failingOpen) -> { },
+                (rule, at, fromSnapshot) -> heard.add(rule.getSequence() + (fromSnapshot ? " snapshot" : " live")));
+        feed.loadSnapshot(List.of(revoke(9)), 10, clock.instant());
+        feed.onMessage(revoke(11), clock.instant());
+        feed.onMessage(revoke(13), clock.instant());
+        feed.onReplay(List.of(revoke(12), revoke(13)), clock.instant());
+
+        assertThat(heard).containsExactly("9 snapshot", "11 live", "12 live", "13 live");
+    }
+
+    @Test
+    void latestCutoffIsTheLatestOfGlobalSubjectAndClientRules() {
+        Instant subjectCut = NOW.plusSeconds(1);
+        Instant clientCut = NOW.plusSeconds(2);
+        feed.loadSnapshot(List.of(Rules.rule(RuleKind.RULE_KIND_SUBJECT, "alice", subjectCut, NOW.plusSeconds(3600)),
+                Rules.rule(RuleKind.RULE_KIND_CLIENT, "web-app", clientCut, NOW.plusSeconds(3600)),
+                Rules.rule(RuleKind.RULE_KIND_GLOBAL, "", NOW, NOW.plusSeconds(3600))), 10, clock.instant());
+
+        assertThat(feed.latestCutoffMilli("alice", "other-app")).isEqualTo(subjectCut.toEpochMilli());
+        assertThat(feed.latestCutoffMilli("alice", "web-app")).isEqualTo(clientCut.toEpochMilli());
+        assertThat(feed.latestCutoffMilli("bob", "other-app")).isEqualTo(NOW.toEpochMilli());
+    }
+
+    @Test
     void maintainDropsExpiredRules() {
         feed.loadSnapshot(List.of(token(jti(1), NOW.plusSeconds(60)), token(jti(2), NOW.plusSeconds(6000))), 10, clock.instant());
 

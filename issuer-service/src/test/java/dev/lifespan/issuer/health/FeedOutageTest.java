@@ -1,0 +1,67 @@
+package dev.lifespan.issuer.health;
+
+import dev.lifespan.api.v1.IssueServiceTokenRequest;
+import dev.lifespan.api.v1.IssueTokensRequest;
+import dev.lifespan.devstack.GrpcAssertions;
+import dev.lifespan.issuer.support.Grpc;
+import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.TestClients;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+/**
+ * The issuer with its revocation feed on but never in step (the stand-in revocation service serves no
+ * {@code Snapshot}): an outage of the revocation service as the issuer sees it at start-up. It stays ready and
+ * serves its core grants; a privileged caller whose token cannot be checked gets UNAVAILABLE with a retry delay,
+ * never UNAUTHENTICATED; introspection fails closed.
+ */
+@QuarkusTest
+@WithTestResource(IssuerTestResource.class)
+@TestProfile(FeedOutageTest.FeedOn.class)
+class FeedOutageTest {
+
+    public static class FeedOn implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("lifespan.revocation.feed.enabled", "true");
+        }
+    }
+
+    @Test
+    void readinessStaysUpAndSaysTheFeedIsNotInStep() {
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.name", hasItem("revocation-feed"))
+                .body("checks.find { it.name == 'revocation-feed' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'revocation-feed' }.data.state", equalTo("starting"))
+                .body("checks.find { it.name == 'rate-limiter' }.status", equalTo("UP"));
+    }
+
+    @Test
+    void aPrivilegedCallerWhoseTokenCannotBeCheckedGetsAnOutageNotBadCredentials() {
+        StatusRuntimeException e = Grpc.failure(Status.Code.UNAVAILABLE, () -> Grpc.issuer().issueTokens(
+                IssueTokensRequest.newBuilder().setSubject("uma").setClientId(TestClients.WEB).build()));
+        assertThat(Grpc.errorInfo(e).getReason()).isEqualTo("temporarily_unavailable");
+        assertThat(Grpc.errorInfo(e).getMetadataMap()).containsEntry("failure", "REVOCATION_FEED_STALE");
+        assertThat(GrpcAssertions.retryDelay(e)).hasValueSatisfying(d -> assertThat(d).isPositive());
+    }
+
+    @Test
+    void coreGrantsStillWorkAndIntrospectionFailsClosed() {
+        String token = Grpc.anonymous().issueServiceToken(IssueServiceTokenRequest.newBuilder().setClientId(TestClients.SERVICE)
+                .setClientSecret(TestClients.SERVICE_SECRET).build()).getAccessToken().getToken();
+        assertThat(given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET).formParam("token", token)
+                .post("/oauth2/introspect").then().statusCode(200).extract().jsonPath().getMap("")).isEqualTo(Map.of("active", false));
+    }
+}
