@@ -5,7 +5,10 @@ import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.api.v1.IssueTokensResponse;
+import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.issuer.support.Grpc;
+import dev.lifespan.issuer.support.Outbox;
 import dev.lifespan.issuer.support.IssuerTestResource;
 import dev.lifespan.issuer.support.Jwt;
 import dev.lifespan.issuer.support.TestClients;
@@ -24,6 +27,10 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
 class AccessTokenTest {
+
+    @InjectServers
+    EmbeddedServers servers;
+
 
     @Test
     void issuedAccessTokenVerifiesWithIndependentLibraryAndCarriesRfc9068Claims() throws Exception {
@@ -102,6 +109,8 @@ class AccessTokenTest {
         var error = Grpc.failure(io.grpc.Status.Code.PERMISSION_DENIED, () -> Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
                 .setSubject("root").setClientId(TestClients.WEB).addRoles("admin").setAcr("pwd").build()));
         assertThat(Grpc.errorInfo(error).getReason()).isEqualTo("insufficient_user_authentication");
+        assertThat(Outbox.strings(servers, "SELECT type FROM audit_outbox WHERE subject = ?", "root"))
+                .as("the step-up refusal is audited").contains("STEP_UP_REQUIRED");
 
         IssueTokensResponse admin = Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
                 .setSubject("root").setClientId(TestClients.WEB).addRoles("admin").setAcr("mfa").build());

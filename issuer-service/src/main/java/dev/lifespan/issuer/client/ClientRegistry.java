@@ -1,4 +1,5 @@
 package dev.lifespan.issuer.client;
+import dev.lifespan.issuer.crypto.ClientSecrets;
 
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.support.error.ServiceException;

@@ -1,6 +1,6 @@
 package dev.lifespan.issuer.config;
 
-import dev.lifespan.issuer.client.ClientSecrets;
+import dev.lifespan.issuer.crypto.ClientSecrets;
 import dev.lifespan.issuer.crypto.JwsAlgorithm;
 import dev.lifespan.issuer.crypto.MasterKey;
 

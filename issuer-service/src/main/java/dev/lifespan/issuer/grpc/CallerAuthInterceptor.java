@@ -3,7 +3,7 @@ package dev.lifespan.issuer.grpc;
 import dev.lifespan.api.v1.TokenIssuerGrpc;
 import dev.lifespan.issuer.client.LifespanScopes;
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.issuer.revocation.IssuerValidatingNode;
+import dev.lifespan.issuer.feed.IssuerValidatingNode;
 import dev.lifespan.validator.guard.BearerAuthenticator;
 import dev.lifespan.validator.guard.BearerTokenInterceptor;
 import dev.lifespan.validator.guard.ValidationMetrics;

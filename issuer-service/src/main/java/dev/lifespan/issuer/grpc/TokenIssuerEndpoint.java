@@ -16,22 +16,32 @@ import dev.lifespan.api.v1.RedeemSingleUseTokenRequest;
 import dev.lifespan.api.v1.RedeemSingleUseTokenResponse;
 import dev.lifespan.api.v1.RefreshTokensRequest;
 import dev.lifespan.api.v1.RefreshTokensResponse;
+import dev.lifespan.api.v1.RiskLevel;
 import dev.lifespan.api.v1.RotateSigningKeyRequest;
 import dev.lifespan.api.v1.RotateSigningKeyResponse;
+import dev.lifespan.api.v1.SingleUsePurpose;
 import dev.lifespan.api.v1.TokenIssuer;
-import dev.lifespan.issuer.key.JwksService;
+import dev.lifespan.issuer.key.KeyRotation;
+import dev.lifespan.issuer.key.PublishedKeys;
 import dev.lifespan.issuer.session.RefreshCommand;
 import dev.lifespan.issuer.session.RefreshTokenRotation;
 import dev.lifespan.issuer.session.SessionService;
 import dev.lifespan.issuer.singleuse.SingleUseTokens;
 import dev.lifespan.issuer.token.ServiceTokens;
+import dev.lifespan.support.input.Inputs;
+import dev.lifespan.support.input.ProtoTime;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.mutiny.Uni;
 
 import static dev.lifespan.support.grpc.GrpcCalls.call;
+import static dev.lifespan.support.input.ProtoTime.timestamp;
 
-/** The {@code lifespan.v1.TokenIssuer} gRPC service: validates nothing itself, hands each call to its service class. */
+/**
+ * The {@code lifespan.v1.TokenIssuer} gRPC service: reads each request into its service's command (times and enums
+ * checked as they leave the wire), hands it over, and maps the result back ({@link IssuerMessages}). No decision is
+ * made here.
+ */
 @GrpcService
 @RegisterInterceptor(CallerAuthInterceptor.class)
 public class TokenIssuerEndpoint implements TokenIssuer {
@@ -39,62 +49,116 @@ public class TokenIssuerEndpoint implements TokenIssuer {
     private final RefreshTokenRotation rotation;
     private final ServiceTokens serviceTokens;
     private final SingleUseTokens singleUse;
-    private final JwksService jwks;
+    private final PublishedKeys keys;
+    private final KeyRotation keyRotation;
 
     public TokenIssuerEndpoint(SessionService sessions, RefreshTokenRotation rotation, ServiceTokens serviceTokens,
-            SingleUseTokens singleUse, JwksService jwks) {
+            SingleUseTokens singleUse, PublishedKeys keys, KeyRotation keyRotation) {
         this.sessions = sessions;
         this.rotation = rotation;
         this.serviceTokens = serviceTokens;
         this.singleUse = singleUse;
-        this.jwks = jwks;
+        this.keys = keys;
+        this.keyRotation = keyRotation;
     }
 
     @Override
-    public Uni<IssueTokensResponse> issueTokens(IssueTokensRequest request) {
-        return call(() -> sessions.issue(request));
+    public Uni<IssueTokensResponse> issueTokens(IssueTokensRequest r) {
+        return call(() -> sessions.issue(new SessionService.IssueCommand(r.getSubject(), r.getClientId(), r.getScopesList(),
+                        r.getAudienceList(), r.getProfile(), ProtoTime.instant("auth_time", r.hasAuthTime(), r.getAuthTime()), r.getAcr(),
+                        r.getAmrList(), r.getRolesList(), r.getDeviceId(),
+                        Inputs.enumValue("risk_level", r.getRiskLevelValue(), RiskLevel::forNumber, false), r.getSourceIp()))
+                .map(pair -> {
+                    IssueTokensResponse.Builder response = IssueTokensResponse.newBuilder()
+                            .setAccessToken(IssuerMessages.accessToken(pair.access()))
+                            .setSessionId(pair.sessionId())
+                            .setProfile(pair.profile());
+                    if (pair.refreshToken() != null) {
+                        response.setRefreshToken(IssuerMessages.refreshToken(pair));
+                    }
+                    return response.build();
+                }));
     }
 
     @Override
-    public Uni<RefreshTokensResponse> refreshTokens(RefreshTokensRequest request) {
-        return call(() -> rotation.refresh(new RefreshCommand(request.getRefreshToken(), request.getClientId(),
-                request.getClientSecret(), request.getDeviceId(), request.getScopesList(), request.getSourceIp())));
+    public Uni<RefreshTokensResponse> refreshTokens(RefreshTokensRequest r) {
+        return call(() -> rotation.refresh(new RefreshCommand(r.getRefreshToken(), r.getClientId(), r.getClientSecret(), r.getDeviceId(),
+                        r.getScopesList(), r.getSourceIp()))
+                .map(pair -> RefreshTokensResponse.newBuilder()
+                        .setAccessToken(IssuerMessages.accessToken(pair.access()))
+                        .setRefreshToken(IssuerMessages.refreshToken(pair))
+                        .setSessionId(pair.sessionId())
+                        .build()));
     }
 
     @Override
-    public Uni<IssueServiceTokenResponse> issueServiceToken(IssueServiceTokenRequest request) {
-        return call(() -> serviceTokens.issue(new ServiceTokens.Command(request.getClientId(), request.getClientSecret(),
-                        request.getScopesList(), request.getAudienceList(), request.getSourceIp()))
-                .map(token -> IssueServiceTokenResponse.newBuilder().setAccessToken(token).build()));
+    public Uni<IssueServiceTokenResponse> issueServiceToken(IssueServiceTokenRequest r) {
+        return call(() -> serviceTokens.issue(new ServiceTokens.Command(r.getClientId(), r.getClientSecret(), r.getScopesList(),
+                        r.getAudienceList(), r.getSourceIp()))
+                .map(token -> IssueServiceTokenResponse.newBuilder().setAccessToken(IssuerMessages.accessToken(token)).build()));
     }
 
     @Override
-    public Uni<IssueSingleUseTokenResponse> issueSingleUseToken(IssueSingleUseTokenRequest request) {
-        return call(() -> singleUse.issue(request));
+    public Uni<IssueSingleUseTokenResponse> issueSingleUseToken(IssueSingleUseTokenRequest r) {
+        return call(() -> singleUse.issue(new SingleUseTokens.IssueCommand(r.getSubject(), purpose(r.getPurposeValue()), r.getClientId(),
+                        r.getTtlSeconds(), r.getBinding().toByteArray()))
+                .map(issued -> IssueSingleUseTokenResponse.newBuilder()
+                        .setToken(issued.token())
+                        .setTokenId(issued.tokenId())
+                        .setExpiresAt(timestamp(issued.expiresAt()))
+                        .build()));
     }
 
     @Override
-    public Uni<RedeemSingleUseTokenResponse> redeemSingleUseToken(RedeemSingleUseTokenRequest request) {
-        return call(() -> singleUse.redeem(request));
+    public Uni<RedeemSingleUseTokenResponse> redeemSingleUseToken(RedeemSingleUseTokenRequest r) {
+        return call(() -> singleUse.redeem(new SingleUseTokens.RedeemCommand(r.getToken(), purpose(r.getPurposeValue()), r.getClientId()))
+                .map(redeemed -> RedeemSingleUseTokenResponse.newBuilder()
+                        .setSubject(redeemed.subject())
+                        .setTokenId(redeemed.tokenId())
+                        .setBinding(IssuerMessages.bytes(redeemed.binding()))
+                        .setClientId(redeemed.clientId())
+                        .build()));
     }
 
     @Override
-    public Uni<ListSessionsResponse> listSessions(ListSessionsRequest request) {
-        return call(() -> sessions.list(request.getSubject(), request.getIncludeEnded(), request.getPageSize()));
+    public Uni<ListSessionsResponse> listSessions(ListSessionsRequest r) {
+        return call(() -> sessions.list(r.getSubject(), r.getIncludeEnded(), r.getPageSize())
+                .map(views -> ListSessionsResponse.newBuilder().addAllSessions(views.stream().map(IssuerMessages::session).toList()).build()));
     }
 
     @Override
-    public Uni<EndSessionResponse> endSession(EndSessionRequest request) {
-        return call(() -> sessions.end(request.getSessionId(), request.getReason()));
+    public Uni<EndSessionResponse> endSession(EndSessionRequest r) {
+        return call(() -> sessions.end(r.getSessionId(), r.getReason())
+                .map(ended -> EndSessionResponse.newBuilder().setSession(IssuerMessages.session(ended.session()))
+                        .setEndedNow(ended.endedNow()).build()));
     }
 
     @Override
-    public Uni<GetJwksResponse> getJwks(GetJwksRequest request) {
-        return call(() -> Uni.createFrom().item(jwks.getJwks()));
+    public Uni<GetJwksResponse> getJwks(GetJwksRequest r) {
+        return call(() -> {
+            PublishedKeys.Jwks jwks = keys.jwks();
+            return Uni.createFrom().item(GetJwksResponse.newBuilder()
+                    .setJwksJson(jwks.json())
+                    .setMaxAgeSeconds(jwks.maxAgeSeconds())
+                    .addAllKeys(jwks.keys().stream().map(IssuerMessages::signingKey).toList())
+                    .build());
+        });
     }
 
     @Override
-    public Uni<RotateSigningKeyResponse> rotateSigningKey(RotateSigningKeyRequest request) {
-        return call(() -> jwks.rotate(request));
+    public Uni<RotateSigningKeyResponse> rotateSigningKey(RotateSigningKeyRequest r) {
+        return call(() -> keyRotation.rotate(new KeyRotation.Command(r.getEmergency(), r.getKeyId(), r.getAlgorithm(), r.getReason()))
+                .map(rotated -> {
+                    RotateSigningKeyResponse.Builder response = RotateSigningKeyResponse.newBuilder()
+                            .setNewKey(IssuerMessages.signingKey(rotated.newKey()));
+                    if (rotated.compromised() != null) {
+                        response.setCompromisedKey(IssuerMessages.signingKey(rotated.compromised()));
+                    }
+                    return response.build();
+                }));
+    }
+
+    private static SingleUsePurpose purpose(int number) {
+        return Inputs.enumValue("purpose", number, SingleUsePurpose::forNumber, true);
     }
 }

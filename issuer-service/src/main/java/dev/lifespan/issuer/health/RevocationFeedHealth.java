@@ -1,7 +1,7 @@
 package dev.lifespan.issuer.health;
 
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.issuer.revocation.IssuerValidatingNode;
+import dev.lifespan.issuer.feed.IssuerValidatingNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;

@@ -1,5 +1,6 @@
 package dev.lifespan.issuer.key;
 
+import io.vertx.core.json.JsonObject;
 import dev.lifespan.issuer.crypto.JwsAlgorithm;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -7,6 +8,8 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** A signing key row. The private part is AES-GCM sealed under the master key, bound to the kid. */
 @Entity
@@ -43,6 +46,15 @@ public class SigningKeyEntity {
 
     @Column(name = "compromise_reason")
     public String compromiseReason;
+
+    /** The public JWK as JWKS publishes it: the stored members plus {@code kid}, {@code alg} and {@code use}. */
+    public Map<String, Object> publishedJwk() {
+        Map<String, Object> jwk = new LinkedHashMap<>(new JsonObject(publicJwk).getMap());
+        jwk.put("kid", kid);
+        jwk.put("alg", algorithm);
+        jwk.put("use", "sig");
+        return Map.copyOf(jwk);
+    }
 
     public KeyTimes times() {
         return new KeyTimes(kid, JwsAlgorithm.fromJoseName(algorithm).orElseThrow(), activatesAt, retiresAt, expiresAt, compromisedAt);

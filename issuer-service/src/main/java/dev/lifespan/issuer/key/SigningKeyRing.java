@@ -57,14 +57,11 @@ public class SigningKeyRing {
             JwsSigner signer = !canSign ? null
                     : old != null && old.signer() != null ? old.signer()
                     : times.algorithm().signer(masterKey.decrypt(row.privateKeySealed, row.kid));
-            Map<String, Object> jwk = new LinkedHashMap<>(new JsonObject(row.publicJwk).getMap());
-            jwk.put("kid", row.kid);
-            jwk.put("alg", row.algorithm);
-            jwk.put("use", "sig");
+            Map<String, Object> jwk = row.publishedJwk();
             String header = Base64Url.encode(new JsonObject().put("alg", row.algorithm).put("kid", row.kid).put("typ", "at+jwt")
                     .encode().getBytes(StandardCharsets.UTF_8));
             JwsVerifier verifier = old != null ? old.verifier() : JwsVerifier.of(times.algorithm().joseName(), jwk);
-            return new LoadedKey(times, Map.copyOf(jwk), signer, header, verifier);
+            return new LoadedKey(times, jwk, signer, header, verifier);
         }).toList();
     }
 

@@ -1,8 +1,10 @@
 package dev.lifespan.issuer.key;
 
-import dev.lifespan.issuer.audit.AuditEventType;
+import dev.lifespan.api.v1.EventType;
 import dev.lifespan.issuer.crypto.JwsAlgorithm;
 import dev.lifespan.issuer.crypto.MasterKey;
+import dev.lifespan.issuer.outbox.PendingRevocations;
+import dev.lifespan.support.audit.AuditOutbox;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import jakarta.inject.Singleton;
@@ -10,9 +12,11 @@ import org.hibernate.reactive.mutiny.Mutiny;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Optional;
-import java.util.UUID;
 
 import static dev.lifespan.support.time.Clocks.utc;
 
@@ -24,6 +28,10 @@ import static dev.lifespan.support.time.Clocks.utc;
  */
 @Singleton
 public class SigningKeyStore {
+    /** Queues the KEY rule of a compromised key for the revocation service, in the rotation's transaction. */
+    private static final String QUEUE_KEY = PendingRevocations.insert(PendingRevocations.kind(PendingRevocations.Kind.KEY), ":kid",
+            ":reason", "NULL", ":at", null, null);
+
     /** Advisory lock id guarding key rotation ("LIFESPAN" in ASCII, truncated). */
     static final long ROTATION_LOCK = 0x4C49464553504EL;
 
@@ -91,7 +99,7 @@ public class SigningKeyStore {
                                 return Uni.createFrom().item(new Outcome(standby, null, 0));
                             }
                             activate(keys, standby, earliest, settings.retention());
-                            return outbox(s, AuditEventType.KEY_ROTATED, now, standby.kid, reason).replaceWith(new Outcome(standby, null, 0));
+                            return outbox(s, EventType.KEY_ROTATED, now, standby.kid, reason).replaceWith(new Outcome(standby, null, 0));
                         }
                         return schedule(s, keys, generated, now, now.plus(settings.lead()), settings.retention(), reason)
                                 .map(c -> new Outcome(c, null, 0));
@@ -101,7 +109,7 @@ public class SigningKeyStore {
                     SigningKeyEntity victim = keys.stream().filter(k -> k.kid.equals(target) && k.compromisedAt == null)
                             .findFirst().orElse(null);
                     if (victim == null) {
-                        return Uni.createFrom().failure(new java.util.NoSuchElementException(
+                        return Uni.createFrom().failure(new NoSuchElementException(
                                 "no usable signing key " + (target == null ? "" : target)));
                     }
                     victim.compromisedAt = now;
@@ -112,14 +120,13 @@ public class SigningKeyStore {
                     victim.expiresAt = now.plus(settings.retention());
                     List<SigningKeyEntity> others = keys.stream().filter(k -> k != victim).toList();
                     Optional<SigningKeyEntity> standby = others.stream().filter(k -> k.compromisedAt == null && k.activatesAt.isAfter(now))
-                            .min(java.util.Comparator.comparing(k -> k.activatesAt));
+                            .min(Comparator.comparing(k -> k.activatesAt));
                     Uni<SigningKeyEntity> signer = standby.isPresent()
                             ? Uni.createFrom().item(activate(others, standby.get(), now, settings.retention()))
-                                    .call(promoted -> outbox(s, AuditEventType.KEY_ROTATED, now, promoted.kid, "emergency rotation"))
+                                    .call(promoted -> outbox(s, EventType.KEY_ROTATED, now, promoted.kid, "emergency rotation"))
                             : schedule(s, others, generated, now, now, settings.retention(), "emergency rotation");
-                    return outbox(s, AuditEventType.KEY_COMPROMISED, now, victim.kid, reason)
-                            .chain(() -> s.createNativeQuery("INSERT INTO pending_revocation (kind, value, reason, created_at)"
-                                            + " VALUES ('KEY', :kid, :reason, :at)")
+                    return outbox(s, EventType.KEY_COMPROMISED, now, victim.kid, reason)
+                            .chain(() -> s.createNativeQuery(QUEUE_KEY)
                                     .setParameter("kid", victim.kid).setParameter("reason", reason).setParameter("at", utc(now))
                                     .executeUpdate())
                             .chain(() -> signer)
@@ -154,7 +161,7 @@ public class SigningKeyStore {
         SigningKeyEntity key = new SigningKeyEntity();
         key.kid = KeyIds.thumbprint(generated.publicJwk());
         key.algorithm = generated.algorithm().joseName();
-        key.publicJwk = new JsonObject(new java.util.LinkedHashMap<>(generated.publicJwk())).encode();
+        key.publicJwk = new JsonObject(new LinkedHashMap<>(generated.publicJwk())).encode();
         key.privateKeySealed = masterKey.encrypt(generated.privatePart(), key.kid);
         key.createdAt = now;
         key.activatesAt = activatesAt;
@@ -169,7 +176,7 @@ public class SigningKeyStore {
                     key.expiresAt = next.plus(retention);
                 });
         return s.persist(key)
-                .chain(() -> outbox(s, AuditEventType.KEY_ROTATED, now, key.kid, reason))
+                .chain(() -> outbox(s, EventType.KEY_ROTATED, now, key.kid, reason))
                 .replaceWith(key);
     }
 
@@ -182,11 +189,8 @@ public class SigningKeyStore {
                 .executeUpdate();
     }
 
-    private Uni<Void> outbox(Mutiny.Session s, String type, Instant now, String kid, String reason) {
-        return s.createNativeQuery("INSERT INTO audit_outbox (event_id, type, occurred_at, token_id, attributes)"
-                        + " VALUES (:id, :type, :at, NULL, CAST(:attributes AS jsonb))")
-                .setParameter("id", UUID.randomUUID())
-                .setParameter("type", type)
+    private Uni<Void> outbox(Mutiny.Session s, EventType type, Instant now, String kid, String reason) {
+        return s.createNativeQuery(AuditOutbox.event(type).at(":at").attributes("CAST(:attributes AS jsonb)").insert())
                 .setParameter("at", utc(now))
                 .setParameter("attributes", new JsonObject().put("kid", kid).put("reason", reason).encode())
                 .executeUpdate()

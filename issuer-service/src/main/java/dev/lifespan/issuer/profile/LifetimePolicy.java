@@ -69,6 +69,25 @@ public class LifetimePolicy {
                 profile.deviceBound());
     }
 
+    /** When a session started at {@code now} with these lifetimes ends for good (its access TTL when it allows no refresh). */
+    public static Instant sessionEnd(Instant now, Lifetimes lifetimes) {
+        return now.plus(lifetimes.refreshAllowed() ? lifetimes.sessionLifetime() : lifetimes.accessTtl());
+    }
+
+    /** When an access token minted at {@code now} expires: after its TTL, and never after its session's absolute end. */
+    public static Instant accessExpiry(Instant now, Duration accessTtl, Instant sessionEnd) {
+        return earlier(now.plus(accessTtl), sessionEnd);
+    }
+
+    /** When a session last used at {@code lastActivity} becomes idle: after its idle timeout, never after its absolute end. */
+    public static Instant idleExpiry(Instant lastActivity, Duration idleTimeout, Instant sessionEnd) {
+        return earlier(lastActivity.plus(idleTimeout), sessionEnd);
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
     private String chooseProfile(Request request, RegisteredClient client) {
         if (request.roles().stream().anyMatch(config.adminRoles()::contains)) {
             return "admin";

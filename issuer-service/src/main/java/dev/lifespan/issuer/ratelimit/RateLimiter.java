@@ -1,7 +1,8 @@
 package dev.lifespan.issuer.ratelimit;
 
-import dev.lifespan.issuer.audit.AuditEventType;
+import dev.lifespan.api.v1.EventType;
 import dev.lifespan.issuer.config.LifespanConfig;
+import dev.lifespan.support.audit.AuditOutbox;
 import dev.lifespan.support.error.Failures;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.time.Clocks;
@@ -23,7 +24,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -53,6 +53,10 @@ public class RateLimiter {
             end
             return counts
             """;
+
+    /** $1 now, $2 client, $3 source address, $4 which limit. */
+    private static final String RATE_LIMITED = AuditOutbox.event(EventType.RATE_LIMITED).at("$1").client("$2").sourceIp("$3")
+            .attributes("jsonb_build_object('limit', $4::text)").insert();
 
     private final Redis redis;
     private final Pool pool;
@@ -160,9 +164,7 @@ public class RateLimiter {
     }
 
     private Uni<Void> recordRateLimited(String limit, String clientId, String sourceIp, Instant now) {
-        return pool.preparedQuery("INSERT INTO audit_outbox (event_id, type, occurred_at, client_id, source_ip, attributes)"
-                        + " VALUES ($1, $2, $3, $4, $5, jsonb_build_object('limit', $6::text))")
-                .execute(Tuple.from(Arrays.asList(UUID.randomUUID(), AuditEventType.RATE_LIMITED, Clocks.utc(now), clientId, sourceIp, limit)))
+        return pool.preparedQuery(RATE_LIMITED).execute(Tuple.from(Arrays.asList(Clocks.utc(now), clientId, sourceIp, limit)))
                 .replaceWithVoid();
     }
 }

@@ -4,7 +4,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Why a presented refresh token was not simply rotated, decided from its stored state. Pure.
+ * What to do with a presented refresh token that a rotation did not take, decided from its stored state and
+ * {@link SessionLiveness}. Pure.
  */
 public enum RefreshDecision {
     /** No such token was ever issued (or its session is gone). */
@@ -23,8 +24,8 @@ public enum RefreshDecision {
     GRACE_RETRY,
     /** Retired outside the grace window: theft; the whole family is revoked. */
     REUSE,
-    /** Still live and usable: a concurrent change raced the rotation; try again. */
-    RETRY;
+    /** Not retired, and its session is live: a concurrent change raced the rotation, which may be tried again. */
+    STILL_ROTATABLE;
 
     public static RefreshDecision of(Optional<RefreshTokenState> found, String clientId, String deviceId, Instant now) {
         if (found.isEmpty()) {
@@ -35,22 +36,26 @@ public enum RefreshDecision {
         if (!token.clientId().equals(clientId)) {
             return WRONG_CLIENT;
         }
-        if (!"ACTIVE".equals(session.state())) {
-            return SESSION_ENDED;
+        switch (SessionLiveness.of(session, now)) {
+            case ENDED -> {
+                return SESSION_ENDED;
+            }
+            case EXPIRED -> {
+                return SESSION_EXPIRED;
+            }
+            case IDLE -> {
+                return SESSION_IDLE;
+            }
+            default -> {
+                // live: go on
+            }
         }
-        if (!now.isBefore(session.expiresAt())) {
-            return SESSION_EXPIRED;
-        }
-        if (!now.isBefore(session.idleExpiresAt())) {
-            return SESSION_IDLE;
-        }
-        if (session.deviceId() != null && !session.deviceId().equals(deviceId)) {
+        if (!SessionLiveness.deviceMatches(session.deviceId(), deviceId)) {
             return WRONG_DEVICE;
         }
         if (token.rotatedAt() == null) {
-            return RETRY;
+            return STILL_ROTATABLE;
         }
-        boolean withinGrace = !session.reuseGrace().isZero() && !now.isAfter(token.rotatedAt().plus(session.reuseGrace()));
-        return withinGrace ? GRACE_RETRY : REUSE;
+        return SessionLiveness.withinGrace(token.rotatedAt(), session.reuseGrace(), now) ? GRACE_RETRY : REUSE;
     }
 }

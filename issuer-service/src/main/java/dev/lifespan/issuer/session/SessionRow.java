@@ -1,5 +1,6 @@
 package dev.lifespan.issuer.session;
 
+import dev.lifespan.issuer.profile.LifetimePolicy;
 import io.vertx.mutiny.sqlclient.Row;
 
 import java.time.Duration;
@@ -32,9 +33,9 @@ public record SessionRow(String sid, String subject, String clientId, String pro
                 row.getString("revoke_reason"));
     }
 
-    /** When the session stops being refreshable for want of use. */
+    /** When the session stops being refreshable for want of use (never after its absolute end). */
     public Instant idleExpiresAt() {
-        return lastActivityAt.plus(idleTimeout);
+        return LifetimePolicy.idleExpiry(lastActivityAt, idleTimeout, expiresAt);
     }
 
     static Instant instant(Row row, String column) {

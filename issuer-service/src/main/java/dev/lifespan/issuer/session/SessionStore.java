@@ -1,30 +1,134 @@
 package dev.lifespan.issuer.session;
 
-import dev.lifespan.issuer.audit.AuditEventType;
+import dev.lifespan.api.v1.EventType;
+import dev.lifespan.issuer.outbox.PendingRevocations;
+import dev.lifespan.support.audit.AuditOutbox;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
 import static dev.lifespan.support.time.Clocks.utc;
 
 /**
- * Sessions and their refresh-token families in PostgreSQL.
- *
- * <p>Each operation is one SQL statement whose data-modifying CTEs change the session, the
- * token family and the audit outbox together: the statement is atomic, needs a single round
- * trip, and leaves nothing half-made if the connection drops. Concurrent rotations of one token
- * serialize on its row; the loser re-evaluates {@code rotated_at IS NULL}, finds it false and
- * changes nothing, so a rotation never has two successors.
+ * Sessions in PostgreSQL: starting one (with its first refresh token), ending one (with its whole refresh-token
+ * family), finding and listing them. Each change is one SQL statement whose data-modifying CTEs change the
+ * session, its family, the audit outbox and the revocation queue together: atomic, one round trip, nothing
+ * half-made if the connection drops. Rotation of the family's tokens is {@link RefreshFamilyStore}'s.
  */
 @Singleton
 public class SessionStore {
+
+    /** How a session ends, and what that writes. */
+    public enum Ending {
+        /** Ended by an operator, its user or its client (EndSession, RFC 7009): revoked everywhere. */
+        REVOKED("REVOKED", EventType.SESSION_ENDED, false),
+        /** A retired refresh token was presented again: theft, revoked everywhere. */
+        REUSED("REVOKED", EventType.SESSION_ENDED, true),
+        /** Found past its absolute end by a refresh. */
+        EXPIRED("EXPIRED", EventType.SESSION_ENDED, false),
+        /** Found idle past its timeout by a refresh. */
+        IDLE("IDLE_EXPIRED", EventType.SESSION_IDLE_TIMEOUT, false);
+
+        final String state;
+        final EventType event;
+        final boolean reuse;
+
+        Ending(String state, EventType event, boolean reuse) {
+            this.state = state;
+            this.event = event;
+            this.reuse = reuse;
+        }
+    }
+
+    /**
+     * $1 sid, $2 subject, $3 client, $4 profile, $5 device, $6 scopes, $7 audience, $8 roles, $9 acr, $10 amr,
+     * $11 auth_time, $12 access TTL s, $13 idle timeout s, $14 grace s, $15 now, $16 absolute end,
+     * $17 first refresh token's hash (NULL: none), $18 access token id, $19 source address.
+     */
+    private static final String CREATE = """
+            WITH s AS (
+                INSERT INTO session (sid, subject, client_id, profile, device_id, scopes, audience, roles, acr, amr, auth_time,
+                                     access_ttl_seconds, idle_timeout_seconds, reuse_grace_seconds,
+                                     created_at, last_activity_at, expires_at, state)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, 'ACTIVE')
+                RETURNING *
+            ), first_refresh_token AS (
+                INSERT INTO refresh_token (token_hash, sid, client_id, issued_at)
+                SELECT $17, sid, client_id, created_at FROM s WHERE $17::bytea IS NOT NULL
+            ), events AS (
+                %s
+            )
+            SELECT sid FROM s
+            """.formatted(AuditOutbox.insertAll(
+            AuditOutbox.event(EventType.SESSION_CREATED).at("created_at").subject("subject").session("sid").client("client_id")
+                    .sourceIp("$19").attributes("jsonb_build_object('profile', profile)").from("s"),
+            AuditOutbox.event(EventType.TOKEN_ISSUED).at("created_at").subject("subject").session("sid").client("client_id")
+                    .token("$18").sourceIp("$19").attributes("jsonb_build_object('profile', profile, 'refresh', $17::bytea IS NOT NULL)")
+                    .from("s")));
+
+    /**
+     * $1 now, $2 sid, $3 reason, and for a reuse $4 the REFRESH_TOKEN_REUSED event's attributes. Only an ACTIVE session ends; every live token of
+     * its family is retired with it, and a revoked one is queued for the revocation service so every node learns.
+     */
+    private static final String END = """
+            WITH s AS (
+                UPDATE session SET state = '%s', ended_at = $1, revoke_reason = $3
+                WHERE sid = $2 AND state = 'ACTIVE'
+                RETURNING *
+            ), family AS (
+                UPDATE refresh_token SET rotated_at = $1 WHERE sid IN (SELECT sid FROM s) AND rotated_at IS NULL
+            ), queued AS (
+                %s
+            ), events AS (
+                %s
+            )
+            SELECT %s FROM s
+            """;
+
+    private static final String FIND = "SELECT " + SessionRow.columns("s") + " FROM session s WHERE s.sid = $1";
+
+    /** $1 subject, $2 limit. */
+    private static final String LIST_ALL = """
+            SELECT %s FROM session s WHERE s.subject = $1 ORDER BY s.created_at DESC LIMIT $2
+            """.formatted(SessionRow.columns("s"));
+
+    /** $1 subject, $2 limit, $3 now. */
+    private static final String LIST_LIVE = """
+            SELECT %s FROM session s WHERE s.subject = $1 AND %s ORDER BY s.created_at DESC LIMIT $2
+            """.formatted(SessionRow.columns("s"), SessionLiveness.liveSql("s", "$3"));
+
+    /** $1 now, $2 subject, $3 client, $4 source address, $5 what was required. */
+    private static final String STEP_UP = AuditOutbox.event(EventType.STEP_UP_REQUIRED).at("$1").subject("$2").client("$3")
+            .sourceIp("$4").attributes("jsonb_build_object('required', $5::text)").insert();
+
+    private static final Map<Ending, String> ENDS = new EnumMap<>(Ending.class);
+
+    static {
+        for (Ending ending : Ending.values()) {
+            String queue = ending.state.equals("REVOKED")
+                    ? PendingRevocations.insert(PendingRevocations.kind(PendingRevocations.Kind.SESSION), "sid", "$3", "NULL", "$1", "s", null)
+                    : "SELECT 1";
+            AuditOutbox.Event ended = AuditOutbox.event(ending.event).at("$1").subject("subject").session("sid").client("client_id")
+                    .attributes("jsonb_build_object('reason', $3::text, 'state', state)").from("s");
+            String events = ending.reuse
+                    ? AuditOutbox.insertAll(AuditOutbox.event(EventType.REFRESH_TOKEN_REUSED).at("$1").subject("subject").session("sid")
+                            .client("client_id").attributes("$4::jsonb").from("s"), ended)
+                    : AuditOutbox.insertAll(ended);
+            ENDS.put(ending, END.formatted(ending.state, queue, events, SessionRow.columns("")));
+        }
+    }
+
     private final Pool pool;
 
     public SessionStore(Pool pool) {
@@ -33,129 +137,48 @@ public class SessionStore {
 
     /** Creates a session, its first refresh token (if any) and the SESSION_CREATED and TOKEN_ISSUED events. */
     public Uni<Void> create(NewSession s, byte[] refreshHash, String accessTokenId, String sourceIp) {
-        Params q = new Params();
-        String now = q.p(utc(s.createdAt()));
-        String sql = "WITH s AS (INSERT INTO session (sid, subject, client_id, profile, device_id, scopes, audience, roles, acr, amr,"
-                + " auth_time, access_ttl_seconds, idle_timeout_seconds, reuse_grace_seconds, created_at, last_activity_at, expires_at,"
-                + " state) VALUES (" + q.p(s.sid()) + ", " + q.p(s.subject()) + ", " + q.p(s.clientId()) + ", " + q.p(s.profile())
-                + ", " + q.p(s.deviceId()) + ", " + q.p(String.join(" ", s.scopes())) + ", " + q.p(String.join(" ", s.audience()))
-                + ", " + q.p(String.join(" ", s.roles())) + ", " + q.p(s.acr()) + ", " + q.p(String.join(" ", s.amr())) + ", "
-                + q.p(utc(s.authTime())) + ", " + q.p((int) s.accessTtlSeconds()) + ", " + q.p((int) s.idleTimeoutSeconds()) + ", "
-                + q.p((int) s.reuseGraceSeconds()) + ", " + now + ", " + now + ", " + q.p(utc(s.expiresAt())) + ", 'ACTIVE') RETURNING *)"
-                + (refreshHash == null ? "" : ", r AS (INSERT INTO refresh_token (token_hash, sid, client_id, issued_at) SELECT "
-                        + q.p(refreshHash) + ", sid, client_id, created_at FROM s)")
-                + ", e AS (INSERT INTO audit_outbox (event_id, type, occurred_at, subject, sid, client_id, token_id, source_ip, attributes)"
-                + " SELECT " + q.p(UUID.randomUUID()) + ", '" + AuditEventType.SESSION_CREATED + "', created_at, subject, sid, client_id,"
-                + " NULL, " + q.p(sourceIp) + ", jsonb_build_object('profile', profile) FROM s"
-                + " UNION ALL SELECT " + q.p(UUID.randomUUID()) + ", '" + AuditEventType.TOKEN_ISSUED + "', created_at, subject, sid,"
-                + " client_id, " + q.p(accessTokenId) + ", " + q.p(sourceIp)
-                + ", jsonb_build_object('profile', profile, 'refresh', " + (refreshHash != null) + ") FROM s)"
-                + " SELECT sid FROM s";
-        return pool.preparedQuery(sql).execute(q.tuple()).replaceWithVoid();
+        return pool.preparedQuery(CREATE).execute(Tuple.from(Arrays.asList(s.sid(), s.subject(), s.clientId(), s.profile(), s.deviceId(),
+                        String.join(" ", s.scopes()), String.join(" ", s.audience()), String.join(" ", s.roles()), s.acr(),
+                        String.join(" ", s.amr()), utc(s.authTime()), (int) s.accessTtlSeconds(), (int) s.idleTimeoutSeconds(),
+                        (int) s.reuseGraceSeconds(), utc(s.createdAt()), utc(s.expiresAt()), refreshHash, accessTokenId, sourceIp)))
+                .replaceWithVoid();
     }
 
     /**
-     * Rotates a live refresh token of a usable session: retires it, stores its successor, touches
-     * the session and writes TOKEN_REFRESHED. Empty when nothing was rotated (unknown, retired,
-     * wrong client or device, session ended, idle or expired): {@link #inspect} tells which.
-     */
-    public Uni<Optional<SessionRow>> rotate(byte[] presentedHash, byte[] successorHash, String clientId, String deviceId, Instant now,
-            String accessTokenId, String sourceIp) {
-        Params q = new Params();
-        String at = q.p(utc(now));
-        String presented = q.p(presentedHash);
-        String client = q.p(clientId);
-        String sql = "WITH old AS (UPDATE refresh_token r SET rotated_at = " + at + " FROM session s"
-                + " WHERE r.token_hash = " + presented + " AND r.rotated_at IS NULL AND r.client_id = " + client
-                + " AND s.sid = r.sid AND s.state = 'ACTIVE' AND s.expires_at > " + at
-                + " AND s.last_activity_at + make_interval(secs => s.idle_timeout_seconds) > " + at
-                + " AND (s.device_id IS NULL OR s.device_id = " + q.p(deviceId) + ") RETURNING r.sid)"
-                + successorAndTouch(q, at, presented, successorHash, client, accessTokenId, sourceIp, false);
-        return pool.preparedQuery(sql).execute(q.tuple()).map(SessionStore::firstSession);
-    }
-
-    /**
-     * Within the reuse grace window: a retired token presented again by the same client gets a
-     * sibling successor; nothing is revoked. Empty if the window has closed or the session ended.
-     */
-    public Uni<Optional<SessionRow>> rotateWithinGrace(byte[] presentedHash, byte[] successorHash, String clientId, String deviceId,
-            Instant now, String accessTokenId, String sourceIp) {
-        Params q = new Params();
-        String at = q.p(utc(now));
-        String presented = q.p(presentedHash);
-        String client = q.p(clientId);
-        String sql = "WITH old AS (SELECT r.sid FROM refresh_token r JOIN session s ON s.sid = r.sid"
-                + " WHERE r.token_hash = " + presented + " AND r.rotated_at IS NOT NULL AND r.client_id = " + client
-                + " AND r.rotated_at + make_interval(secs => s.reuse_grace_seconds) >= " + at
-                + " AND s.state = 'ACTIVE' AND s.expires_at > " + at
-                + " AND s.last_activity_at + make_interval(secs => s.idle_timeout_seconds) > " + at
-                + " AND (s.device_id IS NULL OR s.device_id = " + q.p(deviceId) + ") FOR UPDATE OF s)"
-                + successorAndTouch(q, at, presented, successorHash, client, accessTokenId, sourceIp, true);
-        return pool.preparedQuery(sql).execute(q.tuple()).map(SessionStore::firstSession);
-    }
-
-    private static String successorAndTouch(Params q, String at, String presented, byte[] successorHash, String client,
-            String accessTokenId, String sourceIp, boolean grace) {
-        return ", touched AS (UPDATE session s SET last_activity_at = " + at + " FROM old WHERE s.sid = old.sid RETURNING s.*)"
-                + ", successor AS (INSERT INTO refresh_token (token_hash, sid, client_id, issued_at, parent_hash)"
-                + " SELECT " + q.p(successorHash) + ", sid, " + client + ", " + at + ", " + presented + " FROM touched)"
-                + ", e AS (INSERT INTO audit_outbox (event_id, type, occurred_at, subject, sid, client_id, token_id, source_ip, attributes)"
-                + " SELECT " + q.p(UUID.randomUUID()) + ", '" + AuditEventType.TOKEN_REFRESHED + "', " + at + ", subject, sid,"
-                + " client_id, " + q.p(accessTokenId) + ", " + q.p(sourceIp) + ", jsonb_build_object('profile', profile, 'grace', "
-                + grace + ") FROM touched)"
-                + " SELECT " + SessionRow.columns("") + " FROM touched";
-    }
-
-    /** The presented token's row and its session, or empty if no such token was ever issued. */
-    public Uni<Optional<RefreshTokenState>> inspect(byte[] presentedHash) {
-        return pool.preparedQuery("SELECT r.client_id AS token_client_id, r.rotated_at, " + SessionRow.columns("s")
-                        + " FROM refresh_token r JOIN session s ON s.sid = r.sid WHERE r.token_hash = $1")
-                .execute(io.vertx.mutiny.sqlclient.Tuple.of(presentedHash))
-                .map(rows -> {
-                    if (rows.size() == 0) {
-                        return Optional.empty();
-                    }
-                    Row row = rows.iterator().next();
-                    return Optional.of(new RefreshTokenState(row.getString("token_client_id"), SessionRow.instant(row, "rotated_at"),
-                            SessionRow.from(row)));
-                });
-    }
-
-    /**
-     * Ends an active session: marks it with {@code state}, retires every live refresh token of
-     * the family and writes {@code eventType} (plus any extra event). Empty if it was not active.
+     * Ends an ACTIVE session and retires every live refresh token of its family, writing the ending's events (and
+     * queueing a revoked session for the revocation service). Empty if it was not active.
      *
-     * @param extraEventType a second event written first (e.g. REFRESH_TOKEN_REUSED), or null
+     * @param extraAttributes attributes of the REFRESH_TOKEN_REUSED event ({@link Ending#REUSED}), else ignored
      */
-    public Uni<Optional<SessionRow>> end(String sid, String state, String reason, Instant now, String eventType, String extraEventType,
-            JsonObject extraAttributes) {
-        Params q = new Params();
-        String at = q.p(utc(now));
-        String reasonParam = q.p(reason);
-        String sql = "WITH s AS (UPDATE session SET state = " + q.p(state) + ", ended_at = " + at + ", revoke_reason = " + reasonParam
-                + " WHERE sid = " + q.p(sid) + " AND state = 'ACTIVE' RETURNING *)"
-                + ", r AS (UPDATE refresh_token SET rotated_at = " + at + " WHERE sid IN (SELECT sid FROM s) AND rotated_at IS NULL)"
-                // Every node must learn of it: queued for the revocation service in the same statement.
-                + ", pr AS (INSERT INTO pending_revocation (kind, value, reason, created_at) SELECT 'SESSION', sid, "
-                + reasonParam + "::text, " + at + " FROM s WHERE s.state = 'REVOKED')"
-                + ", e AS (INSERT INTO audit_outbox (event_id, type, occurred_at, subject, sid, client_id, token_id, source_ip, attributes)"
-                + (extraEventType == null ? "" : " SELECT " + q.p(UUID.randomUUID()) + ", " + q.p(extraEventType) + ", " + at
-                        + ", subject, sid, client_id, NULL, NULL, " + q.p(extraAttributes == null ? new JsonObject() : extraAttributes) + "::jsonb"
-                        + " FROM s UNION ALL")
-                + " SELECT " + q.p(UUID.randomUUID()) + ", " + q.p(eventType) + ", " + at + ", subject, sid, client_id, NULL, NULL,"
-                + " jsonb_build_object('reason', " + reasonParam + "::text, 'state', state) FROM s)"
-                + " SELECT " + SessionRow.columns("") + " FROM s";
-        return pool.preparedQuery(sql).execute(q.tuple()).map(SessionStore::firstSession);
+    public Uni<Optional<SessionRow>> end(String sid, Ending ending, String reason, Instant now, String extraAttributes) {
+        Tuple parameters = ending.reuse ? Tuple.of(utc(now), sid, reason, extraAttributes == null ? "{}" : extraAttributes)
+                : Tuple.of(utc(now), sid, reason);
+        return pool.preparedQuery(ENDS.get(ending)).execute(parameters).map(SessionStore::first);
     }
 
     /** One session, whatever its state. */
     public Uni<Optional<SessionRow>> find(String sid) {
-        return pool.preparedQuery("SELECT " + SessionRow.columns("") + " FROM session WHERE sid = $1")
-                .execute(io.vertx.mutiny.sqlclient.Tuple.of(sid))
-                .map(SessionStore::firstSession);
+        return pool.preparedQuery(FIND).execute(Tuple.of(sid)).map(SessionStore::first);
     }
 
-    private static Optional<SessionRow> firstSession(RowSet<Row> rows) {
+    /** A subject's sessions, newest first: every one, or only the live ones ({@link SessionLiveness}). */
+    public Uni<List<SessionRow>> list(String subject, boolean includeEnded, int limit, Instant now) {
+        Uni<RowSet<Row>> rows = includeEnded ? pool.preparedQuery(LIST_ALL).execute(Tuple.of(subject, limit))
+                : pool.preparedQuery(LIST_LIVE).execute(Tuple.of(subject, limit, utc(now)));
+        return rows.map(set -> {
+            List<SessionRow> sessions = new ArrayList<>(set.size());
+            set.forEach(row -> sessions.add(SessionRow.from(row)));
+            return sessions;
+        });
+    }
+
+    /** Records STEP_UP_REQUIRED: a session was refused for want of a stronger or fresher authentication. */
+    public Uni<Void> recordStepUp(String subject, String clientId, String sourceIp, String required, Instant now) {
+        return pool.preparedQuery(STEP_UP).execute(Tuple.from(Arrays.asList(utc(now), subject, clientId, sourceIp, required)))
+                .replaceWithVoid();
+    }
+
+    static Optional<SessionRow> first(RowSet<Row> rows) {
         return rows.size() == 0 ? Optional.empty() : Optional.of(SessionRow.from(rows.iterator().next()));
     }
 }

@@ -2,12 +2,11 @@ package dev.lifespan.issuer.token;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.lifespan.api.v1.AccessToken;
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.validator.jose.Base64Url;
 import dev.lifespan.issuer.key.LoadedKey;
 import dev.lifespan.issuer.key.SigningKeyRing;
-import dev.lifespan.issuer.revocation.IssuerValidatingNode;
+import dev.lifespan.issuer.feed.IssuerValidatingNode;
 import jakarta.inject.Singleton;
 
 import java.io.ByteArrayOutputStream;
@@ -15,8 +14,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-
-import static dev.lifespan.support.input.ProtoTime.timestamp;
 
 /**
  * Writes and signs RFC 9068 access tokens ({@code typ: at+jwt}) with the key that signs now.
@@ -46,18 +43,12 @@ public class AccessTokenMinter {
         this.maxAheadSeconds = config.clockSkew().toSeconds();
     }
 
-    public AccessToken mint(AccessTokenClaims claims) {
+    public MintedToken mint(AccessTokenClaims claims) {
         LoadedKey key = keys.signingKey(claims.issuedAt());
         String signingInput = key.headerB64() + "." + Base64Url.encode(payload(claims));
         byte[] signature = key.signer().sign(signingInput.getBytes(StandardCharsets.US_ASCII));
-        return AccessToken.newBuilder()
-                .setToken(signingInput + "." + Base64Url.encode(signature))
-                .setTokenId(claims.tokenId())
-                .setExpiresAt(timestamp(claims.expiresAt()))
-                .setExpiresInSeconds(claims.expiresAt().getEpochSecond() - claims.issuedAt().getEpochSecond())
-                .setKeyId(key.kid())
-                .addAllScopes(claims.scopes())
-                .build();
+        return new MintedToken(signingInput + "." + Base64Url.encode(signature), claims.tokenId(), claims.issuedAt(), claims.expiresAt(),
+                key.kid(), List.copyOf(claims.scopes()));
     }
 
     private byte[] payload(AccessTokenClaims c) {

@@ -1,15 +1,15 @@
 package dev.lifespan.issuer.token;
 
-import dev.lifespan.api.v1.AccessToken;
-import dev.lifespan.issuer.audit.AuditEventType;
+import dev.lifespan.api.v1.EventType;
 import dev.lifespan.issuer.client.ClientRegistry;
 import dev.lifespan.issuer.client.RegisteredClient;
 import dev.lifespan.issuer.crypto.SecureTokens;
+import dev.lifespan.issuer.metrics.IssuerMetrics;
+import dev.lifespan.issuer.ratelimit.RateLimiter;
+import dev.lifespan.support.audit.AuditOutbox;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.input.Inputs;
-import dev.lifespan.issuer.metrics.IssuerMetrics;
-import dev.lifespan.issuer.ratelimit.RateLimiter;
 import dev.lifespan.support.time.Clocks;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -20,11 +20,19 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
+
+import static dev.lifespan.support.time.Clocks.utc;
 
 /** Client-credentials grant: a short-lived access token whose subject is the client itself, no refresh. */
 @Singleton
 public class ServiceTokens {
+    static final int MAX_SCOPES = 64;
+    static final int MAX_AUDIENCES = 16;
+
+    /** $1 now, $2 client, $3 token id, $4 source address. */
+    private static final String ISSUED = AuditOutbox.event(EventType.TOKEN_ISSUED).at("$1").subject("$2").client("$2").token("$3")
+            .sourceIp("$4").attributes("jsonb_build_object('profile', 'service')").insert();
+
     private final ClientRegistry clients;
     private final AccessTokenMinter minter;
     private final Pool pool;
@@ -42,15 +50,15 @@ public class ServiceTokens {
         this.clock = clock;
     }
 
-    /** Raw input as received. */
+    /** A client-credentials request as received (raw, unchecked input), from gRPC or {@code POST /oauth2/token}. */
     public record Command(String clientId, String clientSecret, List<String> scopes, List<String> audience, String sourceIp) {
     }
 
-    public Uni<AccessToken> issue(Command command) {
+    public Uni<MintedToken> issue(Command command) {
         String clientId = Inputs.required("client_id", command.clientId(), Inputs.ID);
         String secret = Inputs.optional("client_secret", command.clientSecret(), Inputs.SECRET);
-        List<String> requested = Inputs.words("scopes", command.scopes(), 64, Inputs.ID);
-        List<String> audience = Inputs.words("audience", command.audience(), 16, Inputs.SUBJECT);
+        List<String> requested = Inputs.words("scopes", command.scopes(), MAX_SCOPES, Inputs.ID);
+        List<String> audience = Inputs.words("audience", command.audience(), MAX_AUDIENCES, Inputs.SUBJECT);
         String sourceIp = Inputs.optional("source_ip", command.sourceIp(), Inputs.SHORT);
         RegisteredClient client = clients.authenticate(clientId, secret);
         if (!client.allows("client_credentials")) {
@@ -70,15 +78,12 @@ public class ServiceTokens {
         return rateLimiter.admit(client.id(), sourceIp).chain(() -> mint(client, scopes, audience, sourceIp));
     }
 
-    private Uni<AccessToken> mint(RegisteredClient client, List<String> scopes, List<String> audience, String sourceIp) {
+    private Uni<MintedToken> mint(RegisteredClient client, List<String> scopes, List<String> audience, String sourceIp) {
         Instant now = Clocks.now(clock);
         String jti = SecureTokens.tokenId();
-        AccessToken token = minter.mint(new AccessTokenClaims(client.id(), audience.isEmpty() ? client.audiences() : audience, now,
+        MintedToken token = minter.mint(new AccessTokenClaims(client.id(), audience.isEmpty() ? client.audiences() : audience, now,
                 now.plus(client.serviceTokenTtl()), jti, null, client.id(), scopes, null, null, List.of(), List.of()));
-        return pool.preparedQuery("INSERT INTO audit_outbox (event_id, type, occurred_at, subject, client_id, token_id, source_ip,"
-                        + " attributes) VALUES ($1, $2, $3, $4, $4, $5, $6, jsonb_build_object('profile', 'service'))")
-                .execute(Tuple.from(Arrays.asList(UUID.randomUUID(), AuditEventType.TOKEN_ISSUED, Clocks.utc(now), client.id(), jti,
-                        sourceIp)))
+        return pool.preparedQuery(ISSUED).execute(Tuple.from(Arrays.asList(utc(now), client.id(), jti, sourceIp)))
                 .map(ignored -> {
                     metrics.issued("service", "service");
                     return token;

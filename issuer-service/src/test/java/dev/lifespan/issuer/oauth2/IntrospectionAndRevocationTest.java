@@ -68,6 +68,17 @@ class IntrospectionAndRevocationTest {
     }
 
     @Test
+    void anAccessTokenWhoseSessionWentIdleIsInactiveThoughItHasNotExpired() {
+        IssueTokensResponse kiosk = Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder().setSubject("kim-" + UUID.randomUUID())
+                .setClientId(TestClients.WEB).setProfile("kiosk").build());
+        introspect(kiosk.getAccessToken().getToken()).then().body("active", equalTo(true));
+        clock.advance(Duration.ofMinutes(6));
+        // The token lives 10 minutes, the session goes idle after 5: a refresh would be refused, so is the token.
+        assertInactive(kiosk.getAccessToken().getToken());
+        assertInactive(kiosk.getRefreshToken().getToken());
+    }
+
+    @Test
     void introspectionRequiresAnAuthenticatedConfidentialClient() {
         given().formParam("token", "x").post("/oauth2/introspect").then().statusCode(401).body("error", equalTo("invalid_client"));
         given().formParam("token", "x").formParam("client_id", TestClients.MOBILE).post("/oauth2/introspect").then()

@@ -1,7 +1,9 @@
 package dev.lifespan.revocation.log;
 
+import dev.lifespan.api.v1.EventType;
 import dev.lifespan.revocation.rule.NewRule;
 import dev.lifespan.revocation.rule.Rule;
+import dev.lifespan.support.audit.AuditOutbox;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -36,17 +38,37 @@ public class RevocationLog {
     private static final String COLUMNS = "sequence, kind, value, not_before, expires_at, reason, created_at";
 
     /**
-     * Returns a live rule identical to the new one (same kind, value and not_before; when the
-     * caller chose an expiry, lasting at least that long) or else appends the new one with the next sequence. The statement runs after
-     * the advisory lock is held, so its snapshot includes every earlier writer's commit.
+     * Returns a live rule identical to the new one (same kind, value and not_before; when the caller chose an expiry,
+     * lasting at least that long) or else appends the new one with the next sequence and writes its REVOKED audit
+     * event, naming the rule and who recorded it. The statement runs after the advisory lock is held, so its
+     * snapshot includes every earlier writer's commit.
+     *
+     * <p>$1 kind, $2 value, $3 not_before, $4 expires_at, $5 reason, $6 now, $7 the expiry the caller chose (or
+     * NULL), $8 the caller's client id (or NULL).
      */
-    private static final String APPEND = "WITH existing AS (SELECT " + COLUMNS + " FROM revocation_rule"
-            + " WHERE kind = $1 AND value = $2 AND not_before IS NOT DISTINCT FROM $3 AND ($7::timestamptz IS NULL OR expires_at >= $7) AND expires_at > $6"
-            + " ORDER BY expires_at DESC, sequence DESC LIMIT 1)"
-            + ", next AS (UPDATE revocation_sequence SET latest = latest + 1 WHERE NOT EXISTS (SELECT 1 FROM existing) RETURNING latest)"
-            + ", inserted AS (INSERT INTO revocation_rule (" + COLUMNS + ") SELECT latest, $1, $2, $3, $4, $5, $6 FROM next"
-            + " RETURNING " + COLUMNS + ")"
-            + " SELECT " + COLUMNS + ", false AS created FROM existing UNION ALL SELECT " + COLUMNS + ", true FROM inserted";
+    private static final String APPEND = """
+            WITH existing AS (
+                SELECT %1$s FROM revocation_rule
+                WHERE kind = $1 AND value = $2 AND not_before IS NOT DISTINCT FROM $3
+                  AND ($7::timestamptz IS NULL OR expires_at >= $7) AND expires_at > $6
+                ORDER BY expires_at DESC, sequence DESC LIMIT 1
+            ), next AS (
+                UPDATE revocation_sequence SET latest = latest + 1 WHERE NOT EXISTS (SELECT 1 FROM existing) RETURNING latest
+            ), inserted AS (
+                INSERT INTO revocation_rule (%1$s) SELECT latest, $1, $2, $3, $4, $5, $6 FROM next
+                RETURNING %1$s
+            ), events AS (
+                %2$s
+            )
+            SELECT %1$s, false AS created FROM existing UNION ALL SELECT %1$s, true FROM inserted
+            """.formatted(COLUMNS, AuditOutbox.event(EventType.REVOKED).at("$6")
+            .subject("CASE WHEN kind = 'SUBJECT' THEN value END")
+            .session("CASE WHEN kind = 'SESSION' THEN value END")
+            .client("CASE WHEN kind = 'CLIENT' THEN value END")
+            .token("CASE WHEN kind = 'TOKEN' THEN value END")
+            .attributes("jsonb_build_object('kind', kind, 'value', value, 'sequence', sequence, 'not_before', not_before,"
+                    + " 'expires_at', expires_at, 'reason', reason, 'recorded_by', $8::text)")
+            .from("inserted").insert());
 
     private final Pool pool;
 
@@ -59,18 +81,23 @@ public class RevocationLog {
     }
 
     /** Appends the rules in one transaction, in order; each gets the next sequence unless an identical live rule exists. */
-    public Uni<List<Appended>> append(List<NewRule> rules, Instant now) {
+    /**
+     * Appends the rules in one transaction, in order; each gets the next sequence unless an identical live rule exists.
+     *
+     * @param recordedBy the caller's client id, for the audit trail; null when not known
+     */
+    public Uni<List<Appended>> append(List<NewRule> rules, Instant now, String recordedBy) {
         return pool.withTransaction(connection -> connection.query("SELECT pg_advisory_xact_lock(" + APPEND_LOCK + ")").execute()
-                .chain(() -> appendEach(connection, rules, now)));
+                .chain(() -> appendEach(connection, rules, now, recordedBy)));
     }
 
-    private static Uni<List<Appended>> appendEach(SqlConnection connection, List<NewRule> rules, Instant now) {
+    private static Uni<List<Appended>> appendEach(SqlConnection connection, List<NewRule> rules, Instant now, String recordedBy) {
         List<Appended> appended = new ArrayList<>(rules.size());
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (NewRule rule : rules) {
             chain = chain.chain(() -> connection.preparedQuery(APPEND)
                     .execute(Tuple.from(Arrays.asList(Rule.name(rule.kind()), rule.value(), utc(rule.notBefore()),
-                            utc(rule.expiresAt()), rule.reason(), utc(now), rule.expiryGiven() ? utc(rule.expiresAt()) : null)))
+                            utc(rule.expiresAt()), rule.reason(), utc(now), rule.expiryGiven() ? utc(rule.expiresAt()) : null, recordedBy)))
                     .invoke(rows -> {
                         Row row = rows.iterator().next();
                         appended.add(new Appended(rule(row), row.getBoolean("created")));

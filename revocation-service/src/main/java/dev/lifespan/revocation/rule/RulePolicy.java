@@ -1,11 +1,9 @@
 package dev.lifespan.revocation.rule;
 
-import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.revocation.config.RevocationConfig;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.input.Inputs;
-import dev.lifespan.support.input.ProtoTime;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
@@ -21,7 +19,7 @@ import java.time.temporal.ChronoUnit;
  * its {@code not_before}, and {@code iat} has whole seconds. The cut-off is therefore recorded rounded
  * up to the next whole second: every token issued before the requested time is covered (its {@code iat}
  * is at most that second), and "issued before" is exact in the unit tokens carry. The service answers a
- * Revoke only once that second has begun ({@link Revocations}), so a token whose issuing call starts
+ * Revoke only once that second has begun ({@link RevocationService}), so a token whose issuing call starts
  * after the answer has an {@code iat} of at least the cut-off and is never born revoked; the issuer,
  * following the feed, also never mints into a covered second. A {@code not_before} ahead of the
  * service's clock by up to the max clock skew is the caller's clock running ahead and is taken as now;
@@ -58,9 +56,12 @@ public class RulePolicy {
      * @param field the request path of the rule, e.g. {@code rule} or {@code rules[3]}
      * @param now   now, at microsecond precision
      */
-    public NewRule admit(String field, RevocationRule rule, Instant now) {
-        RuleKind kind = Inputs.enumValue(field + ".kind", rule.getKindValue(), RuleKind::forNumber, true);
-        String value = rule.getValue();
+    public NewRule admit(String field, RuleRequest rule, Instant now) {
+        RuleKind kind = rule.kind();
+        if (kind == null) {
+            throw ServiceException.invalidField(field + ".kind", "is required");
+        }
+        String value = rule.value() == null ? "" : rule.value();
         if (kind == RuleKind.RULE_KIND_GLOBAL) {
             if (!value.isEmpty()) {
                 throw ServiceException.invalidField(field + ".value", "must be empty for a GLOBAL rule");
@@ -69,11 +70,12 @@ public class RulePolicy {
             throw ServiceException.invalidField(field + ".value", "is required");
         }
         Inputs.optional(field + ".value", value, MAX_VALUE_LENGTH);
-        Inputs.optional(field + ".reason", rule.getReason(), MAX_REASON_LENGTH);
+        String reason = rule.reason() == null ? "" : rule.reason();
+        Inputs.optional(field + ".reason", reason, MAX_REASON_LENGTH);
 
         Instant notBefore = null;
         if (Rule.revokesByIssueTime(kind)) {
-            Instant requested = rule.hasNotBefore() ? instant(field + ".not_before", rule.hasNotBefore(), rule.getNotBefore()) : now;
+            Instant requested = rule.notBefore() != null ? rule.notBefore().truncatedTo(ChronoUnit.MICROS) : now;
             if (requested.isAfter(now.plus(maxClockSkew))) {
                 throw ServiceException.invalidField(field + ".not_before", "is more than " + maxClockSkew.toSeconds()
                         + " s ahead of the service's clock; a cut-off in the future would revoke tokens not issued yet");
@@ -81,8 +83,8 @@ public class RulePolicy {
             notBefore = wholeSecondAtOrAfter(requested.isAfter(now) ? now : requested);
         }
         Instant expiresAt;
-        if (rule.hasExpiresAt()) {
-            expiresAt = instant(field + ".expires_at", true, rule.getExpiresAt());
+        if (rule.expiresAt() != null) {
+            expiresAt = rule.expiresAt().truncatedTo(ChronoUnit.MICROS);
             if (!expiresAt.isAfter(now)) {
                 throw ServiceException.invalidField(field + ".expires_at", "must be in the future");
             }
@@ -97,16 +99,12 @@ public class RulePolicy {
                 throw ServiceException.invalidField(field + ".not_before", "covers no token that can still be valid");
             }
         }
-        return new NewRule(kind, value, notBefore, expiresAt, rule.getReason(), rule.hasExpiresAt());
+        return new NewRule(kind, value, notBefore, expiresAt, reason, rule.expiresAt() != null);
     }
 
     /** The cut-off as recorded: {@code t} itself on a whole second, else the next whole second. */
     public static Instant wholeSecondAtOrAfter(Instant t) {
         Instant second = t.truncatedTo(ChronoUnit.SECONDS);
         return second.equals(t) ? t : second.plusSeconds(1);
-    }
-
-    private static Instant instant(String field, boolean present, com.google.protobuf.Timestamp t) {
-        return ProtoTime.instant(field, present, t).truncatedTo(ChronoUnit.MICROS);
     }
 }

@@ -50,6 +50,9 @@ class BadInputTest {
         assertBatchNames("rules", RevokeBatchRequest.getDefaultInstance());
         assertBatchNames("rules", RevokeBatchRequest.newBuilder()
                 .addAllRules(Collections.nCopies(1001, Rules.rule(RuleKind.RULE_KIND_TOKEN, "jti"))).build());
+        assertBatchNames("rules[1].not_before", RevokeBatchRequest.newBuilder().addRules(Rules.rule(RuleKind.RULE_KIND_TOKEN, "jti"))
+                .addRules(Rules.rule(RuleKind.RULE_KIND_CLIENT, "c").toBuilder()
+                        .setNotBefore(com.google.protobuf.Timestamp.newBuilder().setSeconds(-5))).build());
         assertBatchNames("rules[1].kind", RevokeBatchRequest.newBuilder().addRules(Rules.rule(RuleKind.RULE_KIND_TOKEN, "jti"))
                 .addRules(RevocationRule.newBuilder().setValue("x")).build());
 

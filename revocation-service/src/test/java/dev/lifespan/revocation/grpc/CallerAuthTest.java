@@ -37,6 +37,8 @@ import static org.awaitility.Awaitility.await;
 @WithTestResource(RevocationTestResource.class)
 @WithTestResource(JwksTestResource.class)
 class CallerAuthTest {
+    @dev.lifespan.devstack.InjectServers
+    dev.lifespan.devstack.EmbeddedServers servers;
 
     @Test
     void writeWithoutATokenIsUnauthenticated() {
@@ -88,8 +90,9 @@ class CallerAuthTest {
     }
 
     @Test
-    void serviceTokenWithTheWriteScopeRevokesAndTheRuleIsInTheLog() {
-        String token = Tokens.service(Grpc.signingKey(), Grpc.AUDIENCE, Rules.unique("ops"), "audit:read revocation:write").compact();
+    void serviceTokenWithTheWriteScopeRevokesAndTheRuleIsInTheLogAndTheAuditTrailWithItsAuthor() throws Exception {
+        String ops = Rules.unique("ops");
+        String token = Tokens.service(Grpc.signingKey(), Grpc.AUDIENCE, ops, "audit:read revocation:write").compact();
         String session = Rules.unique("sid");
         String jti = Rules.unique("jti");
 
@@ -99,6 +102,15 @@ class CallerAuthTest {
 
         assertThat(since(single.getSequence() - 1)).extracting(RevocationRule::getValue).contains(session, jti);
         assertThat(batch).extracting(RevocationRule::getValue).containsExactly(jti);
+        try (var db = servers.jdbcConnection(); var q = db.prepareStatement(
+                "SELECT sid, attributes->>'recorded_by', attributes->>'sequence' FROM audit_outbox WHERE type = 'REVOKED' AND sid = ?")) {
+            q.setString(1, session);
+            try (var rs = q.executeQuery()) {
+                assertThat(rs.next()).as("a REVOKED event, written with the rule").isTrue();
+                assertThat(rs.getString(2)).as("who revoked").isEqualTo(ops);
+                assertThat(rs.getLong(3)).isEqualTo(single.getSequence());
+            }
+        }
     }
 
     @Test

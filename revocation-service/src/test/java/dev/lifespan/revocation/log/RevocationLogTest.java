@@ -139,7 +139,7 @@ class RevocationLogTest {
             assertThat(restarted.latestSequence().await().indefinitely()).isEqualTo(before.getSequence());
             Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
             long continued = restarted.append(List.of(new NewRule(RuleKind.RULE_KIND_TOKEN, Rules.unique("jti"), null,
-                    now.plus(Duration.ofMinutes(5)), "restart", true)), now).await().indefinitely().get(0).rule().sequence();
+                    now.plus(Duration.ofMinutes(5)), "restart", true)), now, "ops").await().indefinitely().get(0).rule().sequence();
             assertThat(continued).isEqualTo(before.getSequence() + 1);
         } finally {
             pool.closeAndAwait();

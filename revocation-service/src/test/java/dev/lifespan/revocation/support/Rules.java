@@ -5,6 +5,7 @@ import dev.lifespan.api.v1.CheckRequest;
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RevokeRequest;
 import dev.lifespan.api.v1.RuleKind;
+import dev.lifespan.revocation.rule.RuleRequest;
 
 import java.time.Instant;
 import java.util.UUID;
@@ -36,6 +37,13 @@ public final class Rules {
 
     public static Instant instant(Timestamp t) {
         return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+    }
+
+    /** What the gRPC edge hands the policy for this wire rule (the wire checks are the edge's, tested end to end). */
+    public static RuleRequest request(RevocationRule rule) {
+        return new RuleRequest(rule.getKind() == RuleKind.RULE_KIND_UNSPECIFIED ? null : rule.getKind(), rule.getValue(),
+                rule.hasNotBefore() ? instant(rule.getNotBefore()) : null, rule.hasExpiresAt() ? instant(rule.getExpiresAt()) : null,
+                rule.getReason());
     }
 
     /**

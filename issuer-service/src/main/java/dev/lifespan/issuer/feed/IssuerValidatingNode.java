@@ -1,0 +1,141 @@
+package dev.lifespan.issuer.feed;
+
+import dev.lifespan.api.v1.RevocationGrpc;
+import dev.lifespan.issuer.config.LifespanConfig;
+import dev.lifespan.issuer.key.SigningKeyRing;
+import dev.lifespan.support.time.Clocks;
+import dev.lifespan.validator.TokenValidator;
+import dev.lifespan.validator.ValidatingNode;
+import dev.lifespan.validator.ValidatorSettings;
+import dev.lifespan.validator.VerificationKey;
+import dev.lifespan.validator.guard.FeedMetrics;
+import dev.lifespan.validator.revocation.RevocationFeed;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Optional;
+
+/**
+ * The issuer as a validating node, made with the validator library's {@link ValidatingNode}: keys straight from
+ * this issuer's own ring (no JWKS fetch; compromised and expired keys are not published and so fail as
+ * unknown) and the revocation feed on the revocation service's Redis channel, replaying from its
+ * {@code Snapshot}/{@code Since}. It serves two checks with different stakes:
+ * <ul>
+ *   <li>{@link #validator()}, for RFC 7662 introspection: a resource server asks whether to accept a token,
+ *       so it fails closed as soon as the feed is stale ({@code max-staleness}, 5 s);</li>
+ *   <li>{@link #callerValidator()}, for the service tokens of privileged callers (logins, logouts, key
+ *       rotation): it keeps answering from the rules held for {@code lifespan.caller-auth.feed-outage-tolerance}
+ *       after the feed was last in step, because while the revocation service is down no rule can be recorded
+ *       and logins and logouts must go on; beyond it the callers get UNAVAILABLE with a retry delay.</li>
+ * </ul>
+ * The feed starts after start-up and keeps trying until in step. Off when disabled or when no revocation
+ * service is configured: then nothing is checked against rules ({@code RevocationCheck.NONE}).
+ */
+@Singleton
+public class IssuerValidatingNode {
+    private static final Logger LOG = Logger.getLogger(IssuerValidatingNode.class);
+    private static final Duration RETRY = Duration.ofSeconds(1);
+
+    private final ValidatingNode node;
+    private final TokenValidator callerValidator;
+    private final boolean feedOn;
+    private final InstantSource clock;
+
+    public IssuerValidatingNode(LifespanConfig config, RevocationChannel channel, SigningKeyRing keys, Vertx vertx, InstantSource clock,
+            MeterRegistry registry, @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
+        this.clock = clock;
+        LifespanConfig.Feed feed = config.revocation().feed();
+        ValidatingNode.Builder builder = ValidatingNode.builder(config.issuer())
+                .settings(new ValidatorSettings(config.issuer(), ValidatorSettings.ASYMMETRIC, config.clockSkew(), 8192, 100_000))
+                .keys(kid -> keys.publishedKey(kid, Clocks.now(clock))
+                        .map(k -> new VerificationKey(k.kid(), k.times().algorithm().joseName(), k.verifier())))
+                .clock(clock);
+        feedOn = feed.enabled() && channel.channel().isPresent();
+        if (feedOn) {
+            builder.revocationFeed(vertx, redisHosts.split(",")[0].trim(), feed.channel(), RevocationGrpc.newStub(channel.channel().get()))
+                    .feedSettings(RevocationFeed.Settings.defaults().withMaxStaleness(feed.maxStaleness()).withFailOpen(feed.failOpen()))
+                    .staleAlert((lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last in step %s): introspection failing %s;"
+                            + " privileged callers still checked against the rules held until %s after that", lastFresh,
+                            failingOpen ? "OPEN" : "closed", config.callerAuth().feedOutageTolerance()))
+                    .ruleListener(new FeedMetrics(registry));
+        } else if (feed.enabled()) {
+            LOG.warn("No revocation service (lifespan.revocation.target): caller tokens and introspection see ended sessions"
+                    + " and compromised keys only, not token, subject, client or global revocation rules");
+        }
+        this.node = builder.build();
+        this.callerValidator = node.validatorTolerating(config.callerAuth().feedOutageTolerance());
+        Gauge.builder("lifespan_revocation_feed_in_step", this, n -> n.inStep() ? 1 : 0)
+                .description("1 while this node's revocation feed is in step and fresh, 0 while it is stale (or off)")
+                .register(registry);
+        Gauge.builder("lifespan_revocation_feed_unheard_seconds", this, n -> n.unheardFor().map(d -> d.toMillis() / 1000.0).orElse(-1.0))
+                .description("Seconds since the revocation feed was last in step; -1 before the first snapshot or when off")
+                .register(registry);
+    }
+
+    /** Introspection's validator: fails closed as soon as the feed is stale. The {@link TokenValidator} bean. */
+    @Produces
+    @Singleton
+    public TokenValidator validator() {
+        return node.validator();
+    }
+
+    /** The privileged callers' validator: tolerates a stale feed for the configured outage tolerance. */
+    public TokenValidator callerValidator() {
+        return callerValidator;
+    }
+
+    /** The feed, when it is on. */
+    public Optional<RevocationFeed> feed() {
+        return node.feed();
+    }
+
+    /** Whether the feed is on. */
+    public boolean feedConfigured() {
+        return feedOn;
+    }
+
+    /** In step and fresh (false when the feed is off). */
+    public boolean inStep() {
+        return feedOn && node.isReady(Clocks.now(clock));
+    }
+
+    /** How long since the feed was last in step; empty before the first snapshot or when off. */
+    public Optional<Duration> unheardFor() {
+        return node.feed().flatMap(RevocationFeed::lastFresh).map(fresh -> Duration.between(fresh, Clocks.now(clock)));
+    }
+
+    /**
+     * The latest "issued before" cut-off of a SUBJECT, CLIENT or GLOBAL rule held for this subject and client, in
+     * epoch milliseconds, or {@link Long#MIN_VALUE}: a token must not be minted with an {@code iat} before it.
+     */
+    public long latestCutoffMilli(String subject, String clientId) {
+        return node.feed().map(f -> f.latestCutoffMilli(subject, clientId)).orElse(Long.MIN_VALUE);
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (feedOn) {
+            node.start(RETRY).onSuccess(ignored -> LOG.infof("Revocation feed in step at sequence %d",
+                    node.feed().map(RevocationFeed::sequence).orElse(0L)));
+        }
+    }
+
+    @Scheduled(every = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void maintain() {
+        node.maintain();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        node.close();
+    }
+}

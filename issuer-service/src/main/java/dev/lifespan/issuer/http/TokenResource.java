@@ -1,0 +1,80 @@
+package dev.lifespan.issuer.http;
+
+import dev.lifespan.issuer.session.RefreshCommand;
+import dev.lifespan.issuer.session.RefreshTokenRotation;
+import dev.lifespan.issuer.token.MintedToken;
+import dev.lifespan.issuer.token.ServiceTokens;
+import dev.lifespan.support.error.ErrorKind;
+import dev.lifespan.support.error.ServiceException;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code POST /oauth2/token} (RFC 6749): the {@code refresh_token} and {@code client_credentials} grants, each handed
+ * to its service; errors become RFC 6749 bodies in {@link OAuthErrors}.
+ */
+@Path("/oauth2/token")
+public class TokenResource {
+    private final RefreshTokenRotation rotation;
+    private final ServiceTokens serviceTokens;
+
+    public TokenResource(RefreshTokenRotation rotation, ServiceTokens serviceTokens) {
+        this.rotation = rotation;
+        this.serviceTokens = serviceTokens;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Uni<Response> token(MultivaluedMap<String, String> form, @HeaderParam("Authorization") String authorization,
+            @Context HttpServerRequest http) {
+        try {
+            Map<String, String> params = FormParameters.of(form);
+            String grantType = params.get("grant_type");
+            if (grantType == null) {
+                throw ServiceException.invalidField("grant_type", "is required");
+            }
+            String sourceIp = http.remoteAddress() == null ? null : http.remoteAddress().hostAddress();
+            ClientCredentials client = ClientCredentials.from(authorization, params.get("client_id"), params.get("client_secret"));
+            Uni<Response> response = switch (grantType) {
+                case "refresh_token" -> rotation.refresh(new RefreshCommand(params.get("refresh_token"), client.clientId(),
+                                client.clientSecret(), params.get("device_id"), FormParameters.words(params.get("scope")), sourceIp))
+                        .map(pair -> ok(pair.access(), pair.refreshToken()));
+                case "client_credentials" -> serviceTokens.issue(new ServiceTokens.Command(client.clientId(), client.clientSecret(),
+                                FormParameters.words(params.get("scope")), FormParameters.words(params.get("audience")), sourceIp))
+                        .map(token -> ok(token, null));
+                default -> throw new ServiceException(ErrorKind.UNSUPPORTED_GRANT_TYPE, "grant_type " + grantType + " is not supported");
+            };
+            return response.onFailure().recoverWithItem(OAuthErrors::toResponse);
+        } catch (RuntimeException e) {
+            return Uni.createFrom().item(OAuthErrors.toResponse(e));
+        }
+    }
+
+    private static Response ok(MintedToken access, String refreshToken) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("access_token", access.token());
+        body.put("token_type", "Bearer");
+        body.put("expires_in", access.expiresInSeconds());
+        if (refreshToken != null) {
+            body.put("refresh_token", refreshToken);
+        }
+        body.put("scope", String.join(" ", access.scopes()));
+        return Response.ok(body, MediaType.APPLICATION_JSON_TYPE)
+                .header("Cache-Control", "no-store")
+                .header("Pragma", "no-cache")
+                .build();
+    }
+}

@@ -1,0 +1,130 @@
+package dev.lifespan.issuer.http;
+
+import dev.lifespan.api.v1.IssueTokensRequest;
+import dev.lifespan.issuer.support.Grpc;
+import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.Jwt;
+import dev.lifespan.issuer.support.TestClients;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.Test;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+@QuarkusTest
+@WithTestResource(IssuerTestResource.class)
+class TokenEndpointTest {
+
+    @Test
+    void refreshTokenGrantRotatesAndAnswersPerRfc6749() throws Exception {
+        String refresh = login();
+        Response response = given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET)
+                .formParam("grant_type", "refresh_token").formParam("refresh_token", refresh)
+                .post("/oauth2/token");
+        response.then().statusCode(200)
+                .header("Cache-Control", "no-store")
+                .header("Pragma", "no-cache")
+                .body("token_type", equalTo("Bearer"))
+                .body("expires_in", equalTo(900))
+                .body("refresh_token", notNullValue())
+                .body("scope", equalTo("openid"));
+        assertThat(response.jsonPath().getString("refresh_token")).isNotEqualTo(refresh);
+        assertThat(Jwt.verify(response.jsonPath().getString("access_token")).getStringClaim("client_id")).isEqualTo(TestClients.WEB);
+
+        // The retired token again: reuse, the session dies.
+        given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET)
+                .formParam("grant_type", "refresh_token").formParam("refresh_token", refresh)
+                .post("/oauth2/token").then().statusCode(400)
+                .header("Cache-Control", "no-store")
+                .body("error", equalTo("invalid_grant"));
+    }
+
+    @Test
+    void clientCredentialsGrantIssuesShortLivedServiceTokenWithoutRefresh() throws Exception {
+        Response response = given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET)
+                .formParam("grant_type", "client_credentials").formParam("scope", "api.read")
+                .post("/oauth2/token");
+        response.then().statusCode(200)
+                .header("Cache-Control", "no-store")
+                .body("expires_in", equalTo(300))
+                .body("refresh_token", nullValue())
+                .body("scope", equalTo("api.read"));
+        var claims = Jwt.verify(response.jsonPath().getString("access_token"));
+        assertThat(claims.getSubject()).isEqualTo(TestClients.SERVICE);
+        assertThat(claims.getClaim("sid")).isNull();
+
+        // client_secret_post works too.
+        given().formParam("grant_type", "client_credentials").formParam("client_id", TestClients.SERVICE)
+                .formParam("client_secret", TestClients.SERVICE_SECRET)
+                .post("/oauth2/token").then().statusCode(200).body("scope", equalTo("api.read tokens:issue sessions:read sessions:write keys:rotate"));
+    }
+
+    @Test
+    void badClientCredentialsGet401WithWwwAuthenticate() {
+        given().auth().preemptive().basic(TestClients.SERVICE, "wrong-secret-but-long-enough-0123456789")
+                .formParam("grant_type", "client_credentials")
+                .post("/oauth2/token").then().statusCode(401)
+                .header("WWW-Authenticate", containsString("Basic"))
+                .body("error", equalTo("invalid_client"));
+        given().auth().preemptive().basic("nobody", "whatever-secret-0123456789-0123456789")
+                .formParam("grant_type", "client_credentials")
+                .post("/oauth2/token").then().statusCode(401).body("error", equalTo("invalid_client"));
+    }
+
+    @Test
+    void grantNotAllowedForClientIsUnauthorizedClient() {
+        given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET)
+                .formParam("grant_type", "client_credentials")
+                .post("/oauth2/token").then().statusCode(400).body("error", equalTo("unauthorized_client"));
+    }
+
+    @Test
+    void unsupportedGrantTypeAndMalformedRequestsAreNamed() {
+        given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET)
+                .formParam("grant_type", "password").formParam("username", "x")
+                .post("/oauth2/token").then().statusCode(400).body("error", equalTo("unsupported_grant_type"));
+        given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET)
+                .formParam("scope", "openid")
+                .post("/oauth2/token").then().statusCode(400)
+                .body("error", equalTo("invalid_request"))
+                .body("error_description", containsString("grant_type"));
+        given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET)
+                .formParam("grant_type", "refresh_token").formParam("grant_type", "refresh_token")
+                .post("/oauth2/token").then().statusCode(400)
+                .body("error", equalTo("invalid_request"))
+                .body("error_description", containsString("repeated"));
+        given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET)
+                .formParam("grant_type", "refresh_token")
+                .post("/oauth2/token").then().statusCode(400)
+                .body("error", equalTo("invalid_request"))
+                .body("error_description", containsString("refresh_token"));
+        given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET)
+                .formParam("grant_type", "refresh_token").formParam("refresh_token", "x".repeat(3000))
+                .post("/oauth2/token").then().statusCode(400).body("error", equalTo("invalid_request"));
+        given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET)
+                .formParam("grant_type", "refresh_token").formParam("refresh_token", "lsr_unknown")
+                .post("/oauth2/token").then().statusCode(400).body("error", equalTo("invalid_grant"));
+    }
+
+    @Test
+    void narrowerScopeMayBeAskedOnRefreshButNeverWider() {
+        String refresh = login();
+        given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET)
+                .formParam("grant_type", "refresh_token").formParam("refresh_token", refresh).formParam("scope", "profile")
+                .post("/oauth2/token").then().statusCode(400).body("error", equalTo("invalid_scope"));
+        given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET)
+                .formParam("grant_type", "refresh_token").formParam("refresh_token", refresh).formParam("scope", "openid")
+                .post("/oauth2/token").then().statusCode(200).body("scope", equalTo("openid"));
+    }
+
+    private static String login() {
+        return Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder().setSubject("frank").setClientId(TestClients.WEB)
+                .addScopes("openid").build()).getRefreshToken().getToken();
+    }
+}

@@ -1,0 +1,47 @@
+package dev.lifespan.revocation.health;
+import dev.lifespan.revocation.validation.ValidatorRuntime;
+
+import dev.lifespan.support.time.Clocks;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+import java.time.InstantSource;
+
+/**
+ * This service's own revocation feed (token validation and caller checks) as readiness <em>detail</em>, never as
+ * not-ready. Without it {@code Validate} and the write RPCs answer UNAVAILABLE with a retry delay, but {@code Snapshot},
+ * {@code Since} and {@code Check}, which every validating node needs to catch up, work on PostgreSQL alone; and every
+ * replica shares the same Redis, so taking them out of the Service would only cut the nodes off from their way back.
+ * PostgreSQL's own readiness check is what takes a replica out.
+ */
+@Readiness
+@ApplicationScoped
+public class RevocationFeedHealth implements HealthCheck {
+    private final ValidatorRuntime validation;
+    private final InstantSource clock;
+
+    public RevocationFeedHealth(ValidatorRuntime validation, InstantSource clock) {
+        this.validation = validation;
+        this.clock = clock;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("revocation-feed").up();
+        if (!validation.configured()) {
+            return response.withData("state", "off: token validation is not configured").build();
+        }
+        var feed = validation.feed();
+        if (feed.isEmpty()) {
+            return response.withData("state", "starting: Validate and the write RPCs answer UNAVAILABLE").build();
+        }
+        boolean fresh = feed.get().isReady(Clocks.now(clock));
+        return response.withData("state", fresh ? "in step" : "stale: Validate and the write RPCs answer UNAVAILABLE")
+                .withData("sequence", feed.get().sequence())
+                .withData("rules", feed.get().size())
+                .build();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.lifespan.revocation.publish;
+
+import dev.lifespan.api.v1.RevocationRule;
+import dev.lifespan.api.v1.RevokeBatchRequest;
+import dev.lifespan.api.v1.RuleKind;
+import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.InjectServers;
+import dev.lifespan.revocation.config.RevocationConfig;
+import dev.lifespan.revocation.support.ChannelListener;
+import dev.lifespan.revocation.support.Grpc;
+import dev.lifespan.revocation.support.JwksTestResource;
+import dev.lifespan.revocation.support.RevocationTestResource;
+import dev.lifespan.revocation.support.Rules;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@QuarkusTest
+@WithTestResource(RevocationTestResource.class)
+@WithTestResource(JwksTestResource.class)
+class RulePublisherTest {
+
+    @InjectServers
+    EmbeddedServers servers;
+
+    @Inject
+    RevocationConfig config;
+
+    @Inject
+    Vertx vertx;
+
+    @Test
+    void eachRuleIsPublishedOnTheChannelWithItsSequence() throws Exception {
+        try (ChannelListener node = ChannelListener.subscribe(vertx, servers.redisUrl(), config.channel())) {
+            RevocationRule session = Grpc.revocation().revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, Rules.unique("sid"))).getRule();
+            List<RevocationRule> batch = Grpc.revocation().revokeBatch(RevokeBatchRequest.newBuilder()
+                    .addRules(Rules.rule(RuleKind.RULE_KIND_SUBJECT, Rules.unique("sub")))
+                    .addRules(Rules.rule(RuleKind.RULE_KIND_TOKEN, Rules.unique("jti"))).build()).getRulesList();
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(node.rules())
+                    .filteredOn(r -> r.getSequence() >= session.getSequence())
+                    .containsExactly(session, batch.get(0), batch.get(1)));
+            assertThat(node.rules()).allSatisfy(r -> {
+                assertThat(r.getSequence()).isPositive();
+                assertThat(r.hasCreatedAt()).isTrue();
+                assertThat(r.hasExpiresAt()).isTrue();
+            });
+        }
+    }
+
+    @Test
+    void heartbeatCarriesTheLatestSequence() throws Exception {
+        try (ChannelListener node = ChannelListener.subscribe(vertx, servers.redisUrl(), config.channel())) {
+            RevocationRule rule = Grpc.revocation().revoke(Rules.revoke(RuleKind.RULE_KIND_CLIENT, Rules.unique("client"))).getRule();
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(node.heartbeats())
+                    .anySatisfy(sequence -> assertThat(sequence).isGreaterThanOrEqualTo(rule.getSequence())));
+        }
+    }
+
+    @Test
+    void ruleStateIsKeptInRedisUntilTheRuleExpires() throws Exception {
+        String subject = Rules.unique("sub");
+        RevocationRule rule = Grpc.revocation().revoke(Rules.revoke(RuleKind.RULE_KIND_SUBJECT, subject)).getRule();
+
+        Redis redis = Redis.createClient(vertx, servers.redisUrl());
+        try {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                Response value = send(redis, Request.cmd(Command.GET).arg("lifespan:rev:subject:" + subject));
+                assertThat(value).isNotNull();
+                assertThat(value.toLong()).isEqualTo(Rules.instant(rule.getNotBefore()).toEpochMilli());
+            });
+            // PEXPIREAT the rule's expiry (Redis counts down in real time; PEXPIRETIME needs Redis 7).
+            long remaining = send(redis, Request.cmd(Command.PTTL).arg("lifespan:rev:subject:" + subject)).toLong();
+            assertThat(System.currentTimeMillis() + remaining)
+                    .isCloseTo(Rules.instant(rule.getExpiresAt()).toEpochMilli(), org.assertj.core.data.Offset.offset(2_000L));
+            assertThat(send(redis, Request.cmd(Command.GET).arg(RedisState.SEQUENCE_KEY)).toLong())
+                    .isGreaterThanOrEqualTo(rule.getSequence());
+        } finally {
+            redis.close();
+        }
+    }
+
+    @Test
+    void ruleWrittenWhileRedisIsDownIsPublishedWhenItIsBack() throws Exception {
+        if (!servers.ownsRedis()) {
+            return;
+        }
+        servers.stopRedis();
+        RevocationRule rule;
+        try {
+            rule = Grpc.revocation().revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, Rules.unique("sid"))).getRule();
+            assertThat(rule.getSequence()).as("durable in PostgreSQL, answered without Redis").isPositive();
+        } finally {
+            servers.startRedis();
+        }
+        // Redis came back empty: the heartbeat republishes the log from the start, this rule included.
+        Redis redis = Redis.createClient(vertx, servers.redisUrl());
+        try {
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+                    send(redis, Request.cmd(Command.GET).arg("lifespan:rev:session:" + rule.getValue()))).isNotNull());
+            assertThat(send(redis, Request.cmd(Command.GET).arg(RedisState.SEQUENCE_KEY)).toLong())
+                    .isGreaterThanOrEqualTo(rule.getSequence());
+        } finally {
+            redis.close();
+        }
+    }
+
+    private static Response send(Redis redis, Request request) throws Exception {
+        return redis.send(request).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+}
