@@ -16,7 +16,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -73,7 +76,7 @@ public final class LocalStack implements AutoCloseable {
 
         // Runs until Ctrl-C / SIGTERM (the shutdown hook stops everything) or until a service exits on its own:
         // then say which, with its exit code, and stop the rest rather than run half a stack.
-        java.util.concurrent.CompletableFuture<String> exited = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<String> exited = new CompletableFuture<>();
         for (int i = 0; i < stack.children.size(); i++) {
             String name = i == 0 ? "the revocation service" : "the issuer";
             Process child = stack.children.get(i);
@@ -136,14 +139,14 @@ public final class LocalStack implements AutoCloseable {
      * @throws IllegalStateException when a jar is missing or a service does not become ready
      */
     public static LocalStack start(EmbeddedServers servers, Path root, int port, Path logDir) throws IOException, InterruptedException {
-        return start(servers, root, port, logDir, java.util.Map.of());
+        return start(servers, root, port, logDir, Map.of());
     }
 
     /**
      * As {@link #start(EmbeddedServers, Path, int, Path)}, with extra system properties for both services (tests
      * shorten a tolerance, for example).
      */
-    public static LocalStack start(EmbeddedServers servers, Path root, int port, Path logDir, java.util.Map<String, String> extra)
+    public static LocalStack start(EmbeddedServers servers, Path root, int port, Path logDir, Map<String, String> extra)
             throws IOException, InterruptedException {
         Path issuerJar = root.resolve("issuer-service/target/quarkus-app/quarkus-run.jar");
         Path revocationJar = root.resolve("revocation-service/target/quarkus-app/quarkus-run.jar");
@@ -160,7 +163,7 @@ public final class LocalStack implements AutoCloseable {
 
         // The revocation service first, on its own database: the issuer delivers revocations to it,
         // authenticated by tokens it checks against the issuer's JWKS.
-        java.util.Map<String, String> revocationConfig = new java.util.LinkedHashMap<>(servers.quarkusConfigForNewDatabase());
+        Map<String, String> revocationConfig = new LinkedHashMap<>(servers.quarkusConfigForNewDatabase());
         revocationConfig.putAll(extra);
         List<String> revocation = javaCommand(revocationConfig);
         revocation.add("-Dquarkus.http.port=" + revocationPort);
@@ -170,7 +173,7 @@ public final class LocalStack implements AutoCloseable {
         revocation.add(revocationJar.toString());
         children.add(launch(revocation, null, logDir, REVOCATION_LOG));
 
-        java.util.Map<String, String> issuerConfig = new java.util.LinkedHashMap<>(servers.quarkusConfig());
+        Map<String, String> issuerConfig = new LinkedHashMap<>(servers.quarkusConfig());
         issuerConfig.putAll(extra);
         List<String> command = javaCommand(issuerConfig);
         command.add("-Dquarkus.http.port=" + port);
@@ -240,7 +243,7 @@ public final class LocalStack implements AutoCloseable {
         stop(children);
     }
 
-    private static List<String> javaCommand(java.util.Map<String, String> config) {
+    private static List<String> javaCommand(Map<String, String> config) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(env("LIFESPAN_JAVA_HOME", System.getProperty("java.home")), "bin", "java").toString());
         String extra = env("LIFESPAN_LOCAL_OPTS", "");

@@ -10,6 +10,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,11 +33,11 @@ public final class RawGrpc {
      * status fields.
      */
     public static Answer call(String host, int port, String fullMethod, byte[] request) throws Exception {
-        return call(host, port, fullMethod, request, java.util.Map.of());
+        return call(host, port, fullMethod, request, Map.of());
     }
 
     /** As {@link #call(String, int, String, byte[])}, with request headers (an {@code authorization}, say). */
-    public static Answer call(String host, int port, String fullMethod, byte[] request, java.util.Map<String, String> headers)
+    public static Answer call(String host, int port, String fullMethod, byte[] request, Map<String, String> headers)
             throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
@@ -79,7 +82,7 @@ public final class RawGrpc {
      */
     public static String decodeAsGrpcJs(String raw) {
         StringBuilder out = new StringBuilder();
-        java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream pending = new ByteArrayOutputStream();
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
             if (c == '%' && i + 2 < raw.length()) {
@@ -100,9 +103,9 @@ public final class RawGrpc {
         return out.toString();
     }
 
-    private static void flush(java.io.ByteArrayOutputStream pending, StringBuilder out) {
+    private static void flush(ByteArrayOutputStream pending, StringBuilder out) {
         if (pending.size() > 0) {
-            out.append(pending.toString(java.nio.charset.StandardCharsets.UTF_8));
+            out.append(pending.toString(StandardCharsets.UTF_8));
             pending.reset();
         }
     }

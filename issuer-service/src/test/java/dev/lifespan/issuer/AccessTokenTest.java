@@ -3,20 +3,24 @@ package dev.lifespan.issuer;
 import com.google.protobuf.Timestamp;
 import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jwt.JWTClaimsSet;
+import dev.lifespan.api.v1.GetJwksRequest;
 import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.api.v1.IssueTokensResponse;
+import dev.lifespan.api.v1.RiskLevel;
 import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.issuer.support.Grpc;
-import dev.lifespan.issuer.support.Outbox;
 import dev.lifespan.issuer.support.IssuerTestResource;
 import dev.lifespan.issuer.support.Jwt;
+import dev.lifespan.issuer.support.Outbox;
 import dev.lifespan.issuer.support.TestClients;
+import io.grpc.Status;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 
 import static io.restassured.RestAssured.given;
@@ -58,7 +62,7 @@ class AccessTokenTest {
         assertThat(claims.getStringClaim("scope")).isEqualTo("openid api.read");
         assertThat(claims.getStringClaim("sid")).isEqualTo(issued.getSessionId());
         assertThat(claims.getJWTID()).isEqualTo(issued.getAccessToken().getTokenId());
-        assertThat(java.util.Base64.getUrlDecoder().decode(claims.getJWTID())).hasSizeGreaterThanOrEqualTo(16);
+        assertThat(Base64.getUrlDecoder().decode(claims.getJWTID())).hasSizeGreaterThanOrEqualTo(16);
         assertThat(claims.getLongClaim("auth_time")).isEqualTo(authTime.getEpochSecond());
         assertThat(claims.getStringClaim("acr")).isEqualTo("pwd");
         assertThat(claims.getStringListClaim("amr")).containsExactly("pwd");
@@ -88,7 +92,7 @@ class AccessTokenTest {
                 .body("issuer", equalTo("https://issuer.test"))
                 .body("jwks_uri", equalTo("https://issuer.test/.well-known/jwks.json"))
                 .body("token_endpoint", equalTo("https://issuer.test/oauth2/token"));
-        assertThat(Grpc.issuer().getJwks(dev.lifespan.api.v1.GetJwksRequest.getDefaultInstance()).getJwksJson())
+        assertThat(Grpc.issuer().getJwks(GetJwksRequest.getDefaultInstance()).getJwksJson())
                 .isEqualTo(given().get("/.well-known/jwks.json").asString());
     }
 
@@ -106,7 +110,7 @@ class AccessTokenTest {
 
     @Test
     void adminRoleSelectsAdminProfileAndDemandsMfa() {
-        var error = Grpc.failure(io.grpc.Status.Code.PERMISSION_DENIED, () -> Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
+        var error = Grpc.failure(Status.Code.PERMISSION_DENIED, () -> Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
                 .setSubject("root").setClientId(TestClients.WEB).addRoles("admin").setAcr("pwd").build()));
         assertThat(Grpc.errorInfo(error).getReason()).isEqualTo("insufficient_user_authentication");
         assertThat(Outbox.strings(servers, "SELECT type FROM audit_outbox WHERE subject = ?", "root"))
@@ -120,7 +124,7 @@ class AccessTokenTest {
 
     @Test
     void scopeNeedingFreshMfaIsRefusedWithStepUpReason() {
-        var stale = Grpc.failure(io.grpc.Status.Code.PERMISSION_DENIED, () -> Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
+        var stale = Grpc.failure(Status.Code.PERMISSION_DENIED, () -> Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
                 .setSubject("bob").setClientId(TestClients.WEB).addScopes("payments:write").setAcr("mfa")
                 .setAuthTime(Timestamp.newBuilder().setSeconds(Instant.now().minusSeconds(3600).getEpochSecond()))
                 .build()));
@@ -137,7 +141,7 @@ class AccessTokenTest {
     void highRiskShortensLifetimes() {
         IssueTokensResponse risky = Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
                 .setSubject("carol").setClientId(TestClients.WEB)
-                .setRiskLevel(dev.lifespan.api.v1.RiskLevel.RISK_LEVEL_HIGH).build());
+                .setRiskLevel(RiskLevel.RISK_LEVEL_HIGH).build());
         assertThat(risky.getAccessToken().getExpiresInSeconds()).isEqualTo(15 * 60 / 4);
     }
 }

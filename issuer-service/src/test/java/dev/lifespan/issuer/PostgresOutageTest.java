@@ -11,9 +11,19 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import org.jboss.logmanager.ExtHandler;
+import org.jboss.logmanager.ExtLogRecord;
+import org.jboss.logmanager.Level;
+import org.jboss.logmanager.LogContext;
+import org.jboss.logmanager.Logger;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,8 +33,8 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
 class PostgresOutageTest {
-    private io.restassured.response.Response readiness;
-    private java.util.List<String> probes;
+    private Response readiness;
+    private List<String> probes;
 
     @InjectPostgresProxy
     TcpProxy postgres;
@@ -63,8 +73,8 @@ class PostgresOutageTest {
      */
     private void assertReadinessDuringTheOutageIsDownForPostgresAloneAndProbesDoNotFloodTheLog() {
         assertThat(readiness.statusCode()).isEqualTo(503);
-        java.util.Map<String, String> status = new java.util.HashMap<>();
-        readiness.jsonPath().getList("checks", java.util.Map.class)
+        Map<String, String> status = new HashMap<>();
+        readiness.jsonPath().getList("checks", Map.class)
                 .forEach(check -> status.put(String.valueOf(check.get("name")), String.valueOf(check.get("status"))));
         assertThat(status).containsEntry("postgresql", "DOWN")
                 .containsEntry("active-signing-key", "UP")
@@ -77,18 +87,18 @@ class PostgresOutageTest {
     }
 
     /** Log lines at INFO and above written while {@code body} runs. */
-    private static java.util.List<String> captureLog(Runnable body) {
-        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-        org.jboss.logmanager.ExtHandler capture = new org.jboss.logmanager.ExtHandler() {
+    private static List<String> captureLog(Runnable body) {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        ExtHandler capture = new ExtHandler() {
             @Override
-            protected void doPublish(org.jboss.logmanager.ExtLogRecord record) {
-                if (record.getLevel().intValue() >= org.jboss.logmanager.Level.INFO.intValue()
+            protected void doPublish(ExtLogRecord record) {
+                if (record.getLevel().intValue() >= Level.INFO.intValue()
                         && (record.getLoggerName() == null || !record.getLoggerName().startsWith("org.apache.http"))) {
                     lines.add(record.getLoggerName() + ": " + record.getFormattedMessage());
                 }
             }
         };
-        org.jboss.logmanager.Logger root = org.jboss.logmanager.LogContext.getLogContext().getLogger("");
+        Logger root = LogContext.getLogContext().getLogger("");
         root.addHandler(capture);
         try {
             body.run();

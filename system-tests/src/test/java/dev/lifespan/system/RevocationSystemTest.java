@@ -23,6 +23,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -30,6 +32,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,7 +45,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -217,7 +223,7 @@ class RevocationSystemTest {
         List<TokenValidator> nodes = new ArrayList<>(List.of(node(), node(), node()));
         // A fourth node whose JWKS was cached before the standby key was published: it has never seen the key
         // that will sign next.
-        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AtomicBoolean first = new AtomicBoolean(true);
         String signingKid = kidOf(issuerAs(serviceToken()).issueTokens(IssueTokensRequest.newBuilder().setSubject("vera")
                 .setClientId("demo-app").build()).getAccessToken().getToken());
         nodes.add(node(() -> {
@@ -334,7 +340,7 @@ class RevocationSystemTest {
     }
 
     /** A validating node made the one way every node is made, with its own Redis connection, JWKS cache and feed. */
-    private TokenValidator node(java.util.concurrent.Callable<String> jwks) throws Exception {
+    private TokenValidator node(Callable<String> jwks) throws Exception {
         ValidatingNode node = ValidatingNode.builder(stack.issuerUrl())
                 .jwks(jwks, null)
                 .revocationFeed(vertx, servers.redisUrl(), "lifespan:revocations", RevocationGrpc.newStub(revocationChannel))
@@ -364,9 +370,9 @@ class RevocationSystemTest {
 
     /** The issuer's revocation feed as its readiness check reports it: {@code in step}, {@code stale}, {@code starting}. */
     private static String issuerFeedState() throws Exception {
-        io.vertx.core.json.JsonObject health = new io.vertx.core.json.JsonObject(get(stack.issuerUrl() + "/q/health/ready"));
+        JsonObject health = new JsonObject(get(stack.issuerUrl() + "/q/health/ready"));
         for (Object check : health.getJsonArray("checks")) {
-            io.vertx.core.json.JsonObject c = (io.vertx.core.json.JsonObject) check;
+            JsonObject c = (JsonObject) check;
             if ("revocation-feed".equals(c.getString("name"))) {
                 return c.getJsonObject("data").getString("state");
             }
@@ -376,19 +382,19 @@ class RevocationSystemTest {
 
     /** The JWK Set with only the key {@code kid}, as a cache filled before any other key was published holds it. */
     private static String onlyKey(String jwks, String kid) {
-        io.vertx.core.json.JsonObject set = new io.vertx.core.json.JsonObject(jwks);
-        io.vertx.core.json.JsonArray keys = new io.vertx.core.json.JsonArray();
+        JsonObject set = new JsonObject(jwks);
+        JsonArray keys = new JsonArray();
         set.getJsonArray("keys").forEach(k -> {
-            if (kid.equals(((io.vertx.core.json.JsonObject) k).getString("kid"))) {
+            if (kid.equals(((JsonObject) k).getString("kid"))) {
                 keys.add(k);
             }
         });
-        return new io.vertx.core.json.JsonObject().put("keys", keys).encode();
+        return new JsonObject().put("keys", keys).encode();
     }
 
     private static String kidOf(String token) {
         String header = new String(Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))), StandardCharsets.UTF_8);
-        return new io.vertx.core.json.JsonObject(header).getString("kid");
+        return new JsonObject(header).getString("kid");
     }
 
     private static double metric(String base, String name) throws Exception {
@@ -405,9 +411,9 @@ class RevocationSystemTest {
     private static int freePortPair() {
         for (int attempt = 0; attempt < 20; attempt++) {
             int port = EmbeddedServers.freePort();
-            try (java.net.ServerSocket next = new java.net.ServerSocket(port + 1)) {
+            try (ServerSocket next = new ServerSocket(port + 1)) {
                 return port;
-            } catch (java.io.IOException taken) {
+            } catch (IOException taken) {
                 // try another
             }
         }

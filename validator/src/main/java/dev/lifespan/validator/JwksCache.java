@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifespan.validator.jose.JwsVerifier;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -11,9 +12,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -174,11 +175,11 @@ public final class JwksCache implements KeySource {
     }
 
     /** Keys of a JWK Set; entries that are not usable Lifespan signing keys are skipped. */
-    static Map<String, VerificationKey> parse(String jwksJson) throws java.io.IOException {
+    static Map<String, VerificationKey> parse(String jwksJson) throws IOException {
         JsonNode root = JSON.readTree(jwksJson);
         JsonNode array = root.path("keys");
         if (!array.isArray()) {
-            throw new java.io.IOException("not a JWK Set");
+            throw new IOException("not a JWK Set");
         }
         Map<String, VerificationKey> parsed = new HashMap<>();
         for (JsonNode jwk : array) {

@@ -1,5 +1,7 @@
 package dev.lifespan.validator;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifespan.api.v1.ValidationFailure;
@@ -49,8 +51,8 @@ public final class TokenValidator {
     // Strict JSON: trailing bytes after the object and duplicate member names (a second "alg" or
     // "sub" read differently by another parser) make a token malformed.
     private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final ValidatorSettings settings;
     private final KeySource keys;

@@ -3,15 +3,16 @@ package dev.lifespan.validator;
 import com.google.crypto.tink.subtle.Ed25519Sign;
 import dev.lifespan.validator.jose.Base64Url;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.security.interfaces.RSAPublicKey;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /** Signing keys and hand-made tokens for validator tests: valid ones, and every way of getting one wrong. */
 final class TestKeys {
@@ -101,6 +102,6 @@ final class TestKeys {
     }
 
     private static byte[] unsigned(byte[] raw) {
-        return raw.length > 1 && raw[0] == 0 ? java.util.Arrays.copyOfRange(raw, 1, raw.length) : raw;
+        return raw.length > 1 && raw[0] == 0 ? Arrays.copyOfRange(raw, 1, raw.length) : raw;
     }
 }

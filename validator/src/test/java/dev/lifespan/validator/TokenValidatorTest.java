@@ -1,16 +1,27 @@
 package dev.lifespan.validator;
 
 import dev.lifespan.api.v1.ValidationFailure;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static dev.lifespan.api.v1.ValidationFailure.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -139,7 +150,7 @@ class TokenValidatorTest {
 
     @Test
     void withARefetchExecutorAnUnknownKidFailsAtOnceAndTheRefetchRunsElsewhere() throws Exception {
-        java.util.List<Runnable> queued = new java.util.ArrayList<>();
+        List<Runnable> queued = new ArrayList<>();
         JwksCache cache = new JwksCache(() -> {
             fetches.incrementAndGet();
             return jwks;
@@ -163,10 +174,10 @@ class TokenValidatorTest {
 
     @Test
     void issuerDownKeepsTheKeysHeld() throws Exception {
-        java.util.concurrent.atomic.AtomicBoolean issuerUp = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AtomicBoolean issuerUp = new AtomicBoolean(true);
         JwksCache cache = new JwksCache(() -> {
             if (!issuerUp.get()) {
-                throw new java.io.IOException("connection refused");
+                throw new IOException("connection refused");
             }
             return jwks;
         }, Duration.ofSeconds(30), clock);
@@ -180,11 +191,11 @@ class TokenValidatorTest {
 
     @Test
     void anIssuerThatIsNotUpYetIsLoggedOnceNotOnEveryAttempt() {
-        java.util.List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
             @Override
-            public void publish(java.util.logging.LogRecord record) {
-                if (record.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() >= Level.INFO.intValue()) {
                     records.add(record);
                 }
             }
@@ -197,13 +208,13 @@ class TokenValidatorTest {
             public void close() {
             }
         };
-        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(JwksCache.class.getName());
+        Logger logger = Logger.getLogger(JwksCache.class.getName());
         logger.addHandler(capture);
-        java.util.concurrent.atomic.AtomicBoolean issuerUp = new java.util.concurrent.atomic.AtomicBoolean(false);
+        AtomicBoolean issuerUp = new AtomicBoolean(false);
         try {
             JwksCache cache = new JwksCache(() -> {
                 if (!issuerUp.get()) {
-                    throw new java.net.ConnectException();
+                    throw new ConnectException();
                 }
                 return jwks;
             }, Duration.ofSeconds(1), clock);
@@ -215,7 +226,7 @@ class TokenValidatorTest {
         } finally {
             logger.removeHandler(capture);
         }
-        assertThat(records).extracting(java.util.logging.LogRecord::getMessage).hasSize(2);
+        assertThat(records).extracting(LogRecord::getMessage).hasSize(2);
         assertThat(records.get(0).getMessage()).contains("JWKS cannot be fetched (ConnectException)").doesNotContain("null");
         assertThat(records.get(1).getMessage()).startsWith("JWKS fetched again");
     }
@@ -243,7 +254,7 @@ class TokenValidatorTest {
         assertThat(validator.validateForIntrospection(keys.eddsa(fresh())).claims().audience()).containsExactly("api");
         Map<String, Object> expired = TestKeys.claims(NOW.getEpochSecond() - 900, NOW.getEpochSecond() - 60);
         assertThat(validator.validateForIntrospection(keys.eddsa(expired)).failure()).isEqualTo(EXPIRED);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> validator.validate(keys.eddsa(fresh()), null))
+        Assertions.assertThatThrownBy(() -> validator.validate(keys.eddsa(fresh()), null))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

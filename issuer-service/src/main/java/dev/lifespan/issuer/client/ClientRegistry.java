@@ -1,14 +1,16 @@
 package dev.lifespan.issuer.client;
-import dev.lifespan.issuer.crypto.ClientSecrets;
 
 import dev.lifespan.issuer.config.LifespanConfig;
+import dev.lifespan.issuer.crypto.ClientSecrets;
 import dev.lifespan.support.error.ServiceException;
 import jakarta.inject.Singleton;
 
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /** The clients declared under {@code lifespan.clients}, and their authentication. */
@@ -25,8 +27,8 @@ public class ClientRegistry {
         }));
     }
 
-    private static java.util.Set<String> setOf(List<String> values) {
-        return java.util.Collections.unmodifiableSet(new LinkedHashSet<>(values));
+    private static Set<String> setOf(List<String> values) {
+        return Collections.unmodifiableSet(new LinkedHashSet<>(values));
     }
 
     public Optional<RegisteredClient> find(String clientId) {

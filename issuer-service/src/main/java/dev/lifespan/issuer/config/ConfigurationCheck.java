@@ -4,6 +4,8 @@ import dev.lifespan.issuer.crypto.ClientSecrets;
 import dev.lifespan.issuer.crypto.JwsAlgorithm;
 import dev.lifespan.issuer.crypto.MasterKey;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,7 +99,7 @@ public final class ConfigurationCheck {
     }
 
     private static void readable(String key, Optional<String> file, List<String> problems) {
-        file.filter(f -> !java.nio.file.Files.isReadable(java.nio.file.Path.of(f)))
+        file.filter(f -> !Files.isReadable(Path.of(f)))
                 .ifPresent(f -> problems.add(key + "=" + f + " is not a readable file"));
     }
 

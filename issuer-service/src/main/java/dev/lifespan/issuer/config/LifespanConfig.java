@@ -73,7 +73,7 @@ public interface LifespanConfig {
          * {@code host:port} of the revocation service's gRPC endpoint. Absent: revocations are only
          * recorded in the issuer's database (ended sessions still cannot refresh) and wait there.
          */
-        java.util.Optional<String> target();
+        Optional<String> target();
 
         /** How often undelivered revocations are retried. */
         @WithDefault("1s")

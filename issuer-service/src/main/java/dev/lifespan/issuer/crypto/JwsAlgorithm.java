@@ -1,7 +1,7 @@
 package dev.lifespan.issuer.crypto;
 
-import dev.lifespan.validator.jose.Base64Url;
 import com.google.crypto.tink.subtle.Ed25519Sign;
+import dev.lifespan.validator.jose.Base64Url;
 
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -9,6 +9,7 @@ import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.AlgorithmParameterSpec;
@@ -143,17 +144,17 @@ public enum JwsAlgorithm {
 
     /** Signs with a JDK {@link java.security.Signature}; one instance per thread, since they are not thread-safe. */
     private static final class JdkSigner implements JwsSigner {
-        private final ThreadLocal<java.security.Signature> signatures;
+        private final ThreadLocal<Signature> signatures;
 
         JdkSigner(String algorithm, AlgorithmParameterSpec params, PrivateKey key) throws GeneralSecurityException {
-            java.security.Signature probe = java.security.Signature.getInstance(algorithm);
+            Signature probe = Signature.getInstance(algorithm);
             if (params != null) {
                 probe.setParameter(params);
             }
             probe.initSign(key);
             this.signatures = ThreadLocal.withInitial(() -> {
                 try {
-                    java.security.Signature s = java.security.Signature.getInstance(algorithm);
+                    Signature s = Signature.getInstance(algorithm);
                     if (params != null) {
                         s.setParameter(params);
                     }
@@ -168,7 +169,7 @@ public enum JwsAlgorithm {
         @Override
         public byte[] sign(byte[] signingInput) {
             try {
-                java.security.Signature s = signatures.get();
+                Signature s = signatures.get();
                 s.update(signingInput);
                 return s.sign();
             } catch (GeneralSecurityException e) {

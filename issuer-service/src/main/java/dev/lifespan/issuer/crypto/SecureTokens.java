@@ -1,6 +1,7 @@
 package dev.lifespan.issuer.crypto;
 
 import dev.lifespan.validator.jose.Base64Url;
+
 import java.security.SecureRandom;
 
 /** Random identifiers and opaque tokens. */

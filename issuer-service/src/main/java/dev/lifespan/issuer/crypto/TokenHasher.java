@@ -1,9 +1,9 @@
 package dev.lifespan.issuer.crypto;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Keyed hash (HMAC-SHA256 under the server-side pepper) of opaque tokens: the only form in which

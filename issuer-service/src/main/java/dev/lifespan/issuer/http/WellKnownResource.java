@@ -1,7 +1,7 @@
 package dev.lifespan.issuer.http;
 
-import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.client.LifespanScopes;
+import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.key.PublishedKeys;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;

@@ -1,7 +1,7 @@
 package dev.lifespan.issuer.key;
 
-import io.vertx.core.json.JsonObject;
 import dev.lifespan.issuer.crypto.JwsAlgorithm;
+import io.vertx.core.json.JsonObject;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;

@@ -1,13 +1,13 @@
 package dev.lifespan.issuer.key;
 
 import dev.lifespan.api.v1.KeyState;
-import dev.lifespan.validator.jose.Base64Url;
 import dev.lifespan.issuer.crypto.JwsSigner;
-import dev.lifespan.validator.jose.JwsVerifier;
 import dev.lifespan.issuer.crypto.MasterKey;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.time.Clocks;
+import dev.lifespan.validator.jose.Base64Url;
+import dev.lifespan.validator.jose.JwsVerifier;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,7 +1,7 @@
 package dev.lifespan.issuer.key;
 
-import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.config.ConfigurationCheck;
+import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.crypto.JwsAlgorithm;
 import dev.lifespan.support.time.Clocks;
 import io.quarkus.scheduler.Scheduled;

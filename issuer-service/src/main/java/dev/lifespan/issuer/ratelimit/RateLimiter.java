@@ -9,6 +9,7 @@ import dev.lifespan.support.time.Clocks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -133,7 +134,7 @@ public class RateLimiter {
     /** Every Redis connection busy and the waiting queue full: an overload, not an outage. */
     static boolean isOverloaded(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t.getClass().getSimpleName().equals("ConnectionPoolTooBusyException")) {
+            if (t instanceof ConnectionPoolTooBusyException) {
                 return true;
             }
         }

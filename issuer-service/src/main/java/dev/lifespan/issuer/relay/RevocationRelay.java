@@ -1,14 +1,14 @@
 package dev.lifespan.issuer.relay;
-import dev.lifespan.issuer.feed.RevocationChannel;
 
 import com.google.protobuf.Timestamp;
 import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RevokeBatchRequest;
 import dev.lifespan.api.v1.RuleKind;
-import dev.lifespan.support.time.Clocks;
+import dev.lifespan.issuer.feed.RevocationChannel;
 import dev.lifespan.issuer.outbox.PendingRevocations;
 import dev.lifespan.issuer.outbox.RevocationsQueued;
+import dev.lifespan.support.time.Clocks;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.MetadataUtils;

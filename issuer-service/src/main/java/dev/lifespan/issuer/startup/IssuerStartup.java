@@ -1,7 +1,6 @@
 package dev.lifespan.issuer.startup;
 
 import dev.lifespan.issuer.config.ConfigurationCheck;import dev.lifespan.issuer.config.LifespanConfig;
-
 import dev.lifespan.issuer.crypto.MasterKey;
 import dev.lifespan.issuer.crypto.TokenHasher;
 import dev.lifespan.issuer.key.SigningKeyRotator;

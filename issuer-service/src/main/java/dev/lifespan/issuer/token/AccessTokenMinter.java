@@ -3,10 +3,10 @@ package dev.lifespan.issuer.token;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.validator.jose.Base64Url;
+import dev.lifespan.issuer.feed.IssuerValidatingNode;
 import dev.lifespan.issuer.key.LoadedKey;
 import dev.lifespan.issuer.key.SigningKeyRing;
-import dev.lifespan.issuer.feed.IssuerValidatingNode;
+import dev.lifespan.validator.jose.Base64Url;
 import jakarta.inject.Singleton;
 
 import java.io.ByteArrayOutputStream;

@@ -1,7 +1,7 @@
 package dev.lifespan.issuer.token;
 
-import dev.lifespan.validator.jose.Base64Url;
 import dev.lifespan.issuer.crypto.SecureTokens;
+import dev.lifespan.validator.jose.Base64Url;
 
 /**
  * Opaque tokens: a short recognisable prefix (so leaked tokens are easy to spot by secret

@@ -3,6 +3,10 @@ package dev.lifespan.issuer.config;
 import dev.lifespan.issuer.support.TestConfigs;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,8 +69,8 @@ class ConfigurationCheckTest {
     }
 
     @Test
-    void tlsFilesMustExistAndTheClientKeyComesWithItsCertificate() throws java.io.IOException {
-        String certificate = java.nio.file.Files.createTempFile("client", ".crt").toString();
+    void tlsFilesMustExistAndTheClientKeyComesWithItsCertificate() throws IOException {
+        String certificate = Files.createTempFile("client", ".crt").toString();
         assertThat(problems("lifespan.revocation.tls.trust-certificates", "/nonexistent/ca.crt")).singleElement().asString()
                 .contains("lifespan.revocation.tls.trust-certificates=/nonexistent/ca.crt is not a readable file");
         assertThat(ConfigurationCheck.problems(TestConfigs.shippedWith(Map.of("lifespan.revocation.tls.certificate", certificate))))
@@ -74,8 +78,8 @@ class ConfigurationCheckTest {
                 .anyMatch(p -> p.contains("needs lifespan.revocation.tls.trust-certificates"));
     }
 
-    private static java.util.List<String> problems(String key, String value) {
-        Map<String, String> overrides = new java.util.HashMap<>(Map.of(key, value));
+    private static List<String> problems(String key, String value) {
+        Map<String, String> overrides = new HashMap<>(Map.of(key, value));
         if (key.startsWith("lifespan.clients.x.") && !key.endsWith("grants")) {
             overrides.put("lifespan.clients.x.grants", "refresh_token");
         }

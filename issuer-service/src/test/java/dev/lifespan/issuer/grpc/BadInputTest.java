@@ -2,6 +2,7 @@ package dev.lifespan.issuer.grpc;
 
 import com.google.protobuf.Timestamp;
 import dev.lifespan.api.v1.IssueTokensRequest;
+import dev.lifespan.api.v1.RefreshTokensRequest;
 import dev.lifespan.api.v1.TokenIssuerGrpc;
 import dev.lifespan.devstack.GrpcAssertions;
 import dev.lifespan.devstack.RawGrpc;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.util.Collections;
+import java.util.Map;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,13 +89,13 @@ class BadInputTest {
 
         RawGrpc.Answer refusal = RawGrpc.call("localhost", RestAssured.port,
                 TokenIssuerGrpc.getRefreshTokensMethod().getFullMethodName(),
-                dev.lifespan.api.v1.RefreshTokensRequest.newBuilder().setClientId(TestClients.WEB).build().toByteArray());
+                RefreshTokensRequest.newBuilder().setClientId(TestClients.WEB).build().toByteArray());
         assertThat(refusal.grpcMessage()).as("raw grpc-message").isEqualTo("refresh_token is required");
         assertThat(RawGrpc.isSpecEncoded(refusal.grpcMessage())).isTrue();
 
         RawGrpc.Answer unicode = RawGrpc.call("localhost", RestAssured.port, TokenIssuerGrpc.getIssueTokensMethod().getFullMethodName(),
                 login().setAcr("sûr: 100%").build().toByteArray(),
-                java.util.Map.of("authorization", "Bearer " + Grpc.serviceToken(TestClients.SERVICE, TestClients.SERVICE_SECRET)));
+                Map.of("authorization", "Bearer " + Grpc.serviceToken(TestClients.SERVICE, TestClients.SERVICE_SECRET)));
         assertThat(unicode.grpcStatus()).isEqualTo(Integer.toString(Status.Code.INVALID_ARGUMENT.value()));
         assertThat(unicode.grpcMessage()).as("only non-ASCII bytes and % escaped").isEqualTo("acr is s%C3%BBr: 100%25, not one of [mfa, phr, pwd]");
         assertThat(RawGrpc.decodeAsGrpcJs(unicode.grpcMessage())).as("what grpc-js shows").isEqualTo("acr is sûr: 100%, not one of [mfa, phr, pwd]");

@@ -15,6 +15,10 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,8 +52,8 @@ class CallerAuthTest {
                 .formParam("grant_type", "client_credentials").post("/oauth2/token").then().extract().path("access_token");
         String[] parts = token.split("\\.");
         // Same signature, different payload: a narrow token dressed up with more scopes.
-        String forged = parts[0] + "." + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-                new String(java.util.Base64.getUrlDecoder().decode(parts[1])).replace("api.read", "api.reed").getBytes()) + "." + parts[2];
+        String forged = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
+                new String(Base64.getUrlDecoder().decode(parts[1])).replace("api.read", "api.reed").getBytes()) + "." + parts[2];
         for (String bad : new String[] {forged, "not.a.token", parts[0] + "." + parts[1] + ".", "x".repeat(6000)}) {
             Metadata headers = new Metadata();
             headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + bad);
@@ -58,7 +62,7 @@ class CallerAuthTest {
         }
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         for (String outcome : new String[] {"bad_signature", "malformed"}) {
-            java.util.regex.Matcher counted = java.util.regex.Pattern
+            Matcher counted = Pattern
                     .compile("lifespan_token_validations_total\\{outcome=\"" + outcome + "\"} ([0-9.]+)").matcher(metrics);
             assertThat(counted.find()).as(outcome + " counted").isTrue();
             assertThat(Double.parseDouble(counted.group(1))).as(outcome + " count").isGreaterThanOrEqualTo(1.0);

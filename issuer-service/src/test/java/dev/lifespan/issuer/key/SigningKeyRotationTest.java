@@ -1,5 +1,9 @@
 package dev.lifespan.issuer.key;
 
+import com.google.protobuf.Timestamp;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
 import dev.lifespan.api.v1.GetJwksRequest;
 import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.api.v1.KeyState;
@@ -148,7 +152,7 @@ class SigningKeyRotationTest {
     }
 
     private static String kidOf(String token) throws Exception {
-        return com.nimbusds.jose.JWSObject.parse(token).getHeader().getKeyID();
+        return JWSObject.parse(token).getHeader().getKeyID();
     }
 
     private static SigningKey keyState(String kid) {
@@ -156,11 +160,11 @@ class SigningKeyRotationTest {
                 .filter(k -> k.getKeyId().equals(kid)).findFirst().orElseThrow();
     }
 
-    private static List<String> kids(com.nimbusds.jose.jwk.JWKSet set) {
-        return set.getKeys().stream().map(com.nimbusds.jose.jwk.JWK::getKeyID).toList();
+    private static List<String> kids(JWKSet set) {
+        return set.getKeys().stream().map(JWK::getKeyID).toList();
     }
 
-    private static Instant instant(com.google.protobuf.Timestamp t) {
+    private static Instant instant(Timestamp t) {
         return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
     }
 }

@@ -4,9 +4,9 @@ import dev.lifespan.api.v1.RiskLevel;
 import dev.lifespan.issuer.client.ClientRegistry;
 import dev.lifespan.issuer.client.RegisteredClient;
 import dev.lifespan.issuer.config.LifespanConfig;
+import dev.lifespan.issuer.support.TestConfigs;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
-import dev.lifespan.issuer.support.TestConfigs;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

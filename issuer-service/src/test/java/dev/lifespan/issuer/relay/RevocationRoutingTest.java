@@ -25,6 +25,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.Date;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -85,7 +86,7 @@ class RevocationRoutingTest {
         assertThat(claims.getSubject()).isEqualTo("lifespan-issuer");
         assertThat(claims.getAudience()).containsExactly("lifespan");
         assertThat(claims.getStringClaim("scope")).isEqualTo("revocation:write");
-        assertThat(claims.getExpirationTime()).isAfter(new java.util.Date());
+        assertThat(claims.getExpirationTime()).isAfter(new Date());
     }
 
     @Test

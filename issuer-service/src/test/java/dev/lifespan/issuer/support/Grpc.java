@@ -6,9 +6,9 @@ import dev.lifespan.devstack.GrpcAssertions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.restassured.RestAssured;
 
 import java.util.concurrent.ConcurrentHashMap;

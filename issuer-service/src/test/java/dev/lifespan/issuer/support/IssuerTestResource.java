@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -28,7 +29,7 @@ public class IssuerTestResource implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         servers = EmbeddedServers.start();
         postgresProxy = new TcpProxy(servers.postgresHost(), servers.postgresPort());
-        Map<String, String> config = new java.util.HashMap<>(servers.quarkusConfig());
+        Map<String, String> config = new HashMap<>(servers.quarkusConfig());
         config.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + postgresProxy.port() + "/" + servers.database());
         byte[] master = new byte[32];
         new SecureRandom().nextBytes(master);

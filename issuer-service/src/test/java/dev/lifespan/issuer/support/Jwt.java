@@ -14,6 +14,8 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.restassured.RestAssured;
 
+import java.text.ParseException;
+
 /**
  * Verifies tokens the way an independent resource server would: Nimbus JOSE+JWT against the JWKS
  * fetched from {@code /.well-known/jwks.json}, requiring {@code typ: at+jwt} and a key whose
@@ -26,7 +28,7 @@ public final class Jwt {
     public static JWKSet servedJwks() {
         try {
             return JWKSet.parse(RestAssured.get("/.well-known/jwks.json").then().statusCode(200).extract().asString());
-        } catch (java.text.ParseException e) {
+        } catch (ParseException e) {
             throw new AssertionError(e);
         }
     }

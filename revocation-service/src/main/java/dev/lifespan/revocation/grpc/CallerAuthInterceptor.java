@@ -3,7 +3,6 @@ package dev.lifespan.revocation.grpc;
 import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.revocation.config.RevocationConfig;
 import dev.lifespan.revocation.validation.ValidatorRuntime;
-import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.GrpcErrors;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.time.Clocks;

@@ -1,14 +1,13 @@
 package dev.lifespan.revocation.grpc;
 
-import dev.lifespan.revocation.validation.ValidateOutcomes;import dev.lifespan.revocation.validation.ValidatorRuntime;
-
 import com.google.protobuf.Timestamp;
 import dev.lifespan.api.v1.TokenClaims;
 import dev.lifespan.api.v1.TokenValidation;
 import dev.lifespan.api.v1.ValidateRequest;
 import dev.lifespan.api.v1.ValidateResponse;
-import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.api.v1.ValidationFailure;
+import dev.lifespan.revocation.validation.ValidateOutcomes;import dev.lifespan.revocation.validation.ValidatorRuntime;
+import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.input.Inputs;
 import dev.lifespan.support.input.ProtoTime;

@@ -1,6 +1,6 @@
 package dev.lifespan.revocation.health;
-import dev.lifespan.revocation.validation.ValidatorRuntime;
 
+import dev.lifespan.revocation.validation.ValidatorRuntime;
 import dev.lifespan.support.time.Clocks;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;

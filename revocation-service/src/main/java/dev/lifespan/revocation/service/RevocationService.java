@@ -1,14 +1,14 @@
 package dev.lifespan.revocation.service;
 
 import dev.lifespan.api.v1.RuleKind;
+import dev.lifespan.revocation.log.RevocationLog;
+import dev.lifespan.revocation.publish.RulePublisher;
 import dev.lifespan.revocation.rule.NewRule;
 import dev.lifespan.revocation.rule.Rule;
 import dev.lifespan.revocation.rule.RulePolicy;
 import dev.lifespan.revocation.rule.RuleRequest;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.input.Inputs;
-import dev.lifespan.revocation.publish.RulePublisher;
-import dev.lifespan.revocation.log.RevocationLog;
 import dev.lifespan.support.time.Clocks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -19,6 +19,7 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -158,7 +159,7 @@ public class ValidatorRuntime {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(JWKS_TIMEOUT)
                 .header("Accept", "application/jwk-set+json, application/json;q=0.9").GET().build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
-            throw new java.io.IOException("JWKS answered HTTP " + response.statusCode());
+            throw new IOException("JWKS answered HTTP " + response.statusCode());
         }
         return response.body();
     }

@@ -1,5 +1,6 @@
 package dev.lifespan.revocation.grpc;
 
+import com.google.protobuf.Timestamp;
 import com.google.rpc.ErrorInfo;
 import dev.lifespan.api.v1.CheckRequest;
 import dev.lifespan.api.v1.RevocationRule;
@@ -8,8 +9,8 @@ import dev.lifespan.api.v1.RevokeRequest;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.api.v1.SinceRequest;
 import dev.lifespan.revocation.support.Grpc;
-import dev.lifespan.revocation.support.MutableClock;
 import dev.lifespan.revocation.support.JwksTestResource;
+import dev.lifespan.revocation.support.MutableClock;
 import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
 import io.grpc.Status;
@@ -52,7 +53,7 @@ class BadInputTest {
                 .addAllRules(Collections.nCopies(1001, Rules.rule(RuleKind.RULE_KIND_TOKEN, "jti"))).build());
         assertBatchNames("rules[1].not_before", RevokeBatchRequest.newBuilder().addRules(Rules.rule(RuleKind.RULE_KIND_TOKEN, "jti"))
                 .addRules(Rules.rule(RuleKind.RULE_KIND_CLIENT, "c").toBuilder()
-                        .setNotBefore(com.google.protobuf.Timestamp.newBuilder().setSeconds(-5))).build());
+                        .setNotBefore(Timestamp.newBuilder().setSeconds(-5))).build());
         assertBatchNames("rules[1].kind", RevokeBatchRequest.newBuilder().addRules(Rules.rule(RuleKind.RULE_KIND_TOKEN, "jti"))
                 .addRules(RevocationRule.newBuilder().setValue("x")).build());
 

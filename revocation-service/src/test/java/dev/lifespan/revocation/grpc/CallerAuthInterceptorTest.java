@@ -16,6 +16,7 @@ import io.grpc.protobuf.StatusProto;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
+import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -82,8 +83,8 @@ class CallerAuthInterceptorTest {
     private static CallerAuthInterceptor interceptor(boolean enabled) {
         RevocationConfig config = new FixedConfig(enabled, true);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        return new CallerAuthInterceptor(new ValidatorRuntime(config, null, registry, java.time.InstantSource.system()), config, registry,
-                java.time.InstantSource.system());
+        return new CallerAuthInterceptor(new ValidatorRuntime(config, null, registry, InstantSource.system()), config, registry,
+                InstantSource.system());
     }
 
     private static final class RecordingCall<Q, R> extends ServerCall<Q, R> {

@@ -8,6 +8,7 @@ import dev.lifespan.api.v1.SinceRequest;
 import dev.lifespan.api.v1.SinceResponse;
 import dev.lifespan.api.v1.SnapshotRequest;
 import dev.lifespan.api.v1.SnapshotResponse;
+import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.revocation.support.Grpc;
 import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RevocationTestResource;
@@ -38,7 +39,7 @@ import static org.awaitility.Awaitility.await;
 @WithTestResource(JwksTestResource.class)
 class CallerAuthTest {
     @dev.lifespan.devstack.InjectServers
-    dev.lifespan.devstack.EmbeddedServers servers;
+    EmbeddedServers servers;
 
     @Test
     void writeWithoutATokenIsUnauthenticated() {

@@ -15,12 +15,13 @@ import dev.lifespan.revocation.config.RevocationConfig;
 import dev.lifespan.revocation.rule.NewRule;
 import dev.lifespan.revocation.support.ChannelListener;
 import dev.lifespan.revocation.support.Grpc;
-import dev.lifespan.revocation.support.MutableClock;
 import dev.lifespan.revocation.support.JwksTestResource;
+import dev.lifespan.revocation.support.MutableClock;
 import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgBuilder;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.pgclient.PgConnectOptions;
@@ -28,6 +29,7 @@ import io.vertx.sqlclient.PoolOptions;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -57,7 +59,7 @@ class RevocationLogTest {
     RevocationConfig config;
 
     @Inject
-    io.vertx.mutiny.core.Vertx vertx;
+    Vertx vertx;
 
     @Test
     void revokedRuleIsStreamedBySinceInSequenceOrder() {
@@ -220,7 +222,7 @@ class RevocationLogTest {
                 rows.next();
                 return rows.getLong(1);
             }
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
     }

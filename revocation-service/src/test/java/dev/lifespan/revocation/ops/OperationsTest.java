@@ -23,9 +23,14 @@ class OperationsTest {
     private static final Pattern KEY_RULES = Pattern.compile("lifespan_revocation_rules_written_total\\{kind=\"key\"[^}]*} (\\S+)");
 
     @Test
-    void readinessCoversPostgresAndRedis() {
+    void readinessNamesEachCheckAndOnlyPostgresCanTakeTheReplicaOut() {
         Grpc.awaitReady();
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.find { it.name == 'postgresql' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'gRPC Server' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'revocation-feed' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'revocation-feed' }.data.state", equalTo("in step"))
+                .body("checks.size()", equalTo(3));
     }
 
     @Test

@@ -2,8 +2,8 @@ package dev.lifespan.revocation.rule;
 
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RuleKind;
-import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.revocation.support.Rules;
+import dev.lifespan.support.error.ServiceException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

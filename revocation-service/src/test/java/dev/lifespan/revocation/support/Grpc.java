@@ -20,6 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.anyOf;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 /**
  * A plain gRPC client to the revocation service under test, on the port Quarkus picked.
@@ -48,7 +51,10 @@ public final class Grpc {
         return CHANNELS.computeIfAbsent(RestAssured.port, port -> ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build());
     }
 
-    /** Waits (once per application start) until {@code /q/health/ready} answers 200: the validator is in step. */
+    /**
+     * Waits (once per application start) until the service is ready and its own validator's revocation feed is in step
+     * (readiness detail), so that the write RPCs can check callers; or validation is off.
+     */
     public static void awaitReady() {
         String start = RestAssured.port + " " + ConfigProvider.getConfig()
                 .getOptionalValue(JwksTestResource.PRIVATE_KEY_PROPERTY, String.class).orElse("");
@@ -56,7 +62,8 @@ public final class Grpc {
             return;
         }
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                .untilAsserted(() -> RestAssured.given().get("/q/health/ready").then().statusCode(200));
+                .untilAsserted(() -> RestAssured.given().get("/q/health/ready").then().statusCode(200)
+                        .body("checks.find { it.name == 'revocation-feed' }.data.state", anyOf(equalTo("in step"), startsWith("off"))));
         READY.add(start);
     }
 

@@ -5,6 +5,7 @@ import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.devstack.TcpProxy;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
+import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -23,7 +24,7 @@ public class RevocationTestResource implements QuarkusTestResourceLifecycleManag
         // migrations must still apply (own Flyway history table, baseline on migrate).
         try (var connection = servers.jdbcConnection(); var statement = connection.createStatement()) {
             statement.execute("CREATE TABLE another_service_table (id int PRIMARY KEY)");
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
         postgresProxy = new TcpProxy(servers.postgresHost(), servers.postgresPort());

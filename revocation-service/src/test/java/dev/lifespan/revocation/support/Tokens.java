@@ -2,9 +2,11 @@ package dev.lifespan.revocation.support;
 
 import com.google.crypto.tink.subtle.Ed25519Sign;
 import dev.lifespan.validator.jose.Base64Url;
+import io.quarkus.arc.Arc;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.Instant;
 
 /** Access tokens signed with {@link JwksTestResource}'s key, as the issuer would sign them. */
@@ -12,7 +14,7 @@ public final class Tokens {
     private Tokens() {
     }
 
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** A standard Lifespan id: 128 random bits, 22 characters of base64url. */
     public static String randomId() {
@@ -22,7 +24,7 @@ public final class Tokens {
     }
 
     private static Instant serviceNow() {
-        var container = io.quarkus.arc.Arc.container();
+        var container = Arc.container();
         return container != null && container.isRunning() ? container.instance(MutableClock.class).get().instant() : Instant.now();
     }
 

@@ -1,24 +1,32 @@
 package dev.lifespan.support.error;
 
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.impl.NoStackTraceTimeoutException;
+import io.vertx.pgclient.PgException;
+import io.vertx.redis.client.impl.types.ErrorType;
+import io.vertx.sqlclient.ClosedConnectionException;
+
+import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeoutException;
 
-/** Sorts unexpected failures into what the caller is told. */
+/** Sorts unexpected failures into what the caller is told, by the failure's type (never by its message text). */
 public final class Failures {
 
     private Failures() {
     }
 
     /**
-     * The caller-facing form of any failure: an {@link ServiceException} as it is; a lost or
-     * refused connection to PostgreSQL or Redis as UNAVAILABLE; anything else as a server error
-     * whose detail stays in the log.
+     * The caller-facing form of any failure: a {@link ServiceException} as it is; a dependency (PostgreSQL, Redis)
+     * that cannot be reached as UNAVAILABLE with a retry delay; anything else as a server error whose detail stays in
+     * the log.
      */
     public static ServiceException classify(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ServiceException issuerException) {
-                return issuerException;
+            if (t instanceof ServiceException serviceException) {
+                return serviceException;
             }
         }
         if (isDependencyDown(failure)) {
@@ -27,27 +35,29 @@ public final class Failures {
         return new ServiceException(ErrorKind.SERVER_ERROR, "internal error");
     }
 
-    /** True when the failure is a dependency that cannot be reached, not a bug. */
+    /** True when the failure, or one of its causes, is a dependency that cannot be reached or is going away: an outage, not a bug. */
     public static boolean isDependencyDown(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ConnectException || t instanceof ClosedChannelException || t instanceof TimeoutException
-                    || t instanceof java.io.IOException) {
+                    || t instanceof ConnectTimeoutException || t instanceof NoStackTraceTimeoutException || t instanceof IOException
+                    || t instanceof ClosedConnectionException || t instanceof ConnectionPoolTooBusyException) {
                 return true;
             }
-            String name = t.getClass().getName();
-            if (name.equals("io.vertx.sqlclient.ClosedConnectionException")
-                    || name.equals("io.vertx.core.http.ConnectionPoolTooBusyException")
-                    || name.equals("io.netty.channel.ConnectTimeoutException")
-                    || name.equals("io.vertx.core.impl.NoStackTraceTimeoutException")
-                    || name.equals("io.vertx.redis.client.impl.types.ErrorType") && String.valueOf(t.getMessage()).startsWith("LOADING")) {
+            if (t instanceof PgException pg && isServerGoingAway(pg.getSqlState())) {
                 return true;
             }
-            String message = String.valueOf(t.getMessage());
-            if (message.contains("Connection refused") || message.contains("Connection reset") || message.contains("closed")
-                    || message.contains("Timeout")) {
+            if (t instanceof ErrorType redis && (redis.is("LOADING") || redis.is("MASTERDOWN") || redis.is("TRYAGAIN"))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * SQLSTATE classes of a server that cannot serve now: 08 connection exception, 53 insufficient resources (too many
+     * connections), 57P operator intervention (shutting down, cannot connect now).
+     */
+    static boolean isServerGoingAway(String sqlState) {
+        return sqlState != null && (sqlState.startsWith("08") || sqlState.startsWith("53") || sqlState.startsWith("57P"));
     }
 }

@@ -1,11 +1,11 @@
 package dev.lifespan.support.health;
 
+import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
-import io.smallrye.health.api.AsyncHealthCheck;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;

@@ -2,7 +2,9 @@ package dev.lifespan.validator.guard;
 
 import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.validator.VerifiedClaims;
+import io.grpc.Status;
 
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -31,7 +33,7 @@ public final class Authentication {
     }
 
     /** How long a caller refused for {@link Outcome#UNAVAILABLE} is told to wait before trying again. */
-    public static final java.time.Duration RETRY_AFTER = java.time.Duration.ofSeconds(1);
+    public static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
     private final Outcome outcome;
     private final VerifiedClaims claims;
@@ -134,12 +136,12 @@ public final class Authentication {
     }
 
     /** The gRPC status code of a refusal: UNAUTHENTICATED, PERMISSION_DENIED or UNAVAILABLE; OK when authenticated. */
-    public io.grpc.Status.Code grpcCode() {
+    public Status.Code grpcCode() {
         return switch (outcome) {
-            case AUTHENTICATED -> io.grpc.Status.Code.OK;
-            case MISSING_CREDENTIALS, INVALID_TOKEN -> io.grpc.Status.Code.UNAUTHENTICATED;
-            case INSUFFICIENT_SCOPE -> io.grpc.Status.Code.PERMISSION_DENIED;
-            case UNAVAILABLE -> io.grpc.Status.Code.UNAVAILABLE;
+            case AUTHENTICATED -> Status.Code.OK;
+            case MISSING_CREDENTIALS, INVALID_TOKEN -> Status.Code.UNAUTHENTICATED;
+            case INSUFFICIENT_SCOPE -> Status.Code.PERMISSION_DENIED;
+            case UNAVAILABLE -> Status.Code.UNAVAILABLE;
         };
     }
 

@@ -11,6 +11,7 @@ import java.security.spec.ECPoint;
 import java.security.spec.ECPublicKeySpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Checks a JWS signature with a public key given as JWK members. Thread-safe.
@@ -30,7 +31,7 @@ public interface JwsVerifier {
     }
 
     /** The JWS algorithms Lifespan signs with; anything else is never verified. */
-    java.util.Set<String> SUPPORTED = java.util.Set.of("EdDSA", "ES256", "RS256", "PS256");
+    Set<String> SUPPORTED = Set.of("EdDSA", "ES256", "RS256", "PS256");
 
     /**
      * A verifier for the public JWK of a key of this {@code alg}, with the JVM's {@link JcaProvider#selected()}.

@@ -2,6 +2,7 @@ package dev.lifespan.validator.revocation;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -185,7 +186,7 @@ final class RevokedIds {
         private static final byte[] VALUES = new byte[128];
 
         static {
-            java.util.Arrays.fill(VALUES, (byte) -1);
+            Arrays.fill(VALUES, (byte) -1);
             String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
             for (int i = 0; i < alphabet.length(); i++) {
                 VALUES[alphabet.charAt(i)] = (byte) i;

@@ -1,5 +1,6 @@
 package dev.lifespan.validator.guard;
 
+import dev.lifespan.validator.RevocationCheck;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -34,7 +35,7 @@ class WithoutMicrometerTest {
         public String get() {
             try {
                 GuardTokens tokens = new GuardTokens();
-                BearerAuthenticator authenticator = new BearerAuthenticator(tokens.validator(dev.lifespan.validator.RevocationCheck.NONE));
+                BearerAuthenticator authenticator = new BearerAuthenticator(tokens.validator(RevocationCheck.NONE));
                 new BearerTokenInterceptor(authenticator, "api");
                 Authentication a = authenticator.authenticate("Bearer " + tokens.token(GuardTokens.claims()), "api");
                 return a.outcome() + " " + a.claims().subject() + ", interceptor ready";

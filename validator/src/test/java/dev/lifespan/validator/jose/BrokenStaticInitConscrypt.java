@@ -1,5 +1,7 @@
 package dev.lifespan.validator.jose;
 
+import java.security.Provider;
+
 /** Stands in for a Conscrypt whose class initialisation fails. */
 final class BrokenStaticInitConscrypt {
     static final Object NATIVE = load();
@@ -11,7 +13,7 @@ final class BrokenStaticInitConscrypt {
         throw new UnsatisfiedLinkError("libconscrypt_openjdk_jni.so: cannot open shared object file");
     }
 
-    public static java.security.Provider newProvider() {
+    public static Provider newProvider() {
         return null;
     }
 }

@@ -2,6 +2,9 @@ package dev.lifespan.validator.jose;
 
 import org.junit.jupiter.api.Test;
 
+import java.security.Security;
+import java.util.Map;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -56,14 +59,14 @@ class JcaProviderTest {
     @Test
     void conscryptIsNeverInstalledAsAJvmWideProvider() {
         JwsVerifier.of("RS256", Jwks.rsa(Jwks.RSA.getPublic()), JcaProvider.CONSCRYPT);
-        assertThat(java.security.Security.getProvider("Conscrypt")).isNull();
+        assertThat(Security.getProvider("Conscrypt")).isNull();
     }
 
     @Test
     void jdkIsAlwaysAvailable() {
         assertThat(JcaProvider.JDK.isAvailable()).isTrue();
         assertThat(JcaProvider.JDK.jcaProvider()).isNull();
-        assertThatThrownBy(() -> JwsVerifier.of("nope", java.util.Map.of(), JcaProvider.JDK))
+        assertThatThrownBy(() -> JwsVerifier.of("nope", Map.of(), JcaProvider.JDK))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }
