@@ -79,7 +79,9 @@ class PostgresOutageTest {
         assertThat(status).containsEntry("postgresql", "DOWN")
                 .containsEntry("active-signing-key", "UP")
                 .containsEntry("revocation-feed", "UP")
-                .containsEntry("rate-limiter", "UP");
+                .containsEntry("rate-limiter", "UP")
+                .containsEntry("revocation-relay", "UP")
+                .containsEntry("audit-outbox", "UP");
         assertThat(probes).as("five DOWN probes: no health JSON, and each component says it once")
                 .noneMatch(line -> line.startsWith("io.smallrye.health"))
                 .doesNotHaveDuplicates();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.validator.jose.Base64Url;
+import dev.lifespan.validator.report.ValidationFailureReporter;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 import static dev.lifespan.api.v1.ValidationFailure.ALG_NOT_ALLOWED;
@@ -59,12 +61,20 @@ public final class TokenValidator {
     private final RevocationCheck revocation;
     private final InstantSource clock;
     private final VerifiedTokenCache cache;
+    private final ValidationFailureReporter failures;
 
     public TokenValidator(ValidatorSettings settings, KeySource keys, RevocationCheck revocation, InstantSource clock) {
+        this(settings, keys, revocation, clock, ValidationFailureReporter.NONE);
+    }
+
+    /** @param failures told of every refused token (for example a {@link ValidationFailureTally}) */
+    public TokenValidator(ValidatorSettings settings, KeySource keys, RevocationCheck revocation, InstantSource clock,
+            ValidationFailureReporter failures) {
         this.settings = settings;
         this.keys = keys;
         this.revocation = revocation;
         this.clock = clock;
+        this.failures = Objects.requireNonNull(failures, "failures");
         this.cache = new VerifiedTokenCache(settings.verifiedCacheSize());
     }
 
@@ -87,44 +97,49 @@ public final class TokenValidator {
     private ValidationResult run(String token, String expectedAudience) {
         Instant now = clock.instant();
         if (token == null || token.isEmpty() || token.length() > settings.maxTokenBytes()) {
-            return ValidationResult.invalid(MALFORMED, "token missing or larger than " + settings.maxTokenBytes() + " bytes");
+            return refused(ValidationResult.invalid(MALFORMED, "token missing or larger than " + settings.maxTokenBytes() + " bytes"),
+                    expectedAudience, null);
         }
         ByteBuffer cacheKey = cache.key(token);
         VerifiedClaims claims = cache.get(cacheKey, now);
         if (claims == null) {
             Verification verification = verify(token, now);
             if (verification.failure != null) {
-                return verification.failure;
+                return refused(verification.failure, expectedAudience, null);
             }
             claims = verification.claims;
-            ValidationResult audience = checkAudience(claims, expectedAudience);
-            if (audience != null) {
-                return audience;
+            ValidationResult refusal = checkAudience(claims, expectedAudience);
+            if (refusal == null) {
+                refusal = checkTime(verification.exp, verification.nbf, verification.iat, now);
             }
-            ValidationResult time = checkTime(verification.exp, verification.nbf, verification.iat, now);
-            if (time != null) {
-                return time;
+            if (refusal == null && verification.missingClaim != null) {
+                refusal = ValidationResult.invalid(MISSING_CLAIM, verification.missingClaim);
             }
-            if (verification.missingClaim != null) {
-                return ValidationResult.invalid(MISSING_CLAIM, verification.missingClaim);
+            if (refusal != null) {
+                return refused(refusal, expectedAudience, claims);
             }
             cache.put(cacheKey, claims, now);
         } else {
-            ValidationResult audience = checkAudience(claims, expectedAudience);
-            if (audience != null) {
-                return audience;
+            ValidationResult refusal = checkAudience(claims, expectedAudience);
+            if (refusal == null) {
+                refusal = checkTime(claims.expiresAt().getEpochSecond(), claims.notBefore().getEpochSecond(),
+                        claims.issuedAt().getEpochSecond(), now);
             }
-            ValidationResult time = checkTime(claims.expiresAt().getEpochSecond(), claims.notBefore().getEpochSecond(),
-                    claims.issuedAt().getEpochSecond(), now);
-            if (time != null) {
-                return time;
+            if (refusal != null) {
+                return refused(refusal, expectedAudience, claims);
             }
         }
         Optional<ValidationFailure> revoked = revocation.check(claims, now);
         if (revoked.isPresent()) {
-            return ValidationResult.invalid(revoked.get(), ValidationResult.revocationDetail(revoked.get()));
+            return refused(ValidationResult.invalid(revoked.get(), ValidationResult.revocationDetail(revoked.get())), expectedAudience, claims);
         }
         return ValidationResult.valid(claims);
+    }
+
+    /** Reports a refusal; {@code signed} only when the signature verified. */
+    private ValidationResult refused(ValidationResult refusal, String expectedAudience, VerifiedClaims signed) {
+        failures.failed(refusal.failure(), expectedAudience, signed);
+        return refusal;
     }
 
     /** Tokens currently in the verified cache. */

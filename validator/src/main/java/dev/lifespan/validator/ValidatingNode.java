@@ -4,6 +4,8 @@ import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.validator.feed.RevocationFeedClient;
+import dev.lifespan.validator.report.ValidationFailureReporter;
+import dev.lifespan.validator.report.ValidationFailureTally;
 import dev.lifespan.validator.revocation.RevocationFeed;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -29,6 +31,7 @@ import java.util.concurrent.Executor;
  *         .jwks(() -> httpGet("https://id.example.com/.well-known/jwks.json"), worker)   // refetches off the caller's thread
  *         .revocationFeed(vertx, "redis://redis:6379", "lifespan:revocations", RevocationGrpc.newStub(channel))
  *         .ruleListener(new FeedMetrics(meterRegistry))                                      // propagation lag histogram
+ *         .failureReporter(tally)                                                            // VALIDATION_FAILED counts
  *         .build();
  * node.start(Duration.ofSeconds(1));       // subscribes and loads the snapshot, retrying until in step
  * node.validator().validate(token, "orders-api");
@@ -47,6 +50,7 @@ public final class ValidatingNode implements AutoCloseable {
     private final JwksCache jwks;
     private final RevocationFeedClient feedClient;
     private final InstantSource clock;
+    private final ValidationFailureReporter failures;
 
     private ValidatingNode(Builder b) {
         this.settings = b.settings != null ? b.settings : ValidatorSettings.defaults(b.issuer);
@@ -64,7 +68,8 @@ public final class ValidatingNode implements AutoCloseable {
         };
         this.feedClient = b.vertx == null ? null : new RevocationFeedClient(b.vertx, b.redisUrl, b.channel, b.revocation,
                 b.feedSettings, b.staleAlert, listener, clock);
-        this.validator = new TokenValidator(settings, keys, feedClient == null ? RevocationCheck.NONE : feedClient.feed(), clock);
+        this.failures = b.failures;
+        this.validator = new TokenValidator(settings, keys, feedClient == null ? RevocationCheck.NONE : feedClient.feed(), clock, failures);
     }
 
     private void onRule(RevocationRule rule, Instant appliedAt, boolean fromSnapshot) {
@@ -89,7 +94,7 @@ public final class ValidatingNode implements AutoCloseable {
      */
     public TokenValidator validatorTolerating(Duration tolerance) {
         return new TokenValidator(settings, keys, feedClient == null ? RevocationCheck.NONE : feedClient.feed().tolerating(tolerance),
-                clock);
+                clock, failures);
     }
 
     /** The revocation feed, when the node has one. */
@@ -148,6 +153,7 @@ public final class ValidatingNode implements AutoCloseable {
         private RevocationFeed.StaleFeedAlert staleAlert = (lastFresh, failingOpen) -> { };
         private final List<RevocationFeed.RuleListener> listeners = new ArrayList<>();
         private InstantSource clock = InstantSource.system();
+        private ValidationFailureReporter failures = ValidationFailureReporter.NONE;
 
         private Builder(String issuer) {
             this.issuer = Objects.requireNonNull(issuer, "issuer");
@@ -194,6 +200,15 @@ public final class ValidatingNode implements AutoCloseable {
         /** Told once per stale period; log or alert there. */
         public Builder staleAlert(RevocationFeed.StaleFeedAlert staleAlert) {
             this.staleAlert = staleAlert;
+            return this;
+        }
+
+        /**
+         * Told of every token the node's validators refuse, for {@code VALIDATION_FAILED} audit events: usually a
+         * {@link ValidationFailureTally} drained every few seconds into the service's audit outbox.
+         */
+        public Builder failureReporter(ValidationFailureReporter failures) {
+            this.failures = Objects.requireNonNull(failures, "failures");
             return this;
         }
 

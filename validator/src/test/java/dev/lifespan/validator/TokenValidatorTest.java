@@ -69,6 +69,30 @@ class TokenValidatorTest {
     }
 
     @Test
+    void everyRefusalIsReportedWithClientAndSubjectOnlyWhenTheSignatureVerified() throws Exception {
+        List<String> reported = new CopyOnWriteArrayList<>();
+        JwksCache cache = new JwksCache(() -> jwks, Duration.ofSeconds(30), clock);
+        cache.refresh();
+        TokenValidator reporting = new TokenValidator(ValidatorSettings.defaults("https://issuer.test"), cache, (c, t) -> revoked.get(),
+                clock, (reason, audience, signed) -> reported.add(reason + " " + audience + " "
+                        + (signed == null ? "-" : signed.clientId() + "/" + signed.subject())));
+        String good = keys.eddsa(fresh());
+        Map<String, Object> forged = fresh();
+        forged.put("sub", "mallory");
+
+        assertThat(reporting.validate(good, "api").isValid()).isTrue();
+        reporting.validate(good, "billing");
+        reporting.validate(good.substring(0, good.lastIndexOf('.') + 1) + keys.eddsa(forged).substring(keys.eddsa(forged).lastIndexOf('.') + 1)
+                .replace('A', 'B'), "api");
+        revoked.set(Optional.of(REVOKED_SESSION));
+        reporting.validate(good, "api");
+        reporting.validateForIntrospection("not-a-token");
+
+        assertThat(reported).containsExactly("WRONG_AUDIENCE billing web-app/alice", "BAD_SIGNATURE api -",
+                "REVOKED_SESSION api web-app/alice", "MALFORMED null -");
+    }
+
+    @Test
     void oversizedOrMisshapenTokensAreMalformed() throws Exception {
         String good = keys.eddsa(fresh());
         assertThat(failureOf("x".repeat(9000))).isEqualTo(MALFORMED);

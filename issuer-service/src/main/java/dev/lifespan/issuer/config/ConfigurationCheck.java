@@ -4,13 +4,10 @@ import dev.lifespan.issuer.crypto.ClientSecrets;
 import dev.lifespan.issuer.crypto.JwsAlgorithm;
 import dev.lifespan.issuer.crypto.MasterKey;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -77,30 +74,13 @@ public final class ConfigurationCheck {
         if (config.rateLimit().window().isNegative() || config.rateLimit().window().isZero()) {
             problems.add("lifespan.rate-limit.window must be positive");
         }
-        checkTls(config.revocation().tls(), problems);
+        problems.addAll(config.revocation().tls().client().problems("lifespan.revocation.tls"));
         Duration tolerance = config.callerAuth().feedOutageTolerance();
         if (tolerance.compareTo(config.revocation().feed().maxStaleness()) < 0 || tolerance.compareTo(Duration.ofHours(1)) > 0) {
             problems.add("lifespan.caller-auth.feed-outage-tolerance=" + tolerance + " must be between lifespan.revocation.feed.max-staleness="
                     + config.revocation().feed().maxStaleness() + " and 1h");
         }
         return problems;
-    }
-
-    private static void checkTls(LifespanConfig.Tls tls, List<String> problems) {
-        if (tls.certificate().isPresent() != tls.privateKey().isPresent()) {
-            problems.add("lifespan.revocation.tls.certificate and private-key go together: set both for mutual TLS, or neither");
-        }
-        if (tls.certificate().isPresent() && tls.trustCertificates().isEmpty()) {
-            problems.add("lifespan.revocation.tls.certificate needs lifespan.revocation.tls.trust-certificates (mutual TLS is TLS first)");
-        }
-        readable("lifespan.revocation.tls.trust-certificates", tls.trustCertificates(), problems);
-        readable("lifespan.revocation.tls.certificate", tls.certificate(), problems);
-        readable("lifespan.revocation.tls.private-key", tls.privateKey(), problems);
-    }
-
-    private static void readable(String key, Optional<String> file, List<String> problems) {
-        file.filter(f -> !Files.isReadable(Path.of(f)))
-                .ifPresent(f -> problems.add(key + "=" + f + " is not a readable file"));
     }
 
     private static void checkKeys(LifespanConfig.Keys keys, List<String> problems) {

@@ -1,5 +1,6 @@
 package dev.lifespan.issuer.config;
 
+import dev.lifespan.support.grpc.ClientTls;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -99,6 +100,11 @@ public interface LifespanConfig {
 
         /** PEM PKCS#8 private key of {@link #certificate()}. */
         Optional<String> privateKey();
+
+        /** These files as the channel credentials every service dials with. */
+        default ClientTls client() {
+            return new ClientTls(trustCertificates(), certificate(), privateKey());
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.lifespan.issuer.feed;
 import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.key.SigningKeyRing;
+import dev.lifespan.support.audit.AuditOutboxRelay;
 import dev.lifespan.support.time.Clocks;
 import dev.lifespan.validator.TokenValidator;
 import dev.lifespan.validator.ValidatingNode;
@@ -53,13 +54,14 @@ public class IssuerValidatingNode {
     private final InstantSource clock;
 
     public IssuerValidatingNode(LifespanConfig config, RevocationChannel channel, SigningKeyRing keys, Vertx vertx, InstantSource clock,
-            MeterRegistry registry, @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
+            MeterRegistry registry, AuditOutboxRelay audit, @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
         this.clock = clock;
         LifespanConfig.Feed feed = config.revocation().feed();
         ValidatingNode.Builder builder = ValidatingNode.builder(config.issuer())
                 .settings(new ValidatorSettings(config.issuer(), ValidatorSettings.ASYMMETRIC, config.clockSkew(), 8192, 100_000))
                 .keys(kid -> keys.publishedKey(kid, Clocks.now(clock))
                         .map(k -> new VerificationKey(k.kid(), k.times().algorithm().joseName(), k.verifier())))
+                .failureReporter(audit.failureReporter())
                 .clock(clock);
         feedOn = feed.enabled() && channel.channel().isPresent();
         if (feedOn) {

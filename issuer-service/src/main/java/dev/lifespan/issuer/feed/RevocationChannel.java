@@ -1,19 +1,13 @@
 package dev.lifespan.issuer.feed;
 
 import dev.lifespan.issuer.config.LifespanConfig;
-import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import dev.lifespan.support.grpc.ClientTls;
 import io.grpc.ManagedChannel;
-import io.grpc.TlsChannelCredentials;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Optional;
 
 /**
@@ -30,33 +24,14 @@ public class RevocationChannel {
 
     public RevocationChannel(LifespanConfig config) {
         Optional<String> target = config.revocation().target().filter(t -> !t.isBlank());
-        this.channel = target.map(t -> Grpc.newChannelBuilder(t, credentials(config.revocation().tls())).build()).orElse(null);
-        target.ifPresent(t -> LOG.infof("Revocation service at %s over %s", t, describe(config.revocation().tls())));
+        ClientTls tls = config.revocation().tls().client();
+        this.channel = target.map(tls::open).orElse(null);
+        target.ifPresent(t -> LOG.infof("Revocation service at %s over %s", t, tls.describe()));
     }
 
     /** Empty when no revocation service is configured. */
     public Optional<ManagedChannel> channel() {
         return Optional.ofNullable(channel);
-    }
-
-    static ChannelCredentials credentials(LifespanConfig.Tls tls) {
-        if (tls.trustCertificates().isEmpty()) {
-            return InsecureChannelCredentials.create();
-        }
-        try {
-            TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder()
-                    .trustManager(new File(tls.trustCertificates().get()));
-            if (tls.certificate().isPresent() && tls.privateKey().isPresent()) {
-                builder.keyManager(new File(tls.certificate().get()), new File(tls.privateKey().get()));
-            }
-            return builder.build();
-        } catch (IOException e) {
-            throw new UncheckedIOException("lifespan.revocation.tls: " + e.getMessage(), e);
-        }
-    }
-
-    private static String describe(LifespanConfig.Tls tls) {
-        return tls.trustCertificates().isEmpty() ? "plaintext" : tls.certificate().isPresent() ? "mutual TLS" : "TLS";
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -1,6 +1,7 @@
 package dev.lifespan.issuer.support;
 
 import dev.lifespan.issuer.config.LifespanConfig;
+import dev.lifespan.support.audit.AuditOutboxConfig;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
@@ -33,6 +34,7 @@ public final class TestConfigs {
                 .withProfile("test")
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withMapping(LifespanConfig.class)
+                .withMapping(AuditOutboxConfig.class) // also in application.properties: the shipped values must bind
                 .withSources(new PropertiesConfigSource(values, "test", 300))
                 .build();
         return config.getConfigMapping(LifespanConfig.class);

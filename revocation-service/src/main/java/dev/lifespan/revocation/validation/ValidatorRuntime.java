@@ -2,6 +2,7 @@ package dev.lifespan.revocation.validation;
 
 import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.revocation.config.RevocationConfig;
+import dev.lifespan.support.audit.AuditOutboxRelay;
 import dev.lifespan.validator.TokenValidator;
 import dev.lifespan.validator.ValidatingNode;
 import dev.lifespan.validator.guard.FeedMetrics;
@@ -46,14 +47,16 @@ public class ValidatorRuntime {
     private final Vertx vertx;
     private final MeterRegistry registry;
     private final InstantSource clock;
+    private final AuditOutboxRelay audit;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(JWKS_TIMEOUT).build();
     private volatile boolean stopped;
     private volatile ValidatingNode node;
     private volatile ManagedChannel channel;
     private volatile TokenValidator validator;
 
-    public ValidatorRuntime(RevocationConfig config, Vertx vertx, MeterRegistry registry, InstantSource clock) {
+    public ValidatorRuntime(RevocationConfig config, Vertx vertx, MeterRegistry registry, InstantSource clock, AuditOutboxRelay audit) {
         this.config = config;
+        this.audit = audit;
         this.vertx = vertx;
         this.registry = registry;
         this.clock = clock;
@@ -135,6 +138,7 @@ public class ValidatorRuntime {
                 .staleAlert((lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last in step %s); token validation and"
                         + " caller checks answer UNAVAILABLE until it is back", lastFresh))
                 .ruleListener(new FeedMetrics(registry))
+                .failureReporter(audit.failureReporter())
                 .clock(clock)
                 .build();
         node = built;

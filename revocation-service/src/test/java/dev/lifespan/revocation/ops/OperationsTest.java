@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 @QuarkusTest
@@ -30,7 +31,9 @@ class OperationsTest {
                 .body("checks.find { it.name == 'gRPC Server' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'revocation-feed' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'revocation-feed' }.data.state", equalTo("in step"))
-                .body("checks.size()", equalTo(3));
+                .body("checks.find { it.name == 'audit-outbox' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'audit-outbox' }.data.audit_outbox", containsString("not shipped"))
+                .body("checks.size()", equalTo(4));
     }
 
     @Test

@@ -27,7 +27,7 @@ import java.util.Objects;
  */
 public final class AuditOutbox {
     /** The outbox's columns, in the order every insert names them. */
-    public static final String COLUMNS = "event_id, type, occurred_at, subject, sid, client_id, token_id, source_ip, attributes";
+    public static final String COLUMNS = "event_id, type, occurred_at, subject, sid, client_id, token_id, source_ip, failure, attributes";
 
     private AuditOutbox() {
     }
@@ -55,6 +55,7 @@ public final class AuditOutbox {
         private String client = "NULL";
         private String token = "NULL";
         private String sourceIp = "NULL";
+        private String failure = "NULL";
         private String attributes = "'{}'::jsonb";
         private String from;
         private String where;
@@ -95,6 +96,12 @@ public final class AuditOutbox {
             return this;
         }
 
+        /** For {@code VALIDATION_FAILED}: the {@code lifespan.v1.ValidationFailure} name. */
+        public Event failure(String expression) {
+            this.failure = expression;
+            return this;
+        }
+
         /** A {@code jsonb} expression, e.g. {@code jsonb_build_object('profile', profile)}. */
         public Event attributes(String jsonbExpression) {
             this.attributes = jsonbExpression;
@@ -115,7 +122,7 @@ public final class AuditOutbox {
 
         String select() {
             return "SELECT gen_random_uuid(), '" + type.name() + "', " + occurredAt + ", " + subject + ", " + session + ", " + client
-                    + ", " + token + ", " + sourceIp + ", " + attributes + (from == null ? "" : " FROM " + from)
+                    + ", " + token + ", " + sourceIp + ", " + failure + ", " + attributes + (from == null ? "" : " FROM " + from)
                     + (where == null ? "" : " WHERE " + where);
         }
 

@@ -1,0 +1,10 @@
+-- Shipping the outboxes. audit_outbox: the reason of a VALIDATION_FAILED event, and a row the audit service refused
+-- set aside with its answer (kept for an operator, never resent or pruned); shipped rows are pruned by shipped_at.
+-- pending_revocation: the same for a rule the revocation service refused; delivered rows are pruned too.
+ALTER TABLE audit_outbox ADD COLUMN failure text, ADD COLUMN refused text;
+CREATE INDEX audit_outbox_shipped ON audit_outbox (shipped_at) WHERE shipped_at IS NOT NULL;
+CREATE INDEX audit_outbox_refused ON audit_outbox (occurred_at) WHERE refused IS NOT NULL;
+
+ALTER TABLE pending_revocation ADD COLUMN refused text;
+CREATE INDEX pending_revocation_delivered ON pending_revocation (delivered_at) WHERE delivered_at IS NOT NULL;
+CREATE INDEX pending_revocation_refused ON pending_revocation (id) WHERE refused IS NOT NULL;

@@ -1,0 +1,85 @@
+package dev.lifespan.support.audit;
+
+import dev.lifespan.api.v1.EventType;
+import dev.lifespan.validator.report.ValidationFailureTally;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import org.jboss.logging.Logger;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.lifespan.support.time.Clocks.utc;
+
+/**
+ * Where a service's validating node reports refused tokens: a {@link ValidationFailureTally} drained into the audit
+ * outbox as one {@code VALIDATION_FAILED} event per group (minute, reason, expected audience, client, subject), with the
+ * number of failures in the {@code count} attribute (the audit service's anomaly rules weigh the event by it), the
+ * minute, the audience, and {@code folded} when the tally was full and client and subject were dropped. The event's
+ * time is that of the group's last failure. One {@code INSERT} per drain, however many groups.
+ */
+public final class ValidationFailureOutbox {
+    private static final Logger LOG = Logger.getLogger(ValidationFailureOutbox.class);
+
+    private static final String INSERT = AuditOutbox.event(EventType.VALIDATION_FAILED)
+            .at("f.last_at").subject("f.subject").client("f.client_id").failure("f.failure")
+            .attributes("jsonb_strip_nulls(jsonb_build_object('count', f.failures, 'minute', f.minute, 'audience', f.audience,"
+                    + " 'folded', CASE WHEN f.folded THEN true END))")
+            .from("unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::timestamptz[], $8::boolean[])"
+                    + " AS f(minute, failure, audience, client_id, subject, failures, last_at, folded)")
+            .insert();
+
+    private final ValidationFailureTally tally;
+    private final Pool pool;
+
+    public ValidationFailureOutbox(ValidationFailureTally tally, Pool pool) {
+        this.tally = tally;
+        this.pool = pool;
+    }
+
+    /** The tally to give the validating node ({@code ValidatingNode.Builder.failureReporter}). */
+    public ValidationFailureTally tally() {
+        return tally;
+    }
+
+    /** Writes what the tally counted since the last flush; a failed write is logged with what it lost, never thrown. */
+    public Uni<Void> flush() {
+        List<ValidationFailureTally.Count> drained = new ArrayList<>();
+        tally.drainTo(drained::addAll);
+        if (drained.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return write(drained)
+                .onFailure().retry().atMost(1)
+                .onFailure().invoke(e -> LOG.warnf("%d VALIDATION_FAILED counts (%d failures) could not be written to the audit outbox: %s",
+                        drained.size(), drained.stream().mapToLong(ValidationFailureTally.Count::failures).sum(), e.getMessage()))
+                .onFailure().recoverWithNull();
+    }
+
+    private Uni<Void> write(List<ValidationFailureTally.Count> counts) {
+        int n = counts.size();
+        OffsetDateTime[] minutes = new OffsetDateTime[n];
+        String[] reasons = new String[n];
+        String[] audiences = new String[n];
+        String[] clients = new String[n];
+        String[] subjects = new String[n];
+        Long[] failures = new Long[n];
+        OffsetDateTime[] lastAt = new OffsetDateTime[n];
+        Boolean[] folded = new Boolean[n];
+        for (int i = 0; i < n; i++) {
+            ValidationFailureTally.Count c = counts.get(i);
+            minutes[i] = utc(c.minute());
+            reasons[i] = c.reason().name();
+            audiences[i] = c.audience();
+            clients[i] = c.clientId();
+            subjects[i] = c.subject();
+            failures[i] = c.failures();
+            lastAt[i] = utc(c.lastAt());
+            folded[i] = c.folded();
+        }
+        return pool.preparedQuery(INSERT).execute(Tuple.from(new Object[] {minutes, reasons, audiences, clients, subjects, failures, lastAt, folded}))
+                .replaceWithVoid();
+    }
+}

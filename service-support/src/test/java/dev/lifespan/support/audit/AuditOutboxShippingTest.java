@@ -1,0 +1,222 @@
+package dev.lifespan.support.audit;
+
+import dev.lifespan.api.v1.AuditEvent;
+import dev.lifespan.api.v1.EventType;
+import dev.lifespan.api.v1.ValidationFailure;
+import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.support.relay.Relay;
+import dev.lifespan.validator.VerifiedClaims;
+import dev.lifespan.validator.report.ValidationFailureTally;
+import io.grpc.Status;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.PgPool;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.PoolOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The audit outbox relay on PostgreSQL, with the outbox table as the services' migrations make it: oldest first, every
+ * row exactly once across two relays of one outbox, a refused row set aside without holding up the rest, the
+ * backlog, pruning; and validation-failure counts written as VALIDATION_FAILED events the relay reads back.
+ */
+class AuditOutboxShippingTest {
+    /** The columns of every service's audit_outbox (issuer V1+V3, revocation service V2+V3). */
+    static final String TABLE = """
+            CREATE TABLE audit_outbox (
+                event_id uuid PRIMARY KEY, type text NOT NULL, occurred_at timestamptz NOT NULL, subject text, sid text, client_id text,
+                token_id text, source_ip text, attributes jsonb NOT NULL DEFAULT '{}'::jsonb, shipped_at timestamptz, failure text, refused text)
+            """;
+    private static EmbeddedServers servers;
+    private static Vertx vertx;
+    private static Pool pool;
+    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
+    private final InstantSource clock = () -> now.get();
+
+    @BeforeAll
+    static void start() {
+        servers = EmbeddedServers.start();
+        vertx = Vertx.vertx();
+        pool = PgPool.pool(vertx, PgConnectOptions.fromUri(servers.reactiveUrl()).setUser(servers.username()).setPassword(servers.password()),
+                new PoolOptions().setMaxSize(4));
+    }
+
+    @AfterAll
+    static void stop() {
+        pool.closeAndAwait();
+        vertx.closeAndAwait();
+        servers.close();
+    }
+
+    @BeforeEach
+    void table() throws Exception {
+        sql("DROP TABLE IF EXISTS audit_outbox");
+        sql(TABLE);
+    }
+
+    private static void sql(String statement) throws Exception {
+        try (Connection db = servers.jdbcConnection(); Statement sql = db.createStatement()) {
+            sql.execute(statement);
+        }
+    }
+
+    private static long count(String query) throws Exception {
+        try (Connection db = servers.jdbcConnection(); Statement sql = db.createStatement(); ResultSet rs = sql.executeQuery(query)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void events(int n, String subject) throws Exception {
+        sql(AuditOutbox.event(EventType.TOKEN_ISSUED).at("now() + g * interval '1 ms'").subject("'" + subject + "'").token("'jti-' || g")
+                .attributes("jsonb_build_object('n', g, 'profile', 'web')").from("generate_series(1, " + n + ") g").insert());
+    }
+
+    private Relay<AuditEvent> relay(Relay.Destination<AuditEvent> destination, int batch) {
+        return new Relay<>("audit", pool, new AuditOutboxRows(), destination, batch, clock, new SimpleMeterRegistry());
+    }
+
+    @Test
+    void everyRowIsDeliveredOnceOldestFirstAcrossTwoRelaysAndMarkedShipped() throws Exception {
+        events(1_000, "alice");
+        List<String> received = new CopyOnWriteArrayList<>();
+        Relay.Destination<AuditEvent> slow = rows -> Uni.createFrom().item(rows).onItem().delayIt().by(Duration.ofMillis(20))
+                .invoke(r -> r.forEach(e -> received.add(e.getEventId()))).replaceWithVoid();
+        Relay<AuditEvent> first = relay(slow, 50);
+        Relay<AuditEvent> second = relay(slow, 50);
+
+        List<Integer> delivered = Uni.join().all(first.deliver(), second.deliver()).andFailFast().await().atMost(Duration.ofSeconds(60));
+
+        assertThat(delivered.get(0) + delivered.get(1)).isEqualTo(1_000);
+        assertThat(delivered).as("both relays took batches").allMatch(n -> n > 0);
+        assertThat(received).hasSize(1_000).doesNotHaveDuplicates();
+        assertThat(count("SELECT count(*) FROM audit_outbox WHERE shipped_at IS NULL")).isZero();
+    }
+
+    @Test
+    void aBatchIsSentOldestFirstAsTheAuditServiceReceivesIt() throws Exception {
+        events(3, "alice");
+        List<AuditEvent> received = new ArrayList<>();
+        relay(rows -> Uni.createFrom().voidItem().invoke(() -> received.addAll(rows)), 10).deliver().await().indefinitely();
+
+        assertThat(received).extracting(AuditEvent::getTokenId).containsExactly("jti-1", "jti-2", "jti-3");
+        AuditEvent event = received.get(0);
+        assertThat(event.getType()).isEqualTo(EventType.TOKEN_ISSUED);
+        assertThat(event.getSubject()).isEqualTo("alice");
+        assertThat(event.getAttributesMap()).containsEntry("n", "1").containsEntry("profile", "web");
+        assertThat(event.getSessionId()).isEmpty();
+        assertThat(event.getEventId()).hasSize(36);
+    }
+
+    @Test
+    void whileTheReceiverIsDownNothingIsMarkedAndEverythingGoesOnceItIsBack() throws Exception {
+        events(120, "alice");
+        AtomicReference<Status> answer = new AtomicReference<>(Status.UNAVAILABLE);
+        List<String> received = Collections.synchronizedList(new ArrayList<>());
+        Relay<AuditEvent> relay = relay(rows -> answer.get().isOk()
+                ? Uni.createFrom().voidItem().invoke(() -> rows.forEach(e -> received.add(e.getEventId())))
+                : Uni.createFrom().failure(answer.get().asRuntimeException()), 50);
+
+        relay.tick(Duration.ofHours(1)).await().indefinitely();
+
+        assertThat(received).isEmpty();
+        assertThat(count("SELECT count(*) FROM audit_outbox WHERE shipped_at IS NULL")).isEqualTo(120);
+        assertThat(relay.state().backlog()).isEqualTo(120);
+        assertThat(relay.state().lastFailure()).startsWith("UNAVAILABLE");
+        now.set(now.get().plusSeconds(30));
+        assertThat(relay.state().oldestAge()).isPositive();
+
+        answer.set(Status.OK);
+        relay.tick(Duration.ofHours(1)).await().indefinitely();
+
+        assertThat(received).hasSize(120).doesNotHaveDuplicates();
+        assertThat(relay.state().backlog()).isZero();
+        assertThat(relay.state().lastFailure()).isNull();
+    }
+
+    @Test
+    void aRowTheReceiverRefusesIsSetAsideAndTheRestAreDelivered() throws Exception {
+        events(40, "alice");
+        events(1, "poison");
+        events(40, "bob");
+        List<String> received = Collections.synchronizedList(new ArrayList<>());
+        Relay<AuditEvent> relay = relay(rows -> rows.stream().anyMatch(e -> e.getSubject().equals("poison"))
+                ? Uni.createFrom().failure(Status.INVALID_ARGUMENT.withDescription("events[3].subject: too long").asRuntimeException())
+                : Uni.createFrom().voidItem().invoke(() -> rows.forEach(e -> received.add(e.getSubject()))), 32);
+
+        assertThat(relay.deliver().await().indefinitely()).isEqualTo(81);
+
+        assertThat(received).hasSize(80).doesNotContain("poison");
+        assertThat(count("SELECT count(*) FROM audit_outbox WHERE refused = 'INVALID_ARGUMENT: events[3].subject: too long'"
+                + " AND subject = 'poison' AND shipped_at IS NULL")).isEqualTo(1);
+        assertThat(relay.state().refused()).isEqualTo(1);
+        assertThat(relay.state().backlog()).isZero();
+        assertThat(relay.deliver().await().indefinitely()).as("not sent again").isZero();
+    }
+
+    @Test
+    void shippedRowsArePrunedAfterTheKeepPeriodInBoundedBatchesAndWaitingOnesNever() throws Exception {
+        events(2_500, "alice");
+        Relay<AuditEvent> relay = relay(rows -> Uni.createFrom().voidItem(), 1_000);
+        relay.deliver().await().indefinitely();
+        events(5, "bob");
+
+        relay.tick(Duration.ofMinutes(5)).await().indefinitely();
+        assertThat(count("SELECT count(*) FROM audit_outbox")).as("shipped rows kept for the keep period").isEqualTo(2_505);
+
+        now.set(now.get().plus(Duration.ofMinutes(6)));
+        sql("INSERT INTO audit_outbox (event_id, type, occurred_at, subject) VALUES (gen_random_uuid(), 'TOKEN_ISSUED', now(), 'late')");
+        assertThat(relay.prune(now.get().minus(Duration.ofMinutes(5)), 0).await().indefinitely()).isEqualTo(2_505);
+        assertThat(count("SELECT count(*) FROM audit_outbox WHERE subject = 'late'")).isEqualTo(1);
+    }
+
+    @Test
+    void validationFailureCountsBecomeValidationFailedEventsWeighedByTheirCount() throws Exception {
+        ValidationFailureTally tally = new ValidationFailureTally(clock, 2);
+        ValidationFailureOutbox outbox = new ValidationFailureOutbox(tally, pool);
+        VerifiedClaims alice = new VerifiedClaims("https://issuer.test", "alice", List.of("api"), now.get(), now.get(), now.get(), "j", "s",
+                "web", List.of(), null, null, List.of(), List.of(), "k1");
+        for (int i = 0; i < 7; i++) {
+            tally.failed(ValidationFailure.REVOKED_SESSION, "api", alice);
+        }
+        tally.failed(ValidationFailure.BAD_SIGNATURE, "api", null);
+        tally.failed(ValidationFailure.EXPIRED, null, alice);
+
+        outbox.flush().await().indefinitely();
+        outbox.flush().await().indefinitely();
+
+        List<AuditEvent> received = new ArrayList<>();
+        relay(rows -> Uni.createFrom().voidItem().invoke(() -> received.addAll(rows)), 10).deliver().await().indefinitely();
+        assertThat(received).hasSize(3).allMatch(e -> e.getType() == EventType.VALIDATION_FAILED);
+        assertThat(received).filteredOn(e -> e.getValidationFailure() == ValidationFailure.REVOKED_SESSION).singleElement().satisfies(e -> {
+            assertThat(e.getSubject()).isEqualTo("alice");
+            assertThat(e.getClientId()).isEqualTo("web");
+            assertThat(e.getAttributesMap()).containsEntry("count", "7").containsEntry("audience", "api").doesNotContainKey("folded")
+                    .containsKey("minute");
+        });
+        assertThat(received).filteredOn(e -> e.getValidationFailure() == ValidationFailure.EXPIRED).singleElement()
+                .satisfies(e -> assertThat(e.getAttributesMap()).containsEntry("folded", "true").containsEntry("count", "1")
+                        .doesNotContainKey("audience"));
+        assertThat(received).filteredOn(e -> e.getValidationFailure() == ValidationFailure.BAD_SIGNATURE).singleElement()
+                .satisfies(e -> assertThat(e.getSubject()).isEmpty());
+    }
+}
