@@ -1,0 +1,146 @@
+package dev.lifespan.audit.verifier;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The canonical encoding of an audit event and its SHA-256 chain hash: the one definition every part of
+ * Lifespan (and any outside tool, see {@code audit-service/README.md}) uses.
+ *
+ * <pre>
+ * str(s)  = uint32 big-endian length of UTF-8(s) in bytes, then UTF-8(s)
+ * int64   = 8 bytes, big-endian two's complement
+ *
+ * encoding = str("lifespan.audit.event.v1")
+ *         || int64(sequence)
+ *         || str(event_id) || str(type)
+ *         || int64(occurred_at as microseconds since 1970-01-01T00:00:00Z)
+ *         || int64(recorded_at as microseconds since 1970-01-01T00:00:00Z)
+ *         || str(producer) || str(subject) || str(session_id) || str(client_id) || str(token_id) || str(source_ip)
+ *         || str(validation_failure)
+ *         || uint32(number of attributes) || for each attribute in ascending unsigned-byte order of UTF-8(key): str(key) || str(value)
+ *         || previous_hash as its 32 raw bytes
+ *
+ * hash = lowercase hex of SHA-256(encoding)
+ * </pre>
+ *
+ * Length prefixes make the encoding injective (no two different events share one), so a hash names exactly one
+ * event. The sequence is inside, so moving an event changes its hash; the previous hash is inside, so changing any
+ * event changes every hash after it.
+ */
+public final class EventHash {
+    /** The domain tag that opens every encoding; a new encoding gets a new tag. */
+    public static final String DOMAIN = "lifespan.audit.event.v1";
+    /** The previous hash of the first event: 32 zero bytes. */
+    public static final String GENESIS = "0".repeat(64);
+
+    private static final HexFormat HEX = HexFormat.of();
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    });
+
+    private EventHash() {
+    }
+
+    /** The hash of {@code record} over all its fields and its previous hash (its own claimed hash is ignored). */
+    public static String hash(AuditRecord record) {
+        MessageDigest digest = SHA256.get();
+        digest.reset();
+        return HEX.formatHex(digest.digest(encode(record)));
+    }
+
+    /** The canonical encoding of {@code record}; its previous hash must be 64 hex digits. */
+    public static byte[] encode(AuditRecord record) {
+        byte[] previous = decodeHash(record.previousHash(), "previous_hash");
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        str(out, DOMAIN);
+        int64(out, record.sequence());
+        str(out, record.eventId());
+        str(out, record.type());
+        int64(out, micros(record.occurredAt()));
+        int64(out, micros(record.recordedAt()));
+        str(out, record.producer());
+        str(out, record.subject());
+        str(out, record.sessionId());
+        str(out, record.clientId());
+        str(out, record.tokenId());
+        str(out, record.sourceIp());
+        str(out, record.validationFailure());
+        List<byte[][]> attributes = new ArrayList<>(record.attributes().size());
+        for (Map.Entry<String, String> e : record.attributes().entrySet()) {
+            attributes.add(new byte[][] {utf8(e.getKey()), utf8(e.getValue())});
+        }
+        attributes.sort((a, b) -> Arrays.compareUnsigned(a[0], b[0]));
+        uint32(out, attributes.size());
+        for (byte[][] pair : attributes) {
+            bytes(out, pair[0]);
+            bytes(out, pair[1]);
+        }
+        out.writeBytes(previous);
+        return out.toByteArray();
+    }
+
+    /** Microseconds since the epoch, rounded down: PostgreSQL's precision, and the encoding's. */
+    public static long micros(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+    }
+
+    /** True when {@code hash} is 64 lowercase hex digits. */
+    public static boolean isHash(String hash) {
+        if (hash == null || hash.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < 64; i++) {
+            char c = hash.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] decodeHash(String hash, String field) {
+        if (!isHash(hash)) {
+            throw new IllegalArgumentException(field + " is not 64 lowercase hex digits");
+        }
+        return HEX.parseHex(hash);
+    }
+
+    private static void str(ByteArrayOutputStream out, String value) {
+        bytes(out, utf8(value));
+    }
+
+    private static void bytes(ByteArrayOutputStream out, byte[] value) {
+        uint32(out, value.length);
+        out.writeBytes(value);
+    }
+
+    private static byte[] utf8(String value) {
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void uint32(ByteArrayOutputStream out, int value) {
+        out.write(value >>> 24);
+        out.write(value >>> 16);
+        out.write(value >>> 8);
+        out.write(value);
+    }
+
+    private static void int64(ByteArrayOutputStream out, long value) {
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            out.write((int) (value >>> shift));
+        }
+    }
+}
