@@ -19,7 +19,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import org.jboss.resteasy.reactive.ResponseHeader;
+import org.jboss.resteasy.reactive.RestMulti;
 import org.jboss.resteasy.reactive.RestResponse;
 
 import java.io.IOException;
@@ -94,20 +94,25 @@ public class EventsResource {
     @GET
     @Path("/export")
     @Produces(JSON_LINES)
-    @ResponseHeader(name = "Content-Disposition", value = "attachment; filename=\"audit-export.jsonl\"")
-    public Multi<Buffer> export(@QueryParam("from_sequence") String fromSequence, @QueryParam("to_sequence") String toSequence) {
+    public RestMulti<Buffer> export(@QueryParam("from_sequence") String fromSequence, @QueryParam("to_sequence") String toSequence) {
         long from = QueryValidation.number("from_sequence", fromSequence);
         long to = QueryValidation.number("to_sequence", toSequence);
         if (to != 0 && to < from) {
             throw new InvalidInput("to_sequence", "to_sequence is below from_sequence");
         }
-        return reader.pages(Math.max(from, 1), to == 0 ? Long.MAX_VALUE : to).map(page -> {
+        Multi<Buffer> pages = reader.pages(Math.max(from, 1), to == 0 ? Long.MAX_VALUE : to).map(page -> {
             StringBuilder lines = new StringBuilder(512 * page.size());
             for (AuditRecord e : page) {
-                lines.append(ExportLines.toJson(e)).append('\n');
+                if (!lines.isEmpty()) {
+                    lines.append('\n');
+                }
+                lines.append(ExportLines.toJson(e));
             }
             return Buffer.buffer(lines.toString().getBytes(StandardCharsets.UTF_8));
         });
+        // Not a JSON array: each page goes out as it is, followed by the line break that ends its last line.
+        return RestMulti.fromMultiData(pages).encodeAsJsonArray(false)
+                .header("Content-Disposition", "attachment; filename=\"audit-export.jsonl\"").build();
     }
 
     /** VerifyChain over HTTP: {@code {"intact": ..., "checked": ..., "first_break": {...}}}. */
