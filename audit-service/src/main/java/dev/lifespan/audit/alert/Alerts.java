@@ -11,6 +11,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.time.InstantSource;
 
 /**
@@ -21,6 +22,7 @@ import java.time.InstantSource;
 @Singleton
 public class Alerts {
     private static final Logger LOG = Logger.getLogger(Alerts.class);
+    static final int STORE_ATTEMPTS = 5;
 
     private final AlertStore store;
     private final AlertFeed feed;
@@ -45,9 +47,14 @@ public class Alerts {
         AuditRecord event = firing.event();
         String summary = rule.summary(firing.key(), firing.observed());
         return act(rule, event, summary)
+                // The rule has fired in Redis (its cooldown is set): this is the only chance to keep the alert, so a
+                // failed insert is retried rather than lost, without repeating the action.
                 .chain(actionTaken -> store.insert(new AlertStore.Draft(rule.name(), rule.severity(), Clocks.now(clock), event.subject(),
                         event.sessionId(), event.clientId(), event.sourceIp(), summary, actionTaken, event.eventId(), firing.observed(),
-                        rule.threshold()), webhook.configured()))
+                        rule.threshold()), webhook.configured())
+                        .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(STORE_ATTEMPTS)
+                        .onFailure().invoke(e -> LOG.errorf("Alert of rule %s for %s (%s) could not be stored: %s", rule.name(), firing.key(),
+                                summary, e.getMessage())))
                 .invoke(alert -> {
                     Counter.builder("lifespan_audit_alerts_total").description("Anomaly alerts raised, by rule").tag("rule", rule.name())
                             .register(registry).increment();

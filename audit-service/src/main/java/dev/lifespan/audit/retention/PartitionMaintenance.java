@@ -78,8 +78,9 @@ public class PartitionMaintenance {
     }
 
     void onStart(@Observes StartupEvent event) {
-        // Before the first Record: the current partition must exist. Waiting here is fine (start-up, worker thread).
-        ensureCovering(Clocks.now(clock)).await().indefinitely();
+        // Before the first Record: the current partition must exist. Waiting here is fine (start-up, main thread);
+        // a database that does not answer fails start-up, as Flyway would.
+        ensureCovering(Clocks.now(clock)).await().atMost(java.time.Duration.ofSeconds(60));
     }
 
     /** What one maintenance run did. */
