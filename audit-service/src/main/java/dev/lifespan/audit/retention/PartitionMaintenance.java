@@ -177,6 +177,7 @@ public class PartitionMaintenance {
                         return Uni.createFrom().item(Optional.<String>empty());
                     }
                     Row last = rows.iterator().next();
+                    LOG.infof("Dropping expired audit partition %s: verifying the chain up to its last event %d first", name, last.getLong("sequence"));
                     return anchorAt(last.getLong("sequence"), last.getString("hash"), now);
                 })
                 .chain(problem -> {

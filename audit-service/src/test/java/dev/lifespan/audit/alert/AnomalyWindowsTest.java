@@ -20,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,8 +49,11 @@ class AnomalyWindowsTest {
         servers.close();
     }
 
+    /** Stored events have sequences: the windows know an event by it. */
+    static final AtomicLong SEQUENCE = new AtomicLong(1);
+
     static AuditRecord failure(String subject, Instant at) {
-        return new AuditRecord(0, UUID.randomUUID().toString(), "VALIDATION_FAILED", at, at, "node", subject, "", "", "", "", "EXPIRED",
+        return new AuditRecord(SEQUENCE.getAndIncrement(), UUID.randomUUID().toString(), "VALIDATION_FAILED", at, at, "node", subject, "", "", "", "", "EXPIRED",
                 new TreeMap<>(), "", "");
     }
 
@@ -138,13 +142,38 @@ class AnomalyWindowsTest {
     }
 
     @Test
+    void oneBatchOfAClientsEventsIsCountedAsAWholeAndFiresOnItsLastEvent() {
+        String subject = "frank-" + UUID.randomUUID();
+        Instant now = Instant.now();
+        List<AuditRecord> burst = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            burst.add(failure(subject, now));
+        }
+
+        List<AnomalyWindows.Firing> firings = perSubject(windows(replicaA).count(burst, now.toEpochMilli()).await().indefinitely());
+
+        assertThat(firings).hasSize(1);
+        assertThat(firings.get(0).observed()).isEqualTo(25);
+        assertThat(firings.get(0).event()).isEqualTo(burst.get(24));
+    }
+
+    @Test
+    void eventsWithoutASequenceAreRefused() {
+        AuditRecord unstored = new AuditRecord(0, UUID.randomUUID().toString(), "VALIDATION_FAILED", Instant.now(), Instant.now(), "node", "x", "",
+                "", "", "", "", new TreeMap<>(), "", "");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> windows(replicaA).count(List.of(unstored), Instant.now().toEpochMilli()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void manyAddressesForOneSessionFireAtTheThreshold() {
         String session = "sid-" + UUID.randomUUID();
         Instant now = Instant.now();
         AnomalyWindows windows = new AnomalyWindows(replicaA, AnomalyRules.defaults(), Duration.ofMinutes(15));
         List<AnomalyWindows.Firing> firings = new ArrayList<>();
         for (String ip : List.of("192.0.2.1", "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.2", "192.0.2.4")) {
-            AuditRecord refresh = new AuditRecord(0, UUID.randomUUID().toString(), "TOKEN_REFRESHED", now, now, "issuer", "eve", session, "web", "",
+            AuditRecord refresh = new AuditRecord(SEQUENCE.getAndIncrement(), UUID.randomUUID().toString(), "TOKEN_REFRESHED", now, now, "issuer", "eve", session, "web", "",
                     ip, "", new TreeMap<>(), "", "");
             firings.addAll(windows.count(List.of(refresh), now.toEpochMilli()).await().indefinitely());
         }

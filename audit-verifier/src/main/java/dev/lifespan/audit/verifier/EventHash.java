@@ -1,6 +1,6 @@
 package dev.lifespan.audit.verifier;
 
-import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -43,6 +43,7 @@ public final class EventHash {
     public static final String GENESIS = "0".repeat(64);
 
     private static final HexFormat HEX = HexFormat.of();
+    private static final byte[] DOMAIN_UTF8 = DOMAIN.getBytes(StandardCharsets.UTF_8);
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
             return MessageDigest.getInstance("SHA-256");
@@ -64,32 +65,53 @@ public final class EventHash {
     /** The canonical encoding of {@code record}; its previous hash must be 64 hex digits. */
     public static byte[] encode(AuditRecord record) {
         byte[] previous = decodeHash(record.previousHash(), "previous_hash");
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        str(out, DOMAIN);
-        int64(out, record.sequence());
-        str(out, record.eventId());
-        str(out, record.type());
-        int64(out, micros(record.occurredAt()));
-        int64(out, micros(record.recordedAt()));
-        str(out, record.producer());
-        str(out, record.subject());
-        str(out, record.sessionId());
-        str(out, record.clientId());
-        str(out, record.tokenId());
-        str(out, record.sourceIp());
-        str(out, record.validationFailure());
-        List<byte[][]> attributes = new ArrayList<>(record.attributes().size());
+        byte[][] strings = {
+                DOMAIN_UTF8, utf8(record.eventId()), utf8(record.type()), utf8(record.producer()), utf8(record.subject()),
+                utf8(record.sessionId()), utf8(record.clientId()), utf8(record.tokenId()), utf8(record.sourceIp()),
+                utf8(record.validationFailure())};
+        byte[][] attributes = new byte[record.attributes().size() * 2][];
+        int a = 0;
+        boolean ascii = true;
         for (Map.Entry<String, String> e : record.attributes().entrySet()) {
-            attributes.add(new byte[][] {utf8(e.getKey()), utf8(e.getValue())});
+            attributes[a++] = utf8(e.getKey());
+            attributes[a++] = utf8(e.getValue());
+            ascii &= isAscii(e.getKey());
         }
-        attributes.sort((a, b) -> Arrays.compareUnsigned(a[0], b[0]));
-        uint32(out, attributes.size());
-        for (byte[][] pair : attributes) {
-            bytes(out, pair[0]);
-            bytes(out, pair[1]);
+        if (!ascii) {
+            // Keys are sorted as UTF-8 bytes; the map's String order agrees for ASCII keys only.
+            List<byte[][]> pairs = new ArrayList<>(attributes.length / 2);
+            for (int i = 0; i < attributes.length; i += 2) {
+                pairs.add(new byte[][] {attributes[i], attributes[i + 1]});
+            }
+            pairs.sort((x, y) -> Arrays.compareUnsigned(x[0], y[0]));
+            for (int i = 0; i < pairs.size(); i++) {
+                attributes[2 * i] = pairs.get(i)[0];
+                attributes[2 * i + 1] = pairs.get(i)[1];
+            }
         }
-        out.writeBytes(previous);
-        return out.toByteArray();
+        int size = 8 + 8 + 8 + 4 + 32;
+        for (byte[] b : strings) {
+            size += 4 + b.length;
+        }
+        for (byte[] b : attributes) {
+            size += 4 + b.length;
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        bytes(out, strings[0]);
+        out.putLong(record.sequence());
+        bytes(out, strings[1]);
+        bytes(out, strings[2]);
+        out.putLong(micros(record.occurredAt()));
+        out.putLong(micros(record.recordedAt()));
+        for (int i = 3; i < strings.length; i++) {
+            bytes(out, strings[i]);
+        }
+        out.putInt(attributes.length / 2);
+        for (byte[] b : attributes) {
+            bytes(out, b);
+        }
+        out.put(previous);
+        return out.array();
     }
 
     /** Microseconds since the epoch, rounded down: PostgreSQL's precision, and the encoding's. */
@@ -118,29 +140,21 @@ public final class EventHash {
         return HEX.parseHex(hash);
     }
 
-    private static void str(ByteArrayOutputStream out, String value) {
-        bytes(out, utf8(value));
-    }
-
-    private static void bytes(ByteArrayOutputStream out, byte[] value) {
-        uint32(out, value.length);
-        out.writeBytes(value);
+    private static void bytes(ByteBuffer out, byte[] value) {
+        out.putInt(value.length);
+        out.put(value);
     }
 
     private static byte[] utf8(String value) {
         return value.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void uint32(ByteArrayOutputStream out, int value) {
-        out.write(value >>> 24);
-        out.write(value >>> 16);
-        out.write(value >>> 8);
-        out.write(value);
-    }
-
-    private static void int64(ByteArrayOutputStream out, long value) {
-        for (int shift = 56; shift >= 0; shift -= 8) {
-            out.write((int) (value >>> shift));
+    private static boolean isAscii(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) >= 0x80) {
+                return false;
+            }
         }
+        return true;
     }
 }

@@ -63,6 +63,18 @@ class EventHashTest {
     }
 
     @Test
+    void attributeKeysSortAsUtf8BytesNotAsJavaStrings() {
+        // Java orders U+1F600 (a surrogate pair, 0xD83D...) before U+FF21; UTF-8 bytes order U+FF21 (EF BC A1) first.
+        AuditRecord r = README_EXAMPLE;
+        AuditRecord unusual = new AuditRecord(1, r.eventId(), r.type(), r.occurredAt(), r.recordedAt(), "", "", "", "", "", "", "",
+                new TreeMap<>(Map.of("\uD83D\uDE00", "b", "\uFF21", "a")), r.previousHash(), "");
+
+        String hex = HexFormat.of().formatHex(EventHash.encode(unusual));
+
+        assertThat(hex.indexOf("efbca1")).isPositive().isLessThan(hex.indexOf("f09f9880"));
+    }
+
+    @Test
     void claimedHashIsNotPartOfTheEncoding() {
         assertThat(EventHash.hash(README_EXAMPLE.withHash("f".repeat(64)))).isEqualTo(EventHash.hash(README_EXAMPLE));
     }
