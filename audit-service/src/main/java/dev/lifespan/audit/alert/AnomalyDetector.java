@@ -11,6 +11,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
@@ -38,7 +39,7 @@ import static dev.lifespan.support.time.Clocks.utc;
 @Singleton
 public class AnomalyDetector {
     private static final Logger LOG = Logger.getLogger(AnomalyDetector.class);
-    private static final int SWEEP_PAGE = 2000;
+    private static final int SWEEP_PAGE = (int) AnomalyWindows.LONGEST_RANGE;
     private static final int SWEEP_PAGES = 20;
 
     private final AnomalyWindows windows;
@@ -84,7 +85,7 @@ public class AnomalyDetector {
                 recent.add(e);
             }
         }
-        return windows.count(recent, now.toEpochMilli()).chain(firings -> firings.isEmpty() ? Uni.createFrom().item(0)
+        return windows.count(recent, now.toEpochMilli(), AnomalyWindows.contiguousRange(events)).chain(firings -> firings.isEmpty() ? Uni.createFrom().item(0)
                 : Multi.createFrom().iterable(firings).onItem().transformToUniAndConcatenate(alerts::raise).collect().asList().map(List::size));
     }
 
@@ -96,7 +97,11 @@ public class AnomalyDetector {
         }).replaceWithVoid() : Uni.createFrom().voidItem();
     }
 
-    /** Runs the sweep (if no other replica is): counts events past the cursor; the number of events it offered. */
+    /**
+     * Runs the sweep (if no other replica is): finds the events stored since its cursor, at least {@code catch-up-delay}
+     * old, that no counted range covers (the fast path records each batch it counted), counts those, and moves the cursor.
+     * In steady state that is one query and one Redis call. Returns how many events it offered.
+     */
     public Uni<Long> catchUp() {
         Instant upTo = Clocks.now(clock).minus(settings.catchUpDelay());
         return pool.withTransaction(connection -> connection.query("SELECT sequence FROM audit_anomaly_cursor FOR UPDATE SKIP LOCKED").execute()
@@ -105,26 +110,47 @@ public class AnomalyDetector {
                         return Uni.createFrom().item(0L);
                     }
                     long cursor = rows.iterator().next().getLong("sequence");
-                    return sweep(connection, cursor, upTo, 0, 0L);
+                    return connection.preparedQuery("SELECT max(sequence) AS target FROM audit_event WHERE sequence > $1 AND recorded_at <= $2")
+                            .execute(Tuple.of(cursor, utc(upTo)))
+                            .chain(found -> {
+                                Long target = found.iterator().next().getLong("target");
+                                if (target == null) {
+                                    return Uni.createFrom().item(0L);
+                                }
+                                return windows.countedRanges(cursor + 1, target)
+                                        .chain(ranges -> sweepGaps(connection, AnomalyWindows.gaps(cursor + 1, target, ranges), target, 0, 0L))
+                                        .call(offered -> windows.forgetRangesThrough(cursor));
+                            });
                 }));
     }
 
-    private Uni<Long> sweep(io.vertx.mutiny.sqlclient.SqlConnection connection, long cursor, Instant upTo, int page, long offered) {
-        return connection.preparedQuery("SELECT " + EVENT_COLUMNS + " FROM audit_event WHERE sequence > $1 AND recorded_at <= $2"
+    /** Counts the events of each gap in pages; then moves the cursor to {@code target}, or as far as the page budget got. */
+    private Uni<Long> sweepGaps(SqlConnection connection, List<long[]> gaps, long target, int pages, long offered) {
+        if (gaps.isEmpty()) {
+            return moveCursor(connection, target).replaceWith(offered);
+        }
+        long[] gap = gaps.get(0);
+        if (pages >= SWEEP_PAGES) {
+            return moveCursor(connection, gap[0] - 1).replaceWith(offered);
+        }
+        return connection.preparedQuery("SELECT " + EVENT_COLUMNS + " FROM audit_event WHERE sequence BETWEEN $1 AND $2"
                         + " ORDER BY sequence LIMIT " + SWEEP_PAGE)
-                .execute(Tuple.of(cursor, utc(upTo)))
+                .execute(Tuple.of(gap[0], gap[1]))
                 .chain(rows -> {
                     List<AuditRecord> events = new ArrayList<>(rows.size());
                     rows.forEach(row -> events.add(EventStore.record(row)));
-                    if (events.isEmpty()) {
-                        return Uni.createFrom().item(offered);
+                    List<long[]> rest = new ArrayList<>(gaps.subList(1, gaps.size()));
+                    if (events.size() == SWEEP_PAGE && events.get(events.size() - 1).sequence() < gap[1]) {
+                        rest.add(0, new long[] {events.get(events.size() - 1).sequence() + 1, gap[1]});
                     }
-                    long last = events.get(events.size() - 1).sequence();
-                    return count(events)
-                            .chain(() -> connection.preparedQuery("UPDATE audit_anomaly_cursor SET sequence = $1").execute(Tuple.of(last)))
-                            .chain(() -> events.size() < SWEEP_PAGE || page + 1 >= SWEEP_PAGES ? Uni.createFrom().item(offered + events.size())
-                                    : sweep(connection, last, upTo, page + 1, offered + events.size()));
+                    Uni<Integer> counted = events.isEmpty() ? Uni.createFrom().item(0) : count(events);
+                    return counted.chain(() -> sweepGaps(connection, rest, target, pages + 1, offered + events.size()));
                 });
+    }
+
+    private static Uni<Void> moveCursor(SqlConnection connection, long sequence) {
+        return connection.preparedQuery("UPDATE audit_anomaly_cursor SET sequence = greatest(sequence, $1)").execute(Tuple.of(sequence))
+                .replaceWithVoid();
     }
 
     private static final String EVENT_COLUMNS = "sequence, recorded_at, event_id, type, occurred_at, producer, subject, session_id,"

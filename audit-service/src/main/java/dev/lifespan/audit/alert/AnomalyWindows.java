@@ -37,11 +37,16 @@ import java.util.Map;
  */
 public final class AnomalyWindows {
     static final String PREFIX = "lifespan:audit:";
+    /** Sorted set of the sequence ranges counted so far ("first:last", scored by first), so the catch-up sweep reads only the gaps. */
+    static final String COUNTED = "lifespan:audit:counted";
+    /** The longest range ever recorded (a sweep page); ranges starting further below a position end below it. */
+    static final long LONGEST_RANGE = 2000;
     /** Events per marker bitmap. */
     static final long SEEN_BLOCK = 1L << 20;
 
     /**
-     * ARGV: now (ms), marker TTL (ms), retention of window data past its window (ms);
+     * ARGV: now (ms), marker TTL (ms), retention of window data past its window (ms), the batch's sequence range (first, last;
+     * 0 0 when it is not one contiguous range), recorded in {@value #COUNTED} once counted;
      * number of rules, per rule: name, kind ('c' count / 'd' distinct), window (ms), threshold, cooldown (ms);
      * number of events, per event: sequence (0: nothing to mark, its observations are all idempotent), time (ms), weight, source address;
      * number of groups, per group: rule index, key, number of members, the members' event indices (all 1-based).
@@ -51,7 +56,8 @@ public final class AnomalyWindows {
             local now = tonumber(ARGV[1])
             local seenTtl = ARGV[2]
             local keep = tonumber(ARGV[3])
-            local i = 4
+            if tonumber(ARGV[4]) > 0 then redis.call('ZADD', 'lifespan:audit:counted', ARGV[4], ARGV[4] .. ':' .. ARGV[5]) end
+            local i = 6
             local rules = {}
             for r = 1, tonumber(ARGV[i]) do
               rules[r] = {name = ARGV[i + 1], kind = ARGV[i + 2], window = tonumber(ARGV[i + 3]), threshold = tonumber(ARGV[i + 4]),
@@ -191,6 +197,27 @@ public final class AnomalyWindows {
      * than the maximum age are the caller's to leave out.
      */
     public Uni<List<Firing>> count(List<AuditRecord> events, long nowMs) {
+        return count(events, nowMs, contiguousRange(events));
+    }
+
+    /** The sequence range the events form, or null when they are not one contiguous run. */
+    public static long[] contiguousRange(List<AuditRecord> events) {
+        if (events.isEmpty() || events.size() > LONGEST_RANGE) {
+            return null;
+        }
+        for (int e = 1; e < events.size(); e++) {
+            if (events.get(e).sequence() != events.get(e - 1).sequence() + 1) {
+                return null;
+            }
+        }
+        return new long[] {events.get(0).sequence(), events.get(events.size() - 1).sequence()};
+    }
+
+    /**
+     * As {@link #count(List, long)}, recording {@code range} (the stored run these events were picked from, some perhaps
+     * left out as too old; null for none) as counted.
+     */
+    public Uni<List<Firing>> count(List<AuditRecord> events, long nowMs, long[] range) {
         Map<String, Group> groups = new LinkedHashMap<>();
         long[] times = new long[events.size()];
         long[] weights = new long[events.size()];
@@ -214,12 +241,13 @@ public final class AnomalyWindows {
                         .events().add(event);
             }
         }
-        if (groups.isEmpty()) {
+        if (events.isEmpty() && range == null) {
             return Uni.createFrom().item(List.of());
         }
         long keep = maxEventAge.toMillis();
         long seenTtl = keep + rules.longestWindow().toMillis() + 60_000;
-        Request eval = Request.cmd(Command.EVAL).arg(SCRIPT).arg(0).arg(nowMs).arg(seenTtl).arg(keep);
+        Request eval = Request.cmd(Command.EVAL).arg(SCRIPT).arg(0).arg(nowMs).arg(seenTtl).arg(keep)
+                .arg(range == null ? 0 : range[0]).arg(range == null ? 0 : range[1]);
         List<AnomalyRule> all = rules.rules();
         eval.arg(all.size());
         for (AnomalyRule rule : all) {
@@ -253,5 +281,50 @@ public final class AnomalyWindows {
             }
             return firings;
         });
+    }
+
+    /** The counted ranges that may overlap [from, to], as {first, last} pairs. */
+    public Uni<List<long[]>> countedRanges(long from, long to) {
+        return redis.send(Request.cmd(Command.ZRANGEBYSCORE).arg(COUNTED).arg(Math.max(0, from - LONGEST_RANGE)).arg(to)).map(members -> {
+            List<long[]> ranges = new ArrayList<>(members.size());
+            for (int i = 0; i < members.size(); i++) {
+                String member = members.get(i).toString();
+                int colon = member.indexOf(':');
+                ranges.add(new long[] {Long.parseLong(member.substring(0, colon)), Long.parseLong(member.substring(colon + 1))});
+            }
+            return ranges;
+        });
+    }
+
+    /** Forgets counted ranges that lie entirely at or below {@code sequence}. */
+    public Uni<Void> forgetRangesThrough(long sequence) {
+        return redis.send(Request.cmd(Command.ZREMRANGEBYSCORE).arg(COUNTED).arg("-inf").arg("(" + Math.max(0, sequence - LONGEST_RANGE))).replaceWithVoid();
+    }
+
+    /** The parts of [from, to] no range covers, in order. Pure. */
+    static List<long[]> gaps(long from, long to, List<long[]> ranges) {
+        List<long[]> sorted = new ArrayList<>(ranges);
+        sorted.sort((a, b) -> Long.compare(a[0], b[0]));
+        List<long[]> gaps = new ArrayList<>();
+        long next = from;
+        for (long[] r : sorted) {
+            if (r[1] < next) {
+                continue;
+            }
+            if (r[0] > to) {
+                break;
+            }
+            if (r[0] > next) {
+                gaps.add(new long[] {next, Math.min(r[0] - 1, to)});
+            }
+            next = Math.max(next, r[1] + 1);
+            if (next > to) {
+                break;
+            }
+        }
+        if (next <= to) {
+            gaps.add(new long[] {next, to});
+        }
+        return gaps;
     }
 }

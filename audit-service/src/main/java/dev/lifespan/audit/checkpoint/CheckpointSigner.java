@@ -10,7 +10,6 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.security.GeneralSecurityException;
-import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,7 +31,8 @@ import java.util.Optional;
 public class CheckpointSigner {
     private static final Logger LOG = Logger.getLogger(CheckpointSigner.class);
 
-    private final PrivateKey privateKey;
+    /** Tink's Ed25519, several times faster than JDK 17's; the signature is the same RFC 8032 one either way. */
+    private final Ed25519Sign tink;
     private final PublicKey publicKey;
     private final String keyId;
     private final boolean ephemeral;
@@ -56,7 +56,7 @@ public class CheckpointSigner {
                     + " signs checkpoints with its own Ed25519 key; create one with 'openssl genpkey -algorithm ed25519' and mount it from a Secret");
         }
         try {
-            privateKey = CheckpointKeys.privateKeyFromSeed(seed);
+            tink = new Ed25519Sign(seed);
             publicKey = CheckpointKeys.publicKeyFromRaw(Ed25519Sign.KeyPair.newKeyPairFromSeed(seed).getPublicKey());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("Ed25519 key: " + e.getMessage(), e);
@@ -70,7 +70,7 @@ public class CheckpointSigner {
         }
         trusted = Map.copyOf(keys);
         // A signature this JVM cannot verify with its own key would make every checkpoint worthless: find out now.
-        Checkpoint probe = Checkpoint.sign(1, "0".repeat(64), Instant.now(), privateKey, keyId);
+        Checkpoint probe = sign(1, "0".repeat(64), Instant.now());
         if (!probe.verify(publicKey)) {
             throw new IllegalStateException("the checkpoint signing key does not verify its own signature");
         }
@@ -88,7 +88,7 @@ public class CheckpointSigner {
 
     /** Signs a checkpoint of the event at {@code sequence} with hash {@code hash}. */
     public Checkpoint sign(long sequence, String hash, Instant now) {
-        return Checkpoint.sign(sequence, hash, now, privateKey, keyId);
+        return Checkpoint.sign(sequence, hash, now, keyId, tink::sign);
     }
 
     public String keyId() {

@@ -158,6 +158,28 @@ class AnomalyWindowsTest {
     }
 
     @Test
+    void theSweepReadsOnlyWhatNoCountedRangeCovers() {
+        assertThat(AnomalyWindows.gaps(1, 100, List.of())).containsExactly(new long[] {1, 100});
+        assertThat(AnomalyWindows.gaps(1, 100, List.of(new long[] {1, 40}, new long[] {41, 100}))).isEmpty();
+        assertThat(AnomalyWindows.gaps(11, 100, List.of(new long[] {1, 20}, new long[] {31, 40}, new long[] {91, 120})))
+                .containsExactly(new long[] {21, 30}, new long[] {41, 90});
+        assertThat(AnomalyWindows.gaps(1, 10, List.of(new long[] {20, 30}))).containsExactly(new long[] {1, 10});
+    }
+
+    @Test
+    void countedRangesAreRecordedWithTheCounting() {
+        Instant now = Instant.now();
+        List<AuditRecord> batch = List.of(failure("g-" + UUID.randomUUID(), now), failure("g-" + UUID.randomUUID(), now), failure("g-" + UUID.randomUUID(), now));
+        long first = batch.get(0).sequence();
+
+        windows(replicaA).count(batch, now.toEpochMilli()).await().indefinitely();
+
+        assertThat(AnomalyWindows.gaps(first, first + 2, windows(replicaB).countedRanges(first, first + 2).await().indefinitely())).isEmpty();
+        assertThat(AnomalyWindows.gaps(first, first + 3, windows(replicaB).countedRanges(first, first + 3).await().indefinitely()))
+                .containsExactly(new long[] {first + 3, first + 3});
+    }
+
+    @Test
     void eventsWithoutASequenceAreRefused() {
         AuditRecord unstored = new AuditRecord(0, UUID.randomUUID().toString(), "VALIDATION_FAILED", Instant.now(), Instant.now(), "node", "x", "",
                 "", "", "", "", new TreeMap<>(), "", "");

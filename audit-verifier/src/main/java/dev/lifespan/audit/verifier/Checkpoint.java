@@ -57,14 +57,27 @@ public record Checkpoint(long sequence, String hash, Instant signedAt, String ke
         Objects.requireNonNull(signature, "signature");
     }
 
-    /** Signs a checkpoint of the event at {@code sequence} with hash {@code hash}. */
+    /** Produces an Ed25519 signature of the given bytes (any RFC 8032 implementation: the JDK's, Tink's, an HSM's). */
+    @FunctionalInterface
+    public interface Signer {
+        byte[] sign(byte[] text) throws GeneralSecurityException;
+    }
+
+    /** Signs a checkpoint of the event at {@code sequence} with hash {@code hash}, with the JDK's Ed25519. */
     public static Checkpoint sign(long sequence, String hash, Instant signedAt, PrivateKey key, String keyId) {
-        Instant at = signedAt.truncatedTo(ChronoUnit.MILLIS);
-        try {
+        return sign(sequence, hash, signedAt, keyId, text -> {
             Signature signer = Signature.getInstance("Ed25519");
             signer.initSign(key);
-            signer.update(signedText(sequence, hash, at));
-            return new Checkpoint(sequence, hash, at, keyId, Base64.getUrlEncoder().withoutPadding().encodeToString(signer.sign()));
+            signer.update(text);
+            return signer.sign();
+        });
+    }
+
+    /** Signs a checkpoint of the event at {@code sequence} with hash {@code hash}. */
+    public static Checkpoint sign(long sequence, String hash, Instant signedAt, String keyId, Signer signer) {
+        Instant at = signedAt.truncatedTo(ChronoUnit.MILLIS);
+        try {
+            return new Checkpoint(sequence, hash, at, keyId, Base64.getUrlEncoder().withoutPadding().encodeToString(signer.sign(signedText(sequence, hash, at))));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("Ed25519 signing failed: " + e.getMessage(), e);
         }
