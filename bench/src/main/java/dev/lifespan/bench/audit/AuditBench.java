@@ -480,12 +480,26 @@ public final class AuditBench {
         }
     }
 
+    private int postmaster = -1;
+
+    /** The postmaster of this run's PostgreSQL (from postmaster.pid in its data directory): its tree is every backend. */
+    private int postmasterPid() {
+        if (postmaster < 0) {
+            try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW data_directory")) {
+                rs.next();
+                postmaster = Integer.parseInt(Files.readAllLines(Path.of(rs.getString(1), "postmaster.pid")).get(0).trim());
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot find the postmaster: " + e.getMessage(), e);
+            }
+        }
+        return postmaster;
+    }
+
     private Cpu cpu() {
         dev.lifespan.bench.ProcFs proc = dev.lifespan.bench.ProcFs.system();
         java.util.Map<Integer, dev.lifespan.bench.ProcStat> all = proc.allProcesses();
         int self = (int) ProcessHandle.current().pid();
-        int postmaster = all.values().stream().filter(p -> p.ppid() == self && p.comm().startsWith("postgres")).mapToInt(dev.lifespan.bench.ProcStat::pid)
-                .findFirst().orElse(-1);
+        int postmaster = postmasterPid();
         int redisPid = all.values().stream().filter(p -> p.ppid() == self && p.comm().contains("redis")).mapToInt(dev.lifespan.bench.ProcStat::pid)
                 .findFirst().orElse(-1);
         var trees = dev.lifespan.bench.ProcFs.treeCpu(List.of((int) service.pid(), postmaster, redisPid), all);
