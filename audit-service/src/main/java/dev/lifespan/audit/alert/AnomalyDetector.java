@@ -133,7 +133,7 @@ public class AnomalyDetector {
         if (pages >= SWEEP_PAGES) {
             return moveCursor(connection, gap[0] - 1).replaceWith(offered);
         }
-        return connection.preparedQuery("SELECT " + EVENT_COLUMNS + " FROM audit_event WHERE sequence BETWEEN $1 AND $2"
+        return connection.preparedQuery("SELECT " + EventStore.COLUMNS + " FROM audit_event WHERE sequence BETWEEN $1 AND $2"
                         + " ORDER BY sequence LIMIT " + SWEEP_PAGE)
                 .execute(Tuple.of(gap[0], gap[1]))
                 .chain(rows -> {
@@ -153,6 +153,4 @@ public class AnomalyDetector {
                 .replaceWithVoid();
     }
 
-    private static final String EVENT_COLUMNS = "sequence, recorded_at, event_id, type, occurred_at, producer, subject, session_id,"
-            + " client_id, token_id, source_ip, validation_failure, attributes, previous_hash, hash";
 }

@@ -8,6 +8,7 @@ import dev.lifespan.audit.verifier.ChainBreak;
 import dev.lifespan.audit.verifier.ChainVerifier;
 import dev.lifespan.audit.verifier.Checkpoint;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Singleton;
 
 import java.util.List;
@@ -72,7 +73,9 @@ public class ChainVerification {
                 long expectedLast = to == 0 ? head.sequence() : Math.min(to, head.sequence());
                 ChainBreak forgedCheckpoint = forged;
                 String anchorText = anchor == null ? "the first event found (its previous hash taken as stored)" : anchor.description();
+                // Off the event loop: hashing a page takes milliseconds, spread over every core.
                 return reader.pages(start, end)
+                        .emitOn(Infrastructure.getDefaultWorkerPool())
                         .map(page -> accept(verifier, page))
                         .select().where(Boolean.FALSE::equals).toUni()
                         .map(ignored -> {
@@ -89,8 +92,9 @@ public class ChainVerification {
 
     /** Feeds a page to the verifier; false once it found a break (which ends the walk). */
     private static boolean accept(ChainVerifier verifier, List<AuditRecord> page) {
-        for (AuditRecord record : page) {
-            if (!verifier.accept(record)) {
+        String[] hashes = ChainVerifier.hashes(page);
+        for (int i = 0; i < page.size(); i++) {
+            if (!verifier.accept(page.get(i), hashes[i])) {
                 return false;
             }
         }

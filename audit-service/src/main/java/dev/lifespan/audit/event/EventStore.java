@@ -42,7 +42,8 @@ public class EventStore {
     /** Advisory lock key serializing appends to the chain ("LAUDIT" in ASCII). */
     public static final long APPEND_LOCK = 0x4c4155444954L;
 
-    static final String COLUMNS = "sequence, recorded_at, event_id, type, occurred_at, producer, subject, session_id, client_id, token_id,"
+    /** Every column of an event, in the order {@link #record(Row)} reads them. */
+    public static final String COLUMNS = "sequence, recorded_at, event_id, type, occurred_at, producer, subject, session_id, client_id, token_id,"
             + " source_ip, validation_failure, attributes, previous_hash, hash";
 
     private static final String INSERT = "WITH inserted AS (INSERT INTO audit_event (" + COLUMNS + ")"
@@ -265,19 +266,21 @@ public class EventStore {
         return records;
     }
 
-    /** A row as the record the chain hashed (NULL columns are the empty string). */
+    /**
+     * A row of {@link #COLUMNS}, in that order, as the record the chain hashed (NULL columns are the empty string).
+     * Read by position: looking columns up by name per row costs more than hashing it.
+     */
     public static AuditRecord record(Row row) {
         TreeMap<String, String> attributes = new TreeMap<>();
-        Object json = row.getValue("attributes");
+        Object json = row.getValue(12);
         if (json instanceof JsonObject object) {
             for (Map.Entry<String, Object> e : object) {
                 attributes.put(e.getKey(), e.getValue() == null ? "" : String.valueOf(e.getValue()));
             }
         }
-        return new AuditRecord(row.getLong("sequence"), row.getUUID("event_id").toString(), row.getString("type"),
-                instant(row, "occurred_at"), instant(row, "recorded_at"), row.getString("producer"), row.getString("subject"),
-                row.getString("session_id"), row.getString("client_id"), row.getString("token_id"), row.getString("source_ip"),
-                row.getString("validation_failure"), attributes, row.getString("previous_hash"), row.getString("hash"));
+        return new AuditRecord(row.getLong(0), row.getUUID(2).toString(), row.getString(3), row.getOffsetDateTime(4).toInstant(),
+                row.getOffsetDateTime(1).toInstant(), row.getString(5), row.getString(6), row.getString(7), row.getString(8), row.getString(9),
+                row.getString(10), row.getString(11), attributes, row.getString(13), row.getString(14));
     }
 
     private static Instant instant(Row row, String column) {

@@ -38,6 +38,7 @@ public final class OfflineVerifier {
     static final int BROKEN = 1;
     static final int UNUSABLE = 2;
     static final int UNANCHORED = 3;
+    private static final int BATCH = 4096;
 
     private static final String USAGE = "usage: java -jar lifespan-audit-verifier.jar EXPORT.jsonl --checkpoint FILE --key PUBLIC_KEY_FILE";
 
@@ -125,24 +126,38 @@ public final class OfflineVerifier {
         }
 
         ChainVerifier verifier = null;
-        long lineNumber = 0;
         long firstSequence = -1;
         String anchorNote = null;
-        try (BufferedReader lines = Files.newBufferedReader(export, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = lines.readLine()) != null) {
-                lineNumber++;
-                if (line.isBlank()) {
-                    continue;
+        // One parser over the whole file; events are hashed a batch at a time on every core, then walked in order.
+        try (BufferedReader reader = Files.newBufferedReader(export, StandardCharsets.UTF_8);
+                com.fasterxml.jackson.core.JsonParser parser = ExportLines.parser(reader)) {
+            List<AuditRecord> batch = new ArrayList<>(BATCH);
+            boolean more = true;
+            while (more) {
+                batch.clear();
+                while (batch.size() < BATCH) {
+                    long line = parser.currentLocation().getLineNr();
+                    com.fasterxml.jackson.core.JsonToken token;
+                    try {
+                        token = parser.nextToken();
+                        if (token == null) {
+                            more = false;
+                            break;
+                        }
+                        if (token != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                            throw new IllegalArgumentException("not a JSON object");
+                        }
+                        batch.add(ExportLines.read(parser));
+                    } catch (IllegalArgumentException | IOException e) {
+                        err.println(export + " line " + Math.max(line, parser.currentLocation().getLineNr()) + ": " + e.getMessage());
+                        return UNUSABLE;
+                    }
                 }
-                AuditRecord event;
-                try {
-                    event = ExportLines.parse(line);
-                } catch (IllegalArgumentException e) {
-                    err.println(export + " line " + lineNumber + ": " + e.getMessage());
-                    return UNUSABLE;
+                if (batch.isEmpty()) {
+                    break;
                 }
                 if (verifier == null) {
+                    AuditRecord event = batch.get(0);
                     firstSequence = event.sequence();
                     String anchorHash = signed.get(event.sequence() - 1);
                     ChainVerifier.Anchor anchor = anchorHash != null
@@ -155,7 +170,12 @@ public final class OfflineVerifier {
                     relevant.keySet().removeIf(sequence -> sequence < event.sequence());
                     verifier = new ChainVerifier(anchor, relevant);
                 }
-                if (!verifier.accept(event)) {
+                String[] hashes = ChainVerifier.hashes(batch);
+                boolean intact = true;
+                for (int i = 0; i < batch.size() && intact; i++) {
+                    intact = verifier.accept(batch.get(i), hashes[i]);
+                }
+                if (!intact) {
                     break;
                 }
             }
