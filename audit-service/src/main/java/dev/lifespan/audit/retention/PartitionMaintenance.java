@@ -199,7 +199,8 @@ public class PartitionMaintenance {
      * verify, or the last row is not what the chain says) is returned instead.
      */
     private Uni<Optional<String>> anchorAt(long sequence, String hash, Instant now) {
-        return verification.verify(0, sequence).chain(report -> {
+        // One core: retention is background work, ingest and queries keep the rest.
+        return verification.verify(0, sequence, false).chain(report -> {
             if (!report.intact()) {
                 return Uni.createFrom().item(Optional.of("the chain up to sequence " + sequence + " does not verify: " + report.firstBreak()));
             }
