@@ -52,12 +52,12 @@ public class AuditMetrics {
                 .description("Events skipped because their id was already stored").register(registry);
         this.lag = DistributionSummary.builder("lifespan_audit_ingest_lag_seconds").description("Now minus occurred_at of each stored event")
                 .baseUnit("seconds").publishPercentiles(0.5, 0.99).register(registry);
-        Gauge.builder("lifespan_audit_chain_head_sequence", this, m -> m.headSequence).description("Sequence of the newest event in the chain")
-                .register(registry);
-        Gauge.builder("lifespan_audit_checkpoint_age_seconds", this, AuditMetrics::checkpointAge)
-                .description("Seconds since the newest checkpoint was signed (-1 before any)").register(registry);
-        Gauge.builder("lifespan_audit_unsigned_events", this, m -> Math.max(0, m.headSequence - m.checkpointSequence))
-                .description("Events appended after the newest checkpoint").register(registry);
+        Gauges.register(registry, Gauge.builder("lifespan_audit_chain_head_sequence", this, m -> m.headSequence)
+                .description("Sequence of the newest event in the chain"), "lifespan_audit_chain_head_sequence");
+        Gauges.register(registry, Gauge.builder("lifespan_audit_checkpoint_age_seconds", this, AuditMetrics::checkpointAge)
+                .description("Seconds since the newest checkpoint was signed (-1 before any)"), "lifespan_audit_checkpoint_age_seconds");
+        Gauges.register(registry, Gauge.builder("lifespan_audit_unsigned_events", this, m -> Math.max(0, m.headSequence - m.checkpointSequence))
+                .description("Events appended after the newest checkpoint"), "lifespan_audit_unsigned_events");
     }
 
     /** After an append by this replica. */

@@ -4,6 +4,7 @@ import dev.lifespan.audit.chain.ChainVerification;
 import dev.lifespan.audit.checkpoint.CheckpointSigner;
 import dev.lifespan.audit.checkpoint.CheckpointStore;
 import dev.lifespan.audit.config.AuditConfig;
+import dev.lifespan.audit.metrics.Gauges;
 import dev.lifespan.audit.verifier.Checkpoint;
 import dev.lifespan.support.time.Clocks;
 import io.micrometer.core.instrument.Gauge;
@@ -73,8 +74,8 @@ public class PartitionMaintenance {
         this.verification = verification;
         this.signer = signer;
         this.checkpoints = checkpoints;
-        Gauge.builder("lifespan_audit_retention_blocked", blocked, AtomicInteger::get)
-                .description("1 while retention refuses to drop a partition because the chain in it does not verify").register(registry);
+        Gauges.register(registry, Gauge.builder("lifespan_audit_retention_blocked", blocked, AtomicInteger::get)
+                .description("1 while retention refuses to drop a partition because the chain in it does not verify"), "lifespan_audit_retention_blocked");
     }
 
     void onStart(@Observes StartupEvent event) {
