@@ -1,0 +1,278 @@
+package dev.lifespan.audit.auth;
+
+import dev.lifespan.api.v1.AuditGrpc;
+import dev.lifespan.api.v1.RevocationGrpc;
+import dev.lifespan.audit.config.AuditConfig;
+import dev.lifespan.audit.revocation.RevocationChannel;
+import dev.lifespan.support.error.ErrorKind;
+import dev.lifespan.support.error.GrpcErrors;
+import dev.lifespan.support.error.ServiceException;
+import dev.lifespan.validator.JwksCache;
+import dev.lifespan.validator.TokenValidator;
+import dev.lifespan.validator.ValidatorSettings;
+import dev.lifespan.validator.feed.RevocationFeedClient;
+import dev.lifespan.validator.guard.BearerAuthenticator;
+import dev.lifespan.validator.guard.BearerTokenFilter;
+import dev.lifespan.validator.guard.BearerTokenInterceptor;
+import dev.lifespan.validator.guard.OutcomeCounter;
+import dev.lifespan.validator.guard.ValidationMetrics;
+import dev.lifespan.validator.revocation.RevocationFeed;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.vertx.core.Vertx;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.Provider;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Who may call the audit service (CONTRACT section 11), all in this one class: a Lifespan service token for
+ * {@code caller-auth.audience}, checked by the validator library like on every validating node (signature against the
+ * issuer's JWKS, claims, and the revocation feed, so a revoked caller is refused), with scope {@value #WRITE} for
+ * {@code Record} and {@value #READ} for everything else, except checkpoints and the public key, which are public by
+ * default. {@link GrpcGuard} applies it to gRPC, {@link HttpGuard} to REST.
+ *
+ * <p>The validator is built after start-up and retried every second until its JWKS is fetched and its revocation feed
+ * (this service's Redis, replaying from the revocation service) is in step; until then, and whenever the feed falls
+ * behind, guarded calls get UNAVAILABLE / 503 with a retry delay: the caller's token may be fine, this service just
+ * cannot tell yet. Readiness follows.
+ */
+@Singleton
+public class CallerAuth {
+    public static final String READ = "audit:read";
+    public static final String WRITE = "audit:write";
+    private static final Logger LOG = Logger.getLogger(CallerAuth.class);
+    private static final long RETRY_MS = 1_000;
+    private static final Duration JWKS_TIMEOUT = Duration.ofSeconds(5);
+    static final String NOT_READY = "caller authentication starting or revocation feed not in step";
+
+    private final AuditConfig.CallerAuth settings;
+    private final RevocationChannel revocation;
+    private final Vertx vertx;
+    private final InstantSource clock = InstantSource.system();
+    private final OutcomeCounter outcomes;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(JWKS_TIMEOUT).build();
+    private final Map<String, String> requiredScopes;
+    private final Set<String> openMethods;
+    private final Set<String> openPaths;
+    private volatile boolean stopped;
+    private volatile JwksCache jwks;
+    private volatile RevocationFeedClient feedClient;
+    private volatile Guards guards;
+
+    /** The library guards over the validator, built once it is in step. */
+    private record Guards(BearerTokenInterceptor grpc, BearerTokenFilter http) {
+    }
+
+    public CallerAuth(AuditConfig config, RevocationChannel revocation, Vertx vertx, MeterRegistry registry) {
+        this.settings = config.callerAuth();
+        this.revocation = revocation;
+        this.vertx = vertx;
+        this.outcomes = settings.enabled() ? new ValidationMetrics(registry) : OutcomeCounter.NONE;
+        String checkpoints = AuditGrpc.getListCheckpointsMethod().getFullMethodName();
+        this.openMethods = settings.publicCheckpoints() ? Set.of(checkpoints) : Set.of();
+        this.openPaths = settings.publicCheckpoints() ? Set.of("/audit/checkpoints", "/audit/public-key") : Set.of();
+        this.requiredScopes = settings.publicCheckpoints()
+                ? Map.of(AuditGrpc.getRecordMethod().getFullMethodName(), WRITE,
+                        AuditGrpc.getQueryMethod().getFullMethodName(), READ,
+                        AuditGrpc.getVerifyChainMethod().getFullMethodName(), READ,
+                        AuditGrpc.getWatchAlertsMethod().getFullMethodName(), READ)
+                : Map.of(AuditGrpc.getRecordMethod().getFullMethodName(), WRITE,
+                        AuditGrpc.getQueryMethod().getFullMethodName(), READ,
+                        AuditGrpc.getVerifyChainMethod().getFullMethodName(), READ,
+                        AuditGrpc.getWatchAlertsMethod().getFullMethodName(), READ,
+                        checkpoints, READ);
+    }
+
+    /** True when callers must present a token. */
+    public boolean enabled() {
+        return settings.enabled();
+    }
+
+    /** True when a guarded call can be decided now (always, when caller authentication is off). */
+    public boolean ready() {
+        if (!settings.enabled()) {
+            return true;
+        }
+        RevocationFeedClient client = feedClient;
+        return guards != null && client != null && client.feed().isReady(clock.instant());
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (!settings.enabled()) {
+            LOG.warn("Caller authentication is disabled (lifespan.audit.caller-auth.enabled=false): anyone who reaches this service"
+                    + " can record and read audit events");
+            return;
+        }
+        vertx.runOnContext(ignored -> attempt());
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopped = true;
+        RevocationFeedClient client = feedClient;
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    @Scheduled(every = "${lifespan.audit.caller-auth.jwks-refresh:5m}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void refreshJwks() {
+        JwksCache keys = jwks;
+        if (keys != null) {
+            keys.refresh();
+        }
+    }
+
+    @Scheduled(every = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void maintainFeed() {
+        RevocationFeedClient client = feedClient;
+        if (client != null && guards != null) {
+            client.maintain();
+        }
+    }
+
+    /** Fetches the JWKS (retrying every second), then starts the feed, which retries by itself until in step. */
+    private void attempt() {
+        if (stopped) {
+            return;
+        }
+        String jwksUrl = settings.jwksUrl().orElseThrow();
+        // Refetches for unknown kids run on a worker thread: caller tokens are checked on the event loop.
+        JwksCache keys = jwks != null ? jwks : new JwksCache(() -> fetch(jwksUrl), Duration.ofSeconds(30), clock,
+                refetch -> vertx.executeBlocking(() -> {
+                    refetch.run();
+                    return null;
+                }, false));
+        jwks = keys;
+        vertx.executeBlocking(() -> {
+            if (keys.size() == 0 && !keys.refresh()) {
+                throw new IllegalStateException("JWKS at " + jwksUrl + " could not be fetched");
+            }
+            return null;
+        }, false).onSuccess(ignored -> startFeed()).onFailure(e -> {
+            LOG.debugf("Caller authentication not started yet (%s); retrying in 1 s", e.getMessage());
+            if (!stopped) {
+                vertx.setTimer(RETRY_MS, id -> attempt());
+            }
+        });
+    }
+
+    private void startFeed() {
+        RevocationFeed.Settings feedSettings = RevocationFeed.Settings.defaults().withMaxStaleness(settings.maxStaleness());
+        RevocationFeedClient client = new RevocationFeedClient(vertx, redisUrl(), settings.revocationChannel(),
+                RevocationGrpc.newStub(revocation.channel().orElseThrow()), feedSettings,
+                (lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last fresh %s); caller checks failing %s", lastFresh,
+                        failingOpen ? "open" : "closed"),
+                clock);
+        feedClient = client;
+        client.startRetrying(Duration.ofMillis(RETRY_MS)).onSuccess(ignored -> {
+            TokenValidator validator = new TokenValidator(ValidatorSettings.defaults(settings.issuer().orElseThrow()), jwks, client.feed(), clock);
+            BearerAuthenticator authenticator = new BearerAuthenticator(validator, outcomes);
+            guards = new Guards(new BearerTokenInterceptor(authenticator, settings.audience(), requiredScopes, openMethods),
+                    new BearerTokenFilter(authenticator, settings.audience(), READ, openPaths));
+            LOG.info("Caller authentication started: JWKS fetched, revocation feed in step");
+        });
+    }
+
+    private String fetch(String url) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(JWKS_TIMEOUT)
+                .header("Accept", "application/jwk-set+json, application/json;q=0.9").GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new java.io.IOException("JWKS answered HTTP " + response.statusCode());
+        }
+        return response.body();
+    }
+
+    private String redisUrl() {
+        return settings.revocationRedisUrl().filter(u -> !u.isBlank())
+                .orElseGet(() -> ConfigProvider.getConfig().getValue("quarkus.redis.hosts", String.class).split(",")[0].trim());
+    }
+
+    /** gRPC: the scope each Audit RPC needs, checked before the call reaches the endpoint. */
+    @Singleton
+    public static class GrpcGuard implements ServerInterceptor {
+        private final CallerAuth auth;
+
+        public GrpcGuard(CallerAuth auth) {
+            this.auth = auth;
+        }
+
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+            if (!auth.enabled() || auth.openMethods.contains(call.getMethodDescriptor().getFullMethodName())) {
+                return next.startCall(call, headers);
+            }
+            Guards guards = auth.guards;
+            if (guards == null || !auth.ready()) {
+                StatusRuntimeException status = GrpcErrors.toStatus(new NotReady());
+                call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
+                return new ServerCall.Listener<>() { };
+            }
+            return guards.grpc().interceptCall(call, headers, next);
+        }
+    }
+
+    /** REST: {@value #READ} on every {@code /audit} resource but the public checkpoint paths. */
+    @Provider
+    @Priority(Priorities.AUTHENTICATION)
+    public static class HttpGuard implements ContainerRequestFilter {
+        private final Instance<CallerAuth> auth;
+
+        @Inject
+        public HttpGuard(Instance<CallerAuth> auth) {
+            this.auth = auth;
+        }
+
+        @Override
+        public void filter(ContainerRequestContext request) {
+            CallerAuth callerAuth = auth.get();
+            if (!callerAuth.enabled()) {
+                return;
+            }
+            Guards guards = callerAuth.guards;
+            if (guards == null || !callerAuth.ready()) {
+                String path = request.getUriInfo().getPath();
+                if (callerAuth.openPaths.stream().anyMatch(open -> path.equals(open) || path.startsWith(open + "/"))) {
+                    return;
+                }
+                request.abortWith(Response.status(503).header("Retry-After", 1).header("Cache-Control", "no-store")
+                        .type(MediaType.APPLICATION_JSON_TYPE)
+                        .entity("{\"error\":\"temporarily_unavailable\",\"error_description\":\"" + NOT_READY + "\"}").build());
+                return;
+            }
+            guards.http().filter(request);
+        }
+    }
+
+    /** The validator cannot be trusted yet: a dependency (JWKS or the revocation feed) is not in step. */
+    private static final class NotReady extends ServiceException {
+        NotReady() {
+            super(ErrorKind.UNAVAILABLE, NOT_READY, null, Duration.ofSeconds(1), null);
+        }
+    }
+}

@@ -1,0 +1,290 @@
+package dev.lifespan.audit.event;
+
+import dev.lifespan.audit.verifier.AuditRecord;
+import dev.lifespan.audit.verifier.EventHash;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Singleton;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import static dev.lifespan.support.time.Clocks.utc;
+
+/**
+ * The hash-chained event store in PostgreSQL.
+ *
+ * <p><b>One chain across replicas.</b> Every append is one transaction that first takes the advisory transaction lock
+ * {@link #APPEND_LOCK}, so appends from every replica run one after another. Under the lock it reads the head
+ * ({@code audit_chain_head}), looks up which of the batch's event ids are already stored, links the new events after
+ * the head (sequence + 1, previous hash = head hash, {@code recorded_at} = max(now, head's)), inserts them in one
+ * statement and moves the head, then commits and releases the lock. Sequences are therefore gapless and committed in
+ * order, each event links to the one committed before it, and an id is never stored twice. Each statement after the
+ * lock sees every earlier writer's commit (READ COMMITTED takes a snapshot per statement), which is why the lock is a
+ * statement of its own.
+ */
+@Singleton
+public class EventStore {
+    /** Advisory lock key serializing appends to the chain ("LAUDIT" in ASCII). */
+    public static final long APPEND_LOCK = 0x4c4155444954L;
+
+    /** Every column of an event, in the order {@link #record(Row)} reads them. */
+    public static final String COLUMNS = "sequence, recorded_at, event_id, type, occurred_at, producer, subject, session_id, client_id, token_id,"
+            + " source_ip, validation_failure, attributes, previous_hash, hash";
+
+    private static final String INSERT = "WITH inserted AS (INSERT INTO audit_event (" + COLUMNS + ")"
+            + " SELECT s, r, e, t, o, NULLIF(p, ''), NULLIF(sub, ''), NULLIF(sid, ''), NULLIF(c, ''), NULLIF(tok, ''), NULLIF(ip, ''),"
+            + " NULLIF(vf, ''), a::jsonb, ph, h"
+            + " FROM unnest($1::bigint[], $2::timestamptz[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],"
+            + " $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])"
+            + " AS x(s, r, e, t, o, p, sub, sid, c, tok, ip, vf, a, ph, h) RETURNING 1)"
+            + " UPDATE audit_chain_head SET sequence = $16, hash = $17, recorded_at = $18 WHERE (SELECT count(*) FROM inserted) = $19";
+
+    private final Pool pool;
+
+    public EventStore(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** The chain's head: the latest appended event, or sequence 0 and the genesis hash before the first. */
+    public record Head(long sequence, String hash, Instant recordedAt) {
+    }
+
+    /** What an append did: the events it stored (with their chain fields), and how many it skipped as already stored. */
+    public record Appended(List<AuditRecord> stored, int duplicates, Head head) {
+    }
+
+    /**
+     * Appends the events that are not stored yet, in order, and links them to the chain.
+     *
+     * @param events        unchained, validated events
+     * @param now           this replica's time (the store's precision)
+     * @param maxClockAhead how far ahead of the recording time {@code occurred_at} may be: the first copy of an id was
+     *                      recorded no earlier than its {@code occurred_at} minus this, which bounds the id look-up to
+     *                      recent partitions
+     */
+    public Uni<Appended> append(List<AuditRecord> events, Instant now, Duration maxClockAhead) {
+        Map<String, AuditRecord> unique = new LinkedHashMap<>();
+        for (AuditRecord e : events) {
+            unique.putIfAbsent(e.eventId(), e);
+        }
+        int repeatedInBatch = events.size() - unique.size();
+        Instant earliest = unique.values().stream().map(AuditRecord::occurredAt).min(Instant::compareTo).orElse(now).minus(maxClockAhead);
+        UUID[] ids = unique.keySet().stream().map(UUID::fromString).toArray(UUID[]::new);
+        return pool.withTransaction(connection -> connection.query("SELECT pg_advisory_xact_lock(" + APPEND_LOCK + ")").execute()
+                .chain(() -> connection.preparedQuery("SELECT h.sequence, h.hash, h.recorded_at,"
+                                + " (SELECT array_agg(event_id) FROM audit_event WHERE event_id = ANY($1) AND recorded_at >= $2) AS existing"
+                                + " FROM audit_chain_head h")
+                        .execute(Tuple.of(ids, utc(earliest))))
+                .chain(rows -> {
+                    Row row = rows.iterator().next();
+                    Head head = new Head(row.getLong("sequence"), row.getString("hash"), instant(row, "recorded_at"));
+                    Set<String> existing = new HashSet<>();
+                    Object[] found = row.getArrayOfUUIDs("existing");
+                    if (found != null) {
+                        for (Object id : found) {
+                            existing.add(id.toString());
+                        }
+                    }
+                    List<AuditRecord> fresh = new ArrayList<>(unique.size());
+                    for (AuditRecord e : unique.values()) {
+                        if (!existing.contains(e.eventId())) {
+                            fresh.add(e);
+                        }
+                    }
+                    int duplicates = repeatedInBatch + (unique.size() - fresh.size());
+                    if (fresh.isEmpty()) {
+                        return Uni.createFrom().item(new Appended(List.of(), duplicates, head));
+                    }
+                    return insert(connection, head, fresh, now).map(chained -> new Appended(chained,
+                            duplicates, new Head(chained.get(chained.size() - 1).sequence(), chained.get(chained.size() - 1).hash(),
+                                    chained.get(chained.size() - 1).recordedAt())));
+                }));
+    }
+
+    private static Uni<List<AuditRecord>> insert(SqlConnection connection, Head head, List<AuditRecord> events, Instant now) {
+        // recorded_at never decreases along the chain, so partitions by recorded_at hold contiguous sequence ranges.
+        Instant recordedAt = head.recordedAt() != null && head.recordedAt().isAfter(now) ? head.recordedAt() : now;
+        int n = events.size();
+        List<AuditRecord> chained = new ArrayList<>(n);
+        Long[] sequences = new Long[n];
+        OffsetDateTime[] recorded = new OffsetDateTime[n];
+        UUID[] ids = new UUID[n];
+        String[] types = new String[n];
+        OffsetDateTime[] occurred = new OffsetDateTime[n];
+        String[] producers = new String[n];
+        String[] subjects = new String[n];
+        String[] sessions = new String[n];
+        String[] clients = new String[n];
+        String[] tokens = new String[n];
+        String[] addresses = new String[n];
+        String[] failures = new String[n];
+        String[] attributes = new String[n];
+        String[] previous = new String[n];
+        String[] hashes = new String[n];
+        long sequence = head.sequence();
+        String previousHash = head.hash();
+        for (int i = 0; i < n; i++) {
+            AuditRecord unhashed = events.get(i).chained(++sequence, recordedAt, previousHash, "");
+            AuditRecord e = unhashed.withHash(EventHash.hash(unhashed));
+            chained.add(e);
+            previousHash = e.hash();
+            sequences[i] = e.sequence();
+            recorded[i] = utc(recordedAt);
+            ids[i] = UUID.fromString(e.eventId());
+            types[i] = e.type();
+            occurred[i] = utc(e.occurredAt());
+            producers[i] = e.producer();
+            subjects[i] = e.subject();
+            sessions[i] = e.sessionId();
+            clients[i] = e.clientId();
+            tokens[i] = e.tokenId();
+            addresses[i] = e.sourceIp();
+            failures[i] = e.validationFailure();
+            attributes[i] = new JsonObject(new LinkedHashMap<>(e.attributes())).encode();
+            previous[i] = e.previousHash();
+            hashes[i] = e.hash();
+        }
+        AuditRecord last = chained.get(n - 1);
+        Tuple params = Tuple.from(List.of(sequences, recorded, ids, types, occurred, producers, subjects, sessions, clients, tokens,
+                addresses, failures, attributes, previous, hashes, last.sequence(), last.hash(), utc(recordedAt), (long) n));
+        return connection.preparedQuery(INSERT).execute(params).map(rows -> {
+            if (rows.rowCount() != 1) {
+                throw new IllegalStateException("the chain head did not move after inserting " + n + " events");
+            }
+            return chained;
+        });
+    }
+
+    /** The chain head now. */
+    public Uni<Head> head() {
+        return pool.query("SELECT sequence, hash, recorded_at FROM audit_chain_head").execute().map(rows -> {
+            Row row = rows.iterator().next();
+            return new Head(row.getLong("sequence"), row.getString("hash"), instant(row, "recorded_at"));
+        });
+    }
+
+    /** Events matching the query, oldest first. */
+    public Uni<List<AuditRecord>> query(EventQuery query, Duration maxClockAhead) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_event WHERE sequence > $1");
+        List<Object> params = new ArrayList<>();
+        params.add(query.afterSequence());
+        if (!query.subject().isEmpty()) {
+            params.add(query.subject());
+            sql.append(" AND subject = $").append(params.size());
+        }
+        if (!query.sessionId().isEmpty()) {
+            params.add(query.sessionId());
+            sql.append(" AND session_id = $").append(params.size());
+        }
+        if (!query.clientId().isEmpty()) {
+            params.add(query.clientId());
+            sql.append(" AND client_id = $").append(params.size());
+        }
+        if (!query.types().isEmpty()) {
+            params.add(query.types().toArray(String[]::new));
+            sql.append(" AND type = ANY($").append(params.size()).append(")");
+        }
+        if (query.from() != null) {
+            params.add(utc(query.from()));
+            sql.append(" AND occurred_at >= $").append(params.size());
+            // An event is recorded no earlier than occurred_at minus the allowed clock lead, so older partitions are skipped.
+            params.add(utc(query.from().minus(maxClockAhead)));
+            sql.append(" AND recorded_at >= $").append(params.size());
+        }
+        if (query.to() != null) {
+            params.add(utc(query.to()));
+            sql.append(" AND occurred_at < $").append(params.size());
+        }
+        params.add((long) query.limit());
+        sql.append(" ORDER BY sequence LIMIT $").append(params.size());
+        return pool.preparedQuery(sql.toString()).execute(Tuple.from(params)).map(EventStore::records);
+    }
+
+    /**
+     * One page of stored rows in chain order for verification and export: rows after the position
+     * ({@code sequence}, {@code recordedAt}, {@code eventId}) up to {@code toSequence}. Rows that share a sequence (a
+     * hand-inserted duplicate) come one after another, so paging never skips one.
+     */
+    public Uni<List<AuditRecord>> page(Position after, long toSequence, int limit) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM audit_event"
+                        + " WHERE sequence >= $1 AND sequence <= $2 AND (sequence, recorded_at, event_id) > ($1, $3, $4)"
+                        + " ORDER BY sequence, recorded_at, event_id LIMIT $5")
+                .execute(Tuple.of(after.sequence(), toSequence, utc(after.recordedAt()), after.eventId(), limit))
+                .map(EventStore::records);
+    }
+
+    /** A place in chain order: just before everything with a higher sequence, or after the given row. */
+    public record Position(long sequence, Instant recordedAt, UUID eventId) {
+        /** PostgreSQL orders uuids as unsigned bytes: all zeros comes first. */
+        private static final UUID MIN_UUID = new UUID(0L, 0L);
+
+        /** Before every row with sequence {@code sequence} or higher. */
+        public static Position before(long sequence) {
+            return new Position(sequence, Instant.parse("0001-01-01T00:00:00Z"), MIN_UUID);
+        }
+
+        public static Position after(AuditRecord row) {
+            return new Position(row.sequence(), row.recordedAt(), UUID.fromString(row.eventId()));
+        }
+    }
+
+    /** The lowest stored sequence, or 0 when nothing is stored. */
+    public Uni<Long> oldestSequence() {
+        return pool.query("SELECT min(sequence) AS oldest FROM audit_event").execute()
+                .map(rows -> {
+                    Long oldest = rows.iterator().next().getLong("oldest");
+                    return oldest == null ? 0L : oldest;
+                });
+    }
+
+    /** The stored hash of the event at {@code sequence}, or null (none, or more than one). */
+    public Uni<String> hashAt(long sequence) {
+        return pool.preparedQuery("SELECT hash FROM audit_event WHERE sequence = $1 LIMIT 2").execute(Tuple.of(sequence))
+                .map(rows -> rows.size() == 1 ? rows.iterator().next().getString("hash") : null);
+    }
+
+    static List<AuditRecord> records(RowSet<Row> rows) {
+        List<AuditRecord> records = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            records.add(record(row));
+        }
+        return records;
+    }
+
+    /**
+     * A row of {@link #COLUMNS}, in that order, as the record the chain hashed (NULL columns are the empty string).
+     * Read by position: looking columns up by name per row costs more than hashing it.
+     */
+    public static AuditRecord record(Row row) {
+        TreeMap<String, String> attributes = new TreeMap<>();
+        Object json = row.getValue(12);
+        if (json instanceof JsonObject object) {
+            for (Map.Entry<String, Object> e : object) {
+                attributes.put(e.getKey(), e.getValue() == null ? "" : String.valueOf(e.getValue()));
+            }
+        }
+        return new AuditRecord(row.getLong(0), row.getUUID(2).toString(), row.getString(3), row.getOffsetDateTime(4).toInstant(),
+                row.getOffsetDateTime(1).toInstant(), row.getString(5), row.getString(6), row.getString(7), row.getString(8), row.getString(9),
+                row.getString(10), row.getString(11), attributes, row.getString(13), row.getString(14));
+    }
+
+    private static Instant instant(Row row, String column) {
+        OffsetDateTime value = row.getOffsetDateTime(column);
+        return value == null ? null : value.toInstant();
+    }
+}

@@ -1,0 +1,93 @@
+package dev.lifespan.audit.metrics;
+
+import dev.lifespan.audit.checkpoint.CheckpointStore;
+import dev.lifespan.audit.event.EventStore;
+import dev.lifespan.audit.verifier.AuditRecord;
+import dev.lifespan.audit.verifier.Checkpoint;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Singleton;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The audit service's own meters. Ingest is counted where it happens; the chain head and the newest checkpoint are
+ * read from PostgreSQL every few seconds, because any replica may have moved them.
+ * <ul>
+ *   <li>{@code lifespan_audit_events_recorded_total} (rate: ingest rate) and {@code lifespan_audit_events_duplicate_total};</li>
+ *   <li>{@code lifespan_audit_ingest_lag_seconds}: now minus {@code occurred_at}, per stored event;</li>
+ *   <li>{@code lifespan_audit_chain_head_sequence};</li>
+ *   <li>{@code lifespan_audit_checkpoint_age_seconds} (since the newest checkpoint was signed) and
+ *       {@code lifespan_audit_unsigned_events} (events after it): alert on age only while unsigned events exist, since
+ *       nothing new means nothing to sign;</li>
+ *   <li>alerts by rule and webhook failures are counted by {@code alert/}.</li>
+ * </ul>
+ */
+@Singleton
+public class AuditMetrics {
+    private final InstantSource clock;
+    private final EventStore events;
+    private final CheckpointStore checkpoints;
+    private final Counter recorded;
+    private final Counter duplicates;
+    private final DistributionSummary lag;
+    private volatile long headSequence;
+    private volatile long checkpointSequence;
+    private volatile Instant checkpointSignedAt;
+
+    public AuditMetrics(MeterRegistry registry, InstantSource clock, EventStore events, CheckpointStore checkpoints) {
+        this.clock = clock;
+        this.events = events;
+        this.checkpoints = checkpoints;
+        this.recorded = Counter.builder("lifespan_audit_events_recorded_total").description("Events appended to the chain").register(registry);
+        this.duplicates = Counter.builder("lifespan_audit_events_duplicate_total")
+                .description("Events skipped because their id was already stored").register(registry);
+        this.lag = DistributionSummary.builder("lifespan_audit_ingest_lag_seconds").description("Now minus occurred_at of each stored event")
+                .baseUnit("seconds").publishPercentiles(0.5, 0.99).register(registry);
+        Gauges.register(registry, Gauge.builder("lifespan_audit_chain_head_sequence", this, m -> m.headSequence)
+                .description("Sequence of the newest event in the chain"), "lifespan_audit_chain_head_sequence");
+        Gauges.register(registry, Gauge.builder("lifespan_audit_checkpoint_age_seconds", this, AuditMetrics::checkpointAge)
+                .description("Seconds since the newest checkpoint was signed (-1 before any)"), "lifespan_audit_checkpoint_age_seconds");
+        Gauges.register(registry, Gauge.builder("lifespan_audit_unsigned_events", this, m -> Math.max(0, m.headSequence - m.checkpointSequence))
+                .description("Events appended after the newest checkpoint"), "lifespan_audit_unsigned_events");
+    }
+
+    /** After an append by this replica. */
+    public void recorded(List<AuditRecord> stored, int duplicateCount, long head) {
+        recorded.increment(stored.size());
+        duplicates.increment(duplicateCount);
+        Instant now = clock.instant();
+        for (AuditRecord e : stored) {
+            lag.record(Math.max(0, Duration.between(e.occurredAt(), now).toMillis()) / 1000.0);
+        }
+        headSequence = Math.max(headSequence, head);
+    }
+
+    @Scheduled(every = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> refresh() {
+        return events.head().invoke(head -> headSequence = head.sequence())
+                .chain(() -> checkpoints.latest())
+                .invoke(this::checkpoint)
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    private void checkpoint(Optional<Checkpoint> latest) {
+        latest.ifPresent(c -> {
+            checkpointSequence = c.sequence();
+            checkpointSignedAt = c.signedAt();
+        });
+    }
+
+    private double checkpointAge() {
+        Instant at = checkpointSignedAt;
+        return at == null ? -1 : Math.max(0, Duration.between(at, clock.instant()).toMillis() / 1000.0);
+    }
+}

@@ -1,0 +1,88 @@
+package dev.lifespan.audit.revocation;
+
+import dev.lifespan.api.v1.RevocationGrpc;
+import dev.lifespan.api.v1.RevocationRule;
+import dev.lifespan.api.v1.RevokeRequest;
+import dev.lifespan.api.v1.RevokeResponse;
+import dev.lifespan.api.v1.RuleKind;
+import dev.lifespan.audit.config.AuditConfig;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What an anomaly rule set to {@code revoke-session} or {@code revoke-subject} does: one {@code Revocation.Revoke} call
+ * with the audit service's own {@code revocation:write} token, retried with a short backoff. The answer is a sentence
+ * for the alert's {@code action_taken}, success or not: an alert is never held back by a failed revocation.
+ */
+@Singleton
+public class AutomaticRevocation {
+    private static final Logger LOG = Logger.getLogger(AutomaticRevocation.class);
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final RevocationChannel channel;
+    private final ServiceCredential credential;
+    private final AuditConfig.Revocation settings;
+
+    public AutomaticRevocation(RevocationChannel channel, ServiceCredential credential, AuditConfig config) {
+        this.channel = channel;
+        this.credential = credential;
+        this.settings = config.revocation();
+    }
+
+    /** Revokes every token of a session ({@code RULE_KIND_SESSION}) or a subject ({@code RULE_KIND_SUBJECT}, issued before now). */
+    public Uni<String> revoke(RuleKind kind, String value, String reason) {
+        String what = (kind == RuleKind.RULE_KIND_SESSION ? "session " : "subject ") + value;
+        if (channel.channel().isEmpty()) {
+            return Uni.createFrom().item("not revoked: no revocation service configured (lifespan.audit.revocation.target)");
+        }
+        RevokeRequest request = RevokeRequest.newBuilder().setRule(RevocationRule.newBuilder().setKind(kind).setValue(value)
+                .setReason(reason.length() > 256 ? reason.substring(0, 256) : reason)).build();
+        return attempt(request, what, 1);
+    }
+
+    private Uni<String> attempt(RevokeRequest request, String what, int attempt) {
+        return credential.token()
+                .chain(token -> call(request, token))
+                .map(response -> what + " revoked (revocation sequence " + response.getRule().getSequence() + ")")
+                .onFailure().recoverWithUni(failure -> {
+                    if (failure instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
+                        credential.discard();
+                    }
+                    String why = failure instanceof StatusRuntimeException s ? s.getStatus().getCode() + " " + s.getStatus().getDescription()
+                            : failure.getMessage();
+                    if (attempt >= settings.attempts()) {
+                        LOG.errorf("Automatic revocation of %s failed after %d attempts: %s", what, attempt, why);
+                        return Uni.createFrom().item("revoking " + what + " failed after " + attempt + " attempts: " + why);
+                    }
+                    LOG.warnf("Automatic revocation of %s failed (attempt %d): %s; retrying", what, attempt, why);
+                    return Uni.createFrom().nullItem().onItem().delayIt().by(Duration.ofMillis(100L << (2 * (attempt - 1))))
+                            .chain(() -> attempt(request, what, attempt + 1));
+                });
+    }
+
+    private Uni<RevokeResponse> call(RevokeRequest request, String token) {
+        Metadata headers = new Metadata();
+        headers.put(AUTHORIZATION, "Bearer " + token);
+        RevocationGrpc.RevocationFutureStub stub = RevocationGrpc.newFutureStub(channel.channel().orElseThrow())
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .withDeadlineAfter(settings.deadline().toMillis(), TimeUnit.MILLISECONDS);
+        com.google.common.util.concurrent.ListenableFuture<RevokeResponse> future = stub.revoke(request);
+        return Uni.createFrom().emitter(emitter -> future.addListener(() -> {
+            try {
+                emitter.complete(future.get());
+            } catch (java.util.concurrent.ExecutionException e) {
+                emitter.fail(e.getCause());
+            } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+                emitter.fail(e);
+            }
+        }, Runnable::run));
+    }
+}

@@ -1,0 +1,57 @@
+package dev.lifespan.audit.http;
+
+import dev.lifespan.audit.support.AuditTestResource;
+import dev.lifespan.audit.support.Events;
+import dev.lifespan.audit.support.Grpc;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Readiness covers PostgreSQL, Redis and the signing key; the audit meters are exported. */
+@QuarkusTest
+@WithTestResource(AuditTestResource.class)
+class OperationsTest {
+
+    @Test
+    void readinessCoversPostgresRedisAndTheSigningKey() {
+        JsonPath ready = given().get("/q/health/ready").then().statusCode(200).extract().jsonPath();
+
+        List<String> checks = ready.getList("checks.name");
+        assertThat(checks).anySatisfy(name -> assertThat(name).containsIgnoringCase("postgres"));
+        assertThat(checks).anySatisfy(name -> assertThat(name).containsIgnoringCase("redis"));
+        assertThat(checks).contains("lifespan-audit");
+        assertThat(ready.getString("checks.find { it.name == 'lifespan-audit' }.data.checkpoint-key")).matches("[0-9a-f]{16} \\(ephemeral\\)");
+    }
+
+    @Test
+    void ingestIsCountedAndTheChainHeadExported() {
+        double before = metric("lifespan_audit_events_recorded_total");
+        double duplicatesBefore = metric("lifespan_audit_events_duplicate_total");
+        var events = Events.issued(Events.unique("metered"), 4);
+
+        Grpc.record(events);
+        Grpc.record(events.subList(0, 1));
+
+        assertThat(metric("lifespan_audit_events_recorded_total")).isEqualTo(before + 4);
+        assertThat(metric("lifespan_audit_events_duplicate_total")).isEqualTo(duplicatesBefore + 1);
+        assertThat(metric("lifespan_audit_chain_head_sequence")).isGreaterThanOrEqualTo(4);
+        String all = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(all).contains("lifespan_audit_ingest_lag_seconds_count", "lifespan_audit_checkpoint_age_seconds",
+                "lifespan_audit_unsigned_events", "lifespan_audit_webhook_failures_total", "lifespan_audit_retention_blocked");
+    }
+
+    private static double metric(String name) {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*})? (\\S+)$").matcher(metrics);
+        assertThat(m.find()).as(name + " in\n" + metrics).isTrue();
+        return Double.parseDouble(m.group(2));
+    }
+}

@@ -1,0 +1,92 @@
+package dev.lifespan.audit.support;
+
+import dev.lifespan.api.v1.RevocationGrpc;
+import dev.lifespan.api.v1.RevocationRule;
+import dev.lifespan.api.v1.RevokeRequest;
+import dev.lifespan.api.v1.RevokeResponse;
+import dev.lifespan.api.v1.SinceRequest;
+import dev.lifespan.api.v1.SinceResponse;
+import dev.lifespan.api.v1.SnapshotRequest;
+import dev.lifespan.api.v1.SnapshotResponse;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.stub.StreamObserver;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A stand-in for the revocation service on a real gRPC port: records every {@code Revoke} and the credentials it came
+ * with, and serves an empty revocation feed ({@code Snapshot} complete at 0, {@code Since} empty) for caller checks.
+ * (The revocation service's own behaviour is tested in its module.)
+ */
+public final class RecordingRevocationService implements AutoCloseable {
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    /** One Revoke call as received. */
+    public record Call(RevocationRule rule, String authorization) {
+    }
+
+    private final List<Call> calls = new CopyOnWriteArrayList<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final Server server;
+
+    public RecordingRevocationService() {
+        ThreadLocal<String> authorization = new ThreadLocal<>();
+        try {
+            server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()).directExecutor()
+                    .addService(ServerInterceptors.intercept(new RevocationGrpc.RevocationImplBase() {
+                        @Override
+                        public void revoke(RevokeRequest request, StreamObserver<RevokeResponse> out) {
+                            RevocationRule recorded = request.getRule().toBuilder().setSequence(sequence.incrementAndGet()).build();
+                            calls.add(new Call(recorded, authorization.get()));
+                            out.onNext(RevokeResponse.newBuilder().setRule(recorded).build());
+                            out.onCompleted();
+                        }
+
+                        @Override
+                        public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> out) {
+                            out.onNext(SnapshotResponse.newBuilder().setComplete(true).setSequence(0).build());
+                            out.onCompleted();
+                        }
+
+                        @Override
+                        public void since(SinceRequest request, StreamObserver<SinceResponse> out) {
+                            out.onCompleted();
+                        }
+                    }, new ServerInterceptor() {
+                        @Override
+                        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                            // directExecutor: the handler runs on this thread, after this interceptor.
+                            authorization.set(String.valueOf(headers.get(AUTHORIZATION)));
+                            return next.startCall(call, headers);
+                        }
+                    })).build().start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String target() {
+        return "127.0.0.1:" + server.getPort();
+    }
+
+    /** Revoke calls received so far, in order. */
+    public List<Call> calls() {
+        return List.copyOf(calls);
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+    }
+}
