@@ -1,13 +1,16 @@
 package dev.lifespan.devstack;
 
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -15,17 +18,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Runs Lifespan on this machine with nothing installed but a JDK: embedded PostgreSQL and Redis,
- * then the revocation service and the issuer as child JVMs wired to them and to each other, with two demo clients whose secrets are made up
- * for this run and printed. Ctrl-C or SIGTERM stops everything.
+ * Runs Lifespan on this machine with nothing installed but a JDK: embedded PostgreSQL and Redis, then the revocation
+ * service, the issuer and the audit service as child JVMs wired to them and to each other over gRPC, with two demo
+ * clients whose secrets are made up for this run and printed. Ctrl-C or SIGTERM stops everything.
  *
  * <p>Environment: {@code LIFESPAN_PORT} (default 8080), {@code LIFESPAN_MASTER_KEY} (default: a
  * fresh one per run), {@code LIFESPAN_JAVA_HOME} (JDK for the services; default the one running
@@ -65,11 +71,13 @@ public final class LocalStack implements AutoCloseable {
         System.out.println("  health / metrics        " + base + "/q/health   " + base + "/q/metrics");
         System.out.println("  revocation service      http://" + stack.revocationTarget()
                 + "   (gRPC: lifespan.v1.Revocation; Redis channel lifespan:revocations)");
+        System.out.println("  audit service           http://" + stack.auditTarget() + "   (gRPC: lifespan.v1.Audit; REST "
+                + "http://" + stack.auditTarget() + "/audit/events, /audit/checkpoints, /audit/export)");
         System.out.println("  PostgreSQL              " + servers.jdbcUrl() + "  (user " + servers.username() + ")");
         System.out.println("  Redis                   " + servers.redisUrl());
         System.out.println("  client demo-app         secret " + stack.appSecret() + "  (refresh_token grant, profile web)");
         System.out.println("  client demo-service     secret " + stack.serviceSecret()
-                + "  (client_credentials; scopes for IssueTokens, sessions, key rotation and revocation:write)");
+                + "  (client_credentials; scopes for IssueTokens, sessions, key rotation, revocation:write and audit:read)");
         System.out.println("  try: curl -s -u demo-service:" + stack.serviceSecret() + " -d grant_type=client_credentials " + base
                 + "/oauth2/token");
         System.out.println();
@@ -77,10 +85,9 @@ public final class LocalStack implements AutoCloseable {
         // Runs until Ctrl-C / SIGTERM (the shutdown hook stops everything) or until a service exits on its own:
         // then say which, with its exit code, and stop the rest rather than run half a stack.
         CompletableFuture<String> exited = new CompletableFuture<>();
-        for (int i = 0; i < stack.children.size(); i++) {
-            String name = i == 0 ? "the revocation service" : "the issuer";
-            Process child = stack.children.get(i);
-            child.onExit().thenAccept(p -> exited.complete(name + " exited with code " + p.exitValue()));
+        for (Service service : Service.values()) {
+            Process child = stack.children.get(service.ordinal());
+            child.onExit().thenAccept(p -> exited.complete("the " + service.title + " exited with code " + p.exitValue()));
         }
         String why = exited.join();
         System.err.println();
@@ -88,135 +95,236 @@ public final class LocalStack implements AutoCloseable {
         System.exit(1);
     }
 
-    private static final String REVOCATION_LOG = "revocation-service.log";
+    /** The services, in start order; each listens on the stack's port plus its offset. */
+    public enum Service {
+        REVOCATION("revocation service", 1, "revocation-service"),
+        ISSUER("issuer", 0, "issuer-service"),
+        AUDIT("audit service", 2, "audit-service");
 
-    /** The revocation service first, then the issuer; the revocation service's entry changes when it is restarted. */
+        final String title;
+        final int portOffset;
+        final String module;
+
+        Service(String title, int portOffset, String module) {
+            this.title = title;
+            this.portOffset = portOffset;
+            this.module = module;
+        }
+
+        Path jar(Path root) {
+            return root.resolve(module + "/target/quarkus-app/quarkus-run.jar");
+        }
+    }
+
+    /** How a service is started: its command line, the secrets it reads from its environment, its database. */
+    private record Launch(List<String> command, Map<String, String> environment, String jdbcUrl) {
+        Launch(List<String> command, Map<String, String> environment, Map<String, String> config) {
+            this(command, environment, config.get("quarkus.datasource.jdbc.url"));
+        }
+    }
+
+    /** One process per {@link Service}, by ordinal; an entry changes when that service is restarted. */
     private final List<Process> children;
-    private final Process issuer;
+    private final Map<Service, Launch> launches;
     private final int port;
     private final String appSecret;
     private final String serviceSecret;
-    private final List<String> revocationCommand;
     private final Path logDir;
 
-    private LocalStack(List<Process> children, Process issuer, int port, String appSecret, String serviceSecret,
-            List<String> revocationCommand, Path logDir) {
+    private LocalStack(List<Process> children, Map<Service, Launch> launches, int port, String appSecret, String serviceSecret, Path logDir) {
         this.children = children;
-        this.issuer = issuer;
+        this.launches = launches;
         this.port = port;
         this.appSecret = appSecret;
         this.serviceSecret = serviceSecret;
-        this.revocationCommand = List.copyOf(revocationCommand);
         this.logDir = logDir;
     }
 
     /** Stops the revocation service (SIGTERM, as Kubernetes would) and waits until it has exited. */
-    public synchronized void stopRevocationService() {
-        stop(List.of(children.get(0)));
+    public void stopRevocationService() {
+        stop(Service.REVOCATION);
+    }
+
+    /** Starts the revocation service again (same command, database and port) and waits until it is ready. */
+    public void startRevocationService() throws IOException, InterruptedException {
+        restart(Service.REVOCATION);
+    }
+
+    /** Stops {@code service} (SIGTERM, as Kubernetes would) and waits until it has exited. */
+    public synchronized void stop(Service service) {
+        stop(List.of(children.get(service.ordinal())));
     }
 
     /**
-     * Starts the revocation service again with the same command, database and port, and waits until
-     * it is ready; its output is appended to the same log.
+     * Starts {@code service} again with the same command, database and port, and waits until it is ready; its output
+     * is appended to the same log.
      */
-    public synchronized void startRevocationService() throws IOException, InterruptedException {
-        if (children.get(0).isAlive()) {
-            throw new IllegalStateException("the revocation service is still running");
+    public synchronized void restart(Service service) throws IOException, InterruptedException {
+        if (children.get(service.ordinal()).isAlive()) {
+            throw new IllegalStateException("the " + service.title + " is still running");
         }
-        Process restarted = launch(revocationCommand, null, logDir, REVOCATION_LOG);
-        children.set(0, restarted);
-        if (!awaitReady("http://" + revocationTarget() + "/q/health/ready", restarted, Duration.ofSeconds(120))) {
-            throw new IllegalStateException("the revocation service did not become ready after a restart");
+        Process restarted = launch(service, launches.get(service), logDir);
+        children.set(service.ordinal(), restarted);
+        if (!awaitReady(baseUrl(service) + "/q/health/ready", restarted, Duration.ofSeconds(120))) {
+            throw new IllegalStateException("the " + service.title + " did not become ready after a restart");
         }
     }
 
     /**
-     * Starts the revocation service (on {@code port + 1}, its own database) and the issuer (on
-     * {@code port}) as child JVMs on the given servers, with the demo clients, and waits until both
-     * are ready. Used by {@link #main} and by the system tests.
+     * Starts the revocation service (on {@code port + 1}, its own database), the issuer (on {@code port}) and the audit
+     * service (on {@code port + 2}, its own database) as child JVMs on the given servers, with the demo clients and the
+     * services' own clients, and waits until all are ready. Used by {@link #main} and by the system tests.
      *
      * @param logDir where the services' output goes; null to share this process's
      * @throws IllegalStateException when a jar is missing or a service does not become ready
      */
     public static LocalStack start(EmbeddedServers servers, Path root, int port, Path logDir) throws IOException, InterruptedException {
-        return start(servers, root, port, logDir, Map.of());
+        return start(servers, root, port, logDir, Map.of(), Map.of());
     }
 
     /**
-     * As {@link #start(EmbeddedServers, Path, int, Path)}, with extra system properties for both services (tests
-     * shorten a tolerance, for example).
+     * As {@link #start(EmbeddedServers, Path, int, Path)}, with extra system properties for the issuer and the
+     * revocation service (tests shorten a tolerance, for example) and for the audit service (its anomaly rules).
      */
-    public static LocalStack start(EmbeddedServers servers, Path root, int port, Path logDir, Map<String, String> extra)
-            throws IOException, InterruptedException {
-        Path issuerJar = root.resolve("issuer-service/target/quarkus-app/quarkus-run.jar");
-        Path revocationJar = root.resolve("revocation-service/target/quarkus-app/quarkus-run.jar");
-        for (Path jar : List.of(issuerJar, revocationJar)) {
-            if (!Files.exists(jar)) {
-                throw new IllegalStateException("Missing " + jar + ": build first with ./mvnw -q -DskipTests install");
+    public static LocalStack start(EmbeddedServers servers, Path root, int port, Path logDir, Map<String, String> extra,
+            Map<String, String> auditExtra) throws IOException, InterruptedException {
+        for (Service service : Service.values()) {
+            if (!Files.exists(service.jar(root))) {
+                throw new IllegalStateException("Missing " + service.jar(root) + ": build first with ./mvnw -q -DskipTests install");
             }
         }
-        int revocationPort = port + 1;
+        String issuerUrl = "http://localhost:" + port;
+        String tokenUrl = issuerUrl + "/oauth2/token";
         String masterKey = env("LIFESPAN_MASTER_KEY", Base64.getEncoder().encodeToString(randomBytes(32)));
         String appSecret = secret();
         String serviceSecret = secret();
+        // The revocation and audit services' own clients at the issuer, for the service tokens they call each other with.
+        String revocationClientSecret = secret();
+        String auditClientSecret = secret();
+        Map<Service, Launch> launches = new EnumMap<>(Service.class);
+
+        // The revocation service, on its own database: the issuer delivers revocations to it, authenticated by tokens
+        // it checks against the issuer's JWKS; it ships its audit events to the audit service.
+        Map<String, String> revocation = new LinkedHashMap<>(servers.quarkusConfigForNewDatabase());
+        revocation.putAll(extra);
+        revocation.put("lifespan.revocation.validation.issuer", issuerUrl);
+        revocation.put("lifespan.revocation.validation.jwks-url", issuerUrl + "/.well-known/jwks.json");
+        revocation.put("lifespan.audit-outbox.target", "localhost:" + (port + Service.AUDIT.portOffset));
+        revocation.put("lifespan.audit-outbox.client.token-url", tokenUrl);
+        revocation.put("lifespan.audit-outbox.client.id", "lifespan-revocation");
+        launches.put(Service.REVOCATION, new Launch(javaCommand(Service.REVOCATION, root, port, revocation),
+                Map.of("LIFESPAN_AUDIT_CLIENT_SECRET", revocationClientSecret), revocation));
+
+        Map<String, String> issuer = new LinkedHashMap<>(servers.quarkusConfig());
+        issuer.putAll(extra);
+        issuer.put("lifespan.revocation.target", "localhost:" + (port + Service.REVOCATION.portOffset));
+        issuer.put("lifespan.audit-outbox.target", "localhost:" + (port + Service.AUDIT.portOffset));
+        issuer.put("lifespan.issuer", issuerUrl);
+        client(issuer, "demo-app", appSecret, "refresh_token", "openid,profile,api.read", "api");
+        issuer.put("lifespan.clients.demo-app.profile", "web");
+        client(issuer, "demo-service", serviceSecret, "client_credentials",
+                "api.read,tokens:issue,sessions:read,sessions:write,keys:rotate,revocation:write,audit:read", "api,lifespan");
+        client(issuer, "lifespan-revocation", revocationClientSecret, "client_credentials", "audit:write", "lifespan");
+        client(issuer, "lifespan-audit", auditClientSecret, "client_credentials", "revocation:write", "lifespan");
+        launches.put(Service.ISSUER, new Launch(javaCommand(Service.ISSUER, root, port, issuer), Map.of("LIFESPAN_MASTER_KEY", masterKey), issuer));
+
+        // The audit service, on its own database: checks callers against the issuer's JWKS and the revocation feed,
+        // revokes through the revocation service with its own token, signs checkpoints with a key made for this run.
+        Map<String, String> audit = new LinkedHashMap<>(servers.quarkusConfigForNewDatabase());
+        audit.putAll(auditExtra);
+        audit.put("lifespan.audit.caller-auth.issuer", issuerUrl);
+        audit.put("lifespan.audit.caller-auth.jwks-url", issuerUrl + "/.well-known/jwks.json");
+        audit.put("lifespan.audit.revocation.target", "localhost:" + (port + Service.REVOCATION.portOffset));
+        audit.put("lifespan.audit.revocation.token-url", tokenUrl);
+        audit.put("lifespan.audit.revocation.client-id", "lifespan-audit");
+        launches.put(Service.AUDIT, new Launch(javaCommand(Service.AUDIT, root, port, audit),
+                Map.of("LIFESPAN_AUDIT_REVOCATION_CLIENT_SECRET", auditClientSecret, "LIFESPAN_AUDIT_SIGNING_KEY", ed25519Key()), audit));
+
         List<Process> children = new ArrayList<>();
-
-        // The revocation service first, on its own database: the issuer delivers revocations to it,
-        // authenticated by tokens it checks against the issuer's JWKS.
-        Map<String, String> revocationConfig = new LinkedHashMap<>(servers.quarkusConfigForNewDatabase());
-        revocationConfig.putAll(extra);
-        List<String> revocation = javaCommand(revocationConfig);
-        revocation.add("-Dquarkus.http.port=" + revocationPort);
-        revocation.add("-Dlifespan.revocation.validation.issuer=http://localhost:" + port);
-        revocation.add("-Dlifespan.revocation.validation.jwks-url=http://localhost:" + port + "/.well-known/jwks.json");
-        revocation.add("-jar");
-        revocation.add(revocationJar.toString());
-        children.add(launch(revocation, null, logDir, REVOCATION_LOG));
-
-        Map<String, String> issuerConfig = new LinkedHashMap<>(servers.quarkusConfig());
-        issuerConfig.putAll(extra);
-        List<String> command = javaCommand(issuerConfig);
-        command.add("-Dquarkus.http.port=" + port);
-        command.add("-Dlifespan.revocation.target=localhost:" + revocationPort);
-        command.add("-Dlifespan.issuer=http://localhost:" + port);
-        command.add("-Dlifespan.clients.demo-app.secret-hash=sha256:" + sha256Hex(appSecret));
-        command.add("-Dlifespan.clients.demo-app.grants=refresh_token");
-        command.add("-Dlifespan.clients.demo-app.profile=web");
-        command.add("-Dlifespan.clients.demo-app.scopes=openid,profile,api.read");
-        command.add("-Dlifespan.clients.demo-app.audiences=api");
-        command.add("-Dlifespan.clients.demo-service.secret-hash=sha256:" + sha256Hex(serviceSecret));
-        command.add("-Dlifespan.clients.demo-service.grants=client_credentials");
-        command.add("-Dlifespan.clients.demo-service.scopes=api.read,tokens:issue,sessions:read,sessions:write,keys:rotate,revocation:write");
-        command.add("-Dlifespan.clients.demo-service.audiences=api,lifespan");
-        command.add("-jar");
-        command.add(issuerJar.toString());
-        Process issuer = launch(command, masterKey, logDir, "issuer-service.log");
-        children.add(issuer);
-
-        LocalStack stack = new LocalStack(children, issuer, port, appSecret, serviceSecret, revocation, logDir);
+        LocalStack stack = new LocalStack(children, launches, port, appSecret, serviceSecret, logDir);
         // A JVM stopped by a signal (a test run interrupted, Ctrl-C) takes the services with it.
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "lifespan-local-stack-stop"));
-        if (!awaitReady("http://localhost:" + revocationPort + "/q/health/ready", children.get(0), Duration.ofSeconds(120))
-                || !awaitReady("http://localhost:" + port + "/q/health/ready", issuer, Duration.ofSeconds(120))) {
-            stack.close();
-            throw new IllegalStateException("Lifespan did not become ready; see the services' logs"
-                    + (logDir == null ? " above" : " in " + logDir));
+        for (Service service : Service.values()) {
+            children.add(launch(service, launches.get(service), logDir));
+        }
+        for (Service service : Service.values()) {
+            if (!awaitReady(stack.baseUrl(service) + "/q/health/ready", children.get(service.ordinal()), Duration.ofSeconds(120))) {
+                stack.close();
+                throw new IllegalStateException("Lifespan did not become ready: the " + service.title + " did not; see the services' logs"
+                        + (logDir == null ? " above" : " in " + logDir));
+            }
         }
         return stack;
     }
 
-    private static Process launch(List<String> command, String masterKey, Path logDir, String logName) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command);
-        if (masterKey != null) {
-            builder.environment().put("LIFESPAN_MASTER_KEY", masterKey);
-        }
+    /** A client of the issuer, its secret given as the SHA-256 hash the issuer keeps. */
+    private static void client(Map<String, String> config, String id, String secret, String grants, String scopes, String audiences) {
+        String at = "lifespan.clients." + id + ".";
+        config.put(at + "secret-hash", "sha256:" + sha256Hex(secret));
+        config.put(at + "grants", grants);
+        config.put(at + "scopes", scopes);
+        config.put(at + "audiences", audiences);
+    }
+
+    private static Process launch(Service service, Launch launch, Path logDir) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(launch.command());
+        builder.environment().putAll(launch.environment());
         if (logDir == null) {
             builder.inheritIO();
         } else {
             Files.createDirectories(logDir);
-            builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(logName).toFile()));
+            builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(service.module + ".log").toFile()));
         }
         return builder.start();
+    }
+
+    /** A fresh Ed25519 key for the audit service's checkpoints, as base64 PKCS#8 DER. */
+    private static String ed25519Key() {
+        try {
+            return Base64.getEncoder().encodeToString(KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate().getEncoded());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The JDBC URL of {@code service}'s own database (user and password are the servers'). */
+    public String jdbcUrl(Service service) {
+        return launches.get(service).jdbcUrl();
+    }
+
+    /** {@code http://localhost:port} of {@code service} (HTTP and gRPC share the port). */
+    public String baseUrl(Service service) {
+        return "http://localhost:" + (port + service.portOffset);
+    }
+
+    /**
+     * A service token of the demo service client for the given scopes (space separated; its own scopes when null), from
+     * the issuer's token endpoint.
+     */
+    public String demoServiceToken(String scope) throws IOException, InterruptedException {
+        String basic = Base64.getEncoder().encodeToString(("demo-service:" + serviceSecret).getBytes(StandardCharsets.UTF_8));
+        String body = "grant_type=client_credentials" + (scope == null ? "" : "&scope=" + URLEncoder.encode(scope, StandardCharsets.UTF_8));
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(issuerUrl() + "/oauth2/token"))
+                .header("Authorization", "Basic " + basic).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        Matcher token = Pattern.compile("\"access_token\"\\s*:\\s*\"([^\"]+)\"").matcher(response.body());
+        if (response.statusCode() != 200 || !token.find()) {
+            throw new IllegalStateException("the issuer refused the demo service's client credentials: HTTP " + response.statusCode());
+        }
+        return token.group(1);
+    }
+
+    /** A port with the two after it free too, for {@link #start}. */
+    public static int freePorts() {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            int port = EmbeddedServers.freePort();
+            try (ServerSocket second = new ServerSocket(port + 1); ServerSocket third = new ServerSocket(port + 2)) {
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IllegalStateException("no three free ports in a row");
     }
 
     /** The issuer's base URL (HTTP and gRPC). */
@@ -226,7 +334,12 @@ public final class LocalStack implements AutoCloseable {
 
     /** {@code host:port} of the revocation service (HTTP and gRPC). */
     public String revocationTarget() {
-        return "localhost:" + (port + 1);
+        return "localhost:" + (port + Service.REVOCATION.portOffset);
+    }
+
+    /** {@code host:port} of the audit service (HTTP and gRPC). */
+    public String auditTarget() {
+        return "localhost:" + (port + Service.AUDIT.portOffset);
     }
 
     public String appSecret() {
@@ -237,13 +350,13 @@ public final class LocalStack implements AutoCloseable {
         return serviceSecret;
     }
 
-    /** Stops both services (the servers belong to the caller); safe to call more than once. */
+    /** Stops every service (the servers belong to the caller); safe to call more than once. */
     @Override
     public synchronized void close() {
         stop(children);
     }
 
-    private static List<String> javaCommand(Map<String, String> config) {
+    private static List<String> javaCommand(Service service, Path root, int port, Map<String, String> config) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(env("LIFESPAN_JAVA_HOME", System.getProperty("java.home")), "bin", "java").toString());
         String extra = env("LIFESPAN_LOCAL_OPTS", "");
@@ -251,7 +364,10 @@ public final class LocalStack implements AutoCloseable {
             command.addAll(List.of(extra.trim().split("\\s+")));
         }
         config.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        return command;
+        command.add("-Dquarkus.http.port=" + (port + service.portOffset));
+        command.add("-jar");
+        command.add(service.jar(root).toString());
+        return List.copyOf(command);
     }
 
     private static boolean awaitReady(String url, Process issuer, Duration timeout) throws InterruptedException {

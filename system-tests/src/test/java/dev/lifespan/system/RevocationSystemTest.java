@@ -91,7 +91,7 @@ class RevocationSystemTest {
     static void start() throws Exception {
         servers = EmbeddedServers.start();
         Path root = Path.of(System.getProperty("lifespan.root", "..")).toAbsolutePath().normalize();
-        stack = LocalStack.start(servers, root, freePortPair(), root.resolve("system-tests/target/service-logs"));
+        stack = LocalStack.start(servers, root, LocalStack.freePorts(), root.resolve("system-tests/target/service-logs"));
         vertx = Vertx.vertx();
         URI issuer = URI.create(stack.issuerUrl());
         issuerChannel = NettyChannelBuilder.forAddress(issuer.getHost(), issuer.getPort()).usePlaintext().build();
@@ -352,14 +352,7 @@ class RevocationSystemTest {
     }
 
     private static String serviceToken() throws Exception {
-        String basic = Base64.getEncoder().encodeToString(("demo-service:" + stack.serviceSecret()).getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(stack.issuerUrl() + "/oauth2/token"))
-                .header("Authorization", "Basic " + basic).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(200);
-        Matcher m = Pattern.compile("\"access_token\":\"([^\"]+)\"").matcher(response.body());
-        assertThat(m.find()).isTrue();
-        return m.group(1);
+        return stack.demoServiceToken(null);
     }
 
     private static Metadata bearer(String token) {
@@ -405,18 +398,5 @@ class RevocationSystemTest {
 
     private static String get(String url) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    /** A free port whose successor is free too (the issuer takes the first, the revocation service the second). */
-    private static int freePortPair() {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            int port = EmbeddedServers.freePort();
-            try (ServerSocket next = new ServerSocket(port + 1)) {
-                return port;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IllegalStateException("no free pair of ports");
     }
 }

@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifespan.validator.jose.JwsVerifier;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -56,7 +60,24 @@ public final class JwksCache implements KeySource {
     private volatile Instant lastFetchAttempt = Instant.MIN;
 
     /**
-     * @param fetch returns the JWK Set JSON (for example an HTTP GET of {@code /.well-known/jwks.json})
+     * A blocking HTTP GET of the issuer's JWK Set at {@code url} (its {@code /.well-known/jwks.json}), failing on any
+     * answer but 200; {@code timeout} bounds the connection and the answer. Run it off event loops.
+     */
+    public static Callable<String> overHttp(String url, Duration timeout) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
+                .header("Accept", "application/jwk-set+json, application/json;q=0.9").GET().build();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        return () -> {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IOException("JWKS at " + url + " answered HTTP " + response.statusCode());
+            }
+            return response.body();
+        };
+    }
+
+    /**
+     * @param fetch returns the JWK Set JSON (for example {@link #overHttp(String, Duration)})
      */
     public JwksCache(Callable<String> fetch, Duration minRefetchInterval, InstantSource clock) {
         this(fetch, minRefetchInterval, clock, null);

@@ -51,8 +51,11 @@ public final class ValidatingNode implements AutoCloseable {
     private final RevocationFeedClient feedClient;
     private final InstantSource clock;
     private final ValidationFailureReporter failures;
+    private final Vertx vertx;
+    private volatile boolean closed;
 
     private ValidatingNode(Builder b) {
+        this.vertx = b.vertx;
         this.settings = b.settings != null ? b.settings : ValidatorSettings.defaults(b.issuer);
         this.clock = b.clock;
         this.jwks = b.jwksFetch == null ? null : new JwksCache(b.jwksFetch, JWKS_REFETCH_INTERVAL, clock, b.refetchExecutor);
@@ -115,6 +118,17 @@ public final class ValidatingNode implements AutoCloseable {
     public Future<Void> start(Duration retry) {
         if (jwks != null) {
             jwks.refreshSoon();
+            if (vertx != null) {
+                // Until the issuer has answered once (it may start after this node), ask for its keys every retry, so the
+                // first caller token is not the one that finds the cache empty.
+                vertx.setPeriodic(retry.toMillis(), timer -> {
+                    if (closed || jwks.size() > 0) {
+                        vertx.cancelTimer(timer);
+                    } else {
+                        jwks.refreshSoon();
+                    }
+                });
+            }
         }
         return feedClient == null ? Future.succeededFuture() : feedClient.startRetrying(retry);
     }
@@ -133,6 +147,7 @@ public final class ValidatingNode implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         if (feedClient != null) {
             feedClient.close();
         }

@@ -8,9 +8,7 @@ import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.GrpcErrors;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.validator.JwksCache;
-import dev.lifespan.validator.TokenValidator;
-import dev.lifespan.validator.ValidatorSettings;
-import dev.lifespan.validator.feed.RevocationFeedClient;
+import dev.lifespan.validator.ValidatingNode;
 import dev.lifespan.validator.guard.BearerAuthenticator;
 import dev.lifespan.validator.guard.BearerTokenFilter;
 import dev.lifespan.validator.guard.BearerTokenInterceptor;
@@ -41,10 +39,6 @@ import jakarta.ws.rs.ext.Provider;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
@@ -74,23 +68,22 @@ public class CallerAuth {
     private final AuditConfig.CallerAuth settings;
     private final RevocationChannel revocation;
     private final Vertx vertx;
-    private final InstantSource clock = InstantSource.system();
+    private final InstantSource clock;
     private final OutcomeCounter outcomes;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(JWKS_TIMEOUT).build();
     private final Map<String, String> requiredScopes;
     private final Set<String> openMethods;
     private final Set<String> openPaths;
     private volatile boolean stopped;
-    private volatile JwksCache jwks;
-    private volatile RevocationFeedClient feedClient;
+    private volatile ValidatingNode node;
     private volatile Guards guards;
 
     /** The library guards over the validator, built once it is in step. */
     private record Guards(BearerTokenInterceptor grpc, BearerTokenFilter http) {
     }
 
-    public CallerAuth(AuditConfig config, RevocationChannel revocation, Vertx vertx, MeterRegistry registry) {
+    public CallerAuth(AuditConfig config, RevocationChannel revocation, Vertx vertx, MeterRegistry registry, InstantSource clock) {
         this.settings = config.callerAuth();
+        this.clock = clock;
         this.revocation = revocation;
         this.vertx = vertx;
         this.outcomes = settings.enabled() ? new ValidationMetrics(registry) : OutcomeCounter.NONE;
@@ -119,8 +112,8 @@ public class CallerAuth {
         if (!settings.enabled()) {
             return true;
         }
-        RevocationFeedClient client = feedClient;
-        return guards != null && client != null && client.feed().isReady(clock.instant());
+        ValidatingNode current = node;
+        return guards != null && current != null && current.isReady(clock.instant());
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -129,83 +122,57 @@ public class CallerAuth {
                     + " can record and read audit events");
             return;
         }
-        vertx.runOnContext(ignored -> attempt());
+        vertx.runOnContext(ignored -> start());
     }
 
     void onStop(@Observes ShutdownEvent event) {
         stopped = true;
-        RevocationFeedClient client = feedClient;
-        if (client != null) {
-            client.close();
+        ValidatingNode current = node;
+        if (current != null) {
+            current.close();
         }
     }
 
     @Scheduled(every = "${lifespan.audit.caller-auth.jwks-refresh:5m}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void refreshJwks() {
-        JwksCache keys = jwks;
-        if (keys != null) {
-            keys.refresh();
+        ValidatingNode current = node;
+        if (current != null) {
+            current.jwks().ifPresent(JwksCache::refresh);
         }
     }
 
     @Scheduled(every = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void maintainFeed() {
-        RevocationFeedClient client = feedClient;
-        if (client != null && guards != null) {
-            client.maintain();
+        ValidatingNode current = node;
+        if (current != null && guards != null) {
+            current.maintain();
         }
     }
 
-    /** Fetches the JWKS (retrying every second), then starts the feed, which retries by itself until in step. */
-    private void attempt() {
-        if (stopped) {
-            return;
-        }
-        String jwksUrl = settings.jwksUrl().orElseThrow();
-        // Refetches for unknown kids run on a worker thread: caller tokens are checked on the event loop.
-        JwksCache keys = jwks != null ? jwks : new JwksCache(() -> fetch(jwksUrl), Duration.ofSeconds(30), clock,
-                refetch -> vertx.executeBlocking(() -> {
-                    refetch.run();
+    /**
+     * Builds the node and starts it: the JWKS is asked for every second until the issuer answers (it may start after
+     * this service), the feed retries by itself until in step; then the guards are made.
+     */
+    private void start() {
+        ValidatingNode built = ValidatingNode.builder(settings.issuer().orElseThrow())
+                // Refetches for unknown kids run on a worker thread: caller tokens are checked on the event loop.
+                .jwks(JwksCache.overHttp(settings.jwksUrl().orElseThrow(), JWKS_TIMEOUT), task -> vertx.executeBlocking(() -> {
+                    task.run();
                     return null;
-                }, false));
-        jwks = keys;
-        vertx.executeBlocking(() -> {
-            if (keys.size() == 0 && !keys.refresh()) {
-                throw new IllegalStateException("JWKS at " + jwksUrl + " could not be fetched");
-            }
-            return null;
-        }, false).onSuccess(ignored -> startFeed()).onFailure(e -> {
-            LOG.debugf("Caller authentication not started yet (%s); retrying in 1 s", e.getMessage());
-            if (!stopped) {
-                vertx.setTimer(RETRY_MS, id -> attempt());
-            }
-        });
-    }
-
-    private void startFeed() {
-        RevocationFeed.Settings feedSettings = RevocationFeed.Settings.defaults().withMaxStaleness(settings.maxStaleness());
-        RevocationFeedClient client = new RevocationFeedClient(vertx, redisUrl(), settings.revocationChannel(),
-                RevocationGrpc.newStub(revocation.channel().orElseThrow()), feedSettings,
-                (lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last fresh %s); caller checks failing %s", lastFresh,
-                        failingOpen ? "open" : "closed"),
-                clock);
-        feedClient = client;
-        client.startRetrying(Duration.ofMillis(RETRY_MS)).onSuccess(ignored -> {
-            TokenValidator validator = new TokenValidator(ValidatorSettings.defaults(settings.issuer().orElseThrow()), jwks, client.feed(), clock);
-            BearerAuthenticator authenticator = new BearerAuthenticator(validator, outcomes);
+                }, false))
+                .revocationFeed(vertx, redisUrl(), settings.revocationChannel(), RevocationGrpc.newStub(revocation.channel().orElseThrow()))
+                .feedSettings(RevocationFeed.Settings.defaults().withMaxStaleness(settings.maxStaleness()))
+                .staleAlert((lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last fresh %s); caller checks failing %s", lastFresh,
+                        failingOpen ? "open" : "closed"))
+                .clock(clock)
+                .build();
+        node = built;
+        built.start(Duration.ofMillis(RETRY_MS)).onSuccess(ignored -> {
+            BearerAuthenticator authenticator = new BearerAuthenticator(built.validator(), outcomes);
             guards = new Guards(new BearerTokenInterceptor(authenticator, settings.audience(), requiredScopes, openMethods),
                     new BearerTokenFilter(authenticator, settings.audience(), READ, openPaths));
-            LOG.info("Caller authentication started: JWKS fetched, revocation feed in step");
+            LOG.info("Caller authentication started: revocation feed in step");
         });
-    }
-
-    private String fetch(String url) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(JWKS_TIMEOUT)
-                .header("Accept", "application/jwk-set+json, application/json;q=0.9").GET().build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new java.io.IOException("JWKS answered HTTP " + response.statusCode());
-        }
-        return response.body();
     }
 
     private String redisUrl() {

@@ -1,5 +1,7 @@
 package dev.lifespan.audit.config;
 
+import dev.lifespan.support.auth.ClientCredentialsToken;
+import dev.lifespan.support.grpc.ClientTls;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -211,6 +213,17 @@ public interface AuditConfig {
         /** Attempts per revocation before the alert records the failure. */
         @WithDefault("3")
         int attempts();
+
+        /** The TLS files as the channel credentials this service dials with. */
+        default ClientTls tls() {
+            return new ClientTls(trustCertificates(), certificate(), privateKey());
+        }
+
+        /** This service's own {@code scope} token, when a token URL and client secret are set. */
+        default Optional<ClientCredentialsToken.Settings> credentials(String scope) {
+            return tokenUrl().filter(u -> !u.isBlank()).flatMap(url -> clientSecret().filter(s -> !s.isBlank())
+                    .map(secret -> new ClientCredentialsToken.Settings(url, clientId(), secret, scope, audience(), deadline())));
+        }
     }
 
     /** {@code lifespan.audit.caller-auth.*}: who may call (CONTRACT section 11). */

@@ -6,15 +6,20 @@ import dev.lifespan.api.v1.RevokeRequest;
 import dev.lifespan.api.v1.RevokeResponse;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.audit.config.AuditConfig;
+import dev.lifespan.support.auth.ClientCredentialsToken;
+import dev.lifespan.support.auth.ServiceToken;
 import io.grpc.Metadata;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,16 +30,29 @@ import java.util.concurrent.TimeUnit;
 @Singleton
 public class AutomaticRevocation {
     private static final Logger LOG = Logger.getLogger(AutomaticRevocation.class);
+    /** What the audit service's own token may do. */
+    public static final String SCOPE = "revocation:write";
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final RevocationChannel channel;
-    private final ServiceCredential credential;
+    /** The audit service's own revocation:write token; empty when no client credentials are configured. */
+    private final Optional<ServiceToken> credential;
     private final AuditConfig.Revocation settings;
 
-    public AutomaticRevocation(RevocationChannel channel, ServiceCredential credential, AuditConfig config) {
+    public AutomaticRevocation(RevocationChannel channel, AuditConfig config, InstantSource clock) {
         this.channel = channel;
-        this.credential = credential;
         this.settings = config.revocation();
+        this.credential = settings.credentials(SCOPE).map(s -> new ClientCredentialsToken(s, clock));
+    }
+
+    /**
+     * Obtains the service token at start-up (retrying while the issuer starts too), so the first alert that revokes
+     * does not wait for the issuer.
+     */
+    void onStart(@Observes StartupEvent event) {
+        credential.ifPresent(token -> token.token().onFailure().retry().withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(10)).atMost(30)
+                .subscribe().with(ignored -> { },
+                failure -> LOG.warnf("No revocation:write token yet (%s); automatic revocations will ask again", failure.getMessage())));
     }
 
     /** Revokes every token of a session ({@code RULE_KIND_SESSION}) or a subject ({@code RULE_KIND_SUBJECT}, issued before now). */
@@ -43,19 +61,19 @@ public class AutomaticRevocation {
         if (channel.channel().isEmpty()) {
             return Uni.createFrom().item("not revoked: no revocation service configured (lifespan.audit.revocation.target)");
         }
+        if (credential.isEmpty()) {
+            return Uni.createFrom().item("not revoked: no client credentials configured (lifespan.audit.revocation.token-url and client-secret)");
+        }
         RevokeRequest request = RevokeRequest.newBuilder().setRule(RevocationRule.newBuilder().setKind(kind).setValue(value)
                 .setReason(reason.length() > 256 ? reason.substring(0, 256) : reason)).build();
         return attempt(request, what, 1);
     }
 
     private Uni<String> attempt(RevokeRequest request, String what, int attempt) {
-        return credential.token()
-                .chain(token -> call(request, token))
+        ServiceToken token = credential.orElseThrow();
+        return token.discardIfRefused(token.token().chain(value -> call(request, value)))
                 .map(response -> what + " revoked (revocation sequence " + response.getRule().getSequence() + ")")
                 .onFailure().recoverWithUni(failure -> {
-                    if (failure instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
-                        credential.discard();
-                    }
                     String why = failure instanceof StatusRuntimeException s ? s.getStatus().getCode() + " " + s.getStatus().getDescription()
                             : failure.getMessage();
                     if (attempt >= settings.attempts()) {

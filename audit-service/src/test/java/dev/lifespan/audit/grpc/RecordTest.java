@@ -155,7 +155,8 @@ class RecordTest {
         List<AuditEvent> batch = new ArrayList<>(Events.issued(Events.unique("ok"), 1));
         batch.add(bad.build());
         StatusRuntimeException e = invalid(batch);
-        assertThat(e.getStatus().getDescription()).isEqualTo("invalid_request: " + sentence);
+        assertThat(e.getStatus().getDescription()).isEqualTo(sentence);
+        assertThat(GrpcAssertions.errorInfo(e).getReason()).isEqualTo("invalid_request");
         assertThat(GrpcAssertions.errorInfo(e).getMetadataMap()).containsEntry("field", field);
     }
 

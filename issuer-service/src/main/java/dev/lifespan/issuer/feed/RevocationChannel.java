@@ -1,12 +1,10 @@
 package dev.lifespan.issuer.feed;
 
 import dev.lifespan.issuer.config.LifespanConfig;
-import dev.lifespan.support.grpc.ClientTls;
 import io.grpc.ManagedChannel;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import org.jboss.logging.Logger;
 
 import java.util.Optional;
 
@@ -18,15 +16,10 @@ import java.util.Optional;
  */
 @Singleton
 public class RevocationChannel {
-    private static final Logger LOG = Logger.getLogger(RevocationChannel.class);
-
     private final ManagedChannel channel;
 
     public RevocationChannel(LifespanConfig config) {
-        Optional<String> target = config.revocation().target().filter(t -> !t.isBlank());
-        ClientTls tls = config.revocation().tls().client();
-        this.channel = target.map(tls::open).orElse(null);
-        target.ifPresent(t -> LOG.infof("Revocation service at %s over %s", t, tls.describe()));
+        this.channel = config.revocation().tls().client().openIfSet("Revocation service", config.revocation().target()).orElse(null);
     }
 
     /** Empty when no revocation service is configured. */

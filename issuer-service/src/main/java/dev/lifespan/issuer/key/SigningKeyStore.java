@@ -190,9 +190,12 @@ public class SigningKeyStore {
     }
 
     private Uni<Void> outbox(Mutiny.Session s, EventType type, Instant now, String kid, String reason) {
-        return s.createNativeQuery(AuditOutbox.event(type).at(":at").attributes("CAST(:attributes AS jsonb)").insert())
+        // Each value bound as text: a string bound where PostgreSQL expects jsonb is stored as a JSON string, not an object.
+        return s.createNativeQuery(AuditOutbox.event(type).at(":at")
+                        .attributes("jsonb_build_object('kid', CAST(:kid AS text), 'reason', CAST(:reason AS text))").insert())
                 .setParameter("at", utc(now))
-                .setParameter("attributes", new JsonObject().put("kid", kid).put("reason", reason).encode())
+                .setParameter("kid", kid)
+                .setParameter("reason", reason)
                 .executeUpdate()
                 .replaceWithVoid();
     }

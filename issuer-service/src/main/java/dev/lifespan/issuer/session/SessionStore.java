@@ -123,7 +123,7 @@ public class SessionStore {
                     .attributes("jsonb_build_object('reason', $3::text, 'state', state)").from("s");
             String events = ending.reuse
                     ? AuditOutbox.insertAll(AuditOutbox.event(EventType.REFRESH_TOKEN_REUSED).at("$1").subject("subject").session("sid")
-                            .client("client_id").attributes("$4::jsonb").from("s"), ended)
+                            .client("client_id").attributes("$4::text::jsonb").from("s"), ended)
                     : AuditOutbox.insertAll(ended);
             ENDS.put(ending, END.formatted(ending.state, queue, events, SessionRow.columns("")));
         }

@@ -10,12 +10,15 @@ import dev.lifespan.api.v1.KeyState;
 import dev.lifespan.api.v1.RotateSigningKeyRequest;
 import dev.lifespan.api.v1.RotateSigningKeyResponse;
 import dev.lifespan.api.v1.SigningKey;
+import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.crypto.MasterKey;
 import dev.lifespan.issuer.support.Grpc;
 import dev.lifespan.issuer.support.IssuerTestResource;
 import dev.lifespan.issuer.support.Jwt;
 import dev.lifespan.issuer.support.MutableClock;
+import dev.lifespan.issuer.support.Outbox;
 import dev.lifespan.issuer.support.TestClients;
 import dev.lifespan.support.time.Clocks;
 import io.quarkus.test.common.WithTestResource;
@@ -50,6 +53,8 @@ class SigningKeyRotationTest {
     MasterKey masterKey;
     @Inject
     LifespanConfig config;
+    @InjectServers
+    EmbeddedServers servers;
 
     @Test
     void tokenSignedBeforeRotationVerifiesUntilItsKeyRetiresAndNewTokensCarryTheNewKid() throws Throwable {
@@ -95,6 +100,8 @@ class SigningKeyRotationTest {
         assertThat(Grpc.issuer().getJwks(GetJwksRequest.getDefaultInstance()).getKeysList()).as("a new standby is published at once")
                 .anyMatch(k -> k.getState() == KeyState.KEY_STATE_NEXT);
         assertThat(response.getCompromisedKey().getState()).isEqualTo(KeyState.KEY_STATE_COMPROMISED);
+        assertThat(Outbox.strings(servers, "SELECT attributes ->> 'reason' FROM audit_outbox WHERE type = 'KEY_COMPROMISED'"
+                + " AND attributes ->> 'kid' = ?", compromised)).as("the audit event's attributes are a JSON object").containsExactly("key leaked in a heap dump");
         assertThat(response.getNewKey().getState()).isEqualTo(KeyState.KEY_STATE_ACTIVE);
         assertThat(kids(Jwt.servedJwks())).doesNotContain(compromised);
         assertThatThrownBy(() -> Jwt.verify(before)).hasMessageContaining("not in the JWKS");

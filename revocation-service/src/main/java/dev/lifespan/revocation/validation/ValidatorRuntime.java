@@ -3,6 +3,7 @@ package dev.lifespan.revocation.validation;
 import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.revocation.config.RevocationConfig;
 import dev.lifespan.support.audit.AuditOutboxRelay;
+import dev.lifespan.validator.JwksCache;
 import dev.lifespan.validator.TokenValidator;
 import dev.lifespan.validator.ValidatingNode;
 import dev.lifespan.validator.guard.FeedMetrics;
@@ -20,11 +21,6 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
@@ -48,7 +44,6 @@ public class ValidatorRuntime {
     private final MeterRegistry registry;
     private final InstantSource clock;
     private final AuditOutboxRelay audit;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(JWKS_TIMEOUT).build();
     private volatile boolean stopped;
     private volatile ValidatingNode node;
     private volatile ManagedChannel channel;
@@ -129,7 +124,7 @@ public class ValidatorRuntime {
         channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
         ValidatingNode built = ValidatingNode.builder(settings.issuer().orElseThrow())
                 // Refetches run on a worker thread: caller tokens are checked on the event loop.
-                .jwks(() -> fetch(jwksUrl), task -> vertx.executeBlocking(() -> {
+                .jwks(JwksCache.overHttp(jwksUrl, JWKS_TIMEOUT), task -> vertx.executeBlocking(() -> {
                     task.run();
                     return null;
                 }, false))
@@ -144,28 +139,10 @@ public class ValidatorRuntime {
         node = built;
         LOG.infof("Token validation starting: issuer %s, JWKS %s; waiting for the revocation feed to be in step", settings.issuer().get(),
                 jwksUrl);
-        // Until the issuer has answered once (it may start after this service), ask for its keys every second, so
-        // the first caller token is not the one that finds the cache empty.
-        built.jwks().ifPresent(keys -> vertx.setPeriodic(RETRY.toMillis(), timer -> {
-            if (stopped || keys.size() > 0) {
-                vertx.cancelTimer(timer);
-            } else {
-                keys.refreshSoon();
-            }
-        }));
         built.start(RETRY).onSuccess(ignored -> {
             validator = built.validator();
             LOG.info("Token validation started: revocation feed in step");
         });
-    }
-
-    private String fetch(String url) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(JWKS_TIMEOUT)
-                .header("Accept", "application/jwk-set+json, application/json;q=0.9").GET().build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IOException("JWKS answered HTTP " + response.statusCode());
-        }
-        return response.body();
     }
 
     /** The HTTP port this service actually listens on (gRPC shares it); random in tests; 0 while not known. */

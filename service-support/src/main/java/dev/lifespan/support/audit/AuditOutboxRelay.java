@@ -47,7 +47,7 @@ public class AuditOutboxRelay {
             this.shipping = null;
             return;
         }
-        ServiceToken token = ownToken.isResolvable() ? ownToken.get() : clientCredentials(config, clock);
+        ServiceToken token = ownToken.isResolvable() ? atFirstUse(ownToken) : clientCredentials(config, clock);
         this.channel = config.tls().client().open(target.get());
         this.shipping = AuditShipping.to(channel, token, producer(application),
                 new AuditShipping.Settings(config.batchSize(), config.deadline(), config.keepShipped()), pool, clock, registry);
@@ -57,6 +57,24 @@ public class AuditOutboxRelay {
     /** {@code lifespan-issuer} ships as {@code issuer}: the producer name the audit trail shows. */
     static String producer(String application) {
         return application.startsWith("lifespan-") ? application.substring("lifespan-".length()) : application;
+    }
+
+    /**
+     * The service's own token bean, looked up when first needed rather than now: in the issuer it is minted with the
+     * signing keys, whose validating node reports its failures to this relay.
+     */
+    private static ServiceToken atFirstUse(Instance<AuditToken> bean) {
+        return new ServiceToken() {
+            @Override
+            public Uni<String> token() {
+                return bean.get().token();
+            }
+
+            @Override
+            public void discard() {
+                bean.get().discard();
+            }
+        };
     }
 
     private static ServiceToken clientCredentials(AuditOutboxConfig config, InstantSource clock) {

@@ -79,12 +79,16 @@ public final class ClientCredentialsToken implements ServiceToken {
             synchronized (this) {
                 request = pending;
                 if (request == null) {
-                    request = fetch().eventually(() -> pending = null).memoize().indefinitely();
+                    request = fetch().eventually(this::forgetPending).memoize().indefinitely();
                     pending = request;
                 }
             }
         }
         return request;
+    }
+
+    private void forgetPending() {
+        pending = null;
     }
 
     @Override

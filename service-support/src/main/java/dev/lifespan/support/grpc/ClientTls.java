@@ -5,6 +5,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
+import org.jboss.logging.Logger;
 
 import java.io.File;
 import java.io.IOException;
@@ -25,11 +26,22 @@ import java.util.Optional;
  * @param privateKey        PEM PKCS#8 key of {@code certificate}
  */
 public record ClientTls(Optional<String> trustCertificates, Optional<String> certificate, Optional<String> privateKey) {
+    private static final Logger LOG = Logger.getLogger(ClientTls.class);
     public static final ClientTls PLAINTEXT = new ClientTls(Optional.empty(), Optional.empty(), Optional.empty());
 
     /** A channel to {@code target} ({@code host:port}) with these credentials. */
     public ManagedChannel open(String target) {
         return Grpc.newChannelBuilder(target, credentials()).build();
+    }
+
+    /**
+     * A channel to {@code target} when one is set (not blank), logged once as "{@code service} at target over TLS";
+     * empty otherwise.
+     */
+    public Optional<ManagedChannel> openIfSet(String service, Optional<String> target) {
+        Optional<String> set = target.filter(t -> !t.isBlank());
+        set.ifPresent(t -> LOG.infof("%s at %s over %s", service, t, describe()));
+        return set.map(this::open);
     }
 
     /** Plaintext, TLS, or mutual TLS, in words for the start-up log. */

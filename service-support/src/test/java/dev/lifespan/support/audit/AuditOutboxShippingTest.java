@@ -44,7 +44,8 @@ class AuditOutboxShippingTest {
     static final String TABLE = """
             CREATE TABLE audit_outbox (
                 event_id uuid PRIMARY KEY, type text NOT NULL, occurred_at timestamptz NOT NULL, subject text, sid text, client_id text,
-                token_id text, source_ip text, attributes jsonb NOT NULL DEFAULT '{}'::jsonb, shipped_at timestamptz, failure text, refused text)
+                token_id text, source_ip text, attributes jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(attributes) = 'object'), shipped_at timestamptz,
+                failure text, refused text)
             """;
     private static EmbeddedServers servers;
     private static Vertx vertx;

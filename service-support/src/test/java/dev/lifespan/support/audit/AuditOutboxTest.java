@@ -16,9 +16,7 @@ class AuditOutboxTest {
     @Test
     void anEventPerRowOfItsSourceEachWithItsOwnIdInsideTheChangingStatement() throws Exception {
         try (EmbeddedServers servers = EmbeddedServers.start(); Connection db = servers.jdbcConnection(); Statement sql = db.createStatement()) {
-            sql.execute("CREATE TABLE audit_outbox (event_id uuid PRIMARY KEY, type text NOT NULL, occurred_at timestamptz NOT NULL,"
-                    + " subject text, sid text, client_id text, token_id text, source_ip text, attributes jsonb NOT NULL DEFAULT '{}',"
-                    + " shipped_at timestamptz, failure text, refused text)");
+            sql.execute(AuditOutboxShippingTest.TABLE);
             sql.execute("CREATE TABLE grant_row (sid text, subject text)");
             String statement = "WITH g AS (INSERT INTO grant_row VALUES ('s1', 'ann'), ('s2', 'bob') RETURNING *), events AS ("
                     + AuditOutbox.insertAll(
