@@ -19,7 +19,7 @@ else
   JAVA=java
 fi
 echo "Services run on: $("$JAVA" -version 2>&1 | head -n1)"
-if [ ! -f issuer-service/target/quarkus-app/quarkus-run.jar ] || [ ! -f revocation-service/target/quarkus-app/quarkus-run.jar ] || [ "${LIFESPAN_REBUILD:-0}" = 1 ]; then
+if [ ! -f issuer-service/target/quarkus-app/quarkus-run.jar ] || [ ! -f revocation-service/target/quarkus-app/quarkus-run.jar ] || [ ! -f audit-service/target/quarkus-app/quarkus-run.jar ] || [ "${LIFESPAN_REBUILD:-0}" = 1 ]; then
   ./mvnw -B -q -DskipTests install
 fi
 ./mvnw -B -q -pl devstack dependency:build-classpath -Dmdep.outputFile="$PWD/devstack/target/classpath.txt" >/dev/null
