@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * Secrets an overlay references without containing them (prod: the operator creates them), allowed only where
- * k8s/README.md documents them: a line naming the object and the key in backticks, e.g. a table row
- * {@code | `lifespan-master-key` | `master-key` | ... |}.
+ * k8s/README.md documents them: a table row whose first cell names the object and whose second cell names the key,
+ * both in backticks, e.g. {@code | `lifespan-master-key` | `master-key` | ... |}.
  */
 interface ExternalReferences {
 
@@ -42,12 +42,13 @@ interface ExternalReferences {
         return new ExternalReferences() {
             @Override
             public boolean documents(String name, String key) {
-                return lines.stream().anyMatch(l -> l.contains("`" + name + "`") && (key == null || l.contains("`" + key + "`")));
+                return lines.stream().filter(l -> l.startsWith("|")).map(l -> l.split("\\|", -1)).filter(cells -> cells.length > 3)
+                        .anyMatch(cells -> cells[1].trim().equals("`" + name + "`") && (key == null || cells[2].contains("`" + key + "`")));
             }
 
             @Override
             public String hint() {
-                return " and is not documented in " + readme.getFileName() + " (a line naming `name` and `key`)";
+                return " and is not documented in " + readme.getFileName() + " (a table row | `name` | `key` | ... |)";
             }
         };
     }

@@ -263,9 +263,10 @@ class InvariantsTest {
         @Test
         void aSecretOutsideTheOverlayPassesOnlyWhenTheReadmeDocumentsIt(@TempDir Path dir) throws IOException {
             String yaml = replaceOnce(APP, "name: app-secret\n                  key: password", "name: db\n                  key: password");
-            Path readme = Files.writeString(dir.resolve("README.md"), "| `db` | `username` | the user |\n");
+            Path readme = Files.writeString(dir.resolve("README.md"), "| `db` | `username` | the user |\nThe `db` Secret's `password`.\n");
             assertThat(Invariants.referencedKeysExist(Manifests.parse(yaml), ExternalReferences.documentedIn(readme)))
                     .singleElement().asString().contains("not documented in README.md");
+            // Prose that names both does not count: only a row of the Secrets table does.
             Files.writeString(readme, "| `db` | `password` | the password |\n");
             assertThat(Invariants.referencedKeysExist(Manifests.parse(yaml), ExternalReferences.documentedIn(readme))).isEmpty();
         }
