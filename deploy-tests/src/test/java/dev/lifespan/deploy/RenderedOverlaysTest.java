@@ -1,0 +1,163 @@
+package dev.lifespan.deploy;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Renders every overlay (and each with the optional ServiceMonitor components) with kubectl kustomize, binds every
+ * object strictly to the Kubernetes schema and checks the invariants of {@link Invariants}. Dev must be complete in
+ * itself; prod may reference only the Secrets k8s/README.md documents.
+ */
+class RenderedOverlaysTest {
+
+    static final List<String> VARIANTS = K8sTree.VARIANTS;
+    static final List<String> SERVICES = List.of("lifespan-issuer", "lifespan-revocation", "lifespan-audit");
+
+    @TempDir
+    static Path scratch;
+    static K8sTree tree;
+    static final Map<String, Manifests> rendered = new HashMap<>();
+
+    @BeforeAll
+    static void renderAll() {
+        tree = K8sTree.prepare(scratch);
+        Kustomize kustomize = Kustomize.fromEnvironment();
+        for (String variant : VARIANTS) {
+            rendered.put(variant, Manifests.parse(kustomize.render(tree.dir(variant))));
+        }
+    }
+
+    static ExternalReferences externalFor(String variant) {
+        return variant.contains("prod") ? ExternalReferences.documentedIn(tree.source.resolve("README.md")) : ExternalReferences.NONE;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("VARIANTS")
+    void everyInvariantHolds(String variant) {
+        Manifests m = rendered.get(variant);
+        assertThat(Invariants.all(m, externalFor(variant))).as(variant).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("VARIANTS")
+    void eachServiceHasItsWholeSet(String variant) {
+        Manifests m = rendered.get(variant);
+        for (String service : SERVICES) {
+            assertThat(m.named(Deployment.class, service)).as(variant + " Deployment " + service).isPresent();
+            assertThat(m.named(Service.class, service)).as(variant + " Service " + service).isPresent();
+            assertThat(m.named(PodDisruptionBudget.class, service)).as(variant + " PDB " + service).isPresent();
+            assertThat(m.named(HorizontalPodAutoscaler.class, service)).as(variant + " HPA " + service).isPresent();
+            assertThat(m.named(NetworkPolicy.class, service)).as(variant + " NetworkPolicy " + service).isPresent();
+        }
+        NetworkPolicy deny = m.named(NetworkPolicy.class, "lifespan-default-deny").orElseThrow();
+        assertThat(Manifests.isEmpty(deny.getSpec().getPodSelector())).isTrue();
+        assertThat(deny.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+        assertThat(deny.getSpec().getIngress()).isNullOrEmpty();
+        assertThat(deny.getSpec().getEgress()).isNullOrEmpty();
+        for (HasMetadata o : m.objects()) {
+            assertThat(o.getMetadata().getNamespace()).as(o.getKind() + " " + o.getMetadata().getName())
+                    .isIn(variant.startsWith("variants") ? new String[] {"lifespan", null} : new String[] {"lifespan"});
+        }
+        if (variant.endsWith("monitored")) {
+            assertThat(m.all(ServiceMonitor.class).count()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void devRunsOneReplicaOfEachServiceWithPostgresqlAndRedisInTheNamespace() {
+        Manifests dev = rendered.get("overlays/dev");
+        for (String service : SERVICES) {
+            assertThat(dev.named(Deployment.class, service).orElseThrow().getSpec().getReplicas()).isEqualTo(1);
+            assertThat(dev.named(HorizontalPodAutoscaler.class, service).orElseThrow().getSpec().getMinReplicas()).isEqualTo(1);
+        }
+        assertThat(dev.named(StatefulSet.class, "lifespan-postgresql").orElseThrow().getSpec().getReplicas()).isEqualTo(1);
+        assertThat(dev.named(StatefulSet.class, "lifespan-redis").orElseThrow().getSpec().getReplicas()).isEqualTo(1);
+        assertThat(runtime(dev)).containsEntry("QUARKUS_GRPC_SERVER_ENABLE_REFLECTION_SERVICE", "true")
+                .containsEntry("QUARKUS_HTTP_INSECURE_REQUESTS", "enabled");
+    }
+
+    @Test
+    void prodRunsNativeImagesWithMoreReplicasExternalDatastoresAndMutualTls() {
+        Manifests prod = rendered.get("overlays/prod");
+        assertThat(prod.all(StatefulSet.class)).isEmpty();
+        assertThat(prod.named(Service.class, "lifespan-postgresql").orElseThrow().getSpec().getType()).isEqualTo("ExternalName");
+        assertThat(prod.named(Service.class, "lifespan-redis").orElseThrow().getSpec().getType()).isEqualTo("ExternalName");
+        for (String service : SERVICES) {
+            Deployment d = prod.named(Deployment.class, service).orElseThrow();
+            assertThat(d.getSpec().getReplicas()).isEqualTo(3);
+            assertThat(prod.named(HorizontalPodAutoscaler.class, service).orElseThrow().getSpec().getMinReplicas()).isEqualTo(3);
+            Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+            assertThat(c.getImage()).endsWith(":native");
+            assertThat(c.getReadinessProbe().getHttpGet().getScheme()).isEqualTo("HTTPS");
+            assertThat(c.getVolumeMounts()).anyMatch(vm -> vm.getMountPath().equals("/etc/lifespan/tls"));
+            assertThat(d.getSpec().getTemplate().getSpec().getVolumes())
+                    .anyMatch(v -> v.getSecret() != null && v.getSecret().getSecretName().equals(service + "-tls"));
+        }
+        assertThat(runtime(prod))
+                .containsEntry("QUARKUS_HTTP_SSL_CLIENT_AUTH", "required")
+                .containsEntry("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled")
+                .containsEntry("QUARKUS_TLS_KEY_STORE_PEM_0_CERT", "/etc/lifespan/tls/tls.crt")
+                .containsEntry("QUARKUS_TLS_KEY_STORE_PEM_0_KEY", "/etc/lifespan/tls/tls.key")
+                .containsEntry("QUARKUS_TLS_TRUST_STORE_PEM_CERTS", "/etc/lifespan/tls/ca.crt")
+                .containsEntry("QUARKUS_MANAGEMENT_ENABLED", "true")
+                .containsEntry("QUARKUS_GRPC_SERVER_ENABLE_REFLECTION_SERVICE", "false");
+        Map<String, String> issuerEnv = env(prod.named(Deployment.class, "lifespan-issuer").orElseThrow());
+        assertThat(issuerEnv).containsEntry("LIFESPAN_REVOCATION_TLS_CERTIFICATE", "/etc/lifespan/tls/tls.crt");
+        NetworkPolicy datastores = prod.named(NetworkPolicy.class, "lifespan-allow-datastores").orElseThrow();
+        assertThat(datastores.getSpec().getEgress()).allSatisfy(rule ->
+                assertThat(rule.getTo()).allSatisfy(peer -> assertThat(peer.getIpBlock()).isNotNull()));
+    }
+
+    @Test
+    void everyEnvironmentKeyTheManifestsSetIsInTheReadmeContract() {
+        String readme = read(tree.source.resolve("README.md"));
+        for (String variant : List.of("overlays/dev", "overlays/prod")) {
+            Manifests m = rendered.get(variant);
+            runtime(m).keySet().forEach(key -> assertThat(readme).as(variant + " " + key).contains("`" + key + "`"));
+            for (String service : SERVICES) {
+                env(m.named(Deployment.class, service).orElseThrow()).keySet()
+                        .forEach(key -> assertThat(readme).as(variant + " " + service + " " + key).contains("`" + key + "`"));
+            }
+        }
+    }
+
+    private static Map<String, String> runtime(Manifests m) {
+        return m.all(ConfigMap.class).filter(cm -> cm.getMetadata().getName().startsWith("lifespan-runtime-"))
+                .findFirst().orElseThrow().getData();
+    }
+
+    private static Map<String, String> env(Deployment d) {
+        return d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .collect(Collectors.toMap(EnvVar::getName, e -> e.getValue() == null ? "(reference)" : e.getValue()));
+    }
+
+    private static String read(Path p) {
+        try {
+            return java.nio.file.Files.readString(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
