@@ -28,11 +28,13 @@ class DevSecretsTest {
 
         assertThat(Base64.getDecoder().decode(Files.readString(dir.resolve("master-key")))).hasSize(32);
 
-        String clientSecret = Files.readString(dir.resolve("audit-client-secret"));
-        assertThat(clientSecret).hasSizeGreaterThanOrEqualTo(32);
-        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(clientSecret.getBytes(StandardCharsets.UTF_8)));
-        assertThat(Files.readString(dir.resolve("client-secrets.properties")))
-                .contains("lifespan.clients.lifespan-audit.secret-hash=sha256:" + sha256);
+        String hashes = Files.readString(dir.resolve("client-secrets.properties"));
+        for (String client : List.of("audit", "revocation")) {
+            String clientSecret = Files.readString(dir.resolve(client + "-client-secret"));
+            assertThat(clientSecret).hasSizeGreaterThanOrEqualTo(32);
+            String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(clientSecret.getBytes(StandardCharsets.UTF_8)));
+            assertThat(hashes).contains("lifespan.clients.lifespan-" + client + ".secret-hash=sha256:" + sha256);
+        }
 
         String pem = Files.readString(dir.resolve("audit-signing-key.pem"));
         assertThat(pem).startsWith("-----BEGIN PRIVATE KEY-----\n");
