@@ -2,6 +2,7 @@ package dev.lifespan.deploy;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.TestAbortedException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,15 +10,23 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Rendering fails loudly: without kubectl, and on a kustomization kustomize refuses. */
+/** Rendering fails loudly: without kubectl where it is required (CI), and on a kustomization kustomize refuses. */
 class KustomizeTest {
 
     @Test
-    void aMissingKubectlFailsTheBuildWithWhatToInstall(@TempDir Path dir) {
-        assertThatThrownBy(() -> Kustomize.withKubectl(dir.resolve("no-such-kubectl").toString()).render(dir))
+    void aMissingKubectlFailsTheBuildWithWhatToInstallWhereRequired(@TempDir Path dir) {
+        assertThatThrownBy(() -> Kustomize.withKubectl(dir.resolve("no-such-kubectl").toString(), true).render(dir))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("kubectl is needed to render k8s/")
                 .hasMessageContaining("LIFESPAN_KUBECTL");
+    }
+
+    @Test
+    void elsewhereAMissingKubectlSkipsTheRenderingSayingWhy(@TempDir Path dir) {
+        assertThatThrownBy(() -> Kustomize.withKubectl(dir.resolve("no-such-kubectl").toString(), false).render(dir))
+                .isInstanceOf(TestAbortedException.class)
+                .hasMessageContaining("k8s/ not rendered")
+                .hasMessageContaining("LIFESPAN_REQUIRE_KUBECTL");
     }
 
     @Test
