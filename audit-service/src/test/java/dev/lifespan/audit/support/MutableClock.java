@@ -1,12 +1,8 @@
 package dev.lifespan.audit.support;
 
+import dev.lifespan.devstack.ForwardClock;
 import io.quarkus.test.Mock;
 import jakarta.inject.Singleton;
-
-import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The clock the service reads in tests: real time plus an offset that tests only ever move forward, so retention is
@@ -14,15 +10,5 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 @Mock
 @Singleton
-public class MutableClock implements InstantSource {
-    private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
-
-    @Override
-    public Instant instant() {
-        return Instant.now().plus(offset.get());
-    }
-
-    public void advance(Duration by) {
-        offset.updateAndGet(o -> o.plus(by));
-    }
+public class MutableClock extends ForwardClock {
 }
