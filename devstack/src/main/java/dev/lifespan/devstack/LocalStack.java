@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -55,7 +56,9 @@ public final class LocalStack implements AutoCloseable {
             System.exit(1);
             return;
         }
+        AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
             stack.close();
             servers.close();
             System.out.println("Lifespan stopped.");
@@ -90,6 +93,9 @@ public final class LocalStack implements AutoCloseable {
             child.onExit().thenAccept(p -> exited.complete("the " + service.title + " exited with code " + p.exitValue()));
         }
         String why = exited.join();
+        if (stopping.get()) {
+            return; // stopped by Ctrl-C / SIGTERM: the services exit because they were told to
+        }
         System.err.println();
         System.err.println("Lifespan is stopping: " + why + " (its output is above).");
         System.exit(1);
