@@ -156,7 +156,7 @@ public class CallerAuth {
     private void start() {
         ValidatingNode built = ValidatingNode.builder(settings.issuer().orElseThrow())
                 // Refetches for unknown kids run on a worker thread: caller tokens are checked on the event loop.
-                .jwks(JwksCache.overHttp(settings.jwksUrl().orElseThrow(), JWKS_TIMEOUT), task -> vertx.executeBlocking(() -> {
+                .jwks(JwksCache.overHttp(settings.jwksUrl().orElseThrow(), JWKS_TIMEOUT, settings.tls().client().sslContext().orElse(null)), task -> vertx.executeBlocking(() -> {
                     task.run();
                     return null;
                 }, false))

@@ -124,7 +124,7 @@ public class ValidatorRuntime {
         channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
         ValidatingNode built = ValidatingNode.builder(settings.issuer().orElseThrow())
                 // Refetches run on a worker thread: caller tokens are checked on the event loop.
-                .jwks(JwksCache.overHttp(jwksUrl, JWKS_TIMEOUT), task -> vertx.executeBlocking(() -> {
+                .jwks(JwksCache.overHttp(jwksUrl, JWKS_TIMEOUT, settings.tls().client().sslContext().orElse(null)), task -> vertx.executeBlocking(() -> {
                     task.run();
                     return null;
                 }, false))
