@@ -35,8 +35,8 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
 class PostgresOutageTest {
-    /** Readiness, on the management port. */
-    @TestHTTPResource(value = "/q/health/ready", management = true)
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
     URL managementReady;
 
     private Response readiness;

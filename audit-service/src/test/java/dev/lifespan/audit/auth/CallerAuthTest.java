@@ -40,8 +40,8 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTest
 @WithTestResource(CallerAuthTest.Resource.class)
 class CallerAuthTest {
-    /** Readiness, on the management port. */
-    @TestHTTPResource(value = "/q/health/ready", management = true)
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
     URL managementReady;
 
     public static class Resource extends AuditTestResource {

@@ -21,12 +21,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @WithTestResource(AuditTestResource.class)
 class OperationsTest {
-    /** Readiness, on the management port. */
-    @TestHTTPResource(value = "/q/health/ready", management = true)
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
     URL managementReady;
 
-    /** Metrics, on the management port. */
-    @TestHTTPResource(value = "/q/metrics", management = true)
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
     URL managementMetrics;
 
     @Test

@@ -27,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
 class CallerAuthTest {
-    /** Metrics, on the management port. */
-    @TestHTTPResource(value = "/q/metrics", management = true)
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
     URL managementMetrics;
 
     @Test

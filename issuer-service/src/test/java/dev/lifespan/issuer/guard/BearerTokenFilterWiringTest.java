@@ -31,8 +31,8 @@ import static org.hamcrest.Matchers.not;
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
 class BearerTokenFilterWiringTest {
-    /** Metrics, on the management port. */
-    @TestHTTPResource(value = "/q/metrics", management = true)
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
     URL managementMetrics;
 
     @Test

@@ -33,8 +33,8 @@ import static org.hamcrest.Matchers.hasItem;
 @WithTestResource(IssuerTestResource.class)
 @TestProfile(FeedOutageTest.FeedOn.class)
 class FeedOutageTest {
-    /** Readiness, on the management port. */
-    @TestHTTPResource(value = "/q/health/ready", management = true)
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
     URL managementReady;
 
     public static class FeedOn implements QuarkusTestProfile {

@@ -44,8 +44,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RateLimitBurstTest {
     static final int LIMIT = 100;
 
-    /** Metrics, on the management port. */
-    @TestHTTPResource(value = "/q/metrics", management = true)
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
     URL managementMetrics;
 
     /** 100 requests per address per hour, no per-client limit: the count is the machine's speed's business, not the test's. */

@@ -40,8 +40,8 @@ import static org.awaitility.Awaitility.await;
 @WithTestResource(RevocationTestResource.class)
 @WithTestResource(JwksTestResource.class)
 class CallerAuthTest {
-    /** Metrics, on the management port. */
-    @TestHTTPResource(value = "/q/metrics", management = true)
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
     URL managementMetrics;
 
     @dev.lifespan.devstack.InjectServers

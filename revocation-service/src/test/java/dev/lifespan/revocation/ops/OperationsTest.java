@@ -25,12 +25,12 @@ import static org.hamcrest.Matchers.equalTo;
 class OperationsTest {
     private static final Pattern KEY_RULES = Pattern.compile("lifespan_revocation_rules_written_total\\{kind=\"key\"[^}]*} (\\S+)");
 
-    /** Readiness, on the management port. */
-    @TestHTTPResource(value = "/q/health/ready", management = true)
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
     URL managementReady;
 
-    /** Metrics, on the management port. */
-    @TestHTTPResource(value = "/q/metrics", management = true)
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
     URL managementMetrics;
 
     @Test

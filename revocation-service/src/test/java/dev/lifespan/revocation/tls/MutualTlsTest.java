@@ -42,7 +42,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestProfile(MutualTlsTest.ClientCertificatesRequired.class)
 class MutualTlsTest {
     /** Readiness, on the management port (HTTPS with the service's certificate, no client certificate asked). */
-    @TestHTTPResource(value = "/q/health/ready", management = true, tls = true)
+    @TestHTTPResource(value = "/health/ready", management = true, tls = true)
     URL managementReady;
 
     /** The API port over TLS. */

@@ -28,8 +28,8 @@ import static org.hamcrest.Matchers.hasItem;
 @WithTestResource(RevocationTestResource.class)
 @TestProfile(TokenValidationNotConfiguredTest.CallerAuthOff.class)
 class TokenValidationNotConfiguredTest {
-    /** Readiness, on the management port. */
-    @TestHTTPResource(value = "/q/health/ready", management = true)
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
     URL managementReady;
 
     /** Caller authentication off: the service refuses to start with it on and validation not configured. */
