@@ -38,6 +38,14 @@ public record ClientTls(Optional<String> trustCertificates, Optional<String> cer
     }
 
     /**
+     * A channel to {@code target} whose certificate is checked against {@code authority} rather than the target's host:
+     * for a service dialling itself on {@code localhost} with a certificate made out to its cluster name.
+     */
+    public ManagedChannel open(String target, String authority) {
+        return Grpc.newChannelBuilder(target, credentials()).overrideAuthority(authority).build();
+    }
+
+    /**
      * A channel to {@code target} when one is set (not blank), logged once as "{@code service} at target over TLS";
      * empty otherwise.
      */
