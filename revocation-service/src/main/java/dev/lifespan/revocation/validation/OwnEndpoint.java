@@ -37,7 +37,8 @@ final class OwnEndpoint {
     static Optional<ManagedChannel> open() {
         Config config = ConfigProvider.getConfig();
         boolean test = LaunchMode.current() == LaunchMode.TEST;
-        boolean plaintext = "enabled".equalsIgnoreCase(config.getOptionalValue("quarkus.http.insecure-requests", String.class).orElse("enabled"));
+        boolean plaintext = "enabled".equalsIgnoreCase(config.getOptionalValue("quarkus.http.insecure-requests", String.class)
+                .orElse("enabled"));
         int port = config.getOptionalValue(plaintext ? (test ? "quarkus.http.test-port" : "quarkus.http.port")
                 : (test ? "quarkus.http.test-ssl-port" : "quarkus.http.ssl-port"), Integer.class).orElse(0);
         if (port <= 0) {

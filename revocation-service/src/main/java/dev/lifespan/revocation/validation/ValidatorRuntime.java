@@ -19,6 +19,7 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
+import javax.net.ssl.SSLContext;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
@@ -121,9 +122,10 @@ public class ValidatorRuntime {
         RevocationConfig.Validation settings = config.validation();
         String jwksUrl = settings.jwksUrl().orElseThrow();
         channel = own.get();
+        SSLContext issuerTls = settings.tls().client().sslContext().orElse(null);
         ValidatingNode built = ValidatingNode.builder(settings.issuer().orElseThrow())
                 // Refetches run on a worker thread: caller tokens are checked on the event loop.
-                .jwks(JwksCache.overHttp(jwksUrl, JWKS_TIMEOUT, settings.tls().client().sslContext().orElse(null)), task -> vertx.executeBlocking(() -> {
+                .jwks(JwksCache.overHttp(jwksUrl, JWKS_TIMEOUT, issuerTls), task -> vertx.executeBlocking(() -> {
                     task.run();
                     return null;
                 }, false))
