@@ -71,7 +71,10 @@ public final class LocalStack implements AutoCloseable {
         System.out.println("  JWKS                    " + base + "/.well-known/jwks.json");
         System.out.println("  discovery               " + base + "/.well-known/openid-configuration");
         System.out.println("  token endpoint          " + base + "/oauth2/token");
-        System.out.println("  health / metrics        " + base + "/q/health   " + base + "/q/metrics");
+        String management = stack.managementUrl(Service.ISSUER);
+        System.out.println("  health / metrics        " + management + "/q/health   " + management + "/q/metrics   (management port;"
+                + " the revocation and audit services' are " + stack.managementUrl(Service.REVOCATION) + " and "
+                + stack.managementUrl(Service.AUDIT) + ")");
         System.out.println("  revocation service      http://" + stack.revocationTarget()
                 + "   (gRPC: lifespan.v1.Revocation; Redis channel lifespan:revocations)");
         System.out.println("  audit service           http://" + stack.auditTarget() + "   (gRPC: lifespan.v1.Audit; REST "
@@ -101,7 +104,13 @@ public final class LocalStack implements AutoCloseable {
         System.exit(1);
     }
 
-    /** The services, in start order; each listens on the stack's port plus its offset. */
+    /** How far above a service's API port its management port (health, metrics) lies. */
+    static final int MANAGEMENT_OFFSET = 10;
+
+    /**
+     * The services, in start order; each listens on the stack's port plus its offset, and serves health and metrics on
+     * the management port {@link #MANAGEMENT_OFFSET} above that.
+     */
     public enum Service {
         REVOCATION("revocation service", 1, "revocation-service"),
         ISSUER("issuer", 0, "issuer-service"),
@@ -171,14 +180,15 @@ public final class LocalStack implements AutoCloseable {
         }
         Process restarted = launch(service, launches.get(service), logDir);
         children.set(service.ordinal(), restarted);
-        if (!awaitReady(baseUrl(service) + "/q/health/ready", restarted, Duration.ofSeconds(120))) {
+        if (!awaitReady(managementUrl(service) + "/q/health/ready", restarted, Duration.ofSeconds(120))) {
             throw new IllegalStateException("the " + service.title + " did not become ready after a restart");
         }
     }
 
     /**
      * Starts the revocation service (on {@code port + 1}, its own database), the issuer (on {@code port}) and the audit
-     * service (on {@code port + 2}, its own database) as child JVMs on the given servers, with the demo clients and the
+     * service (on {@code port + 2}, its own database) as child JVMs on the given servers (management ports
+     * {@link #MANAGEMENT_OFFSET} above), with the demo clients and the
      * services' own clients, and waits until all are ready. Used by {@link #main} and by the system tests.
      *
      * @param logDir where the services' output goes; null to share this process's
@@ -254,7 +264,7 @@ public final class LocalStack implements AutoCloseable {
             children.add(launch(service, launches.get(service), logDir));
         }
         for (Service service : Service.values()) {
-            if (!awaitReady(stack.baseUrl(service) + "/q/health/ready", children.get(service.ordinal()), Duration.ofSeconds(120))) {
+            if (!awaitReady(stack.managementUrl(service) + "/q/health/ready", children.get(service.ordinal()), Duration.ofSeconds(120))) {
                 stack.close();
                 throw new IllegalStateException("Lifespan did not become ready: the " + service.title + " did not; see the services' logs"
                         + (logDir == null ? " above" : " in " + logDir));
@@ -303,6 +313,11 @@ public final class LocalStack implements AutoCloseable {
         return "http://localhost:" + (port + service.portOffset);
     }
 
+    /** {@code http://localhost:port} of {@code service}'s management interface: {@code /q/health/*} and {@code /q/metrics}. */
+    public String managementUrl(Service service) {
+        return "http://localhost:" + (port + MANAGEMENT_OFFSET + service.portOffset);
+    }
+
     /**
      * A service token of the demo service client for the given scopes (space separated; its own scopes when null), from
      * the issuer's token endpoint.
@@ -320,17 +335,38 @@ public final class LocalStack implements AutoCloseable {
         return token.group(1);
     }
 
-    /** A port with the two after it free too, for {@link #start}. */
+    /**
+     * A port with the two after it free too, and the three {@link #MANAGEMENT_OFFSET} above them, for {@link #start}: the
+     * services' API and management ports.
+     */
     public static int freePorts() {
         for (int attempt = 0; attempt < 20; attempt++) {
             int port = EmbeddedServers.freePort();
-            try (ServerSocket second = new ServerSocket(port + 1); ServerSocket third = new ServerSocket(port + 2)) {
+            if (free(port + 1, port + 2, port + MANAGEMENT_OFFSET, port + MANAGEMENT_OFFSET + 1, port + MANAGEMENT_OFFSET + 2)) {
                 return port;
-            } catch (IOException taken) {
-                // try another
             }
         }
-        throw new IllegalStateException("no three free ports in a row");
+        throw new IllegalStateException("no free API and management ports for the three services");
+    }
+
+    private static boolean free(int... ports) {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int candidate : ports) {
+                held.add(new ServerSocket(candidate));
+            }
+            return true;
+        } catch (IOException taken) {
+            return false;
+        } finally {
+            for (ServerSocket socket : held) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing a listening socket we opened; nothing to do
+                }
+            }
+        }
     }
 
     /** The issuer's base URL (HTTP and gRPC). */
@@ -371,6 +407,7 @@ public final class LocalStack implements AutoCloseable {
         }
         config.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-Dquarkus.http.port=" + (port + service.portOffset));
+        command.add("-Dquarkus.management.port=" + (port + MANAGEMENT_OFFSET + service.portOffset));
         command.add("-jar");
         command.add(service.jar(root).toString());
         return List.copyOf(command);

@@ -10,6 +10,7 @@ import dev.lifespan.issuer.support.TestClients;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import org.jboss.logmanager.ExtHandler;
@@ -19,6 +20,7 @@ import org.jboss.logmanager.LogContext;
 import org.jboss.logmanager.Logger;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -33,6 +35,10 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
 class PostgresOutageTest {
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
+    URL managementReady;
+
     private Response readiness;
     private List<String> probes;
 
@@ -46,7 +52,7 @@ class PostgresOutageTest {
         try {
             probes = captureLog(() -> {
                 for (int i = 0; i < 5; i++) {
-                    readiness = given().get("/q/health/ready").then().extract().response();
+                    readiness = given().get(managementReady).then().extract().response();
                 }
             });
             StatusRuntimeException e = Grpc.failure(Status.Code.UNAVAILABLE, () -> issuer.issueTokens(

@@ -142,7 +142,7 @@ class RevocationSystemTest {
         });
         System.out.printf("session revocation reached 3 nodes in %d ms%n", Duration.between(ended, Instant.now()).toMillis());
         // The issuer is a validating node too, and says how long rules take to reach it.
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metric(stack.issuerUrl(),
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metric(stack.managementUrl(LocalStack.Service.ISSUER),
                 "lifespan_revocation_propagation_seconds_count")).isPositive());
     }
 
@@ -274,7 +274,7 @@ class RevocationSystemTest {
         // and its privileged callers are still checked against the rules held (for the 5 min outage tolerance), so
         // logins and logouts go on; the logout waits in the issuer's queue.
         await().atMost(Duration.ofSeconds(20)).until(() -> "stale".equals(issuerFeedState()));
-        assertThat(status(stack.issuerUrl() + "/q/health/ready")).isEqualTo(200);
+        assertThat(status(stack.managementUrl(LocalStack.Service.ISSUER) + "/q/health/ready")).isEqualTo(200);
         IssueTokensResponse during = issuerAs(serviceToken()).issueTokens(IssueTokensRequest.newBuilder().setSubject("rosa")
                 .setClientId("demo-app").build());
         assertThat(introspect(during.getAccessToken().getToken())).isEqualTo("{\"active\":false}");
@@ -363,7 +363,7 @@ class RevocationSystemTest {
 
     /** The issuer's revocation feed as its readiness check reports it: {@code in step}, {@code stale}, {@code starting}. */
     private static String issuerFeedState() throws Exception {
-        JsonObject health = new JsonObject(get(stack.issuerUrl() + "/q/health/ready"));
+        JsonObject health = new JsonObject(get(stack.managementUrl(LocalStack.Service.ISSUER) + "/q/health/ready"));
         for (Object check : health.getJsonArray("checks")) {
             JsonObject c = (JsonObject) check;
             if ("revocation-feed".equals(c.getString("name"))) {

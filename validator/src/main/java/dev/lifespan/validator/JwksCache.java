@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifespan.validator.jose.JwsVerifier;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -64,9 +65,21 @@ public final class JwksCache implements KeySource {
      * answer but 200; {@code timeout} bounds the connection and the answer. Run it off event loops.
      */
     public static Callable<String> overHttp(String url, Duration timeout) {
+        return overHttp(url, timeout, null);
+    }
+
+    /**
+     * {@link #overHttp(String, Duration)} over TLS as {@code tls} sets it (the certificates an {@code https} URL must
+     * chain to, and a client certificate where the issuer asks for one); null for the JDK's defaults.
+     */
+    public static Callable<String> overHttp(String url, Duration timeout, SSLContext tls) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
                 .header("Accept", "application/jwk-set+json, application/json;q=0.9").GET().build();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout);
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        HttpClient http = builder.build();
         return () -> {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {

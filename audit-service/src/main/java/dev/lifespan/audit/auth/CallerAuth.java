@@ -39,6 +39,7 @@ import jakarta.ws.rs.ext.Provider;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
+import javax.net.ssl.SSLContext;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
@@ -154,9 +155,10 @@ public class CallerAuth {
      * this service), the feed retries by itself until in step; then the guards are made.
      */
     private void start() {
+        SSLContext issuerTls = settings.tls().client().sslContext().orElse(null);
         ValidatingNode built = ValidatingNode.builder(settings.issuer().orElseThrow())
                 // Refetches for unknown kids run on a worker thread: caller tokens are checked on the event loop.
-                .jwks(JwksCache.overHttp(settings.jwksUrl().orElseThrow(), JWKS_TIMEOUT), task -> vertx.executeBlocking(() -> {
+                .jwks(JwksCache.overHttp(settings.jwksUrl().orElseThrow(), JWKS_TIMEOUT, issuerTls), task -> vertx.executeBlocking(() -> {
                     task.run();
                     return null;
                 }, false))

@@ -2,6 +2,7 @@ package dev.lifespan.audit.config;
 
 import dev.lifespan.support.auth.ClientCredentialsToken;
 import dev.lifespan.support.grpc.ClientTls;
+import dev.lifespan.support.grpc.ClientTlsFiles;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -219,10 +220,13 @@ public interface AuditConfig {
             return new ClientTls(trustCertificates(), certificate(), privateKey());
         }
 
-        /** This service's own {@code scope} token, when a token URL and client secret are set. */
-        default Optional<ClientCredentialsToken.Settings> credentials(String scope) {
+        /**
+         * This service's own {@code scope} token, when a token URL and client secret are set, asked for over {@code tls}
+         * (the issuer's: {@link CallerAuth#tls()}).
+         */
+        default Optional<ClientCredentialsToken.Settings> credentials(String scope, ClientTls tls) {
             return tokenUrl().filter(u -> !u.isBlank()).flatMap(url -> clientSecret().filter(s -> !s.isBlank())
-                    .map(secret -> new ClientCredentialsToken.Settings(url, clientId(), secret, scope, audience(), deadline())));
+                    .map(secret -> new ClientCredentialsToken.Settings(url, clientId(), secret, scope, audience(), deadline(), tls)));
         }
     }
 
@@ -262,5 +266,11 @@ public interface AuditConfig {
         /** Serve {@code GET /audit/checkpoints}, {@code GET /audit/public-key} and ListCheckpoints without a token. */
         @WithDefault("true")
         boolean publicCheckpoints();
+
+        /**
+         * TLS to the issuer ({@code lifespan.audit.caller-auth.tls.*}): the JWKS fetch and this service's own token request
+         * ({@link Revocation#tokenUrl()}); the JDK's certificate authorities when unset.
+         */
+        ClientTlsFiles tls();
     }
 }

@@ -5,6 +5,7 @@ import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 
 import java.time.Duration;
+import java.util.List;
 
 /** Refuses to start on settings that would lose evidence, never sign, or leave callers unchecked by accident. */
 @Startup
@@ -46,6 +47,8 @@ public class ConfigurationCheck {
                     "lifespan.audit.webhook.initial-backoff must be positive and at most max-backoff");
         }
         AuditConfig.CallerAuth callers = config.callerAuth();
+        List<String> tls = callers.tls().client().problems("lifespan.audit.caller-auth.tls");
+        require(tls.isEmpty(), String.join("; ", tls));
         if (callers.enabled()) {
             require(callers.issuer().filter(s -> !s.isBlank()).isPresent() && callers.jwksUrl().filter(s -> !s.isBlank()).isPresent(),
                     "lifespan.audit.caller-auth.enabled requires lifespan.audit.caller-auth.issuer and .jwks-url (caller tokens are checked"

@@ -42,7 +42,7 @@ public class AutomaticRevocation {
     public AutomaticRevocation(RevocationChannel channel, AuditConfig config, InstantSource clock) {
         this.channel = channel;
         this.settings = config.revocation();
-        this.credential = settings.credentials(SCOPE).map(s -> new ClientCredentialsToken(s, clock));
+        this.credential = settings.credentials(SCOPE, config.callerAuth().tls().client()).map(s -> new ClientCredentialsToken(s, clock));
     }
 
     /**

@@ -15,11 +15,13 @@ import dev.lifespan.devstack.GrpcAssertions;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -38,6 +40,9 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTest
 @WithTestResource(CallerAuthTest.Resource.class)
 class CallerAuthTest {
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
+    URL managementReady;
 
     public static class Resource extends AuditTestResource {
         IssuerStandIn issuer;
@@ -77,7 +82,7 @@ class CallerAuthTest {
     @BeforeEach
     void ready() {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                .untilAsserted(() -> RestAssured.get("/q/health/ready").then().statusCode(200));
+                .untilAsserted(() -> RestAssured.get(managementReady).then().statusCode(200));
     }
 
     @Test

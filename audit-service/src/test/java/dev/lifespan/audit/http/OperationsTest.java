@@ -4,10 +4,12 @@ import dev.lifespan.audit.support.AuditTestResource;
 import dev.lifespan.audit.support.Events;
 import dev.lifespan.audit.support.Grpc;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,10 +21,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @WithTestResource(AuditTestResource.class)
 class OperationsTest {
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
+    URL managementReady;
+
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL managementMetrics;
 
     @Test
     void readinessCoversPostgresRedisAndTheSigningKey() {
-        JsonPath ready = given().get("/q/health/ready").then().statusCode(200).extract().jsonPath();
+        JsonPath ready = given().get(managementReady).then().statusCode(200).extract().jsonPath();
 
         List<String> checks = ready.getList("checks.name");
         assertThat(checks).anySatisfy(name -> assertThat(name).containsIgnoringCase("postgres"));
@@ -43,13 +52,13 @@ class OperationsTest {
         assertThat(metric("lifespan_audit_events_recorded_total")).isEqualTo(before + 4);
         assertThat(metric("lifespan_audit_events_duplicate_total")).isEqualTo(duplicatesBefore + 1);
         assertThat(metric("lifespan_audit_chain_head_sequence")).isGreaterThanOrEqualTo(4);
-        String all = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String all = given().get(managementMetrics).then().statusCode(200).extract().asString();
         assertThat(all).contains("lifespan_audit_ingest_lag_seconds_count", "lifespan_audit_checkpoint_age_seconds",
                 "lifespan_audit_unsigned_events", "lifespan_audit_webhook_failures_total", "lifespan_audit_retention_blocked");
     }
 
-    private static double metric(String name) {
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    private double metric(String name) {
+        String metrics = given().get(managementMetrics).then().statusCode(200).extract().asString();
         Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*})? (\\S+)$").matcher(metrics);
         assertThat(m.find()).as(name + " in\n" + metrics).isTrue();
         return Double.parseDouble(m.group(2));

@@ -58,13 +58,18 @@ class MultiReplicaIT {
     static final List<Replica> replicas = new ArrayList<>();
     static Path logs;
 
-    record Replica(String name, int port, Process process, ManagedChannel channel) {
+    /** One replica: gRPC and REST on {@code port}, health on {@code managementPort}. */
+    record Replica(String name, int port, int managementPort, Process process, ManagedChannel channel) {
         AuditGrpc.AuditBlockingStub audit() {
             return AuditGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
         }
 
         String url(String path) {
             return "http://localhost:" + port + path;
+        }
+
+        String managementUrl(String path) {
+            return "http://localhost:" + managementPort + path;
         }
     }
 
@@ -234,6 +239,8 @@ class MultiReplicaIT {
         command.add("-Xmx256m");
         servers.quarkusConfig().forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-Dquarkus.http.port=" + port);
+        int managementPort = EmbeddedServers.freePort();
+        command.add("-Dquarkus.management.port=" + managementPort);
         command.add("-Dlifespan.audit.caller-auth.enabled=false");
         command.add("-jar");
         command.add(jar.toString());
@@ -241,14 +248,14 @@ class MultiReplicaIT {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve("replica-" + name + ".log").toFile()));
         builder.environment().put("LIFESPAN_AUDIT_SIGNING_KEY", signingKey);
         Process process = builder.start();
-        return new Replica(name, port, process, ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build());
+        return new Replica(name, port, managementPort, process, ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build());
     }
 
     private static void awaitReady(Replica replica) {
         HttpClient http = HttpClient.newHttpClient();
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
             assertThat(replica.process().isAlive()).as("replica " + replica.name() + " exited; see target/replicas").isTrue();
-            return http.send(HttpRequest.newBuilder(URI.create(replica.url("/q/health/ready"))).build(), HttpResponse.BodyHandlers.discarding())
+            return http.send(HttpRequest.newBuilder(URI.create(replica.managementUrl("/q/health/ready"))).build(), HttpResponse.BodyHandlers.discarding())
                     .statusCode() == 200;
         });
     }

@@ -77,6 +77,8 @@ public final class AuditBench {
     private EmbeddedServers servers;
     private Process service;
     private int port;
+    /** Health and metrics (the management interface). */
+    private int managementPort;
     private ManagedChannel channel;
 
     private final List<String> serviceOptions;
@@ -528,6 +530,8 @@ public final class AuditBench {
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx1g"));
         servers.quarkusConfig().forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-Dquarkus.http.port=" + port);
+        managementPort = EmbeddedServers.freePort();
+        command.add("-Dquarkus.management.port=" + managementPort);
         command.add("-Dlifespan.audit.caller-auth.enabled=false");
         command.add("-Dquarkus.datasource.reactive.max-size=16");
         command.addAll(extra);
@@ -547,7 +551,7 @@ public final class AuditBench {
                 throw new IllegalStateException("the audit service exited; see " + logDir.resolve("audit-service.log"));
             }
             try {
-                if (http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/q/health/ready")).build(),
+                if (http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + "/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     break;
                 }

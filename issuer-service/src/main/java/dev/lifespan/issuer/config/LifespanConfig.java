@@ -1,6 +1,6 @@
 package dev.lifespan.issuer.config;
 
-import dev.lifespan.support.grpc.ClientTls;
+import dev.lifespan.support.grpc.ClientTlsFiles;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -83,28 +83,8 @@ public interface LifespanConfig {
         /** The issuer's own validating node: the revocation feed its caller checks and introspection apply. */
         Feed feed();
 
-        /** TLS, and mutual TLS, on the channel to the revocation service. */
-        Tls tls();
-    }
-
-    /**
-     * TLS to the revocation service ({@code lifespan.revocation.tls.*}), PEM files as a Kubernetes
-     * TLS Secret (or cert-manager) mounts them. Plaintext when no trust certificates are given.
-     */
-    interface Tls {
-        /** PEM certificates (a CA, or the service's own) the revocation service's certificate must chain to; turns TLS on. */
-        Optional<String> trustCertificates();
-
-        /** PEM certificate chain the issuer presents (mutual TLS); needs {@link #privateKey()}. */
-        Optional<String> certificate();
-
-        /** PEM PKCS#8 private key of {@link #certificate()}. */
-        Optional<String> privateKey();
-
-        /** These files as the channel credentials every service dials with. */
-        default ClientTls client() {
-            return new ClientTls(trustCertificates(), certificate(), privateKey());
-        }
+        /** TLS, and mutual TLS, on the channel to the revocation service ({@code lifespan.revocation.tls.*}). */
+        ClientTlsFiles tls();
     }
 
     /**

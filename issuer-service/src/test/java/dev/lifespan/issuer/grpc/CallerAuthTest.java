@@ -12,9 +12,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,6 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
 class CallerAuthTest {
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL managementMetrics;
 
     @Test
     void privilegedRpcsRefuseAnonymousCallers() {
@@ -60,7 +65,7 @@ class CallerAuthTest {
             Grpc.failure(Status.Code.UNAUTHENTICATED, () -> Grpc.anonymous().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
                     .listSessions(ListSessionsRequest.newBuilder().setSubject("ivan").build()));
         }
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = given().get(managementMetrics).then().statusCode(200).extract().asString();
         for (String outcome : new String[] {"bad_signature", "malformed"}) {
             Matcher counted = Pattern
                     .compile("lifespan_token_validations_total\\{outcome=\"" + outcome + "\"} ([0-9.]+)").matcher(metrics);

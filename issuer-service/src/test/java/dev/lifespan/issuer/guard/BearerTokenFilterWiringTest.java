@@ -7,10 +7,12 @@ import dev.lifespan.issuer.support.Grpc;
 import dev.lifespan.issuer.support.IssuerTestResource;
 import dev.lifespan.issuer.support.TestClients;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,6 +31,9 @@ import static org.hamcrest.Matchers.not;
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
 class BearerTokenFilterWiringTest {
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL managementMetrics;
 
     @Test
     void noTokenGetsABareChallenge() {
@@ -60,7 +65,7 @@ class BearerTokenFilterWiringTest {
                 .header("WWW-Authenticate", containsString("error=\"invalid_token\""))
                 .header("WWW-Authenticate", not(containsString(token)))
                 .body("error_description", containsString("WRONG_AUDIENCE"));
-        String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = RestAssured.get(managementMetrics).then().statusCode(200).extract().asString();
         Matcher counted = Pattern.compile("lifespan_token_validations_total\\{outcome=\"wrong_audience\"} ([0-9.]+)").matcher(metrics);
         assertThat(counted.find()).as("wrong_audience counter exported").isTrue();
         assertThat(Double.parseDouble(counted.group(1))).isGreaterThanOrEqualTo(1.0);

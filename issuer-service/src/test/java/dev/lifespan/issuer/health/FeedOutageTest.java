@@ -9,11 +9,13 @@ import dev.lifespan.issuer.support.TestClients;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
@@ -31,6 +33,9 @@ import static org.hamcrest.Matchers.hasItem;
 @WithTestResource(IssuerTestResource.class)
 @TestProfile(FeedOutageTest.FeedOn.class)
 class FeedOutageTest {
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
+    URL managementReady;
 
     public static class FeedOn implements QuarkusTestProfile {
         @Override
@@ -41,7 +46,7 @@ class FeedOutageTest {
 
     @Test
     void readinessStaysUpAndSaysTheFeedIsNotInStep() {
-        given().get("/q/health/ready").then().statusCode(200)
+        given().get(managementReady).then().statusCode(200)
                 .body("checks.name", hasItem("revocation-feed"))
                 .body("checks.find { it.name == 'revocation-feed' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'revocation-feed' }.data.state", equalTo("starting"))

@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -16,6 +17,7 @@ import io.restassured.RestAssured;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -41,6 +43,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestProfile(RateLimitBurstTest.HundredPerAddress.class)
 class RateLimitBurstTest {
     static final int LIMIT = 100;
+
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL managementMetrics;
 
     /** 100 requests per address per hour, no per-client limit: the count is the machine's speed's business, not the test's. */
     public static class HundredPerAddress implements QuarkusTestProfile {
@@ -109,8 +115,8 @@ class RateLimitBurstTest {
         assertThat(metric("lifespan_rate_limit_unavailable_total")).isEqualTo(unavailableBefore);
     }
 
-    private static double metric(String name) {
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    private double metric(String name) {
+        String metrics = given().get(managementMetrics).then().statusCode(200).extract().asString();
         Matcher m = Pattern.compile("^" + Pattern.quote(name) + "(?:\\{[^}]*})? ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : 0.0;
     }

@@ -5,6 +5,7 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Refuses to start on settings that would drop rules too early, never publish, or leave the write
@@ -22,6 +23,8 @@ public class ConfigurationCheck {
         require(!config.channel().isBlank(), "lifespan.revocation.channel must not be blank");
         require(config.heartbeatInterval().compareTo(Duration.ZERO) > 0, "lifespan.revocation.heartbeat-interval must be positive");
         require(config.cleanupBatchSize() > 0, "lifespan.revocation.cleanup-batch-size must be positive");
+        List<String> tls = config.validation().tls().client().problems("lifespan.revocation.validation.tls");
+        require(tls.isEmpty(), String.join("; ", tls));
         RevocationConfig.CallerAuth callerAuth = config.callerAuth();
         if (callerAuth.enabled()) {
             // Caller tokens are checked by the service's own validator: without an issuer and its JWKS

@@ -1,5 +1,6 @@
 package dev.lifespan.revocation.config;
 
+import dev.lifespan.support.grpc.ClientTlsFiles;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -78,6 +79,9 @@ public interface RevocationConfig {
         /** How long the revocation feed may go unheard before validation fails closed. */
         @WithDefault("5s")
         Duration maxStaleness();
+
+        /** TLS for the JWKS fetch ({@code lifespan.revocation.validation.tls.*}); the JDK's certificate authorities when unset. */
+        ClientTlsFiles tls();
 
         /** True when both the issuer and the JWKS URL are set. */
         default boolean configured() {

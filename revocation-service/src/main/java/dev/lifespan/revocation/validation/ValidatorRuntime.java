@@ -9,9 +9,7 @@ import dev.lifespan.validator.ValidatingNode;
 import dev.lifespan.validator.guard.FeedMetrics;
 import dev.lifespan.validator.revocation.RevocationFeed;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -21,6 +19,7 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
+import javax.net.ssl.SSLContext;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
@@ -29,7 +28,8 @@ import java.util.Optional;
  * The validating node this service runs for {@code lifespan.v1.TokenValidation} and for its own callers, made
  * with the validator library's {@link ValidatingNode}: the issuer's JWKS (unknown kids and KEY rules refetch it
  * within about a second), a revocation feed on this service's own Redis channel replaying from this service
- * itself over gRPC, and propagation-lag metrics. Built once the HTTP port is known (random in tests), after
+ * itself over gRPC ({@link OwnEndpoint}: plaintext, or TLS when the plaintext port is off), and propagation-lag
+ * metrics. Built once the HTTP port is known (random in tests), after
  * start-up, without holding start-up up; the feed retries every second until in step. Nothing starts when
  * validation is not configured.
  */
@@ -114,17 +114,18 @@ public class ValidatorRuntime {
         if (stopped) {
             return;
         }
-        int port = ownPort();
-        if (port <= 0) {
+        Optional<ManagedChannel> own = OwnEndpoint.open();
+        if (own.isEmpty()) {
             vertx.setTimer(RETRY.toMillis(), id -> attempt());
             return;
         }
         RevocationConfig.Validation settings = config.validation();
         String jwksUrl = settings.jwksUrl().orElseThrow();
-        channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
+        channel = own.get();
+        SSLContext issuerTls = settings.tls().client().sslContext().orElse(null);
         ValidatingNode built = ValidatingNode.builder(settings.issuer().orElseThrow())
                 // Refetches run on a worker thread: caller tokens are checked on the event loop.
-                .jwks(JwksCache.overHttp(jwksUrl, JWKS_TIMEOUT), task -> vertx.executeBlocking(() -> {
+                .jwks(JwksCache.overHttp(jwksUrl, JWKS_TIMEOUT, issuerTls), task -> vertx.executeBlocking(() -> {
                     task.run();
                     return null;
                 }, false))
@@ -143,13 +144,6 @@ public class ValidatorRuntime {
             validator = built.validator();
             LOG.info("Token validation started: revocation feed in step");
         });
-    }
-
-    /** The HTTP port this service actually listens on (gRPC shares it); random in tests; 0 while not known. */
-    private static int ownPort() {
-        var cfg = ConfigProvider.getConfig();
-        String key = LaunchMode.current() == LaunchMode.TEST ? "quarkus.http.test-port" : "quarkus.http.port";
-        return cfg.getOptionalValue(key, Integer.class).orElse(0);
     }
 
     private static String redisUrl() {

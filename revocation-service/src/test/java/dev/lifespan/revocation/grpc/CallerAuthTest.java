@@ -17,9 +17,11 @@ import dev.lifespan.revocation.support.Tokens;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +40,10 @@ import static org.awaitility.Awaitility.await;
 @WithTestResource(RevocationTestResource.class)
 @WithTestResource(JwksTestResource.class)
 class CallerAuthTest {
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL managementMetrics;
+
     @dev.lifespan.devstack.InjectServers
     EmbeddedServers servers;
 
@@ -171,8 +177,8 @@ class CallerAuthTest {
         return rules;
     }
 
-    private static double validations(String outcome) {
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    private double validations(String outcome) {
+        String metrics = given().get(managementMetrics).then().statusCode(200).extract().asString();
         Matcher m = Pattern.compile("lifespan_token_validations_total\\{[^}]*outcome=\"" + outcome + "\"[^}]*} (\\S+)").matcher(metrics);
         assertThat(m.find()).as(outcome + " counter in\n" + metrics).isTrue();
         return Double.parseDouble(m.group(1));

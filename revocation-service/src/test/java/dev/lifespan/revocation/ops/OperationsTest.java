@@ -6,9 +6,11 @@ import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,10 +25,18 @@ import static org.hamcrest.Matchers.equalTo;
 class OperationsTest {
     private static final Pattern KEY_RULES = Pattern.compile("lifespan_revocation_rules_written_total\\{kind=\"key\"[^}]*} (\\S+)");
 
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
+    URL managementReady;
+
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL managementMetrics;
+
     @Test
     void readinessNamesEachCheckAndOnlyPostgresCanTakeTheReplicaOut() {
         Grpc.awaitReady();
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+        given().get(managementReady).then().statusCode(200).body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'postgresql' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'gRPC Server' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'revocation-feed' }.status", equalTo("UP"))
@@ -46,8 +56,8 @@ class OperationsTest {
         assertThat(keyRulesWritten()).isEqualTo(before + 1);
     }
 
-    private static double keyRulesWritten() {
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    private double keyRulesWritten() {
+        String metrics = given().get(managementMetrics).then().statusCode(200).extract().asString();
         Matcher m = KEY_RULES.matcher(metrics);
         assertThat(m.find()).as("key counter in\n" + metrics).isTrue();
         return Double.parseDouble(m.group(1));

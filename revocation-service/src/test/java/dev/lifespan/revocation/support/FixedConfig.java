@@ -1,6 +1,7 @@
 package dev.lifespan.revocation.support;
 
 import dev.lifespan.revocation.config.RevocationConfig;
+import dev.lifespan.support.grpc.ClientTlsFiles;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -73,6 +74,26 @@ public record FixedConfig(boolean callerAuthEnabled, boolean validationConfigure
             @Override
             public Duration maxStaleness() {
                 return Duration.ofSeconds(5);
+            }
+
+            @Override
+            public ClientTlsFiles tls() {
+                return new ClientTlsFiles() {
+                    @Override
+                    public Optional<String> trustCertificates() {
+                        return Optional.empty();
+                    }
+
+                    @Override
+                    public Optional<String> certificate() {
+                        return Optional.empty();
+                    }
+
+                    @Override
+                    public Optional<String> privateKey() {
+                        return Optional.empty();
+                    }
+                };
             }
         };
     }

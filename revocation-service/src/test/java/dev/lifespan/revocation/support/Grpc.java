@@ -11,6 +11,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
+import io.quarkus.test.common.http.TestHTTPResourceManager;
 import io.restassured.RestAssured;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -62,7 +63,7 @@ public final class Grpc {
             return;
         }
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                .untilAsserted(() -> RestAssured.given().get("/q/health/ready").then().statusCode(200)
+                .untilAsserted(() -> RestAssured.given().get(TestHTTPResourceManager.getManagementUri() + "/health/ready").then().statusCode(200)
                         .body("checks.find { it.name == 'revocation-feed' }.data.state", anyOf(equalTo("in step"), startsWith("off"))));
         READY.add(start);
     }

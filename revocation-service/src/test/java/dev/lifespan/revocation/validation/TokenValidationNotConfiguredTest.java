@@ -7,12 +7,14 @@ import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
 import io.grpc.Status;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,6 +28,9 @@ import static org.hamcrest.Matchers.hasItem;
 @WithTestResource(RevocationTestResource.class)
 @TestProfile(TokenValidationNotConfiguredTest.CallerAuthOff.class)
 class TokenValidationNotConfiguredTest {
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
+    URL managementReady;
 
     /** Caller authentication off: the service refuses to start with it on and validation not configured. */
     public static class CallerAuthOff implements QuarkusTestProfile {
@@ -41,7 +46,7 @@ class TokenValidationNotConfiguredTest {
                 .validate(ValidateRequest.newBuilder().setToken("a.b.c").setExpectedAudience("orders-api").build()));
         assertThat(e.getStatus().getDescription()).contains("token validation is not configured");
 
-        RestAssured.given().get("/q/health/ready").then().statusCode(200)
+        RestAssured.given().get(managementReady).then().statusCode(200)
                 .body("checks.name", hasItem("revocation-feed"));
     }
 

@@ -16,12 +16,14 @@ import dev.lifespan.revocation.support.Tokens;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.regex.Matcher;
@@ -37,6 +39,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class TokenValidationTest {
     private static final String AUDIENCE = "orders-api";
 
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
+    URL managementReady;
+
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL managementMetrics;
+
     @dev.lifespan.devstack.InjectServers
     EmbeddedServers servers;
 
@@ -47,7 +57,7 @@ class TokenValidationTest {
     void awaitValidatorReady() {
         signingKey = ConfigProvider.getConfig().getValue(JwksTestResource.PRIVATE_KEY_PROPERTY, String.class);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            RestAssured.given().get("/q/health/ready").then().statusCode(200);
+            RestAssured.given().get(managementReady).then().statusCode(200);
             assertThat(validate(Tokens.sign(signingKey, AUDIENCE).compact(), AUDIENCE).getValid()).isTrue();
         });
     }
@@ -131,7 +141,7 @@ class TokenValidationTest {
             assertThat(Grpc.errorInfo(e).getReason()).isEqualTo("temporarily_unavailable");
             assertThat(e.getStatus().getDescription()).startsWith("REVOCATION_FEED_STALE");
             assertThat(GrpcAssertions.retryDelay(e)).isPresent();
-            RestAssured.given().get("/q/health/ready").then().statusCode(200);
+            RestAssured.given().get(managementReady).then().statusCode(200);
         } finally {
             servers.startRedis();
         }
@@ -148,8 +158,8 @@ class TokenValidationTest {
         }
     }
 
-    private static double metric(String outcome) {
-        String metrics = RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+    private double metric(String outcome) {
+        String metrics = RestAssured.given().get(managementMetrics).then().statusCode(200).extract().asString();
         Matcher m = Pattern.compile(
                 "lifespan_validate_requests_total\\{outcome=\"" + outcome + "\"} ([0-9.]+)").matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : -1;

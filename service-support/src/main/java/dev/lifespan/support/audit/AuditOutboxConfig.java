@@ -1,6 +1,6 @@
 package dev.lifespan.support.audit;
 
-import dev.lifespan.support.grpc.ClientTls;
+import dev.lifespan.support.grpc.ClientTlsFiles;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -32,8 +32,8 @@ public interface AuditOutboxConfig {
     @WithDefault("10m")
     Duration keepShipped();
 
-    /** TLS, and mutual TLS, on the channel to the audit service. */
-    Tls tls();
+    /** TLS, and mutual TLS, on the channel to the audit service ({@code lifespan.audit-outbox.tls.*}). */
+    ClientTlsFiles tls();
 
     /**
      * The service's client at the issuer, for its {@code audit:write} token (client credentials). Not used by the
@@ -43,19 +43,6 @@ public interface AuditOutboxConfig {
 
     /** Refused tokens, reported as aggregated {@code VALIDATION_FAILED} events. */
     ValidationFailures validationFailures();
-
-    /** PEM files, as {@link ClientTls} reads them. */
-    interface Tls {
-        Optional<String> trustCertificates();
-
-        Optional<String> certificate();
-
-        Optional<String> privateKey();
-
-        default ClientTls client() {
-            return new ClientTls(trustCertificates(), certificate(), privateKey());
-        }
-    }
 
     interface Client {
         /** The issuer's token endpoint, e.g. {@code http://issuer:8080/oauth2/token}. */
@@ -70,6 +57,12 @@ public interface AuditOutboxConfig {
         /** The audience the audit service expects of callers. */
         @WithDefault("lifespan")
         String audience();
+
+        /**
+         * TLS to the issuer's token endpoint ({@code lifespan.audit-outbox.client.tls.*}): its own setting, since the
+         * issuer is another callee than the audit service; the JDK's certificate authorities when unset.
+         */
+        ClientTlsFiles tls();
     }
 
     interface ValidationFailures {

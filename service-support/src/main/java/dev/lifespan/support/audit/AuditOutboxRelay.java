@@ -84,7 +84,7 @@ public class AuditOutboxRelay {
                     + " set lifespan.audit-outbox.client.token-url, id and secret (a client with scope " + AuditToken.SCOPE + ")");
         }
         return new ClientCredentialsToken(new ClientCredentialsToken.Settings(client.tokenUrl().get(), client.id().get(),
-                client.secret().get(), AuditToken.SCOPE, client.audience(), config.deadline()), clock);
+                client.secret().get(), AuditToken.SCOPE, client.audience(), config.deadline(), client.tls().client()), clock);
     }
 
     /** Give this to the service's validating node ({@code ValidatingNode.Builder.failureReporter}). */

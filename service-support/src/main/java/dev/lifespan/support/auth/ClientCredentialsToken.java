@@ -2,6 +2,7 @@ package dev.lifespan.support.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifespan.support.grpc.ClientTls;
 import io.smallrye.mutiny.Uni;
 
 import java.io.IOException;
@@ -42,8 +43,10 @@ public final class ClientCredentialsToken implements ServiceToken {
      * @param scope        the scope the token needs (one scope-token)
      * @param audience     the audience the callee expects
      * @param timeout      connect and response timeout
+     * @param tls          TLS to the token endpoint ({@link ClientTls#PLAINTEXT}: the JDK's certificate authorities)
      */
-    public record Settings(String tokenUrl, String clientId, String clientSecret, String scope, String audience, Duration timeout) {
+    public record Settings(String tokenUrl, String clientId, String clientSecret, String scope, String audience, Duration timeout,
+                           ClientTls tls) {
         public Settings {
             Objects.requireNonNull(tokenUrl, "tokenUrl");
             Objects.requireNonNull(clientId, "clientId");
@@ -51,11 +54,12 @@ public final class ClientCredentialsToken implements ServiceToken {
             Objects.requireNonNull(scope, "scope");
             Objects.requireNonNull(audience, "audience");
             Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(tls, "tls");
         }
 
         @Override
         public String toString() {
-            return "Settings[tokenUrl=" + tokenUrl + ", clientId=" + clientId + ", scope=" + scope + ", audience=" + audience + "]";
+            return "Settings[tokenUrl=" + tokenUrl + ", clientId=" + clientId + ", scope=" + scope + ", audience=" + audience + ", tls=" + tls.describe() + "]";
         }
     }
 
@@ -65,7 +69,9 @@ public final class ClientCredentialsToken implements ServiceToken {
     public ClientCredentialsToken(Settings settings, InstantSource clock) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.http = HttpClient.newBuilder().connectTimeout(settings.timeout()).build();
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(settings.timeout());
+        settings.tls().sslContext().ifPresent(http::sslContext);
+        this.http = http.build();
     }
 
     @Override

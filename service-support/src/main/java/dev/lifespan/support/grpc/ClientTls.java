@@ -7,11 +7,13 @@ import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
 import org.jboss.logging.Logger;
 
+import javax.net.ssl.SSLContext;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,7 +21,8 @@ import java.util.Optional;
 /**
  * How a Lifespan service dials another over gRPC: plaintext, TLS when trust certificates are given, mutual TLS when its
  * own certificate and key are given too; PEM files as a Kubernetes TLS Secret (or cert-manager) mounts them. The one
- * place every service-to-service channel is made.
+ * place every service-to-service channel is made, and the one place the same files become client TLS for HTTPS
+ * ({@link #sslContext()}: the JWKS fetch and the client-credentials token request).
  *
  * @param trustCertificates PEM certificates (a CA, or the callee's own) the callee's certificate must chain to
  * @param certificate       PEM certificate chain this service presents (mutual TLS); needs {@code privateKey}
@@ -32,6 +35,14 @@ public record ClientTls(Optional<String> trustCertificates, Optional<String> cer
     /** A channel to {@code target} ({@code host:port}) with these credentials. */
     public ManagedChannel open(String target) {
         return Grpc.newChannelBuilder(target, credentials()).build();
+    }
+
+    /**
+     * A channel to {@code target} whose certificate is checked against {@code authority} rather than the target's host:
+     * for a service dialling itself on {@code localhost} with a certificate made out to its cluster name.
+     */
+    public ManagedChannel open(String target, String authority) {
+        return Grpc.newChannelBuilder(target, credentials()).overrideAuthority(authority).build();
     }
 
     /**
@@ -67,6 +78,25 @@ public record ClientTls(Optional<String> trustCertificates, Optional<String> cer
     private static void readable(String key, Optional<String> file, List<String> problems) {
         if (file.isPresent() && !Files.isReadable(Path.of(file.get()))) {
             problems.add(key + "=" + file.get() + " is not a readable file");
+        }
+    }
+
+    /**
+     * These files as TLS for a {@code java.net.http} client: trust only {@code trustCertificates}, present
+     * {@code certificate} when set. Empty without trust certificates: an {@code https} URL then trusts the JDK's
+     * certificate authorities, as before.
+     */
+    public Optional<SSLContext> sslContext() {
+        if (trustCertificates.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(PemSslContext.of(Path.of(trustCertificates.get()), certificate.map(Path::of).orElse(null),
+                    privateKey.map(Path::of).orElse(null)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("TLS files cannot be read: " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("TLS files are not usable: " + e.getMessage(), e);
         }
     }
 

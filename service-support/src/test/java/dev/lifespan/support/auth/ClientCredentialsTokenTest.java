@@ -1,5 +1,6 @@
 package dev.lifespan.support.auth;
 
+import dev.lifespan.support.grpc.ClientTls;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,7 +68,7 @@ class ClientCredentialsTokenTest {
         String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/oauth2/token";
         InstantSource clock = now::get;
         return new ClientCredentialsToken(new ClientCredentialsToken.Settings(url, "lifespan-revocation", "s3cret:&=", "audit:write", "lifespan",
-                Duration.ofSeconds(5)), clock);
+                Duration.ofSeconds(5), ClientTls.PLAINTEXT), clock);
     }
 
     @Test
