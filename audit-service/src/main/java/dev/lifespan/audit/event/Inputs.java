@@ -1,6 +1,7 @@
 package dev.lifespan.audit.event;
 
 import com.google.protobuf.Timestamp;
+import dev.lifespan.support.input.ProtoTime;
 
 import java.time.Instant;
 import java.util.regex.Pattern;
@@ -9,8 +10,6 @@ import java.util.regex.Pattern;
 public final class Inputs {
     /** Earliest instant accepted anywhere: anything before is a producer bug, not an event. */
     public static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
-    /** Latest instant accepted anywhere: PostgreSQL's timestamptz goes further, but nothing real does. */
-    public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
     /** A compact JWS/JWT: a JSON header always encodes to "eyJ". */
     private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]*");
     /** Lifespan's opaque refresh and single-use tokens: prefix and 256 random bits of base64url. */
@@ -94,17 +93,14 @@ public final class Inputs {
         return true;
     }
 
-    /** A protobuf timestamp as an instant, refusing values outside what the store keeps. */
+    /**
+     * A protobuf timestamp as an instant: a valid time as every service reads one ({@link ProtoTime}), and not before
+     * {@link #EARLIEST}, older than anything Lifespan records.
+     */
     public static Instant timestamp(String field, Timestamp value) {
-        if (value.getNanos() < 0 || value.getNanos() > 999_999_999) {
-            throw new InvalidInput(field, field + " has nanos outside 0..999999999");
-        }
-        Instant instant = Instant.ofEpochSecond(value.getSeconds(), value.getNanos());
+        Instant instant = ProtoTime.instant(field, true, value);
         if (instant.isBefore(EARLIEST)) {
             throw new InvalidInput(field, field + " is before " + EARLIEST);
-        }
-        if (instant.isAfter(LATEST)) {
-            throw new InvalidInput(field, field + " is after the year 9999");
         }
         return instant;
     }

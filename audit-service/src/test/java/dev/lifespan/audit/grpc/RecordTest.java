@@ -136,6 +136,8 @@ class RecordTest {
                 "events[1].occurred_at", "events[1].occurred_at is more than 300 s ahead of the audit service's clock");
         assertBad(Events.event(EventType.TOKEN_ISSUED, subject).setOccurredAt(Events.at(Instant.parse("1999-12-31T23:59:59Z"))),
                 "events[1].occurred_at", "events[1].occurred_at is before 2000-01-01T00:00:00Z");
+        assertBad(Events.event(EventType.TOKEN_ISSUED, subject).setOccurredAt(Events.at(Instant.now()).toBuilder().setNanos(-5)),
+                "events[1].occurred_at", "events[1].occurred_at is not a valid time: nanos must be between 0 and 999999999");
         assertBad(Events.event(EventType.TOKEN_ISSUED, subject).setValidationFailure(ValidationFailure.EXPIRED), "events[1].validation_failure",
                 "events[1].validation_failure is only allowed on VALIDATION_FAILED events");
     }
