@@ -15,20 +15,12 @@ import dev.lifespan.api.v1.TokenIssuerGrpc;
 import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.api.v1.WatchAlertsRequest;
 import dev.lifespan.api.v1.WatchAlertsResponse;
-import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.LocalStack;
 import dev.lifespan.devstack.LocalStack.Service;
 import dev.lifespan.validator.JwksCache;
 import dev.lifespan.validator.TokenValidator;
-import dev.lifespan.validator.ValidatingNode;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -36,8 +28,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.net.URI;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -77,53 +67,24 @@ class AuditSystemTest {
     private static final Duration ALERT_BOUND = Duration.ofSeconds(2);
     /** How long delivery after an outage may take: the relays retry every second. */
     private static final Duration CATCH_UP_BOUND = Duration.ofSeconds(60);
-    private static EmbeddedServers servers;
+    private static RunningStack running;
     private static LocalStack stack;
-    private static Vertx vertx;
-    private static ManagedChannel issuerChannel;
-    private static ManagedChannel revocationChannel;
-    private static ManagedChannel auditChannel;
-    private static ValidatingNode node;
+    private static TokenValidator node;
     /** Every credential this test saw: none may be stored anywhere. */
     private static final List<String> secrets = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        servers = EmbeddedServers.start();
-        Path root = Path.of(System.getProperty("lifespan.root", "..")).toAbsolutePath().normalize();
-        stack = LocalStack.start(servers, root, LocalStack.freePorts(), root.resolve("system-tests/target/service-logs-audit"), Map.of(),
-                Map.of("lifespan.audit.anomaly.rules.refresh-reuse.action", "revoke-subject"));
+        running = RunningStack.start("service-logs-audit", Map.of("lifespan.audit.anomaly.rules.refresh-reuse.action", "revoke-subject"));
+        stack = running.stack;
         secrets.addAll(List.of(stack.appSecret(), stack.serviceSecret()));
-        vertx = Vertx.vertx();
-        issuerChannel = channel(stack.baseUrl(Service.ISSUER));
-        revocationChannel = channel(stack.baseUrl(Service.REVOCATION));
-        auditChannel = channel(stack.baseUrl(Service.AUDIT));
-        node = ValidatingNode.builder(stack.issuerUrl())
-                .jwks(JwksCache.overHttp(stack.issuerUrl() + "/.well-known/jwks.json", Duration.ofSeconds(5)), null)
-                .revocationFeed(vertx, servers.redisUrl(), "lifespan:revocations", RevocationGrpc.newStub(revocationChannel))
-                .build();
-        node.start(Duration.ofMillis(200)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        assertThat(node.jwks().orElseThrow().refresh()).isTrue();
+        node = running.node(JwksCache.overHttp(stack.issuerUrl() + "/.well-known/jwks.json", Duration.ofSeconds(5)));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (node != null) {
-            node.close();
-        }
-        for (ManagedChannel channel : new ManagedChannel[] {issuerChannel, revocationChannel, auditChannel}) {
-            if (channel != null) {
-                channel.shutdownNow();
-            }
-        }
-        if (vertx != null) {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        }
-        if (stack != null) {
-            stack.close();
-        }
-        if (servers != null) {
-            servers.close();
+        if (running != null) {
+            running.close();
         }
     }
 
@@ -131,8 +92,7 @@ class AuditSystemTest {
     @Order(1)
     void aReusedRefreshTokenRaisesAnAlertAndTheRuleRevokesTheSubject() throws Exception {
         LinkedBlockingQueue<Alert> alerts = new LinkedBlockingQueue<>();
-        AuditGrpc.newStub(auditChannel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(token("audit:read"))))
-                .watchAlerts(WatchAlertsRequest.newBuilder().addRules("refresh-reuse").build(), new StreamObserver<>() {
+        RunningStack.as(AuditGrpc.newStub(running.channel(Service.AUDIT)), token("audit:read")).watchAlerts(WatchAlertsRequest.newBuilder().addRules("refresh-reuse").build(), new StreamObserver<>() {
                     @Override
                     public void onNext(WatchAlertsResponse value) {
                         alerts.add(value.getAlert());
@@ -149,7 +109,7 @@ class AuditSystemTest {
         String subject = "quinn-" + System.nanoTime();
         IssueTokensResponse other = login(subject);
         IssueTokensResponse stolen = login(subject);
-        assertThat(node.validator().validate(other.getAccessToken().getToken(), "api").isValid()).isTrue();
+        assertThat(node.validate(other.getAccessToken().getToken(), "api").isValid()).isTrue();
         refresh(stolen.getRefreshToken().getToken());
 
         long reusedAt = System.nanoTime();
@@ -166,7 +126,7 @@ class AuditSystemTest {
 
         // The rule revokes the subject: the other session's token, untouched by the reuse, is refused by the node.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(node.validator().validate(other.getAccessToken().getToken(), "api").failure()).isEqualTo(ValidationFailure.REVOKED_SUBJECT));
+                assertThat(node.validate(other.getAccessToken().getToken(), "api").failure()).isEqualTo(ValidationFailure.REVOKED_SUBJECT));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(alertActions(alert.getAlertId()))
                 .anySatisfy(action -> assertThat(action).contains("subject " + subject + " revoked")));
     }
@@ -181,8 +141,7 @@ class AuditSystemTest {
         catchThrowableOfType(StatusRuntimeException.class, () -> refresh(login.getRefreshToken().getToken()));
         IssueTokensResponse second = login(subject);
         issuer().endSession(EndSessionRequest.newBuilder().setSessionId(second.getSessionId()).setReason("signed out").build());
-        RevocationGrpc.newBlockingStub(revocationChannel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(token("revocation:write"))))
-                .revoke(RevokeRequest.newBuilder().setRule(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_SUBJECT).setValue(subject)
+        RunningStack.as(RevocationGrpc.newBlockingStub(running.channel(Service.REVOCATION)), token("revocation:write")).revoke(RevokeRequest.newBuilder().setRule(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_SUBJECT).setValue(subject)
                         .setReason("account closed")).build());
         secrets.add(refreshed.getRefreshToken().getToken());
         // Both producers hold their events while the audit service is away.
@@ -252,31 +211,20 @@ class AuditSystemTest {
     }
 
     private static RefreshTokensResponse refresh(String refreshToken) {
-        RefreshTokensResponse refreshed = TokenIssuerGrpc.newBlockingStub(issuerChannel).refreshTokens(RefreshTokensRequest.newBuilder()
+        RefreshTokensResponse refreshed = TokenIssuerGrpc.newBlockingStub(running.channel(Service.ISSUER)).refreshTokens(RefreshTokensRequest.newBuilder()
                 .setRefreshToken(refreshToken).setClientId("demo-app").setClientSecret(stack.appSecret()).build());
         secrets.add(refreshed.getAccessToken().getToken());
         return refreshed;
     }
 
     private static TokenIssuerGrpc.TokenIssuerBlockingStub issuer() throws Exception {
-        return TokenIssuerGrpc.newBlockingStub(issuerChannel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(token(null))));
+        return RunningStack.as(TokenIssuerGrpc.newBlockingStub(running.channel(Service.ISSUER)), token(null));
     }
 
     private static String token(String scope) throws Exception {
         String token = stack.demoServiceToken(scope);
         secrets.add(token);
         return token;
-    }
-
-    private static Metadata bearer(String token) {
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        return headers;
-    }
-
-    private static ManagedChannel channel(String url) {
-        URI uri = URI.create(url);
-        return NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort()).usePlaintext().build();
     }
 
     private static long unshipped(Service producer) throws SQLException {
@@ -307,7 +255,7 @@ class AuditSystemTest {
     /** The first column of every row, as text, from {@code service}'s own database. */
     private static List<String> query(Service service, String sql) throws SQLException {
         List<String> values = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection(stack.jdbcUrl(service), servers.username(), servers.password());
+        try (Connection c = DriverManager.getConnection(stack.jdbcUrl(service), running.servers.username(), running.servers.password());
                 Statement s = c.createStatement(); ResultSet rows = s.executeQuery(sql)) {
             while (rows.next()) {
                 values.add(rows.getString(1));

@@ -12,17 +12,10 @@ import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.api.v1.SnapshotRequest;
 import dev.lifespan.api.v1.TokenIssuerGrpc;
 import dev.lifespan.api.v1.ValidationFailure;
-import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.LocalStack;
 import dev.lifespan.validator.TokenValidator;
-import dev.lifespan.validator.ValidatingNode;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -32,19 +25,17 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,40 +71,19 @@ class RevocationSystemTest {
      */
     private static final Duration PROPAGATION_BOUND = Duration.ofSeconds(5);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static EmbeddedServers servers;
+    private static RunningStack running;
     private static LocalStack stack;
-    private static Vertx vertx;
-    private static ManagedChannel issuerChannel;
-    private static ManagedChannel revocationChannel;
-    private static final List<ValidatingNode> nodes = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        servers = EmbeddedServers.start();
-        Path root = Path.of(System.getProperty("lifespan.root", "..")).toAbsolutePath().normalize();
-        stack = LocalStack.start(servers, root, LocalStack.freePorts(), root.resolve("system-tests/target/service-logs"));
-        vertx = Vertx.vertx();
-        URI issuer = URI.create(stack.issuerUrl());
-        issuerChannel = NettyChannelBuilder.forAddress(issuer.getHost(), issuer.getPort()).usePlaintext().build();
-        String[] revocation = stack.revocationTarget().split(":");
-        revocationChannel = NettyChannelBuilder.forAddress(revocation[0], Integer.parseInt(revocation[1])).usePlaintext().build();
+        running = RunningStack.start("service-logs", Map.of());
+        stack = running.stack;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        nodes.forEach(ValidatingNode::close);
-        if (issuerChannel != null) {
-            issuerChannel.shutdownNow();
-            revocationChannel.shutdownNow();
-        }
-        if (vertx != null) {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        }
-        if (stack != null) {
-            stack.close();
-        }
-        if (servers != null) {
-            servers.close();
+        if (running != null) {
+            running.close();
         }
     }
 
@@ -298,7 +268,7 @@ class RevocationSystemTest {
 
     private static List<RevocationRule> snapshot() {
         List<RevocationRule> rules = new ArrayList<>();
-        RevocationGrpc.newBlockingStub(revocationChannel).withDeadlineAfter(30, TimeUnit.SECONDS)
+        RevocationGrpc.newBlockingStub(running.channel(LocalStack.Service.REVOCATION)).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .snapshot(SnapshotRequest.getDefaultInstance()).forEachRemaining(m -> {
                     if (!m.getComplete()) {
                         rules.add(m.getRule());
@@ -312,12 +282,12 @@ class RevocationSystemTest {
     }
 
     private static TokenIssuerGrpc.TokenIssuerBlockingStub issuerAs(String token) {
-        return TokenIssuerGrpc.newBlockingStub(issuerChannel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(token)))
+        return RunningStack.as(TokenIssuerGrpc.newBlockingStub(running.channel(LocalStack.Service.ISSUER)), token)
                 .withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     private static RevocationGrpc.RevocationBlockingStub revocationAs(String token) {
-        return RevocationGrpc.newBlockingStub(revocationChannel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(token)))
+        return RunningStack.as(RevocationGrpc.newBlockingStub(running.channel(LocalStack.Service.REVOCATION)), token)
                 .withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
@@ -341,25 +311,13 @@ class RevocationSystemTest {
 
     /** A validating node made the one way every node is made, with its own Redis connection, JWKS cache and feed. */
     private TokenValidator node(Callable<String> jwks) throws Exception {
-        ValidatingNode node = ValidatingNode.builder(stack.issuerUrl())
-                .jwks(jwks, null)
-                .revocationFeed(vertx, servers.redisUrl(), "lifespan:revocations", RevocationGrpc.newStub(revocationChannel))
-                .build();
-        nodes.add(node);
-        node.start(Duration.ofMillis(200)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        assertThat(node.jwks().orElseThrow().refresh()).isTrue();
-        return node.validator();
+        return running.node(jwks);
     }
 
     private static String serviceToken() throws Exception {
         return stack.demoServiceToken(null);
     }
 
-    private static Metadata bearer(String token) {
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        return headers;
-    }
 
     /** The issuer's revocation feed as its readiness check reports it: {@code in step}, {@code stale}, {@code starting}. */
     private static String issuerFeedState() throws Exception {

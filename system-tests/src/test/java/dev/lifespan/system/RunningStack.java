@@ -1,0 +1,100 @@
+package dev.lifespan.system;
+
+import dev.lifespan.api.v1.RevocationGrpc;
+import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.LocalStack;
+import dev.lifespan.devstack.LocalStack.Service;
+import dev.lifespan.validator.TokenValidator;
+import dev.lifespan.validator.ValidatingNode;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.AbstractStub;
+import io.grpc.stub.MetadataUtils;
+import io.vertx.core.Vertx;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What every system test runs against: embedded PostgreSQL and Redis, the three packaged services as processes
+ * ({@link LocalStack}), a plaintext gRPC channel to each, and validating nodes in this JVM made the one way every node
+ * is made. Closing it stops all of it.
+ */
+final class RunningStack implements AutoCloseable {
+    final EmbeddedServers servers;
+    final LocalStack stack;
+    private final Vertx vertx = Vertx.vertx();
+    private final Map<Service, ManagedChannel> channels = new EnumMap<>(Service.class);
+    private final List<ValidatingNode> nodes = new ArrayList<>();
+
+    private RunningStack(EmbeddedServers servers, LocalStack stack) {
+        this.servers = servers;
+        this.stack = stack;
+        for (Service service : Service.values()) {
+            URI uri = URI.create(stack.baseUrl(service));
+            channels.put(service, NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort()).usePlaintext().build());
+        }
+    }
+
+    /**
+     * Starts everything; the services' output goes to {@code system-tests/target/<logs>}.
+     *
+     * @param auditExtra system properties for the audit service (its anomaly rules)
+     */
+    static RunningStack start(String logs, Map<String, String> auditExtra) throws Exception {
+        EmbeddedServers servers = EmbeddedServers.start();
+        try {
+            Path root = Path.of(System.getProperty("lifespan.root", "..")).toAbsolutePath().normalize();
+            return new RunningStack(servers, LocalStack.start(servers, root, LocalStack.freePorts(),
+                    root.resolve("system-tests/target/" + logs), Map.of(), auditExtra));
+        } catch (Exception | Error e) {
+            servers.close();
+            throw e;
+        }
+    }
+
+    ManagedChannel channel(Service service) {
+        return channels.get(service);
+    }
+
+    /** {@code stub} sending {@code token} as its bearer credential. */
+    static <S extends AbstractStub<S>> S as(S stub, String token) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    /**
+     * A validating node with its own Redis connection, JWKS cache and revocation feed, in step and holding the issuer's
+     * keys; closed with the stack.
+     */
+    TokenValidator node(Callable<String> jwks) throws Exception {
+        ValidatingNode node = ValidatingNode.builder(stack.issuerUrl())
+                .jwks(jwks, null)
+                .revocationFeed(vertx, servers.redisUrl(), "lifespan:revocations", RevocationGrpc.newStub(channel(Service.REVOCATION)))
+                .build();
+        nodes.add(node);
+        node.start(Duration.ofMillis(200)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        if (!node.jwks().orElseThrow().refresh()) {
+            throw new IllegalStateException("the node could not fetch the issuer's JWKS");
+        }
+        return node.validator();
+    }
+
+    @Override
+    public void close() throws Exception {
+        nodes.forEach(ValidatingNode::close);
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        stack.close();
+        servers.close();
+    }
+}
