@@ -84,7 +84,8 @@ public class RevocationRelay {
         }
     }
 
-    @Scheduled(every = "${lifespan.revocation.relay-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    // PROCEED: a tick while a delivery still waits for its receiver only counts the backlog (Relay.deliver).
+    @Scheduled(every = "${lifespan.revocation.relay-interval}", concurrentExecution = Scheduled.ConcurrentExecution.PROCEED)
     Uni<Void> tick() {
         return relay == null ? Uni.createFrom().voidItem() : relay.tick(KEEP_DELIVERED);
     }

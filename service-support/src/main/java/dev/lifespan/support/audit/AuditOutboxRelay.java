@@ -99,7 +99,8 @@ public class AuditOutboxRelay {
         }
     }
 
-    @Scheduled(every = "${lifespan.audit-outbox.relay-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    // PROCEED: a tick while a delivery still waits for its receiver only counts the backlog (Relay.deliver).
+    @Scheduled(every = "${lifespan.audit-outbox.relay-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.PROCEED)
     Uni<Void> tick() {
         return shipping == null ? Uni.createFrom().voidItem() : shipping.tick();
     }

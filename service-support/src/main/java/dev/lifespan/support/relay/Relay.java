@@ -121,11 +121,13 @@ public final class Relay<T> {
 
     /**
      * Delivers everything waiting now, in batches, until a batch comes back short; the number of rows delivered.
-     * Does nothing (0) while another delivery of this relay runs. Fails with the first failure.
+     * While another delivery of this relay runs (a receiver slow to answer holds it up to its deadline) it delivers
+     * nothing (0) and only counts the backlog again, so the meters and readiness detail show the rows piling up
+     * meanwhile. Fails with the first failure.
      */
     public Uni<Integer> deliver() {
         if (!running.compareAndSet(false, true)) {
-            return Uni.createFrom().item(0);
+            return measure().replaceWith(0);
         }
         return deliverFrom(0).eventually(() -> running.set(false)).eventually(this::measure);
     }
@@ -176,9 +178,13 @@ public final class Relay<T> {
 
     /**
      * One scheduled round: delivers what waits, then prunes rows delivered before {@code now - keepDelivered}. A failure
-     * is logged when deliveries start failing and when they work again, not every tick, and is never thrown.
+     * is logged when deliveries start failing and when they work again, not every tick, and is never thrown. While an
+     * earlier delivery still waits for its receiver, the round only counts the backlog: it says nothing about delivery.
      */
     public Uni<Void> tick(Duration keepDelivered) {
+        if (running.get()) {
+            return measure();
+        }
         return deliver()
                 .invoke(ignored -> {
                     lastFailure = null;

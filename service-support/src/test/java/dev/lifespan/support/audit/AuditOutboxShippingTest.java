@@ -29,7 +29,9 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -111,6 +113,21 @@ class AuditOutboxShippingTest {
         assertThat(delivered).as("both relays took batches").allMatch(n -> n > 0);
         assertThat(received).hasSize(1_000).doesNotHaveDuplicates();
         assertThat(count("SELECT count(*) FROM audit_outbox WHERE shipped_at IS NULL")).isZero();
+    }
+
+    @Test
+    void whileADeliveryWaitsForItsReceiverTheBacklogStillCountsNewRows() throws Exception {
+        events(5, "frozen");
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        Relay<AuditEvent> relay = relay(rows -> Uni.createFrom().completionStage(answer), 50);
+        CompletableFuture<Integer> waiting = relay.deliver().subscribeAsCompletionStage();
+        events(2, "frozen");
+
+        assertThat(relay.deliver().await().atMost(Duration.ofSeconds(10))).as("the running delivery is not doubled").isZero();
+        assertThat(relay.state().backlog()).as("the five taken and the two written since").isEqualTo(7);
+
+        answer.complete(null);
+        assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(5);
     }
 
     @Test
