@@ -84,6 +84,7 @@ public final class LocalStack implements AutoCloseable {
         System.out.println("  client demo-app         secret " + stack.appSecret() + "  (refresh_token grant, profile web)");
         System.out.println("  client demo-service     secret " + stack.serviceSecret()
                 + "  (client_credentials; scopes for IssueTokens, sessions, key rotation, revocation:write and audit:read)");
+        System.out.println("  client " + OPERATOR_CLIENT + "  secret " + stack.operatorSecret() + "  (operators: " + OPERATOR_SCOPES + ")");
         System.out.println("  try: curl -s -u demo-service:" + stack.serviceSecret() + " -d grant_type=client_credentials " + base
                 + "/oauth2/token");
         System.out.println();
@@ -103,6 +104,12 @@ public final class LocalStack implements AutoCloseable {
         System.err.println("Lifespan is stopping: " + why + " (its output is above).");
         System.exit(1);
     }
+
+    /** The client id operators sign in with (the lifespan CLI, the web console). */
+    public static final String OPERATOR_CLIENT = "lifespan-operator";
+
+    /** The operator client's scopes, space separated. */
+    public static final String OPERATOR_SCOPES = "sessions:read sessions:write revocation:write keys:rotate audit:read";
 
     /** How far above a service's API port its management port (health, metrics) lies. */
     static final int MANAGEMENT_OFFSET = 10;
@@ -144,14 +151,17 @@ public final class LocalStack implements AutoCloseable {
     private final int port;
     private final String appSecret;
     private final String serviceSecret;
+    private final String operatorSecret;
     private final Path logDir;
 
-    private LocalStack(List<Process> children, Map<Service, Launch> launches, int port, String appSecret, String serviceSecret, Path logDir) {
+    private LocalStack(List<Process> children, Map<Service, Launch> launches, int port, String appSecret, String serviceSecret,
+            String operatorSecret, Path logDir) {
         this.children = children;
         this.launches = launches;
         this.port = port;
         this.appSecret = appSecret;
         this.serviceSecret = serviceSecret;
+        this.operatorSecret = operatorSecret;
         this.logDir = logDir;
     }
 
@@ -214,6 +224,7 @@ public final class LocalStack implements AutoCloseable {
         String masterKey = env("LIFESPAN_MASTER_KEY", Base64.getEncoder().encodeToString(randomBytes(32)));
         String appSecret = secret();
         String serviceSecret = secret();
+        String operatorSecret = secret();
         // The revocation and audit services' own clients at the issuer, for the service tokens they call each other with.
         String revocationClientSecret = secret();
         String auditClientSecret = secret();
@@ -240,6 +251,9 @@ public final class LocalStack implements AutoCloseable {
         issuer.put("lifespan.clients.demo-app.profile", "web");
         client(issuer, "demo-service", serviceSecret, "client_credentials",
                 "api.read,tokens:issue,sessions:read,sessions:write,keys:rotate,revocation:write,audit:read", "api,lifespan");
+        // What the people running Lifespan sign in with (the lifespan CLI, the web console): sessions, revocations,
+        // key rotation and the audit trail, and nothing that issues tokens for users.
+        client(issuer, OPERATOR_CLIENT, operatorSecret, "client_credentials", OPERATOR_SCOPES.replace(' ', ','), "lifespan");
         client(issuer, "lifespan-revocation", revocationClientSecret, "client_credentials", "audit:write", "lifespan");
         client(issuer, "lifespan-audit", auditClientSecret, "client_credentials", "revocation:write", "lifespan");
         launches.put(Service.ISSUER, new Launch(javaCommand(Service.ISSUER, root, port, issuer), Map.of("LIFESPAN_MASTER_KEY", masterKey), issuer));
@@ -257,7 +271,7 @@ public final class LocalStack implements AutoCloseable {
                 Map.of("LIFESPAN_AUDIT_REVOCATION_CLIENT_SECRET", auditClientSecret, "LIFESPAN_AUDIT_SIGNING_KEY", ed25519Key()), audit));
 
         List<Process> children = new ArrayList<>();
-        LocalStack stack = new LocalStack(children, launches, port, appSecret, serviceSecret, logDir);
+        LocalStack stack = new LocalStack(children, launches, port, appSecret, serviceSecret, operatorSecret, logDir);
         // A JVM stopped by a signal (a test run interrupted, Ctrl-C) takes the services with it.
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "lifespan-local-stack-stop"));
         for (Service service : Service.values()) {
@@ -390,6 +404,11 @@ public final class LocalStack implements AutoCloseable {
 
     public String serviceSecret() {
         return serviceSecret;
+    }
+
+    /** The secret of the operator client {@link #OPERATOR_CLIENT}. */
+    public String operatorSecret() {
+        return operatorSecret;
     }
 
     /** Stops every service (the servers belong to the caller); safe to call more than once. */
