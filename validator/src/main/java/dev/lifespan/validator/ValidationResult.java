@@ -32,4 +32,26 @@ public record ValidationResult(VerifiedClaims claims, ValidationFailure failure,
             default -> throw new IllegalArgumentException(failure + " is not an answer of the revocation step");
         };
     }
+
+    /**
+     * What a failure reason means, as a sentence for people (operators reading {@code lifespan token inspect --validate},
+     * a support tool): the revocation reasons as {@link #revocationDetail}, the others as the pipeline checks them.
+     */
+    public static String explain(ValidationFailure failure) {
+        return switch (failure) {
+            case VALIDATION_FAILURE_UNSPECIFIED -> "the token passed every check";
+            case MALFORMED -> "the token is not a well-formed compact JWS: three canonical base64url segments of JSON, within the size limit";
+            case ALG_NOT_ALLOWED -> "the token's signing algorithm (alg) is not allowed, or does not match its key";
+            case UNKNOWN_KID -> "the key that signed the token (kid) is not in the issuer's JWKS, even after a refetch";
+            case BAD_SIGNATURE -> "the signature does not verify: the token was altered or signed by someone else";
+            case WRONG_TYPE -> "the token is not an access token (typ is not at+jwt)";
+            case WRONG_ISSUER -> "the token was issued by another issuer (iss)";
+            case WRONG_AUDIENCE -> "the token is not meant for the expected audience (aud)";
+            case EXPIRED -> "the token has expired (exp is past, beyond the allowed clock skew)";
+            case NOT_YET_VALID -> "the token is not valid yet (nbf or iat is in the future, beyond the allowed clock skew)";
+            case MISSING_CLAIM -> "a required claim is missing or of the wrong type";
+            case REVOKED_TOKEN, REVOKED_SESSION, REVOKED_SUBJECT, REVOKED_CLIENT, REVOKED_KEY, REVOCATION_FEED_STALE -> revocationDetail(failure);
+            case UNRECOGNIZED -> "a failure reason this build does not know";
+        };
+    }
 }

@@ -22,7 +22,8 @@ import java.util.Objects;
  * A service token obtained from the issuer's token endpoint with the OAuth 2.0 client credentials grant (RFC 6749
  * section 4.4; client authentication by HTTP Basic, as section 2.3.1 prefers), for the scope and audience it needs.
  * Reused until half its lifetime has passed; concurrent callers share one request. The secret and the token are
- * never logged; an error response (an RFC 6749 error object, which carries neither) is shown abbreviated.
+ * never logged; an error response (an RFC 6749 error object, which carries neither) is shown abbreviated, as a
+ * {@link TokenEndpointRefusal} that tells refused credentials from an issuer that cannot serve.
  */
 public final class ClientCredentialsToken implements ServiceToken {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -118,8 +119,8 @@ public final class ClientCredentialsToken implements ServiceToken {
     private String accept(HttpResponse<String> response) {
         String body = response.body() == null ? "" : response.body();
         if (response.statusCode() != 200) {
-            throw new IllegalStateException("the issuer refused client " + settings.clientId() + "'s credentials: HTTP " + response.statusCode()
-                    + " " + (body.length() > MAX_ERROR_BODY ? body.substring(0, MAX_ERROR_BODY) : body));
+            throw new TokenEndpointRefusal("the issuer refused client " + settings.clientId() + "'s credentials: HTTP " + response.statusCode()
+                    + " " + (body.length() > MAX_ERROR_BODY ? body.substring(0, MAX_ERROR_BODY) : body), response.statusCode());
         }
         JsonNode json;
         try {

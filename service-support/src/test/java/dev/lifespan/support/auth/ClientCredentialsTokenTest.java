@@ -115,7 +115,11 @@ class ClientCredentialsTokenTest {
 
         assertThatThrownBy(() -> token.token().await().atMost(Duration.ofSeconds(10)))
                 .hasMessageContaining("HTTP 401").hasMessageContaining("invalid_client").hasMessageNotContaining("s3cret")
-                .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(320));
+                .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(320))
+                .isInstanceOfSatisfying(TokenEndpointRefusal.class, e -> {
+                    assertThat(e.httpStatus()).isEqualTo(401);
+                    assertThat(e.isOutage()).as("refused credentials are not an outage").isFalse();
+                });
 
         status = 200;
         assertThat(token.token().await().atMost(Duration.ofSeconds(10))).isEqualTo("token-2");

@@ -1,0 +1,131 @@
+package dev.lifespan.cli;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
+import dev.lifespan.support.auth.TokenEndpointRefusal;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ConnectException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The one place a failure becomes an exit status and a line for people: gRPC status codes (with the services'
+ * {@code ErrorInfo} reason and field), token-endpoint refusals, and connection failures. Never prints a stack trace
+ * for an expected failure, and never a token or a secret (the services' messages carry neither).
+ */
+public final class Failures implements CommandLine.IExecutionExceptionHandler {
+
+    @Override
+    public int handleExecutionException(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+        CliException failure = classify(e);
+        PrintWriter err = commandLine.getErr();
+        err.println(commandLine.getColorScheme().errorText("lifespan: " + failure.getMessage()));
+        if (failure.exitCode() == ExitCodes.SOFTWARE) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return failure.exitCode();
+    }
+
+    /** {@code e} as a {@link CliException}: its exit status and a one-line message. */
+    public static CliException classify(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CliException known) {
+                return known;
+            }
+            if (cause instanceof StatusRuntimeException status) {
+                return fromStatus(status);
+            }
+            if (cause instanceof TokenEndpointRefusal refusal) {
+                return new CliException(refusal.isOutage() ? ExitCodes.OUTAGE : ExitCodes.REFUSED, "token endpoint: " + refusal.getMessage(), e);
+            }
+            if (cause instanceof ConnectException || cause instanceof HttpTimeoutException || cause instanceof ClosedChannelException
+                    || cause instanceof TimeoutException) {
+                return new CliException(ExitCodes.OUTAGE, "cannot reach the service: " + describe(cause), e);
+            }
+            if (cause instanceof CommandLine.ParameterException) {
+                return new CliException(ExitCodes.USAGE, cause.getMessage(), e);
+            }
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof IOException io) {
+                return new CliException(ExitCodes.OUTAGE, "I/O failed: " + describe(io), e);
+            }
+        }
+        return new CliException(ExitCodes.SOFTWARE, "unexpected failure: " + describe(e), e);
+    }
+
+    /** Which exit status a gRPC status code means. */
+    public static int exitCode(Status.Code code) {
+        return switch (code) {
+            case OK -> ExitCodes.OK;
+            case UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS, OUT_OF_RANGE,
+                 CANCELLED -> ExitCodes.REFUSED;
+            case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED -> ExitCodes.OUTAGE;
+            case UNKNOWN, INTERNAL, UNIMPLEMENTED, DATA_LOSS -> ExitCodes.SOFTWARE;
+        };
+    }
+
+    private static CliException fromStatus(StatusRuntimeException e) {
+        Status status = e.getStatus();
+        StringBuilder line = new StringBuilder(status.getCode().name());
+        String reason = null;
+        String field = null;
+        String retry = null;
+        com.google.rpc.Status details = StatusProto.fromThrowable(e);
+        if (details != null) {
+            for (var any : details.getDetailsList()) {
+                try {
+                    if (any.is(ErrorInfo.class)) {
+                        ErrorInfo info = any.unpack(ErrorInfo.class);
+                        reason = info.getReason();
+                        field = info.getMetadataMap().get("field");
+                    } else if (any.is(RetryInfo.class)) {
+                        var delay = any.unpack(RetryInfo.class).getRetryDelay();
+                        retry = delay.getSeconds() + (delay.getNanos() > 0 ? "." + delay.getNanos() / 100_000_000 : "") + " s";
+                    }
+                } catch (InvalidProtocolBufferException ignored) {
+                    // a detail we cannot read adds nothing to the message
+                }
+            }
+        }
+        if (reason != null && !reason.isEmpty()) {
+            line.append(" (").append(reason).append(field == null ? "" : ", field " + field).append(')');
+        }
+        if (status.getDescription() != null) {
+            line.append(": ").append(status.getDescription());
+        }
+        if (status.getCause() != null) {
+            line.append(status.getDescription() != null ? " (" : ": ").append(describe(rootCause(status.getCause())))
+                    .append(status.getDescription() != null ? ")" : "");
+        }
+        if (retry != null) {
+            line.append(" (retry after ").append(retry).append(')');
+        }
+        return new CliException(exitCode(status.getCode()), line.toString(), e);
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof ConnectException && (e.getMessage() == null || e.getMessage().isBlank())) {
+            return "connection refused";
+        }
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+}
