@@ -46,7 +46,8 @@ public class ExportCommand implements Runnable {
     @Parameters(paramLabel = "FILE", description = "Where to write the export (refused if it exists, unless --force).")
     Path file;
 
-    @Option(names = "--checkpoints", paramLabel = "FILE", description = "Also save the signed checkpoints (GET /audit/checkpoints) here.")
+    @Option(names = "--checkpoints", paramLabel = "FILE",
+            description = "Also save the signed checkpoints at sequences up to --to (GET /audit/checkpoints, newest 1000) here.")
     Path checkpoints;
 
     @Option(names = "--public-key", paramLabel = "FILE", description = "Also save the checkpoint public key (PEM) here.")
@@ -71,7 +72,8 @@ public class ExportCommand implements Runnable {
             String bearer = c.bearer("audit:read");
             long lines = download(c, URI.create(base + "/audit/export?from_sequence=" + from + "&to_sequence=" + to), bearer, file);
             if (checkpoints != null) {
-                download(c, URI.create(base + "/audit/checkpoints?limit=1000"), bearer, checkpoints);
+                // Only checkpoints up to --to: to the verifier, a checkpoint past the export's end means its newest events were deleted.
+                download(c, URI.create(base + "/audit/checkpoints?before=" + (to + 1) + "&limit=1000"), bearer, checkpoints);
             }
             if (publicKey != null) {
                 download(c, URI.create(base + "/audit/public-key"), bearer, publicKey);

@@ -1,0 +1,38 @@
+package dev.lifespan.cli;
+
+import io.quarkus.test.junit.main.Launch;
+import io.quarkus.test.junit.main.LaunchResult;
+import io.quarkus.test.junit.main.QuarkusMainLauncher;
+import io.quarkus.test.junit.main.QuarkusMainTest;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The {@code lifespan} binary as Quarkus builds it (command mode, its own {@code CommandLine} producer): help, a usage
+ * error mapped by {@link Failures}, shell completion. No services needed; {@link OperatorCommandsTest} runs the
+ * commands against the real stack.
+ */
+@QuarkusMainTest
+class LifespanMainTest {
+
+    @Test
+    @Launch("--help")
+    void helpListsEveryCommandAndTheExitStatuses(LaunchResult result) {
+        assertThat(result.getOutput()).contains("sessions", "revoke", "keys", "audit", "alerts", "token", "status", "completion",
+                "3   refused", "4   outage");
+    }
+
+    @Test
+    @Launch(value = {"sessions", "list", "alice", "--issuer", "nowhere"}, exitCode = ExitCodes.USAGE)
+    void aBadAddressIsAUsageErrorNamingTheFlag(LaunchResult result) {
+        assertThat(result.getErrorOutput()).contains("--issuer: 'nowhere' is not HOST:PORT");
+    }
+
+    @Test
+    void completionPrintsABashScriptForEveryCommand(QuarkusMainLauncher launcher) {
+        LaunchResult result = launcher.launch("completion");
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.getOutput()).contains("complete -F", "sessions", "revoke", "--output");
+    }
+}
