@@ -18,7 +18,7 @@ final class Cli {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What one run printed and returned. */
-    record Run(int exitCode, String out, String err) {
+    record Run(List<String> args, int exitCode, String out, String err) {
         JsonNode json() {
             try {
                 return JSON.readTree(out);
@@ -40,7 +40,7 @@ final class Cli {
 
         @Override
         public String toString() {
-            return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
+            return "$ lifespan " + String.join(" ", args) + "\nexit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
         }
     }
 
@@ -54,6 +54,6 @@ final class Cli {
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
         int exitCode = commandLine.execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+        return new Run(List.of(args), exitCode, out.toString(), err.toString());
     }
 }

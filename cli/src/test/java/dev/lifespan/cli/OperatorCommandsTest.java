@@ -81,7 +81,7 @@ class OperatorCommandsTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         if (issuerChannel != null) {
             issuerChannel.shutdownNow();
         }
@@ -91,6 +91,9 @@ class OperatorCommandsTest {
         if (servers != null) {
             servers.close();
         }
+        // What every command printed, kept as test output (cli/target/cli-transcript.txt) for people to read.
+        Path transcript = Path.of(System.getProperty("lifespan.root", "..")).toAbsolutePath().normalize().resolve("cli/target/cli-transcript.txt");
+        Files.writeString(transcript, String.join("\n", runs.stream().map(Cli.Run::toString).toList()));
         // Checked last, over every run of the class: no command ever printed a secret or a whole token.
         for (Cli.Run run : runs) {
             for (String secret : secrets) {

@@ -12,6 +12,7 @@ import dev.lifespan.cli.connect.ConnectionOptions;
 import dev.lifespan.cli.connect.Target;
 import dev.lifespan.cli.output.OutputOptions;
 import dev.lifespan.cli.output.Times;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,7 +26,8 @@ import java.util.Locale;
 @Command(name = "alerts", mixinStandardHelpOptions = true, description = "Watch anomaly alerts.", subcommands = AlertsCommand.Watch.class)
 public class AlertsCommand {
 
-    /** The severities people type. */
+    /** The severities people type (registered so a native image can read their names). */
+    @RegisterForReflection
     public enum Severity { warning, critical }
 
     @Command(name = "watch", mixinStandardHelpOptions = true,
