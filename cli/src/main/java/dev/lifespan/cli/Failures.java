@@ -67,9 +67,8 @@ public final class Failures implements CommandLine.IExecutionExceptionHandler {
     public static int exitCode(Status.Code code) {
         return switch (code) {
             case OK -> ExitCodes.OK;
-            case UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS, OUT_OF_RANGE,
-                 CANCELLED -> ExitCodes.REFUSED;
-            case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED -> ExitCodes.OUTAGE;
+            case UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS, OUT_OF_RANGE -> ExitCodes.REFUSED;
+            case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, CANCELLED -> ExitCodes.OUTAGE;
             case UNKNOWN, INTERNAL, UNIMPLEMENTED, DATA_LOSS -> ExitCodes.SOFTWARE;
         };
     }

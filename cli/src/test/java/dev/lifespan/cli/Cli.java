@@ -40,7 +40,8 @@ final class Cli {
 
         @Override
         public String toString() {
-            return "$ lifespan " + String.join(" ", args) + "\nexit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
+            // A token given as an argument is shortened here too: the transcript never holds a usable token.
+            return "$ lifespan " + String.join(" ", args.stream().map(a -> a.length() > 60 ? a.substring(0, 12) + "…" : a).toList()) + "\nexit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
         }
     }
 

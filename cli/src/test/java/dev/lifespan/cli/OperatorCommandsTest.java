@@ -232,6 +232,9 @@ class OperatorCommandsTest {
             query.json().path("events").forEach(e -> types.add(e.path("type").asText()));
             assertThat(types).contains("SESSION_CREATED", "TOKEN_ISSUED");
         });
+        Cli.Run tail = lifespan("audit", "tail", "--subject", subject, "--since", "10m", "--count", "2", "-o", "json");
+        assertThat(tail.exitCode()).as(tail.toString()).isZero();
+        assertThat(tail.jsonLines()).hasSize(2).allSatisfy(e -> assertThat(e.path("subject").asText()).isEqualTo(subject));
         Cli.Run table = lifespan("audit", "query", "--subject", subject, "--type", "token_issued");
         assertThat(table.out()).contains("TOKEN_ISSUED", login.getSessionId()).doesNotContain("SESSION_CREATED");
 
@@ -325,6 +328,10 @@ class OperatorCommandsTest {
         Cli.Run badTarget = lifespan(new Environment(Map.of("LIFESPAN_AUDIT", "localhost"), files), "audit", "query");
         assertThat(badTarget.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(badTarget.err()).contains("LIFESPAN_AUDIT: 'localhost' is not HOST:PORT");
+
+        Cli.Run future = lifespan("revoke", "subject", "erin", "--before", "2099-01-01T00:00:00Z");
+        assertThat(future.exitCode()).as("the revocation service refuses a cut-off beyond its clock skew: " + future).isEqualTo(ExitCodes.REFUSED);
+        assertThat(future.err()).contains("revocation service at " + stack.revocationTarget(), "INVALID_ARGUMENT", "not_before");
 
         String wrong = "not-the-secret-" + System.nanoTime();
         secrets.add(wrong);
