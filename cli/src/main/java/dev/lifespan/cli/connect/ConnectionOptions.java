@@ -85,8 +85,7 @@ public final class ConnectionOptions {
     /** The settings these options, the environment and the config file give; a bad value is refused naming where it came from. */
     public Settings settings() {
         Environment env = ((LifespanCommand) mixee.root().userObject()).environment();
-        Properties file = configFile(env);
-        Source source = new Source(env, file);
+        Source source = new Source(env, configFile(env));
         Map<Target, String> targets = new EnumMap<>(Target.class);
         targets.put(Target.ISSUER, hostPort(source.pick("--issuer", issuer, "LIFESPAN_ISSUER", "issuer", "localhost:8080")));
         targets.put(Target.REVOCATION, hostPort(source.pick("--revocation", revocation, "LIFESPAN_REVOCATION", "revocation", "localhost:8081")));
@@ -104,8 +103,8 @@ public final class ConnectionOptions {
             throw usage(id.from() + ": a client id is 1-128 characters");
         }
         Picked secret = source.pick("--client-secret", clientSecret, "LIFESPAN_CLIENT_SECRET", "client-secret", "");
-        if (secret.from().equals("client-secret in " + source.fileName)) {
-            warnIfReadableByOthers(source.filePath);
+        if (source.fromFile(secret)) {
+            warnIfReadableByOthers(source.file.path());
         }
         ClientTls tls = new ClientTls(source.optional("--tls-trust", tlsTrust, "LIFESPAN_TLS_TRUST", "tls-trust"),
                 source.optional("--tls-cert", tlsCert, "LIFESPAN_TLS_CERT", "tls-cert"),
@@ -124,7 +123,14 @@ public final class ConnectionOptions {
                 Optional.of(secret.value()).filter(s -> !s.isEmpty()), secret.from(), tls, parsed);
     }
 
-    private Properties configFile(Environment env) {
+    /** The config file's settings; {@code path} null when there is none. */
+    private record ConfigFile(Path path, Properties properties) {
+        String name() {
+            return path == null ? "(no config file)" : path.toString();
+        }
+    }
+
+    private ConfigFile configFile(Environment env) {
         Path path;
         boolean required;
         if (config != null) {
@@ -142,15 +148,14 @@ public final class ConnectionOptions {
             if (required) {
                 throw usage((config != null ? "--config" : "LIFESPAN_CONFIG") + ": " + path + " does not exist");
             }
-            return properties;
+            return new ConfigFile(null, properties);
         }
         try (Reader reader = Files.newBufferedReader(path)) {
             properties.load(reader);
         } catch (IOException | IllegalArgumentException e) {
             throw usage((config != null ? "--config " : "config file ") + path + " cannot be read: " + e.getMessage());
         }
-        properties.setProperty("\0path", path.toString());
-        return properties;
+        return new ConfigFile(path, properties);
     }
 
     private void warnIfReadableByOthers(Path file) {
@@ -201,18 +206,8 @@ public final class ConnectionOptions {
     private record Picked(String value, String from) {
     }
 
-    private static final class Source {
-        private final Environment env;
-        private final Properties file;
-        private final String fileName;
-        private final Path filePath;
-
-        Source(Environment env, Properties file) {
-            this.env = env;
-            this.file = file;
-            this.filePath = file.getProperty("\0path") == null ? null : Path.of(file.getProperty("\0path"));
-            this.fileName = filePath == null ? "(no config file)" : filePath.toString();
-        }
+    /** Flags, then the environment, then the config file, then the default. */
+    private record Source(Environment env, ConfigFile file) {
 
         Picked pick(String flag, String flagValue, String variable, String key, String fallback) {
             if (flagValue != null) {
@@ -222,11 +217,15 @@ public final class ConnectionOptions {
             if (fromEnv.isPresent()) {
                 return new Picked(fromEnv.get().strip(), variable);
             }
-            String fromFile = file.getProperty(key);
+            String fromFile = file.properties().getProperty(key);
             if (fromFile != null && !fromFile.isBlank()) {
-                return new Picked(fromFile.strip(), key + " in " + fileName);
+                return new Picked(fromFile.strip(), key + " in " + file.name());
             }
             return new Picked(fallback, "the default " + flag);
+        }
+
+        boolean fromFile(Picked picked) {
+            return file.path() != null && picked.from().endsWith(" in " + file.name());
         }
 
         Optional<String> optional(String flag, String flagValue, String variable, String key) {

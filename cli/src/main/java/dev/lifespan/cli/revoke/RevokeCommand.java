@@ -14,6 +14,8 @@ import dev.lifespan.cli.input.TimeInput;
 import dev.lifespan.cli.output.OutputOptions;
 import dev.lifespan.cli.output.Times;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,6 +37,7 @@ public class RevokeCommand {
 
     /** What every kind takes: the reason, output and connection. */
     abstract static class Kind implements Runnable {
+        @Spec CommandSpec spec;
         @Mixin ConnectionOptions connection;
         @Mixin OutputOptions output;
 
@@ -79,8 +82,9 @@ public class RevokeCommand {
             }
         }
 
+        /** The argument's name as --help shows it (JTI, SID, SUBJECT, CLIENT_ID, KID), for messages. */
         String label() {
-            return kind().name().substring("RULE_KIND_".length());
+            return spec.positionalParameters().isEmpty() ? kindName(kind()) : spec.positionalParameters().get(0).paramLabel();
         }
     }
 

@@ -30,6 +30,7 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -86,7 +87,7 @@ public class StatusCommand implements Callable<Integer> {
                 ObjectNode root = OutputOptions.object().put("ready", allReady);
                 ObjectNode services = root.putObject("services");
                 readiness.forEach((target, r) -> {
-                    ObjectNode s = services.putObject(target.name().toLowerCase(java.util.Locale.ROOT)).put("url", r.url()).put("status", r.status());
+                    ObjectNode s = services.putObject(target.name().toLowerCase(Locale.ROOT)).put("url", r.url()).put("status", r.status());
                     if (r.problem() != null) {
                         s.put("problem", r.problem());
                     }
@@ -133,7 +134,7 @@ public class StatusCommand implements Callable<Integer> {
         for (Readiness r : readiness.values()) {
             Optional<JsonNode> data = r.check("revocation-feed");
             if (data.isPresent()) {
-                ObjectNode reporter = reporters.putObject(r.target().name().toLowerCase(java.util.Locale.ROOT));
+                ObjectNode reporter = reporters.putObject(r.target().name().toLowerCase(Locale.ROOT));
                 reporter.put("state", data.get().path("state").asText(""));
                 if (data.get().has("sequence")) {
                     long sequence = data.get().path("sequence").asLong();
@@ -177,7 +178,7 @@ public class StatusCommand implements Callable<Integer> {
                 .put("backlog", d.path("backlog").asLong()).put("oldest_seconds", d.path("oldest_seconds").asLong()));
         for (Target target : List.of(Target.ISSUER, Target.REVOCATION)) {
             readiness.get(target).check("audit-outbox").filter(d -> d.has("audit_outbox_backlog")).ifPresent(d ->
-                    backlogs.putObject(target.name().toLowerCase(java.util.Locale.ROOT) + "_audit_outbox")
+                    backlogs.putObject(target.name().toLowerCase(Locale.ROOT) + "_audit_outbox")
                             .put("backlog", d.path("audit_outbox_backlog").asLong()).put("oldest_seconds", d.path("audit_outbox_oldest_seconds").asLong()));
         }
         return backlogs;
@@ -204,13 +205,22 @@ public class StatusCommand implements Callable<Integer> {
 
     private void print(Map<Target, Readiness> readiness, ObjectNode feed, ObjectNode backlogs, ObjectNode keys) {
         Instant now = Instant.now();
+        int width = 20;
         for (Readiness r : readiness.values()) {
-            output.line(String.format("%-20s %-11s %s", r.target().title(), r.status(), r.problem() != null ? r.problem() : r.url()));
+            if (r.checks() != null) {
+                for (JsonNode check : r.checks()) {
+                    width = Math.max(width, check.path("name").asText().length() + 2);
+                }
+            }
+        }
+        for (Readiness r : readiness.values()) {
+            output.line(String.format("%-" + width + "s %-11s %s", r.target().title(), r.status(), r.problem() != null ? r.problem() : r.url()));
             if (r.checks() != null) {
                 for (JsonNode check : r.checks()) {
                     List<String> data = new ArrayList<>();
                     check.path("data").fields().forEachRemaining(e -> data.add(e.getKey() + "=" + e.getValue().asText()));
-                    output.line(String.format("  %-18s %-11s %s", check.path("name").asText(), check.path("status").asText(), String.join("  ", data)));
+                    output.line(String.format("  %-" + (width - 2) + "s %-11s %s", check.path("name").asText(), check.path("status").asText(),
+                            String.join("  ", data)).stripTrailing());
                 }
             }
         }
