@@ -169,6 +169,16 @@ class OperatorCommandsTest {
         assertThat(words.out()).contains("NOT VALID for audience api: REVOKED_SESSION: the token's session has been revoked");
         assertThat(lifespan("sessions", "list", subject, "--all").out()).contains("revoked", "phone stolen");
         assertThat(lifespan("sessions", "list", subject).out()).contains("no active sessions for " + subject);
+
+        // Every active session of a subject at once.
+        String twice = "alina-" + System.nanoTime();
+        List<String> ids = List.of(login(twice).getSessionId(), login(twice).getSessionId());
+        Cli.Run endAll = lifespan("sessions", "end", "--subject", twice, "-o", "json");
+        assertThat(endAll.exitCode()).as(endAll.toString()).isZero();
+        List<String> ended = new ArrayList<>();
+        endAll.json().path("ended").forEach(e -> ended.add(e.path("session_id").asText()));
+        assertThat(ended).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(lifespan("sessions", "list", twice, "-o", "json").json().path("sessions")).isEmpty();
     }
 
     @Test
