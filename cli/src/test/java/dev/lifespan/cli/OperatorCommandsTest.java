@@ -328,6 +328,29 @@ class OperatorCommandsTest {
 
     @Test
     @Order(7)
+    void anEmergencyRotationTakesTheKeyOutOfServiceAndItsTokensAreRefused() throws Exception {
+        IssueTokensResponse login = login("frank-" + System.nanoTime());
+        String exposed = login.getAccessToken().getKeyId();
+
+        Cli.Run noReason = lifespan("keys", "rotate", "--emergency");
+        assertThat(noReason.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(noReason.err()).contains("--reason");
+
+        Cli.Run rotate = lifespan("keys", "rotate", "--emergency", "--reason", "key exposed in a log", "-o", "json");
+        assertThat(rotate.exitCode()).as(rotate.toString()).isZero();
+        assertThat(rotate.json().path("compromised_key").path("key_id").asText()).isEqualTo(exposed);
+        assertThat(rotate.json().path("new_key").path("key_id").asText()).isNotEqualTo(exposed);
+        assertThat(lifespan("keys", "list").out()).doesNotContain(exposed);
+        // Out of JWKS at once and its tokens revoked: the validator refuses the token for whichever check comes first.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Cli.Run refused = lifespan("token", "inspect", login.getAccessToken().getToken(), "--validate", "-o", "json");
+            assertThat(refused.exitCode()).isEqualTo(ExitCodes.NEGATIVE);
+            assertThat(refused.json().path("validation").path("failure").asText()).isIn("UNKNOWN_KID", "REVOKED_KEY");
+        });
+    }
+
+    @Test
+    @Order(8)
     void exitCodesTellUsageErrorsFromRefusalsFromOutages() throws Exception {
         Cli.Run missing = lifespan("sessions", "list");
         assertThat(missing.exitCode()).isEqualTo(ExitCodes.USAGE);
