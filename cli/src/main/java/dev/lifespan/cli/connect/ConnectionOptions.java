@@ -44,7 +44,7 @@ public final class ConnectionOptions {
     @Option(names = "--client-id", paramLabel = "ID", description = "Operator client id ($LIFESPAN_CLIENT_ID, client-id; default " + DEFAULT_CLIENT + ").")
     String clientId;
 
-    @Option(names = "--client-secret", paramLabel = "SECRET", arity = "0..1", interactive = true, description = "Operator client secret."
+    @Option(names = "--client-secret", paramLabel = "SECRET", arity = "0..1", interactive = true, prompt = "client secret: ", description = "Operator client secret."
             + " Discouraged on the command line (it shows in ps and shell history): prefer $LIFESPAN_CLIENT_SECRET or client-secret in the"
             + " config file (mode 600). Given without a value, it is read from the terminal without echo.")
     String clientSecret;
