@@ -118,8 +118,8 @@ public final class ClientCredentialsToken implements ServiceToken {
     private String accept(HttpResponse<String> response) {
         String body = response.body() == null ? "" : response.body();
         if (response.statusCode() != 200) {
-            throw new IllegalStateException("the issuer refused client " + settings.clientId() + "'s credentials: HTTP " + response.statusCode()
-                    + " " + (body.length() > MAX_ERROR_BODY ? body.substring(0, MAX_ERROR_BODY) : body));
+            throw new Refused(response.statusCode(), "the issuer refused client " + settings.clientId() + "'s credentials: HTTP "
+                    + response.statusCode() + " " + (body.length() > MAX_ERROR_BODY ? body.substring(0, MAX_ERROR_BODY) : body));
         }
         JsonNode json;
         try {
@@ -134,6 +134,21 @@ public final class ClientCredentialsToken implements ServiceToken {
         long expiresIn = Math.max(2, json.path("expires_in").asLong(60));
         held = new Held(value, clock.instant().plusSeconds(expiresIn / 2));
         return value;
+    }
+
+    /** The token endpoint answered, and not with a token: the credentials, the grant or the scope were refused. */
+    public static final class Refused extends IllegalStateException {
+        private final int status;
+
+        Refused(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        /** The token endpoint's HTTP status (400 or 401 for refused credentials or scope). */
+        public int status() {
+            return status;
+        }
     }
 
     private static String form(String value) {

@@ -1,0 +1,56 @@
+package dev.lifespan.audit.console;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Singleton;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Token activity per minute for the console's charts: one aggregate over {@code audit_event} for a bounded window
+ * (the time-partitioned table is pruned to the partitions the window touches). Validation failures arrive as
+ * {@code VALIDATION_FAILED} events that each stand for {@code attributes.count} refusals in a minute, and are weighed so.
+ */
+@Singleton
+public class ActivityStore {
+    /** The event types charted, in the page's order. */
+    static final List<String> TYPES = List.of("TOKEN_ISSUED", "TOKEN_REFRESHED", "REFRESH_TOKEN_REUSED", "VALIDATION_FAILED");
+    /** The longest window one request may ask for: one day of minutes. */
+    static final int MAX_MINUTES = 1440;
+
+    private static final String SQL = """
+            SELECT date_trunc('minute', occurred_at) AS minute, type,
+                   sum(CASE WHEN type = 'VALIDATION_FAILED' AND jsonb_typeof(attributes -> 'count') = 'number'
+                            THEN (attributes ->> 'count')::bigint ELSE 1 END) AS n
+            FROM audit_event
+            WHERE occurred_at >= $1 AND occurred_at < $2 AND type = ANY($3)
+            GROUP BY 1, 2 ORDER BY 1""";
+
+    private final Pool pool;
+
+    /** Events of {@code type} in the minute starting at {@code minute}. */
+    record Count(Instant minute, String type, long count) {
+    }
+
+    public ActivityStore(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** Counts per minute and type in [from, to). */
+    public Uni<List<Count>> perMinute(Instant from, Instant to) {
+        return pool.preparedQuery(SQL).execute(Tuple.of(OffsetDateTime.ofInstant(from, ZoneOffset.UTC), OffsetDateTime.ofInstant(to, ZoneOffset.UTC),
+                TYPES.toArray(String[]::new))).map(rows -> {
+                    List<Count> counts = new ArrayList<>();
+                    for (Row row : rows) {
+                        counts.add(new Count(row.getOffsetDateTime("minute").toInstant(), row.getString("type"), row.getLong("n")));
+                    }
+                    return counts;
+                });
+    }
+}

@@ -1,0 +1,567 @@
+package dev.lifespan.audit.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Timestamp;
+import dev.lifespan.api.v1.Alert;
+import dev.lifespan.api.v1.EndSessionResponse;
+import dev.lifespan.api.v1.RevocationRule;
+import dev.lifespan.api.v1.RuleKind;
+import dev.lifespan.api.v1.Session;
+import dev.lifespan.audit.alert.AlertFeed;
+import dev.lifespan.audit.alert.AlertStore;
+import dev.lifespan.audit.chain.ChainVerification;
+import dev.lifespan.audit.checkpoint.CheckpointStore;
+import dev.lifespan.audit.config.AuditConfig;
+import dev.lifespan.audit.event.EventQuery;
+import dev.lifespan.audit.event.EventStore;
+import dev.lifespan.audit.event.InvalidInput;
+import dev.lifespan.audit.event.QueryValidation;
+import dev.lifespan.audit.http.EventsResource;
+import dev.lifespan.audit.verifier.ChainBreak;
+import dev.lifespan.support.error.ErrorKind;
+import dev.lifespan.support.input.Inputs;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.CookieParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.RestStreamElementType;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The operators' web console (README, Console): the page under {@code /console/} (static files) and its JSON API under
+ * {@code /console/api}, every request authenticated by the {@value ConsoleCookies#TOKEN} cookie ({@link ConsoleAuth}) and
+ * every POST by its CSRF header. Thin: audit events, alerts and the chain come from this service's own stores and
+ * checks; sessions and revocations from {@link OperatorCalls} with the operator's token.
+ */
+@Path("/console")
+public class ConsoleResource {
+    static final String JSON = MediaType.APPLICATION_JSON;
+    /** A console events page defaults to 50 and is at most 500 (the REST API allows more; the page shows a table). */
+    static final int DEFAULT_EVENTS = 50;
+    static final int MAX_EVENTS = 500;
+    /** Alerts replayed when the live view opens, before new ones. */
+    static final int RECENT_ALERTS = 20;
+    /** Chain status verifies from the newest checkpoint; without one, at most this many newest events. */
+    static final long MAX_UNCHECKPOINTED = 100_000;
+    private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+    private static final Set<String> RULE_KINDS = Set.of("TOKEN", "SESSION", "SUBJECT", "CLIENT", "KEY", "GLOBAL");
+
+    private final ConsoleAuth auth;
+    private final OperatorCalls calls;
+    private final EventStore events;
+    private final AlertFeed alerts;
+    private final AlertStore alertStore;
+    private final ChainVerification verification;
+    private final CheckpointStore checkpoints;
+    private final ActivityStore activity;
+    private final NodeFeeds nodes;
+    private final AuditConfig config;
+    private final ObjectMapper json;
+    private final InstantSource clock;
+
+    public ConsoleResource(ConsoleAuth auth, OperatorCalls calls, EventStore events, AlertFeed alerts, AlertStore alertStore,
+            ChainVerification verification, CheckpointStore checkpoints, ActivityStore activity, NodeFeeds nodes, AuditConfig config,
+            ObjectMapper json, InstantSource clock) {
+        this.auth = auth;
+        this.calls = calls;
+        this.events = events;
+        this.alerts = alerts;
+        this.alertStore = alertStore;
+        this.verification = verification;
+        this.checkpoints = checkpoints;
+        this.activity = activity;
+        this.nodes = nodes;
+        this.config = config;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    /** {@code /console} → the page. */
+    @GET
+    public Response page() {
+        enabled();
+        return Response.seeOther(URI.create("/console/")).build();
+    }
+
+    // ---------------------------------------------------------------- sign-in
+
+    /**
+     * Who is signed in, and the CSRF token the page must send with every POST ({@code {"signed_in": false, "csrf": ...}}
+     * before sign-in). Sets the CSRF seed cookie when the browser has none; clears an expired or revoked sign-in.
+     */
+    @GET
+    @Path("/api/session")
+    @Produces(JSON)
+    public Response session(@CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seedCookie) {
+        enabled();
+        String seed = ConsoleAuth.seed(seedCookie).orElse(null);
+        List<String> cookies = new ArrayList<>();
+        if (seed == null) {
+            seed = ConsoleAuth.newSeed();
+            cookies.add(ConsoleCookies.set(ConsoleCookies.SEED, seed, Duration.ofDays(1)));
+        }
+        ObjectNode body;
+        if (token != null && !token.isEmpty()) {
+            try {
+                body = signedIn(auth.operator(token, seed, null, false));
+            } catch (ConsoleFailure.SignedOut out) {
+                cookies.add(ConsoleCookies.clear(ConsoleCookies.TOKEN));
+                body = signedOut(seed).put("message", out.getMessage());
+            }
+        } else {
+            body = signedOut(seed);
+        }
+        Response.ResponseBuilder response = Response.ok(body.toString(), JSON).header("Cache-Control", "no-store");
+        cookies.forEach(c -> response.header("Set-Cookie", c));
+        return response.build();
+    }
+
+    /** Signs in with an operator client's id and secret ({@code {"client_id": ..., "client_secret": ...}}). */
+    @POST
+    @Path("/api/sign-in")
+    @Consumes(JSON)
+    @Produces(JSON)
+    public Uni<Response> signIn(String body, @CookieParam(ConsoleCookies.SEED) String seed, @HeaderParam(ConsoleAuth.HEADER) String csrf) {
+        enabled();
+        JsonNode form = object(body);
+        return auth.signIn(text(form, "client_id"), text(form, "client_secret"), ConsoleAuth.seed(seed).orElse(null), csrf).map(signIn ->
+                Response.ok(signedIn(signIn.operator()).toString(), JSON).header("Cache-Control", "no-store")
+                        .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.TOKEN, signIn.operator().token(), auth.remaining(signIn.operator().claims())))
+                        .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.SEED, signIn.seed(), Duration.ofDays(1)))
+                        .build());
+    }
+
+    /** Signs out: both cookies go (a new seed for the next sign-in). Needs the CSRF token while the sign-in is valid. */
+    @POST
+    @Path("/api/sign-out")
+    @Produces(JSON)
+    public Response signOut(@CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed,
+            @HeaderParam(ConsoleAuth.HEADER) String csrf) {
+        enabled();
+        try {
+            auth.operator(token, seed, csrf, true);
+        } catch (ConsoleFailure.SignedOut alreadyOut) {
+            // nothing valid to protect: clearing the cookies is all there is to do
+        }
+        String newSeed = ConsoleAuth.newSeed();
+        return Response.ok(signedOut(newSeed).toString(), JSON).header("Cache-Control", "no-store")
+                .header("Set-Cookie", ConsoleCookies.clear(ConsoleCookies.TOKEN))
+                .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.SEED, newSeed, Duration.ofDays(1))).build();
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    /** The subject's sessions, ended ones included, from the issuer. */
+    @GET
+    @Path("/api/subjects/{subject}/sessions")
+    @Produces(JSON)
+    public Uni<String> sessions(@PathParam("subject") String subject, @CookieParam(ConsoleCookies.TOKEN) String token,
+            @CookieParam(ConsoleCookies.SEED) String seed) {
+        ConsoleAuth.Operator operator = read(token, seed);
+        String s = Inputs.required("subject", subject, Inputs.SUBJECT);
+        return calls.sessions(operator, s).map(list -> {
+            ObjectNode out = json.createObjectNode().put("subject", s);
+            ArrayNode array = out.putArray("sessions");
+            list.forEach(session -> array.add(session(session)));
+            return out.toString();
+        });
+    }
+
+    /** Ends one session ({@code {"reason": ...}} optional). */
+    @POST
+    @Path("/api/sessions/{sessionId}/end")
+    @Consumes(JSON)
+    @Produces(JSON)
+    public Uni<String> endSession(@PathParam("sessionId") String sessionId, String body, @CookieParam(ConsoleCookies.TOKEN) String token,
+            @CookieParam(ConsoleCookies.SEED) String seed, @HeaderParam(ConsoleAuth.HEADER) String csrf) {
+        ConsoleAuth.Operator operator = write(token, seed, csrf);
+        String sid = Inputs.required("session_id", sessionId, Inputs.ID);
+        String reason = reason(object(body), operator);
+        return calls.endSession(operator, sid, reason).map(ended -> ended(List.of(ended)));
+    }
+
+    /** Ends every active session of the subject ({@code {"reason": ...}} optional). */
+    @POST
+    @Path("/api/subjects/{subject}/end-all")
+    @Consumes(JSON)
+    @Produces(JSON)
+    public Uni<String> endAll(@PathParam("subject") String subject, String body, @CookieParam(ConsoleCookies.TOKEN) String token,
+            @CookieParam(ConsoleCookies.SEED) String seed, @HeaderParam(ConsoleAuth.HEADER) String csrf) {
+        ConsoleAuth.Operator operator = write(token, seed, csrf);
+        String s = Inputs.required("subject", subject, Inputs.SUBJECT);
+        String reason = reason(object(body), operator);
+        return calls.endAll(operator, s, reason).map(this::ended);
+    }
+
+    // ---------------------------------------------------------------- audit
+
+    /**
+     * Audit events by subject, session, client, type and time, oldest first, {@value #DEFAULT_EVENTS} a page (at most
+     * {@value #MAX_EVENTS}): the same query and page as {@code GET /audit/events}.
+     */
+    @GET
+    @Path("/api/events")
+    @Produces(JSON)
+    public Uni<String> events(@QueryParam("subject") String subject, @QueryParam("session_id") String sessionId,
+            @QueryParam("client_id") String clientId, @QueryParam("type") List<String> types, @QueryParam("from") String from,
+            @QueryParam("to") String to, @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
+            @CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed) {
+        read(token, seed);
+        if (limit != null && !limit.isEmpty() && QueryValidation.number("limit", limit) > MAX_EVENTS) {
+            throw new InvalidInput("limit", "limit is above " + MAX_EVENTS + ", the most the console shows at once");
+        }
+        EventQuery query = QueryValidation.fromHttp(blankToNull(subject), blankToNull(sessionId), blankToNull(clientId),
+                types == null ? List.of() : types.stream().filter(t -> !t.isBlank()).toList(), blankToNull(from), blankToNull(to), cursor, limit,
+                DEFAULT_EVENTS);
+        return events.query(query, config.record().maxClockAhead()).map(page -> EventsResource.page(page, query.limit()));
+    }
+
+    /**
+     * Chain status: the chain verified from the newest signed checkpoint to the head ("verified up to event N, checkpoint
+     * at T"); without a checkpoint, the newest {@value #MAX_UNCHECKPOINTED} events. {@code GET /audit/verify} checks all.
+     */
+    @GET
+    @Path("/api/chain")
+    @Produces(JSON)
+    public Uni<String> chain(@CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed) {
+        read(token, seed);
+        return Uni.combine().all().unis(events.head(), checkpoints.latest()).asTuple().chain(both -> {
+            long head = both.getItem1().sequence();
+            var checkpoint = both.getItem2();
+            long from = checkpoint.map(c -> c.sequence()).orElse(Math.max(1, head - MAX_UNCHECKPOINTED + 1));
+            from = Math.max(from, Math.max(1, head - MAX_UNCHECKPOINTED + 1));
+            long start = from;
+            if (head == 0) {
+                return Uni.createFrom().item(json.createObjectNode().put("intact", true).put("head_sequence", 0).put("checked", 0).toString());
+            }
+            return verification.verify(start, 0).map(report -> {
+                ObjectNode out = json.createObjectNode();
+                out.put("intact", report.intact());
+                out.put("verified_from", report.result().firstSequence());
+                out.put("verified_to", report.result().lastSequence());
+                out.put("checked", report.result().checked());
+                out.put("head_sequence", report.headSequence());
+                out.put("anchor", report.anchor());
+                checkpoint.ifPresent(c -> out.putObject("checkpoint").put("sequence", c.sequence()).put("signed_at", c.signedAt().toString())
+                        .put("key_id", c.keyId()));
+                ChainBreak first = report.firstBreak();
+                if (first != null) {
+                    out.putObject("first_break").put("kind", first.kind().name()).put("sequence", first.sequence()).put("problem", first.message());
+                }
+                return out.toString();
+            });
+        });
+    }
+
+    /** Token activity per minute over the last {@code minutes} (1–{@value ActivityStore#MAX_MINUTES}, default 60), for the charts. */
+    @GET
+    @Path("/api/activity")
+    @Produces(JSON)
+    public Uni<String> activity(@QueryParam("minutes") String minutes, @CookieParam(ConsoleCookies.TOKEN) String token,
+            @CookieParam(ConsoleCookies.SEED) String seed) {
+        read(token, seed);
+        long n = minutes == null || minutes.isEmpty() ? 60 : QueryValidation.number("minutes", minutes);
+        if (n < 1 || n > ActivityStore.MAX_MINUTES) {
+            throw new InvalidInput("minutes", "minutes must be between 1 and " + ActivityStore.MAX_MINUTES);
+        }
+        Instant last = clock.instant().truncatedTo(ChronoUnit.MINUTES);
+        Instant first = last.minus(n - 1, ChronoUnit.MINUTES);
+        return activity.perMinute(first, last.plus(1, ChronoUnit.MINUTES)).map(counts -> {
+            ObjectNode out = json.createObjectNode();
+            out.put("from", first.toString());
+            out.put("minutes", n);
+            Map<String, long[]> series = new HashMap<>();
+            ActivityStore.TYPES.forEach(t -> series.put(t, new long[(int) n]));
+            for (ActivityStore.Count c : counts) {
+                int i = (int) ChronoUnit.MINUTES.between(first, c.minute());
+                if (i >= 0 && i < n) {
+                    series.get(c.type())[i] += c.count();
+                }
+            }
+            ObjectNode s = out.putObject("series");
+            for (String type : ActivityStore.TYPES) {
+                ArrayNode values = s.putArray(type);
+                for (long v : series.get(type)) {
+                    values.add(v);
+                }
+            }
+            return out.toString();
+        });
+    }
+
+    // ---------------------------------------------------------------- alerts
+
+    /**
+     * Alerts as server-sent events ({@code data: {...}} per alert): the {@value #RECENT_ALERTS} newest, then each one as
+     * any replica raises it ({@link AlertFeed}, the stream behind {@code WatchAlerts}); a keep-alive every 15 s. The
+     * stream ends when the operator's token expires.
+     */
+    @GET
+    @Path("/api/alerts")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.TEXT_PLAIN)
+    public Multi<String> alerts(@CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed) {
+        ConsoleAuth.Operator operator = read(token, seed);
+        Duration left = auth.remaining(operator.claims());
+        Multi<String> live = Multi.createFrom().uni(alertStore.latestId())
+                .onItem().transformToMultiAndConcatenate(latest -> alerts.watch(alert -> true, Math.max(0, latest - RECENT_ALERTS)))
+                .map(this::alert);
+        Multi<String> keepAlive = Multi.createFrom().ticks().every(KEEP_ALIVE).map(tick -> "{\"keep_alive\":true}");
+        return Multi.createBy().merging().streams(live, keepAlive).select().first(left);
+    }
+
+    // ---------------------------------------------------------------- revocation
+
+    /**
+     * Revocation state: live rules by kind and the newest of them, the feed's sequence (from the revocation service's
+     * {@code Snapshot}, with the operator's token), and each validating node's sequence, how far behind it is, and its
+     * propagation-lag histogram figures ({@link NodeFeeds}).
+     */
+    @GET
+    @Path("/api/revocation")
+    @Produces(JSON)
+    public Uni<String> revocation(@CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed) {
+        ConsoleAuth.Operator operator = read(token, seed);
+        Uni<OperatorCalls.RuleSummary> rules = Uni.createFrom().deferred(() -> calls.rules(operator));
+        return Uni.combine().all().unis(rules, nodes.read()).asTuple().map(both -> {
+            OperatorCalls.RuleSummary summary = both.getItem1();
+            ObjectNode out = json.createObjectNode();
+            out.put("sequence", summary.sequence);
+            out.put("total", summary.total);
+            ObjectNode counts = out.putObject("counts");
+            for (RuleKind kind : RuleKind.values()) {
+                if (kind != RuleKind.RULE_KIND_UNSPECIFIED && kind != RuleKind.UNRECOGNIZED) {
+                    counts.put(kindName(kind), summary.counts.getOrDefault(kind, 0L));
+                }
+            }
+            ArrayNode newest = out.putArray("newest");
+            summary.newest().forEach(rule -> newest.add(rule(rule)));
+            ArrayNode nodeArray = out.putArray("nodes");
+            for (NodeFeeds.NodeFeed node : both.getItem2()) {
+                ObjectNode n = nodeArray.addObject().put("name", node.name()).put("state", node.state());
+                if (node.sequence() != null) {
+                    n.put("sequence", node.sequence()).put("behind", Math.max(0, summary.sequence - node.sequence()));
+                }
+                putIfSet(n, "rules", node.rules());
+                putIfSet(n, "propagation_count", node.propagationCount());
+                if (node.propagationSum() != null) {
+                    n.put("propagation_sum_seconds", node.propagationSum());
+                }
+                if (node.p99Seconds() != null) {
+                    n.put("propagation_p99_seconds", node.p99Seconds());
+                }
+                if (node.problem() != null) {
+                    n.put("problem", node.problem());
+                }
+            }
+            out.put("read_at", clock.instant().toString());
+            return out.toString();
+        });
+    }
+
+    /** Revokes with one rule: {@code {"kind": "SUBJECT", "value": "alice", "reason": "..."}} (the issued-before time is now). */
+    @POST
+    @Path("/api/revocations")
+    @Consumes(JSON)
+    @Produces(JSON)
+    public Uni<String> revoke(String body, @CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed,
+            @HeaderParam(ConsoleAuth.HEADER) String csrf) {
+        ConsoleAuth.Operator operator = write(token, seed, csrf);
+        JsonNode form = object(body);
+        String kind = Inputs.required("kind", text(form, "kind"), 16);
+        if (!RULE_KINDS.contains(kind)) {
+            throw new InvalidInput("kind", "kind must be one of " + String.join(", ", RULE_KINDS.stream().sorted().toList()));
+        }
+        String value = kind.equals("GLOBAL") ? Inputs.optional("value", text(form, "value"), Inputs.SUBJECT)
+                : Inputs.required("value", text(form, "value"), Inputs.SUBJECT);
+        RevocationRule.Builder rule = RevocationRule.newBuilder().setKind(RuleKind.valueOf("RULE_KIND_" + kind))
+                .setValue(value == null ? "" : value).setReason(reason(form, operator));
+        return calls.revoke(operator, rule.build()).map(r -> json.createObjectNode().set("rule", rule(r.getRule())).toString());
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /** Not (or no longer) signed in: 401, and the token cookie goes. */
+    @ServerExceptionMapper
+    public Response signedOut(ConsoleFailure.SignedOut out) {
+        ObjectNode body = json.createObjectNode().put("error", "signed_out").put("error_description", out.getMessage());
+        return Response.status(401).type(JSON).header("Cache-Control", "no-store")
+                .header("Set-Cookie", ConsoleCookies.clear(ConsoleCookies.TOKEN)).entity(body.toString()).build();
+    }
+
+    /** A POST without this sign-in's CSRF token: 403. */
+    @ServerExceptionMapper
+    public Response csrfRefused(ConsoleFailure.CsrfRefused refused) {
+        ObjectNode body = json.createObjectNode().put("error", "csrf_refused").put("error_description", refused.getMessage())
+                .put("field", ConsoleAuth.HEADER);
+        return Response.status(403).type(JSON).header("Cache-Control", "no-store").entity(body.toString()).build();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void enabled() {
+        if (!config.console().enabled()) {
+            throw new ConsoleFailure(ErrorKind.NOT_FOUND, "the console is turned off (lifespan.audit.console.enabled)");
+        }
+    }
+
+    private ConsoleAuth.Operator read(String token, String seed) {
+        enabled();
+        return auth.operator(token, seed, null, false);
+    }
+
+    private ConsoleAuth.Operator write(String token, String seed, String csrf) {
+        enabled();
+        return auth.operator(token, seed, csrf, true);
+    }
+
+    private ObjectNode signedIn(ConsoleAuth.Operator operator) {
+        ObjectNode out = json.createObjectNode();
+        out.put("signed_in", true);
+        out.put("client_id", operator.claims().clientId());
+        out.put("subject", operator.claims().subject());
+        ArrayNode scopes = out.putArray("scopes");
+        operator.claims().scopes().forEach(scopes::add);
+        out.put("expires_at", operator.claims().expiresAt().toString());
+        // Never the token: only the first characters of its id, enough to match it in the audit trail.
+        String jti = operator.claims().tokenId();
+        if (jti != null) {
+            out.put("token_id_hint", (jti.length() > 6 ? jti.substring(0, 6) : jti) + "…");
+        }
+        out.put("csrf", operator.csrf());
+        return out;
+    }
+
+    private ObjectNode signedOut(String seed) {
+        return json.createObjectNode().put("signed_in", false).put("csrf", ConsoleAuth.csrf(seed, ConsoleAuth.SIGNED_OUT));
+    }
+
+    private ObjectNode session(Session s) {
+        ObjectNode out = json.createObjectNode();
+        out.put("session_id", s.getSessionId());
+        out.put("client_id", s.getClientId());
+        out.put("profile", s.getProfile());
+        out.put("device_id", s.getDeviceId());
+        putTime(out, "created_at", s.hasCreatedAt(), s.getCreatedAt());
+        putTime(out, "last_activity_at", s.hasLastActivityAt(), s.getLastActivityAt());
+        putTime(out, "expires_at", s.hasExpiresAt(), s.getExpiresAt());
+        out.put("state", s.getState().name().replace("SESSION_STATE_", ""));
+        out.put("revoke_reason", s.getRevokeReason());
+        return out;
+    }
+
+    private String ended(List<EndSessionResponse> responses) {
+        ObjectNode out = json.createObjectNode();
+        ArrayNode array = out.putArray("ended");
+        for (EndSessionResponse r : responses) {
+            array.add(session(r.getSession()).put("ended_now", r.getEndedNow()));
+        }
+        return out.toString();
+    }
+
+    private String alert(Alert a) {
+        ObjectNode out = json.createObjectNode();
+        out.put("alert_id", a.getAlertId());
+        out.put("rule", a.getRule());
+        out.put("severity", a.getSeverity().name().replace("ALERT_SEVERITY_", ""));
+        putTime(out, "raised_at", a.hasRaisedAt(), a.getRaisedAt());
+        out.put("subject", a.getSubject());
+        out.put("session_id", a.getSessionId());
+        out.put("client_id", a.getClientId());
+        out.put("source_ip", a.getSourceIp());
+        out.put("summary", a.getSummary());
+        out.put("action_taken", a.getActionTaken());
+        out.put("observed", a.getObserved());
+        out.put("threshold", a.getThreshold());
+        return out.toString();
+    }
+
+    private ObjectNode rule(RevocationRule r) {
+        ObjectNode out = json.createObjectNode();
+        out.put("kind", kindName(r.getKind()));
+        out.put("value", r.getValue());
+        out.put("reason", r.getReason());
+        out.put("sequence", r.getSequence());
+        putTime(out, "created_at", r.hasCreatedAt(), r.getCreatedAt());
+        putTime(out, "not_before", r.hasNotBefore(), r.getNotBefore());
+        putTime(out, "expires_at", r.hasExpiresAt(), r.getExpiresAt());
+        return out;
+    }
+
+    private static String kindName(RuleKind kind) {
+        return kind.name().replace("RULE_KIND_", "");
+    }
+
+    private static void putTime(ObjectNode out, String field, boolean present, Timestamp t) {
+        if (present) {
+            out.put(field, Instant.ofEpochSecond(t.getSeconds(), t.getNanos()).toString());
+        }
+    }
+
+    private static void putIfSet(ObjectNode out, String field, Long value) {
+        if (value != null) {
+            out.put(field, value);
+        }
+    }
+
+    private String reason(JsonNode form, ConsoleAuth.Operator operator) {
+        String reason = Inputs.optional("reason", text(form, "reason"), Inputs.REASON);
+        return reason == null || reason.isBlank() ? "ended from the console by " + operator.claims().clientId() : reason;
+    }
+
+    /** A request body that must be a JSON object (an empty body is an empty object). */
+    private JsonNode object(String body) {
+        if (body == null || body.isBlank()) {
+            return json.createObjectNode();
+        }
+        try {
+            JsonNode node = json.readTree(body);
+            if (node == null || !node.isObject()) {
+                throw new InvalidInput("body", "body must be a JSON object");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new InvalidInput("body", "body is not JSON");
+        }
+    }
+
+    /** A string member of a request body; null when absent. */
+    private static String text(JsonNode form, String field) {
+        JsonNode value = form.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw new InvalidInput(field, field + " must be a string");
+        }
+        return value.asText();
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+}
