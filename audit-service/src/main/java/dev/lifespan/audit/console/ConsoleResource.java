@@ -155,22 +155,40 @@ public class ConsoleResource {
                         .build());
     }
 
-    /** Signs out: both cookies go (a new seed for the next sign-in). Needs the CSRF token while the sign-in is valid. */
+    /**
+     * Signs out: both cookies go (a new seed for the next sign-in), and the token itself is revoked (a TOKEN rule until
+     * its expiry, with its own {@code revocation:write}) so a copy of the cookie is worthless too; when the client may not
+     * revoke, the token simply runs out. Needs the CSRF token while the sign-in is valid.
+     */
     @POST
     @Path("/api/sign-out")
     @Produces(JSON)
-    public Response signOut(@CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed,
+    public Uni<Response> signOut(@CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed,
             @HeaderParam(ConsoleAuth.HEADER) String csrf) {
         enabled();
+        ConsoleAuth.Operator operator = null;
         try {
-            auth.operator(token, seed, csrf, true);
+            operator = auth.operator(token, seed, csrf, true);
         } catch (ConsoleFailure.SignedOut alreadyOut) {
             // nothing valid to protect: clearing the cookies is all there is to do
         }
+        Uni<String> revoked = Uni.createFrom().item("not signed in");
+        if (operator != null && operator.claims().tokenId() != null && operator.claims().hasScope("revocation:write")) {
+            ConsoleAuth.Operator signedIn = operator;
+            Instant exp = operator.claims().expiresAt();
+            RevocationRule rule = RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_TOKEN).setValue(operator.claims().tokenId())
+                    .setExpiresAt(Timestamp.newBuilder().setSeconds(exp.getEpochSecond()).setNanos(exp.getNano()))
+                    .setReason("signed out of the console").build();
+            revoked = Uni.createFrom().deferred(() -> calls.revoke(signedIn, rule)).map(r -> "token revoked")
+                    .onFailure().recoverWithItem(failure -> "token not revoked (" + failure.getMessage() + "); it expires at " + exp);
+        }
         String newSeed = ConsoleAuth.newSeed();
-        return Response.ok(signedOut(newSeed).toString(), JSON).header("Cache-Control", "no-store")
-                .header("Set-Cookie", ConsoleCookies.clear(ConsoleCookies.TOKEN))
-                .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.SEED, newSeed, Duration.ofDays(1))).build();
+        return revoked.map(what -> {
+            ObjectNode body = signedOut(newSeed).put("message", "Signed out; " + what + ".");
+            return Response.ok(body.toString(), JSON).header("Cache-Control", "no-store")
+                    .header("Set-Cookie", ConsoleCookies.clear(ConsoleCookies.TOKEN))
+                    .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.SEED, newSeed, Duration.ofDays(1))).build();
+        });
     }
 
     // ---------------------------------------------------------------- sessions
