@@ -121,11 +121,10 @@ function openTab(name) {
 
 // ------------------------------------------------------------------ subject
 
-$('subject-form').addEventListener('submit', (event) => { event.preventDefault(); loadSubject($('subject-input').value.trim()); });
+$('subject-form').addEventListener('submit', (event) => { event.preventDefault(); message(''); loadSubject($('subject-input').value.trim()); });
 
 async function loadSubject(subject) {
   if (!subject) return;
-  message('');
   try {
     const [sessions, events] = await Promise.all([
       api('/subjects/' + encodeURIComponent(subject) + '/sessions'),
@@ -388,6 +387,10 @@ function lineChart(container, series, xLabel, yUnit) {
     if (s.points.length) {
       root.append(svg('polyline', { points: s.points.map(p => X(p[0]) + ',' + Y(p[1])).join(' '), fill: 'none', stroke: color, 'stroke-width': 2,
         'data-series': s.name }));
+      // Sparse series (a lag point only when rules were applied) need their points marked to be seen at all.
+      if (s.points.length < 120) {
+        for (const p of s.points) if (p[1] > 0) root.append(svg('circle', { cx: X(p[0]), cy: Y(p[1]), r: 3, fill: color }));
+      }
     }
     root.append(svg('rect', { x: W - R + 12, y: T + i * 18, width: 10, height: 10, fill: color }));
     const total = s.points.reduce((a, p) => a + p[1], 0);
