@@ -29,6 +29,10 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,6 +143,13 @@ class ConsoleBrowserTest {
         IssueTokensResponse laptop = login(subject);
         IssueTokensResponse phone = login(subject);
         assertThat(node.validate(laptop.getAccessToken().getToken(), "api").isValid()).isTrue();
+
+        // The issuer's relay ships events within about a second; the page shows what the audit store holds when asked.
+        String reader = stack.demoServiceToken("audit:read");
+        HttpClient http = HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> http.send(HttpRequest.newBuilder(
+                        URI.create(stack.baseUrl(Service.AUDIT) + "/audit/events?type=SESSION_CREATED&subject=" + subject))
+                .header("Authorization", "Bearer " + reader).build(), HttpResponse.BodyHandlers.ofString()).body().contains(phone.getSessionId()));
 
         openTab("subject");
         WebElement input = browser.findElement(By.id("subject-input"));
