@@ -74,6 +74,10 @@ class ConsoleBrowserTest {
         if (!present && Boolean.parseBoolean(System.getenv("LIFESPAN_REQUIRE_BROWSER"))) {
             throw new IllegalStateException(why + ", and LIFESPAN_REQUIRE_BROWSER=true");
         }
+        if (!present) {
+            // Surefire counts a class skipped in @BeforeAll as nothing at all: say it where the build output shows it.
+            System.out.println("ConsoleBrowserTest skipped: " + why);
+        }
         Assumptions.assumeTrue(present, "Skipped: " + why);
 
         // The reuse rule revokes the subject, so the live alert has an action to show.
