@@ -6,6 +6,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -14,7 +15,8 @@ import java.util.List;
 
 /**
  * Token activity per minute for the console's charts: one aggregate over {@code audit_event} for a bounded window
- * (the time-partitioned table is pruned to the partitions the window touches). Validation failures arrive as
+ * (the table is partitioned by {@code recorded_at}; an event is recorded no earlier than {@code occurred_at} minus
+ * {@code record.max-clock-ahead}, so partitions older than the window's start minus that are skipped). Validation failures arrive as
  * {@code VALIDATION_FAILED} events that each stand for {@code attributes.count} refusals in a minute, and are weighed so.
  */
 @Singleton
@@ -29,7 +31,7 @@ public class ActivityStore {
                    sum(CASE WHEN type = 'VALIDATION_FAILED' AND jsonb_typeof(attributes -> 'count') = 'number'
                             THEN (attributes ->> 'count')::bigint ELSE 1 END) AS n
             FROM audit_event
-            WHERE occurred_at >= $1 AND occurred_at < $2 AND type = ANY($3)
+            WHERE occurred_at >= $1 AND occurred_at < $2 AND type = ANY($3) AND recorded_at >= $4
             GROUP BY 1, 2 ORDER BY 1""";
 
     private final Pool pool;
@@ -42,10 +44,10 @@ public class ActivityStore {
         this.pool = pool;
     }
 
-    /** Counts per minute and type in [from, to). */
-    public Uni<List<Count>> perMinute(Instant from, Instant to) {
+    /** Counts per minute and type of events that occurred in [from, to). */
+    public Uni<List<Count>> perMinute(Instant from, Instant to, Duration maxClockAhead) {
         return pool.preparedQuery(SQL).execute(Tuple.of(OffsetDateTime.ofInstant(from, ZoneOffset.UTC), OffsetDateTime.ofInstant(to, ZoneOffset.UTC),
-                TYPES.toArray(String[]::new))).map(rows -> {
+                TYPES.toArray(String[]::new), OffsetDateTime.ofInstant(from.minus(maxClockAhead), ZoneOffset.UTC))).map(rows -> {
                     List<Count> counts = new ArrayList<>();
                     for (Row row : rows) {
                         counts.add(new Count(row.getOffsetDateTime("minute").toInstant(), row.getString("type"), row.getLong("n")));

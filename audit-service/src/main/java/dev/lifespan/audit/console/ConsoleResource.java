@@ -308,7 +308,7 @@ public class ConsoleResource {
         }
         Instant last = clock.instant().truncatedTo(ChronoUnit.MINUTES);
         Instant first = last.minus(n - 1, ChronoUnit.MINUTES);
-        return activity.perMinute(first, last.plus(1, ChronoUnit.MINUTES)).map(counts -> {
+        return activity.perMinute(first, last.plus(1, ChronoUnit.MINUTES), config.record().maxClockAhead()).map(counts -> {
             ObjectNode out = json.createObjectNode();
             out.put("from", first.toString());
             out.put("minutes", n);
