@@ -101,8 +101,9 @@ $('signin-form').addEventListener('submit', async (event) => {
 });
 
 $('signout').addEventListener('click', async () => {
-  try { const s = await api('/sign-out', { method: 'POST' }); state.csrf = s.csrf; } catch (e) { /* signed out either way */ }
-  showSignIn('Signed out.');
+  let text = 'Signed out.';
+  try { const s = await api('/sign-out', { method: 'POST' }); state.csrf = s.csrf; text = s.message || text; } catch (e) { /* signed out either way */ }
+  showSignIn(text);
 });
 
 // ------------------------------------------------------------------ tabs

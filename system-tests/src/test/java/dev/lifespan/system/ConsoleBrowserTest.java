@@ -224,11 +224,22 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(5)
-    void signingOutGoesBackToTheSignInForm() throws Exception {
+    void signingOutRevokesTheTokenSoACopiedCookieSendsYouBackToSignIn() throws Exception {
+        Cookie copy = browser.manage().getCookieNamed("lifespan_console");
         browser.findElement(By.id("signout")).click();
         waitVisible(By.id("client-secret"));
         assertThat(browser.manage().getCookieNamed("lifespan_console")).isNull();
-        assertThat(browser.findElement(By.id("signin-message")).getText()).contains("Signed out");
+        assertThat(browser.findElement(By.id("signin-message")).getText()).contains("Signed out; token revoked");
+
+        // Someone who kept a copy of the cookie gets nothing: the token was revoked at sign-out.
+        browser.manage().addCookie(copy);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            browser.navigate().refresh();
+            assertThat(waitVisible(By.id("client-secret")).isDisplayed()).isTrue();
+            wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("signin-message"), "revoked"));
+        });
+        assertThat(browser.findElement(By.id("signin-message")).getText()).contains("Your sign-in was revoked (REVOKED_TOKEN)");
+        shot("09-revoked-sign-in");
     }
 
     private static IssueTokensResponse login(String subject) throws Exception {
