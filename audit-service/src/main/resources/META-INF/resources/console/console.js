@@ -345,7 +345,7 @@ function noteLag(nodes) {
     }
     state.lag[n.name] = entry;
   }
-  for (const s of Object.values(state.lagSeries)) while (s.length && s[0][0] < now - 3600000) s.shift();
+  for (const s of Object.values(state.lagSeries)) while (s.length && s[0][0] < now - 600000) s.shift();
   if (!$('tab-charts').hidden) drawLag();
 }
 
@@ -362,7 +362,7 @@ function svg(tag, attrs, text) {
 }
 
 // Lines over a shared x axis: series is [{name, points: [[x, y], ...]}]; x and y are numbers, xLabel formats x.
-function lineChart(container, series, xLabel, yUnit) {
+function lineChart(container, series, xLabel, yUnit, xRange) {
   const W = 900, H = 260, L = 50, R = 160, T = 10, B = 28;
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' });
   const all = series.flatMap(s => s.points);
@@ -372,7 +372,7 @@ function lineChart(container, series, xLabel, yUnit) {
     return;
   }
   const xs = all.map(p => p[0]), ys = all.map(p => p[1]);
-  const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1), yMax = Math.max(1, ...ys) * 1.1;
+  const x0 = xRange ? xRange[0] : Math.min(...xs), x1 = xRange ? xRange[1] : Math.max(...xs, x0 + 1), yMax = Math.max(1, ...ys) * 1.1;
   const X = x => L + (x - x0) / (x1 - x0) * (W - L - R), Y = y => H - B - y / yMax * (H - T - B);
   for (let i = 0; i <= 4; i++) {
     const v = yMax * i / 4;
@@ -416,7 +416,9 @@ $('activity-minutes').addEventListener('change', loadActivity);
 
 function drawLag() {
   const series = Object.entries(state.lagSeries).map(([name, points]) => ({ name, points }));
-  lineChart($('lag-chart'), series, x => new Date(x).toISOString().slice(11, 19), ' ms');
+  // The last 10 minutes up to now (the page measures while it is open: a point when a node applied rules between reads).
+  const now = Date.now();
+  lineChart($('lag-chart'), series, x => new Date(x).toISOString().slice(11, 19), ' ms', [now - 600000, now]);
 }
 
 loadSession().catch(e => showSignIn(e.message));
