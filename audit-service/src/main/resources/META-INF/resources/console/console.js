@@ -222,7 +222,9 @@ function startLive() {
     api('/session').then(s => { if (!s.signed_in) showSignIn(s.message ? capitalize(s.message) : 'Your sign-in ended; sign in again.'); })
       .catch(() => {});
   };
-  state.timers.push(setInterval(() => { if (!$('tab-revocation').hidden) loadRevocation(); else pollLag(); }, 5000));
+  // Node figures every 5 s (cheap: readiness and metrics); the whole rule snapshot only while its tab is open, every 15 s.
+  state.timers.push(setInterval(pollLag, 5000));
+  state.timers.push(setInterval(() => { if (!$('tab-revocation').hidden) loadRevocation(); }, 15000));
   state.timers.push(setInterval(() => { if (!$('tab-charts').hidden) loadActivity(); }, 30000));
   pollLag();
 }
@@ -299,16 +301,7 @@ async function loadRevocation() {
     counts.replaceChildren();
     for (const [kind, n] of Object.entries(r.counts)) counts.append(el('li', { 'data-kind': kind }, el('b', {}, n), kind.toLowerCase()));
     noteLag(r.nodes);
-    const nodes = $('nodes-table').tBodies[0];
-    nodes.replaceChildren();
-    for (const n of r.nodes) {
-      const mean = state.lag[n.name] && state.lag[n.name].recentMs != null ? state.lag[n.name].recentMs.toFixed(1) + ' ms' : '—';
-      nodes.append(el('tr', { 'data-node': n.name },
-        el('td', {}, n.name), el('td', {}, n.state + (n.problem ? ' (' + n.problem + ')' : '')), el('td', {}, n.sequence ?? '—'),
-        el('td', {}, n.behind ?? '—'), el('td', {}, n.rules ?? '—'),
-        el('td', {}, n.propagation_p99_seconds != null ? '≤ ' + (n.propagation_p99_seconds * 1000) + ' ms' : '—'),
-        el('td', {}, mean), el('td', {}, n.propagation_count ?? '—')));
-    }
+    fillNodes(r.nodes);
     const rules = $('rules-table').tBodies[0];
     rules.replaceChildren();
     for (const rule of r.newest) {
@@ -316,6 +309,19 @@ async function loadRevocation() {
         el('td', {}, time(rule.created_at)), el('td', {}, rule.reason)));
     }
   } catch (e) { failed(e); }
+}
+
+function fillNodes(list) {
+  const nodes = $('nodes-table').tBodies[0];
+  nodes.replaceChildren();
+  for (const n of list) {
+    const mean = state.lag[n.name] && state.lag[n.name].recentMs != null ? state.lag[n.name].recentMs.toFixed(1) + ' ms' : '—';
+    nodes.append(el('tr', { 'data-node': n.name },
+      el('td', {}, n.name), el('td', {}, n.state + (n.problem ? ' (' + n.problem + ')' : '')), el('td', {}, n.sequence ?? '—'),
+      el('td', {}, n.behind ?? '—'), el('td', {}, n.rules ?? '—'),
+      el('td', {}, n.propagation_p99_seconds != null ? '≤ ' + (n.propagation_p99_seconds * 1000) + ' ms' : '—'),
+      el('td', {}, mean), el('td', {}, n.propagation_count ?? '—')));
+  }
 }
 
 $('revoke-form').addEventListener('submit', async (event) => {
@@ -330,7 +336,11 @@ $('revoke-form').addEventListener('submit', async (event) => {
 
 // Propagation lag between two reads of a node's histogram: the mean of the rules it applied in between.
 async function pollLag() {
-  try { const r = await api('/revocation'); noteLag(r.nodes); } catch (e) { /* shown on the revocation tab */ }
+  try {
+    const r = await api('/nodes');
+    noteLag(r.nodes);
+    if (!$('tab-revocation').hidden) fillNodes(r.nodes);
+  } catch (e) { /* shown on the revocation tab */ }
 }
 
 function noteLag(nodes) {

@@ -370,6 +370,7 @@ public class ConsoleResource {
             ObjectNode out = json.createObjectNode();
             out.put("sequence", summary.sequence);
             out.put("total", summary.total);
+            putNodes(out, both.getItem2(), summary.sequence);
             ObjectNode counts = out.putObject("counts");
             for (RuleKind kind : RuleKind.values()) {
                 if (kind != RuleKind.RULE_KIND_UNSPECIFIED && kind != RuleKind.UNRECOGNIZED) {
@@ -378,27 +379,48 @@ public class ConsoleResource {
             }
             ArrayNode newest = out.putArray("newest");
             summary.newest().forEach(rule -> newest.add(rule(rule)));
-            ArrayNode nodeArray = out.putArray("nodes");
-            for (NodeFeeds.NodeFeed node : both.getItem2()) {
-                ObjectNode n = nodeArray.addObject().put("name", node.name()).put("state", node.state());
-                if (node.sequence() != null) {
-                    n.put("sequence", node.sequence()).put("behind", Math.max(0, summary.sequence - node.sequence()));
-                }
-                putIfSet(n, "rules", node.rules());
-                putIfSet(n, "propagation_count", node.propagationCount());
-                if (node.propagationSum() != null) {
-                    n.put("propagation_sum_seconds", node.propagationSum());
-                }
-                if (node.p99Seconds() != null) {
-                    n.put("propagation_p99_seconds", node.p99Seconds());
-                }
-                if (node.problem() != null) {
-                    n.put("problem", node.problem());
-                }
-            }
             out.put("read_at", clock.instant().toString());
             return out.toString();
         });
+    }
+
+    /**
+     * Only the validating nodes' feed figures (no {@code Snapshot}): what the page polls every 5 s for the lag chart.
+     * "Behind" is counted from the highest sequence any node reports.
+     */
+    @GET
+    @Path("/api/nodes")
+    @Produces(JSON)
+    public Uni<String> nodes(@CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed) {
+        read(token, seed);
+        return nodes.read().map(feeds -> {
+            long head = feeds.stream().filter(f -> f.sequence() != null).mapToLong(NodeFeeds.NodeFeed::sequence).max().orElse(0);
+            ObjectNode out = json.createObjectNode();
+            putNodes(out, feeds, head);
+            out.put("read_at", clock.instant().toString());
+            return out.toString();
+        });
+    }
+
+    private void putNodes(ObjectNode out, List<NodeFeeds.NodeFeed> feeds, long head) {
+        ArrayNode nodeArray = out.putArray("nodes");
+        for (NodeFeeds.NodeFeed node : feeds) {
+            ObjectNode n = nodeArray.addObject().put("name", node.name()).put("state", node.state());
+            if (node.sequence() != null) {
+                n.put("sequence", node.sequence()).put("behind", Math.max(0, head - node.sequence()));
+            }
+            putIfSet(n, "rules", node.rules());
+            putIfSet(n, "propagation_count", node.propagationCount());
+            if (node.propagationSum() != null) {
+                n.put("propagation_sum_seconds", node.propagationSum());
+            }
+            if (node.p99Seconds() != null) {
+                n.put("propagation_p99_seconds", node.p99Seconds());
+            }
+            if (node.problem() != null) {
+                n.put("problem", node.problem());
+            }
+        }
     }
 
     /** Revokes with one rule: {@code {"kind": "SUBJECT", "value": "alice", "reason": "..."}} (the issued-before time is now). */

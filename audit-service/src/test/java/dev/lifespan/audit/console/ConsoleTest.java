@@ -279,6 +279,9 @@ class ConsoleTest {
 
         given().cookies(jar).get("/console/api/revocation").then().statusCode(200).body("counts.SESSION", equalTo(0))
                 .body("nodes[0].name", equalTo("audit service (this replica)")).body("nodes[0].state", equalTo("in step"));
+        given().cookies(jar).get("/console/api/nodes").then().statusCode(200).body("nodes.size()", equalTo(1))
+                .body("nodes[0].behind", equalTo(0));
+        given().get("/console/api/nodes").then().statusCode(401).body("error", equalTo("signed_out"));
     }
 
     @Test
