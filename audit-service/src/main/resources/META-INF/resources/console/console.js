@@ -129,7 +129,7 @@ async function loadSubject(subject) {
   try {
     const [sessions, events] = await Promise.all([
       api('/subjects/' + encodeURIComponent(subject) + '/sessions'),
-      api('/events?limit=200&subject=' + encodeURIComponent(subject) + '&from=' + new Date(Date.now() - 86400000).toISOString())]);
+      api('/events?order=newest&limit=100&subject=' + encodeURIComponent(subject) + '&from=' + new Date(Date.now() - 86400000).toISOString())]);
     $('subject-name').textContent = subject;
     $('subject-view').hidden = false;
     const body = $('sessions-table').tBodies[0];
@@ -151,7 +151,7 @@ async function loadSubject(subject) {
     endAll.textContent = 'End all active sessions (' + active + ')';
     endAll.dataset.subject = subject;
     endAll.dataset.armed = '';
-    fillEvents($('subject-events').tBodies[0], events.events.slice().reverse(), false);
+    fillEvents($('subject-events').tBodies[0], events.events, false);
   } catch (e) { failed(e); }
 }
 

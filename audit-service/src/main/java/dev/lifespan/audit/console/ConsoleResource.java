@@ -238,8 +238,9 @@ public class ConsoleResource {
     // ---------------------------------------------------------------- audit
 
     /**
-     * Audit events by subject, session, client, type and time, oldest first, {@value #DEFAULT_EVENTS} a page (at most
-     * {@value #MAX_EVENTS}): the same query and page as {@code GET /audit/events}.
+     * Audit events by subject, session, client, type and time, {@value #DEFAULT_EVENTS} a page (at most
+     * {@value #MAX_EVENTS}): the same filters and page as {@code GET /audit/events}, oldest first, or newest first with
+     * {@code order=newest} (what the subject view shows).
      */
     @GET
     @Path("/api/events")
@@ -247,15 +248,22 @@ public class ConsoleResource {
     public Uni<String> events(@QueryParam("subject") String subject, @QueryParam("session_id") String sessionId,
             @QueryParam("client_id") String clientId, @QueryParam("type") List<String> types, @QueryParam("from") String from,
             @QueryParam("to") String to, @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
-            @CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed) {
+            @QueryParam("order") String order, @CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed) {
         read(token, seed);
         if (limit != null && !limit.isEmpty() && QueryValidation.number("limit", limit) > MAX_EVENTS) {
             throw new InvalidInput("limit", "limit is above " + MAX_EVENTS + ", the most the console shows at once");
         }
+        boolean newest = "newest".equals(order);
+        if (order != null && !order.isEmpty() && !newest && !"oldest".equals(order)) {
+            throw new InvalidInput("order", "order must be oldest or newest");
+        }
+        // Newest first, the cursor is the sequence to go below; oldest first, the one to go above (as GET /audit/events).
         EventQuery query = QueryValidation.fromHttp(blankToNull(subject), blankToNull(sessionId), blankToNull(clientId),
-                types == null ? List.of() : types.stream().filter(t -> !t.isBlank()).toList(), blankToNull(from), blankToNull(to), cursor, limit,
-                DEFAULT_EVENTS);
-        return events.query(query, config.record().maxClockAhead()).map(page -> EventsResource.page(page, query.limit()));
+                types == null ? List.of() : types.stream().filter(t -> !t.isBlank()).toList(), blankToNull(from), blankToNull(to),
+                newest ? null : cursor, limit, DEFAULT_EVENTS);
+        Duration ahead = config.record().maxClockAhead();
+        return (newest ? events.newest(query, QueryValidation.number("cursor", cursor), ahead) : events.query(query, ahead))
+                .map(page -> EventsResource.page(page, query.limit()));
     }
 
     /**

@@ -262,6 +262,12 @@ class ConsoleTest {
                 .body("events[3].type", equalTo("REFRESH_TOKEN_REUSED"));
         given().cookies(jar).get("/console/api/events?subject=" + subject + "&type=TOKEN_ISSUED&limit=2").then().statusCode(200)
                 .body("events.size()", equalTo(2)).body("next_cursor", not(equalTo(null)));
+        given().cookies(jar).get("/console/api/events?order=newest&limit=3&subject=" + subject).then().statusCode(200)
+                .body("events.size()", equalTo(3)).body("events[0].type", equalTo("REFRESH_TOKEN_REUSED"));
+        Response newest = given().cookies(jar).get("/console/api/events?order=newest&limit=3&subject=" + subject);
+        given().cookies(jar).get("/console/api/events?order=newest&subject=" + subject + "&cursor=" + newest.jsonPath().getString("next_cursor"))
+                .then().statusCode(200).body("events.size()", equalTo(1)).body("events[0].type", equalTo("TOKEN_ISSUED"));
+        given().cookies(jar).get("/console/api/events?order=sideways").then().statusCode(400).body("field", equalTo("order"));
         Response activity = given().cookies(jar).get("/console/api/activity?minutes=5");
         activity.then().statusCode(200);
         assertThat(activity.jsonPath().getList("series.TOKEN_ISSUED", Integer.class).stream().mapToInt(Integer::intValue).sum()).isGreaterThanOrEqualTo(3);
