@@ -161,6 +161,8 @@ async function endSession(subject, sessionId, button) {
     await api('/sessions/' + encodeURIComponent(sessionId) + '/end', { method: 'POST', body: {} });
     message('Session ' + short(sessionId) + ' ended; every validating node now refuses its tokens.', true);
     await loadSubject(subject);
+    // The issuer's relay ships SESSION_ENDED within about a second: look again for it.
+    setTimeout(() => { if ($('subject-name').textContent === subject) loadSubject(subject); }, 2000);
   } catch (e) { failed(e); button.disabled = false; }
 }
 
@@ -178,6 +180,7 @@ $('end-all').addEventListener('click', async () => {
     const r = await api('/subjects/' + encodeURIComponent(b.dataset.subject) + '/end-all', { method: 'POST', body: {} });
     message(r.ended.length + ' session(s) ended.', true);
     await loadSubject(b.dataset.subject);
+    setTimeout(() => { if ($('subject-name').textContent === b.dataset.subject) loadSubject(b.dataset.subject); }, 2000);
   } catch (e) { failed(e); b.disabled = false; }
 });
 

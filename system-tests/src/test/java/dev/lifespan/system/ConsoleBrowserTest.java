@@ -175,6 +175,10 @@ class ConsoleBrowserTest {
                 assertThat(node.validate(laptop.getAccessToken().getToken(), "api").failure()).isEqualTo(ValidationFailure.REVOKED_SESSION));
         assertThat(node.validate(phone.getAccessToken().getToken(), "api").isValid()).isTrue();
         assertThat(browser.findElement(By.id("app-message")).getText()).contains("ended");
+        // The console's own action is in the audit trail, by the operator's client.
+        WebElement ended = wait(UI_WAIT).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(
+                "#subject-events tbody tr[data-type='SESSION_ENDED']")));
+        assertThat(ended.getText()).contains("ended from the console by " + LocalStack.OPERATOR_CLIENT);
         shot("04-session-ended");
     }
 
