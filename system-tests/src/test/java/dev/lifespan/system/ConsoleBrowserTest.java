@@ -143,7 +143,7 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(2)
-    void endingASessionFromTheConsoleMakesAValidatingNodeRejectItsToken() throws Exception {
+    void endingASessionFromTheConsoleMakesAValidatingNodeRejectItsTokenAndEndAllEndsTheRest() throws Exception {
         String subject = "dana-" + System.nanoTime();
         IssueTokensResponse laptop = login(subject);
         IssueTokensResponse phone = login(subject);
@@ -173,13 +173,23 @@ class ConsoleBrowserTest {
         wait(UI_WAIT).until(ExpectedConditions.attributeContains(laptopRow, "class", "state-REVOKED"));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(node.validate(laptop.getAccessToken().getToken(), "api").failure()).isEqualTo(ValidationFailure.REVOKED_SESSION));
-        assertThat(node.validate(phone.getAccessToken().getToken(), "api").isValid()).isTrue();
+        assertThat(node.validate(phone.getAccessToken().getToken(), "api").isValid()).as("the other session is untouched").isTrue();
         assertThat(browser.findElement(By.id("app-message")).getText()).contains("ended");
         // The console's own action is in the audit trail, by the operator's client.
         WebElement ended = wait(UI_WAIT).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(
                 "#subject-events tbody tr[data-type='SESSION_ENDED']")));
         assertThat(ended.getText()).contains("ended from the console by " + LocalStack.OPERATOR_CLIENT);
         shot("04-session-ended");
+
+        // "End all" asks once more, then ends the rest: the phone's token is refused too.
+        By phoneRow = By.cssSelector("#sessions-table tr[data-session-id='" + phone.getSessionId() + "']");
+        browser.findElement(By.id("end-all")).click();
+        wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("end-all"), "Click again"));
+        browser.findElement(By.id("end-all")).click();
+        wait(UI_WAIT).until(ExpectedConditions.attributeContains(phoneRow, "class", "state-REVOKED"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(node.validate(phone.getAccessToken().getToken(), "api").failure()).isEqualTo(ValidationFailure.REVOKED_SESSION));
+        assertThat(browser.findElement(By.id("app-message")).getText()).contains("1 session(s) ended");
     }
 
     @Test
