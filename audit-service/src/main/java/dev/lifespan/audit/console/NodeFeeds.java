@@ -54,7 +54,7 @@ public class NodeFeeds {
     private final Duration timeout;
 
     /** A node to read: its name and management base URL. */
-    record Node(String name, String url) {
+    public record Node(String name, String url) {
     }
 
     /**
@@ -73,21 +73,31 @@ public class NodeFeeds {
         this.registry = registry;
         this.clock = clock;
         this.timeout = config.console().deadline();
-        List<Node> parsed = new ArrayList<>();
-        for (String entry : config.console().nodes().orElse(List.of())) {
-            int eq = entry.indexOf('=');
-            if (eq <= 0 || eq == entry.length() - 1) {
-                throw new IllegalArgumentException("lifespan.audit.console.nodes: '" + entry + "' is not name=management URL");
-            }
-            parsed.add(new Node(entry.substring(0, eq).strip(), entry.substring(eq + 1).strip().replaceAll("/+$", "")));
-        }
-        if (parsed.size() > MAX_NODES) {
-            throw new IllegalArgumentException("lifespan.audit.console.nodes lists " + parsed.size() + " nodes; at most " + MAX_NODES);
-        }
-        this.nodes = List.copyOf(parsed);
+        this.nodes = nodes(config.console().nodes().orElse(List.of()));
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout);
         config.callerAuth().tls().client().sslContext().ifPresent(builder::sslContext);
         this.http = builder.build();
+    }
+
+    /**
+     * {@code lifespan.audit.console.nodes}: each entry {@code name=http(s) URL}, at most {@value #MAX_NODES}.
+     *
+     * @throws IllegalArgumentException naming the entry that is not
+     */
+    public static List<Node> nodes(List<String> entries) {
+        if (entries.size() > MAX_NODES) {
+            throw new IllegalArgumentException("lifespan.audit.console.nodes lists " + entries.size() + " nodes; at most " + MAX_NODES);
+        }
+        List<Node> parsed = new ArrayList<>();
+        for (String entry : entries) {
+            int eq = entry.indexOf('=');
+            String url = eq < 0 ? "" : entry.substring(eq + 1).strip();
+            if (eq <= 0 || !(url.startsWith("http://") || url.startsWith("https://"))) {
+                throw new IllegalArgumentException("lifespan.audit.console.nodes: '" + entry + "' is not name=http(s) management URL");
+            }
+            parsed.add(new Node(entry.substring(0, eq).strip(), url.replaceAll("/+$", "")));
+        }
+        return List.copyOf(parsed);
     }
 
     /** Every node's feed: this service's own first, then the configured ones in order, each read concurrently. */

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Reading a node's feed figures from what it publishes today: its readiness JSON and its Prometheus page. */
 class NodeFeedsTest {
@@ -45,6 +46,18 @@ class NodeFeedsTest {
         assertThat(feed.sequence()).isNull();
         assertThat(feed.propagationCount()).isNull();
         assertThat(feed.p99Seconds()).isNull();
+    }
+
+    @Test
+    void theNodeListIsNameEqualsUrlAndABadEntryIsNamed() {
+        assertThat(NodeFeeds.nodes(java.util.List.of("issuer (a replica)=http://lifespan-issuer:9000/")))
+                .containsExactly(new NodeFeeds.Node("issuer (a replica)", "http://lifespan-issuer:9000"));
+        assertThatThrownBy(() -> NodeFeeds.nodes(java.util.List.of("issuer")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'issuer'");
+        assertThatThrownBy(() -> NodeFeeds.nodes(java.util.List.of("issuer=file:///etc/passwd")))
+                .hasMessageContaining("name=http(s) management URL");
+        assertThatThrownBy(() -> NodeFeeds.nodes(java.util.Collections.nCopies(33, "n=http://x")))
+                .hasMessageContaining("at most 32");
     }
 
     @Test
