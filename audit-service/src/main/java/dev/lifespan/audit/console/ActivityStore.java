@@ -9,9 +9,12 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Token activity per minute for the console's charts: one aggregate over {@code audit_event} for a bounded window
@@ -42,6 +45,30 @@ public class ActivityStore {
 
     public ActivityStore(Pool pool) {
         this.pool = pool;
+    }
+
+    /**
+     * The charted types per minute over the last {@code minutes} whole minutes up to the one {@code now} is in, each a
+     * dense array (0 where nothing happened), index 0 the oldest minute.
+     */
+    record Activity(Instant from, int minutes, Map<String, long[]> series) {
+    }
+
+    /** {@link Activity} of the last {@code minutes} (1–{@value #MAX_MINUTES}). */
+    public Uni<Activity> lastMinutes(int minutes, Instant now, Duration maxClockAhead) {
+        Instant last = now.truncatedTo(ChronoUnit.MINUTES);
+        Instant first = last.minus(minutes - 1L, ChronoUnit.MINUTES);
+        return perMinute(first, last.plus(1, ChronoUnit.MINUTES), maxClockAhead).map(counts -> {
+            Map<String, long[]> series = new LinkedHashMap<>();
+            TYPES.forEach(t -> series.put(t, new long[minutes]));
+            for (Count c : counts) {
+                int i = (int) ChronoUnit.MINUTES.between(first, c.minute());
+                if (i >= 0 && i < minutes) {
+                    series.get(c.type())[i] += c.count();
+                }
+            }
+            return new Activity(first, minutes, series);
+        });
     }
 
     /** Counts per minute and type of events that occurred in [from, to). */

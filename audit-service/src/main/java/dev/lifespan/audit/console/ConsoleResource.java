@@ -5,22 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Timestamp;
-import dev.lifespan.api.v1.Alert;
-import dev.lifespan.api.v1.EndSessionResponse;
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RuleKind;
-import dev.lifespan.api.v1.Session;
 import dev.lifespan.audit.alert.AlertFeed;
 import dev.lifespan.audit.alert.AlertStore;
-import dev.lifespan.audit.chain.ChainVerification;
-import dev.lifespan.audit.checkpoint.CheckpointStore;
 import dev.lifespan.audit.config.AuditConfig;
 import dev.lifespan.audit.event.EventQuery;
 import dev.lifespan.audit.event.EventStore;
 import dev.lifespan.audit.event.InvalidInput;
 import dev.lifespan.audit.event.QueryValidation;
 import dev.lifespan.audit.http.EventsResource;
-import dev.lifespan.audit.verifier.ChainBreak;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.input.Inputs;
 import io.smallrye.mutiny.Multi;
@@ -44,11 +38,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -65,8 +56,6 @@ public class ConsoleResource {
     static final int MAX_EVENTS = 500;
     /** Alerts replayed when the live view opens, before new ones. */
     static final int RECENT_ALERTS = 20;
-    /** Chain status verifies from the newest checkpoint; without one, at most this many newest events. */
-    static final long MAX_UNCHECKPOINTED = 100_000;
     private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
     private static final Set<String> RULE_KINDS = Set.of("TOKEN", "SESSION", "SUBJECT", "CLIENT", "KEY", "GLOBAL");
 
@@ -75,28 +64,28 @@ public class ConsoleResource {
     private final EventStore events;
     private final AlertFeed alerts;
     private final AlertStore alertStore;
-    private final ChainVerification verification;
-    private final CheckpointStore checkpoints;
+    private final ChainStatus chainStatus;
     private final ActivityStore activity;
     private final NodeFeeds nodes;
     private final AuditConfig config;
     private final ObjectMapper json;
+    private final ConsoleJson out;
     private final InstantSource clock;
 
     public ConsoleResource(ConsoleAuth auth, OperatorCalls calls, EventStore events, AlertFeed alerts, AlertStore alertStore,
-            ChainVerification verification, CheckpointStore checkpoints, ActivityStore activity, NodeFeeds nodes, AuditConfig config,
-            ObjectMapper json, InstantSource clock) {
+            ChainStatus chainStatus, ActivityStore activity, NodeFeeds nodes, AuditConfig config, ObjectMapper json, ConsoleJson out,
+            InstantSource clock) {
         this.auth = auth;
         this.calls = calls;
         this.events = events;
         this.alerts = alerts;
         this.alertStore = alertStore;
-        this.verification = verification;
-        this.checkpoints = checkpoints;
+        this.chainStatus = chainStatus;
         this.activity = activity;
         this.nodes = nodes;
         this.config = config;
         this.json = json;
+        this.out = out;
         this.clock = clock;
     }
 
@@ -127,13 +116,13 @@ public class ConsoleResource {
         ObjectNode body;
         if (token != null && !token.isEmpty()) {
             try {
-                body = signedIn(auth.operator(token, seed, null, false));
-            } catch (ConsoleFailure.SignedOut out) {
+                body = out.signedIn(auth.operator(token, seed, null, false));
+            } catch (ConsoleFailure.SignedOut signedOut) {
                 cookies.add(ConsoleCookies.clear(ConsoleCookies.TOKEN));
-                body = signedOut(seed).put("message", out.getMessage());
+                body = this.out.signedOut(seed).put("message", signedOut.getMessage());
             }
         } else {
-            body = signedOut(seed);
+            body = out.signedOut(seed);
         }
         Response.ResponseBuilder response = Response.ok(body.toString(), JSON).header("Cache-Control", "no-store");
         cookies.forEach(c -> response.header("Set-Cookie", c));
@@ -149,7 +138,7 @@ public class ConsoleResource {
         enabled();
         JsonNode form = object(body);
         return auth.signIn(text(form, "client_id"), text(form, "client_secret"), ConsoleAuth.seed(seed).orElse(null), csrf).map(signIn ->
-                Response.ok(signedIn(signIn.operator()).toString(), JSON).header("Cache-Control", "no-store")
+                Response.ok(out.signedIn(signIn.operator()).toString(), JSON).header("Cache-Control", "no-store")
                         .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.TOKEN, signIn.operator().token(), auth.remaining(signIn.operator().claims())))
                         .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.SEED, signIn.seed(), Duration.ofDays(1)))
                         .build());
@@ -184,7 +173,7 @@ public class ConsoleResource {
         }
         String newSeed = ConsoleAuth.newSeed();
         return revoked.map(what -> {
-            ObjectNode body = signedOut(newSeed).put("message", "Signed out; " + what + ".");
+            ObjectNode body = out.signedOut(newSeed).put("message", "Signed out; " + what + ".");
             return Response.ok(body.toString(), JSON).header("Cache-Control", "no-store")
                     .header("Set-Cookie", ConsoleCookies.clear(ConsoleCookies.TOKEN))
                     .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.SEED, newSeed, Duration.ofDays(1))).build();
@@ -202,10 +191,10 @@ public class ConsoleResource {
         ConsoleAuth.Operator operator = read(token, seed);
         String s = Inputs.required("subject", subject, Inputs.SUBJECT);
         return calls.sessions(operator, s).map(list -> {
-            ObjectNode out = json.createObjectNode().put("subject", s);
-            ArrayNode array = out.putArray("sessions");
-            list.forEach(session -> array.add(session(session)));
-            return out.toString();
+            ObjectNode body = out.object().put("subject", s);
+            ArrayNode array = body.putArray("sessions");
+            list.forEach(session -> array.add(out.session(session)));
+            return body.toString();
         });
     }
 
@@ -219,7 +208,7 @@ public class ConsoleResource {
         ConsoleAuth.Operator operator = write(token, seed, csrf);
         String sid = Inputs.required("session_id", sessionId, Inputs.ID);
         String reason = reason(object(body), operator);
-        return calls.endSession(operator, sid, reason).map(ended -> ended(List.of(ended)));
+        return calls.endSession(operator, sid, reason).map(ended -> out.ended(List.of(ended)));
     }
 
     /** Ends every active session of the subject ({@code {"reason": ...}} optional). */
@@ -232,7 +221,7 @@ public class ConsoleResource {
         ConsoleAuth.Operator operator = write(token, seed, csrf);
         String s = Inputs.required("subject", subject, Inputs.SUBJECT);
         String reason = reason(object(body), operator);
-        return calls.endAll(operator, s, reason).map(this::ended);
+        return calls.endAll(operator, s, reason).map(out::ended);
     }
 
     // ---------------------------------------------------------------- audit
@@ -268,39 +257,14 @@ public class ConsoleResource {
 
     /**
      * Chain status: the chain verified from the newest signed checkpoint to the head ("verified up to event N, checkpoint
-     * at T"); without a checkpoint, the newest {@value #MAX_UNCHECKPOINTED} events. {@code GET /audit/verify} checks all.
+     * at T"); without a checkpoint, the newest {@value ChainStatus#MAX_UNCHECKPOINTED} events. {@code GET /audit/verify} checks all.
      */
     @GET
     @Path("/api/chain")
     @Produces(JSON)
     public Uni<String> chain(@CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed) {
         read(token, seed);
-        return Uni.combine().all().unis(events.head(), checkpoints.latest()).asTuple().chain(both -> {
-            long head = both.getItem1().sequence();
-            var checkpoint = both.getItem2();
-            long from = checkpoint.map(c -> c.sequence()).orElse(Math.max(1, head - MAX_UNCHECKPOINTED + 1));
-            from = Math.max(from, Math.max(1, head - MAX_UNCHECKPOINTED + 1));
-            long start = from;
-            if (head == 0) {
-                return Uni.createFrom().item(json.createObjectNode().put("intact", true).put("head_sequence", 0).put("checked", 0).toString());
-            }
-            return verification.verify(start, 0).map(report -> {
-                ObjectNode out = json.createObjectNode();
-                out.put("intact", report.intact());
-                out.put("verified_from", report.result().firstSequence());
-                out.put("verified_to", report.result().lastSequence());
-                out.put("checked", report.result().checked());
-                out.put("head_sequence", report.headSequence());
-                out.put("anchor", report.anchor());
-                checkpoint.ifPresent(c -> out.putObject("checkpoint").put("sequence", c.sequence()).put("signed_at", c.signedAt().toString())
-                        .put("key_id", c.keyId()));
-                ChainBreak first = report.firstBreak();
-                if (first != null) {
-                    out.putObject("first_break").put("kind", first.kind().name()).put("sequence", first.sequence()).put("problem", first.message());
-                }
-                return out.toString();
-            });
-        });
+        return chainStatus.check().map(out::chain);
     }
 
     /** Token activity per minute over the last {@code minutes} (1–{@value ActivityStore#MAX_MINUTES}, default 60), for the charts. */
@@ -314,29 +278,7 @@ public class ConsoleResource {
         if (n < 1 || n > ActivityStore.MAX_MINUTES) {
             throw new InvalidInput("minutes", "minutes must be between 1 and " + ActivityStore.MAX_MINUTES);
         }
-        Instant last = clock.instant().truncatedTo(ChronoUnit.MINUTES);
-        Instant first = last.minus(n - 1, ChronoUnit.MINUTES);
-        return activity.perMinute(first, last.plus(1, ChronoUnit.MINUTES), config.record().maxClockAhead()).map(counts -> {
-            ObjectNode out = json.createObjectNode();
-            out.put("from", first.toString());
-            out.put("minutes", n);
-            Map<String, long[]> series = new HashMap<>();
-            ActivityStore.TYPES.forEach(t -> series.put(t, new long[(int) n]));
-            for (ActivityStore.Count c : counts) {
-                int i = (int) ChronoUnit.MINUTES.between(first, c.minute());
-                if (i >= 0 && i < n) {
-                    series.get(c.type())[i] += c.count();
-                }
-            }
-            ObjectNode s = out.putObject("series");
-            for (String type : ActivityStore.TYPES) {
-                ArrayNode values = s.putArray(type);
-                for (long v : series.get(type)) {
-                    values.add(v);
-                }
-            }
-            return out.toString();
-        });
+        return activity.lastMinutes((int) n, clock.instant(), config.record().maxClockAhead()).map(out::activity);
     }
 
     // ---------------------------------------------------------------- alerts
@@ -355,7 +297,7 @@ public class ConsoleResource {
         Duration left = auth.remaining(operator.claims());
         Multi<String> live = Multi.createFrom().uni(alertStore.latestId())
                 .onItem().transformToMultiAndConcatenate(latest -> alerts.watch(alert -> true, Math.max(0, latest - RECENT_ALERTS)))
-                .map(this::alert);
+                .map(out::alert);
         Multi<String> keepAlive = Multi.createFrom().ticks().every(KEEP_ALIVE).map(tick -> "{\"keep_alive\":true}");
         return Multi.createBy().merging().streams(live, keepAlive).select().first(left);
     }
@@ -373,23 +315,8 @@ public class ConsoleResource {
     public Uni<String> revocation(@CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed) {
         ConsoleAuth.Operator operator = read(token, seed);
         Uni<OperatorCalls.RuleSummary> rules = Uni.createFrom().deferred(() -> calls.rules(operator));
-        return Uni.combine().all().unis(rules, nodes.read()).asTuple().map(both -> {
-            OperatorCalls.RuleSummary summary = both.getItem1();
-            ObjectNode out = json.createObjectNode();
-            out.put("sequence", summary.sequence);
-            out.put("total", summary.total);
-            putNodes(out, both.getItem2(), summary.sequence);
-            ObjectNode counts = out.putObject("counts");
-            for (RuleKind kind : RuleKind.values()) {
-                if (kind != RuleKind.RULE_KIND_UNSPECIFIED && kind != RuleKind.UNRECOGNIZED) {
-                    counts.put(kindName(kind), summary.counts.getOrDefault(kind, 0L));
-                }
-            }
-            ArrayNode newest = out.putArray("newest");
-            summary.newest().forEach(rule -> newest.add(rule(rule)));
-            out.put("read_at", clock.instant().toString());
-            return out.toString();
-        });
+        return Uni.combine().all().unis(rules, nodes.read()).asTuple()
+                .map(both -> out.revocation(both.getItem1(), both.getItem2(), clock.instant()));
     }
 
     /**
@@ -403,32 +330,11 @@ public class ConsoleResource {
         read(token, seed);
         return nodes.read().map(feeds -> {
             long head = feeds.stream().filter(f -> f.sequence() != null).mapToLong(NodeFeeds.NodeFeed::sequence).max().orElse(0);
-            ObjectNode out = json.createObjectNode();
-            putNodes(out, feeds, head);
-            out.put("read_at", clock.instant().toString());
-            return out.toString();
+            ObjectNode body = out.object();
+            out.putNodes(body, feeds, head);
+            body.put("read_at", clock.instant().toString());
+            return body.toString();
         });
-    }
-
-    private void putNodes(ObjectNode out, List<NodeFeeds.NodeFeed> feeds, long head) {
-        ArrayNode nodeArray = out.putArray("nodes");
-        for (NodeFeeds.NodeFeed node : feeds) {
-            ObjectNode n = nodeArray.addObject().put("name", node.name()).put("state", node.state());
-            if (node.sequence() != null) {
-                n.put("sequence", node.sequence()).put("behind", Math.max(0, head - node.sequence()));
-            }
-            putIfSet(n, "rules", node.rules());
-            putIfSet(n, "propagation_count", node.propagationCount());
-            if (node.propagationSum() != null) {
-                n.put("propagation_sum_seconds", node.propagationSum());
-            }
-            if (node.p99Seconds() != null) {
-                n.put("propagation_p99_seconds", node.p99Seconds());
-            }
-            if (node.problem() != null) {
-                n.put("problem", node.problem());
-            }
-        }
     }
 
     /** Revokes with one rule: {@code {"kind": "SUBJECT", "value": "alice", "reason": "..."}} (the issued-before time is now). */
@@ -448,15 +354,15 @@ public class ConsoleResource {
                 : Inputs.required("value", text(form, "value"), Inputs.SUBJECT);
         RevocationRule.Builder rule = RevocationRule.newBuilder().setKind(RuleKind.valueOf("RULE_KIND_" + kind))
                 .setValue(value == null ? "" : value).setReason(reason(form, operator));
-        return calls.revoke(operator, rule.build()).map(r -> json.createObjectNode().set("rule", rule(r.getRule())).toString());
+        return calls.revoke(operator, rule.build()).map(r -> out.object().set("rule", out.rule(r.getRule())).toString());
     }
 
     // ---------------------------------------------------------------- errors
 
     /** Not (or no longer) signed in: 401, and the token cookie goes. */
     @ServerExceptionMapper
-    public Response signedOut(ConsoleFailure.SignedOut out) {
-        ObjectNode body = json.createObjectNode().put("error", "signed_out").put("error_description", out.getMessage());
+    public Response signedOut(ConsoleFailure.SignedOut signedOut) {
+        ObjectNode body = out.object().put("error", "signed_out").put("error_description", signedOut.getMessage());
         return Response.status(401).type(JSON).header("Cache-Control", "no-store")
                 .header("Set-Cookie", ConsoleCookies.clear(ConsoleCookies.TOKEN)).entity(body.toString()).build();
     }
@@ -464,7 +370,7 @@ public class ConsoleResource {
     /** A POST without this sign-in's CSRF token: 403. */
     @ServerExceptionMapper
     public Response csrfRefused(ConsoleFailure.CsrfRefused refused) {
-        ObjectNode body = json.createObjectNode().put("error", "csrf_refused").put("error_description", refused.getMessage())
+        ObjectNode body = out.object().put("error", "csrf_refused").put("error_description", refused.getMessage())
                 .put("field", ConsoleAuth.HEADER);
         return Response.status(403).type(JSON).header("Cache-Control", "no-store").entity(body.toString()).build();
     }
@@ -485,95 +391,6 @@ public class ConsoleResource {
     private ConsoleAuth.Operator write(String token, String seed, String csrf) {
         enabled();
         return auth.operator(token, seed, csrf, true);
-    }
-
-    private ObjectNode signedIn(ConsoleAuth.Operator operator) {
-        ObjectNode out = json.createObjectNode();
-        out.put("signed_in", true);
-        out.put("client_id", operator.claims().clientId());
-        out.put("subject", operator.claims().subject());
-        ArrayNode scopes = out.putArray("scopes");
-        operator.claims().scopes().forEach(scopes::add);
-        out.put("expires_at", operator.claims().expiresAt().toString());
-        // Never the token: only the first characters of its id, enough to match it in the audit trail.
-        String jti = operator.claims().tokenId();
-        if (jti != null) {
-            out.put("token_id_hint", (jti.length() > 6 ? jti.substring(0, 6) : jti) + "…");
-        }
-        out.put("csrf", operator.csrf());
-        return out;
-    }
-
-    private ObjectNode signedOut(String seed) {
-        return json.createObjectNode().put("signed_in", false).put("csrf", ConsoleAuth.csrf(seed, ConsoleAuth.SIGNED_OUT));
-    }
-
-    private ObjectNode session(Session s) {
-        ObjectNode out = json.createObjectNode();
-        out.put("session_id", s.getSessionId());
-        out.put("client_id", s.getClientId());
-        out.put("profile", s.getProfile());
-        out.put("device_id", s.getDeviceId());
-        putTime(out, "created_at", s.hasCreatedAt(), s.getCreatedAt());
-        putTime(out, "last_activity_at", s.hasLastActivityAt(), s.getLastActivityAt());
-        putTime(out, "expires_at", s.hasExpiresAt(), s.getExpiresAt());
-        out.put("state", s.getState().name().replace("SESSION_STATE_", ""));
-        out.put("revoke_reason", s.getRevokeReason());
-        return out;
-    }
-
-    private String ended(List<EndSessionResponse> responses) {
-        ObjectNode out = json.createObjectNode();
-        ArrayNode array = out.putArray("ended");
-        for (EndSessionResponse r : responses) {
-            array.add(session(r.getSession()).put("ended_now", r.getEndedNow()));
-        }
-        return out.toString();
-    }
-
-    private String alert(Alert a) {
-        ObjectNode out = json.createObjectNode();
-        out.put("alert_id", a.getAlertId());
-        out.put("rule", a.getRule());
-        out.put("severity", a.getSeverity().name().replace("ALERT_SEVERITY_", ""));
-        putTime(out, "raised_at", a.hasRaisedAt(), a.getRaisedAt());
-        out.put("subject", a.getSubject());
-        out.put("session_id", a.getSessionId());
-        out.put("client_id", a.getClientId());
-        out.put("source_ip", a.getSourceIp());
-        out.put("summary", a.getSummary());
-        out.put("action_taken", a.getActionTaken());
-        out.put("observed", a.getObserved());
-        out.put("threshold", a.getThreshold());
-        return out.toString();
-    }
-
-    private ObjectNode rule(RevocationRule r) {
-        ObjectNode out = json.createObjectNode();
-        out.put("kind", kindName(r.getKind()));
-        out.put("value", r.getValue());
-        out.put("reason", r.getReason());
-        out.put("sequence", r.getSequence());
-        putTime(out, "created_at", r.hasCreatedAt(), r.getCreatedAt());
-        putTime(out, "not_before", r.hasNotBefore(), r.getNotBefore());
-        putTime(out, "expires_at", r.hasExpiresAt(), r.getExpiresAt());
-        return out;
-    }
-
-    private static String kindName(RuleKind kind) {
-        return kind.name().replace("RULE_KIND_", "");
-    }
-
-    private static void putTime(ObjectNode out, String field, boolean present, Timestamp t) {
-        if (present) {
-            out.put(field, Instant.ofEpochSecond(t.getSeconds(), t.getNanos()).toString());
-        }
-    }
-
-    private static void putIfSet(ObjectNode out, String field, Long value) {
-        if (value != null) {
-            out.put(field, value);
-        }
     }
 
     private String reason(JsonNode form, ConsoleAuth.Operator operator) {

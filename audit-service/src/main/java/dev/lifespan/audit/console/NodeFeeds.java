@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -202,12 +201,5 @@ public class NodeFeeds {
 
     private static String abbreviate(String text) {
         return text.length() > 120 ? text.substring(0, 120) + "..." : text;
-    }
-
-    /** The configured nodes, for the page's legend. */
-    Map<String, String> configured() {
-        Map<String, String> out = new LinkedHashMap<>();
-        nodes.forEach(n -> out.put(n.name(), n.url()));
-        return out;
     }
 }
