@@ -58,6 +58,8 @@ class ConsoleBrowserTest {
     private static final Duration UI_WAIT = Duration.ofSeconds(15);
     private static final Path SHOTS = Path.of(System.getProperty("lifespan.root", "..")).toAbsolutePath().normalize()
             .resolve("system-tests/target/screenshots");
+    private static final Path LOGS = Path.of(System.getProperty("lifespan.root", "..")).toAbsolutePath().normalize()
+            .resolve("system-tests/target/service-logs-console");
     private static RunningStack running;
     private static LocalStack stack;
     private static TokenValidator node;
@@ -254,6 +256,13 @@ class ConsoleBrowserTest {
         });
         assertThat(browser.findElement(By.id("signin-message")).getText()).contains("Your sign-in was revoked (REVOKED_TOKEN)");
         shot("09-revoked-sign-in");
+
+        // Neither the operator's secret nor the console's token is in any service's log.
+        try (var logs = Files.list(LOGS)) {
+            for (Path log : logs.toList()) {
+                assertThat(Files.readString(log)).as(log.toString()).doesNotContain(stack.operatorSecret()).doesNotContain(copy.getValue());
+            }
+        }
     }
 
     private static IssueTokensResponse login(String subject) throws Exception {
