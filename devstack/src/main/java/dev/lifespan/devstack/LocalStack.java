@@ -85,6 +85,7 @@ public final class LocalStack implements AutoCloseable {
         System.out.println("  client demo-service     secret " + stack.serviceSecret()
                 + "  (client_credentials; scopes for IssueTokens, sessions, key rotation, revocation:write and audit:read)");
         System.out.println("  client " + OPERATOR_CLIENT + "  secret " + stack.operatorSecret() + "  (operators: " + OPERATOR_SCOPES + ")");
+        System.out.println("  web console             " + stack.consoleUrl() + "   (sign in as " + OPERATOR_CLIENT + " with the secret above)");
         System.out.println("  try: curl -s -u demo-service:" + stack.serviceSecret() + " -d grant_type=client_credentials " + base
                 + "/oauth2/token");
         System.out.println();
@@ -267,6 +268,11 @@ public final class LocalStack implements AutoCloseable {
         audit.put("lifespan.audit.revocation.target", "localhost:" + (port + Service.REVOCATION.portOffset));
         audit.put("lifespan.audit.revocation.token-url", tokenUrl);
         audit.put("lifespan.audit.revocation.client-id", "lifespan-audit");
+        // The console (/console): operators' sessions through the issuer's gRPC port, with their own tokens; the feed
+        // figures of the other two validating nodes from their management ports.
+        audit.put("lifespan.audit.console.issuer-target", "localhost:" + port);
+        audit.put("lifespan.audit.console.nodes", "issuer=http://localhost:" + (port + MANAGEMENT_OFFSET + Service.ISSUER.portOffset)
+                + ",revocation service=http://localhost:" + (port + MANAGEMENT_OFFSET + Service.REVOCATION.portOffset));
         launches.put(Service.AUDIT, new Launch(javaCommand(Service.AUDIT, root, port, audit),
                 Map.of("LIFESPAN_AUDIT_REVOCATION_CLIENT_SECRET", auditClientSecret, "LIFESPAN_AUDIT_SIGNING_KEY", ed25519Key()), audit));
 
@@ -391,6 +397,11 @@ public final class LocalStack implements AutoCloseable {
     /** {@code host:port} of the revocation service (HTTP and gRPC). */
     public String revocationTarget() {
         return "localhost:" + (port + Service.REVOCATION.portOffset);
+    }
+
+    /** The operators' web console, served by the audit service. */
+    public String consoleUrl() {
+        return baseUrl(Service.AUDIT) + "/console/";
     }
 
     /** {@code host:port} of the audit service (HTTP and gRPC). */

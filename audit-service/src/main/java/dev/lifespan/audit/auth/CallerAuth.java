@@ -12,6 +12,8 @@ import dev.lifespan.validator.ValidatingNode;
 import dev.lifespan.validator.guard.BearerAuthenticator;
 import dev.lifespan.validator.guard.BearerTokenFilter;
 import dev.lifespan.validator.guard.BearerTokenInterceptor;
+import dev.lifespan.validator.guard.Authentication;
+import dev.lifespan.validator.guard.FeedMetrics;
 import dev.lifespan.validator.guard.OutcomeCounter;
 import dev.lifespan.validator.guard.ValidationMetrics;
 import dev.lifespan.validator.revocation.RevocationFeed;
@@ -43,6 +45,7 @@ import javax.net.ssl.SSLContext;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -64,6 +67,8 @@ public class CallerAuth {
     private static final Logger LOG = Logger.getLogger(CallerAuth.class);
     private static final long RETRY_MS = 1_000;
     private static final Duration JWKS_TIMEOUT = Duration.ofSeconds(5);
+    /** The console's paths: their requests carry a cookie, not an {@code Authorization} header. */
+    static final String CONSOLE = "/console";
     static final String NOT_READY = "caller authentication starting or revocation feed not in step";
 
     private final AuditConfig.CallerAuth settings;
@@ -71,6 +76,8 @@ public class CallerAuth {
     private final Vertx vertx;
     private final InstantSource clock;
     private final OutcomeCounter outcomes;
+    /** Revocation propagation lag as this node sees it ({@code lifespan_revocation_propagation_seconds}), like every node. */
+    private final FeedMetrics feedMetrics;
     private final Map<String, String> requiredScopes;
     private final Set<String> openMethods;
     private final Set<String> openPaths;
@@ -79,7 +86,7 @@ public class CallerAuth {
     private volatile Guards guards;
 
     /** The library guards over the validator, built once it is in step. */
-    private record Guards(BearerTokenInterceptor grpc, BearerTokenFilter http) {
+    private record Guards(BearerAuthenticator authenticator, BearerTokenInterceptor grpc, BearerTokenFilter http) {
     }
 
     public CallerAuth(AuditConfig config, RevocationChannel revocation, Vertx vertx, MeterRegistry registry, InstantSource clock) {
@@ -88,6 +95,7 @@ public class CallerAuth {
         this.revocation = revocation;
         this.vertx = vertx;
         this.outcomes = settings.enabled() ? new ValidationMetrics(registry) : OutcomeCounter.NONE;
+        this.feedMetrics = new FeedMetrics(registry);
         String checkpoints = AuditGrpc.getListCheckpointsMethod().getFullMethodName();
         this.openMethods = settings.publicCheckpoints() ? Set.of(checkpoints) : Set.of();
         this.openPaths = settings.publicCheckpoints() ? Set.of("/audit/checkpoints", "/audit/public-key") : Set.of();
@@ -115,6 +123,25 @@ public class CallerAuth {
         }
         ValidatingNode current = node;
         return guards != null && current != null && current.isReady(clock.instant());
+    }
+
+    /**
+     * The decision the guards make, for a token that did not come in an {@code Authorization} header (the console's
+     * cookie): valid for {@code caller-auth.audience}, not revoked, carrying {@code requiredScope} (null: any). Empty
+     * while the validator is not in step (the caller answers UNAVAILABLE).
+     */
+    public Optional<Authentication> authenticate(String token, String requiredScope) {
+        Guards current = guards;
+        if (!settings.enabled() || current == null || !ready()) {
+            return Optional.empty();
+        }
+        return Optional.of(current.authenticator().authenticate("Bearer " + token, settings.audience(), requiredScope));
+    }
+
+    /** This service's own validating node's revocation feed, once started. */
+    public Optional<RevocationFeed> feed() {
+        ValidatingNode current = node;
+        return current == null ? Optional.empty() : current.feed();
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -166,12 +193,13 @@ public class CallerAuth {
                 .feedSettings(RevocationFeed.Settings.defaults().withMaxStaleness(settings.maxStaleness()))
                 .staleAlert((lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last fresh %s); caller checks failing %s", lastFresh,
                         failingOpen ? "open" : "closed"))
+                .ruleListener(feedMetrics)
                 .clock(clock)
                 .build();
         node = built;
         built.start(Duration.ofMillis(RETRY_MS)).onSuccess(ignored -> {
             BearerAuthenticator authenticator = new BearerAuthenticator(built.validator(), outcomes);
-            guards = new Guards(new BearerTokenInterceptor(authenticator, settings.audience(), requiredScopes, openMethods),
+            guards = new Guards(authenticator, new BearerTokenInterceptor(authenticator, settings.audience(), requiredScopes, openMethods),
                     new BearerTokenFilter(authenticator, settings.audience(), READ, openPaths));
             LOG.info("Caller authentication started: revocation feed in step");
         });
@@ -223,9 +251,13 @@ public class CallerAuth {
             if (!callerAuth.enabled()) {
                 return;
             }
+            String path = request.getUriInfo().getPath();
+            // A dot segment never counts as the console: /console/../audit/events must not escape the token check.
+            if ((path.equals(CONSOLE) || path.startsWith(CONSOLE + "/")) && !path.contains("/.")) {
+                return; // the console signs operators in itself (ConsoleAuth), with the token from its cookie, on this same validator
+            }
             Guards guards = callerAuth.guards;
             if (guards == null || !callerAuth.ready()) {
-                String path = request.getUriInfo().getPath();
                 if (callerAuth.openPaths.stream().anyMatch(open -> path.equals(open) || path.startsWith(open + "/"))) {
                     return;
                 }

@@ -230,6 +230,49 @@ public interface AuditConfig {
         }
     }
 
+    /** {@code lifespan.audit.console.*}: the operators' web console under {@code /console} (README, Console). */
+    Console console();
+
+    interface Console {
+        /** Serve the console. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * {@code host:port} of the issuer's gRPC port, for {@code ListSessions} and {@code EndSession} with the signed-in
+         * operator's own token; the session views answer 501 while unset.
+         */
+        Optional<String> issuerTarget();
+
+        /** TLS to the issuer's gRPC port ({@code lifespan.audit.console.issuer-tls.*}); plaintext when unset. */
+        ClientTlsFiles issuerTls();
+
+        /**
+         * The issuer's token endpoint the sign-in exchanges an operator's client credentials at; the service's own
+         * {@code revocation.token-url} when unset. Asked over {@code caller-auth.tls}, like every request to the issuer.
+         */
+        Optional<String> tokenUrl();
+
+        /** The scopes the console asks for at sign-in (space separated); the token must carry at least {@code audit:read}. */
+        @WithDefault("sessions:read sessions:write revocation:write audit:read")
+        String scope();
+
+        /** Deadline of one call to the issuer or the revocation service, and of the sign-in exchange. */
+        @WithDefault("5s")
+        Duration deadline();
+
+        /**
+         * Validating nodes whose revocation feed the console shows, each {@code name=management base URL} (the node's
+         * {@code /q/health/ready} and {@code /q/metrics} are read from there); this service's own node is always shown.
+         */
+        Optional<List<String>> nodes();
+
+        /** The issuer channel's TLS. */
+        default ClientTls tls() {
+            return issuerTls().client();
+        }
+    }
+
     /** {@code lifespan.audit.caller-auth.*}: who may call (CONTRACT section 11). */
     CallerAuth callerAuth();
 

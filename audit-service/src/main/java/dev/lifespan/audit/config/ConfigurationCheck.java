@@ -1,5 +1,8 @@
 package dev.lifespan.audit.config;
 
+import dev.lifespan.audit.auth.CallerAuth;
+import dev.lifespan.audit.console.NodeFeeds;
+
 import dev.lifespan.audit.alert.AnomalyRules;
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
@@ -56,6 +59,20 @@ public class ConfigurationCheck {
             require(config.revocation().target().filter(s -> !s.isBlank()).isPresent(),
                     "lifespan.audit.caller-auth.enabled requires lifespan.audit.revocation.target: caller checks follow the revocation feed");
             require(!callers.audience().isBlank(), "lifespan.audit.caller-auth.audience must not be blank");
+        }
+        AuditConfig.Console console = config.console();
+        if (console.enabled()) {
+            List<String> issuerTls = console.tls().problems("lifespan.audit.console.issuer-tls");
+            require(issuerTls.isEmpty(), String.join("; ", issuerTls));
+            require(positive(console.deadline()) && console.deadline().compareTo(Duration.ofMinutes(1)) <= 0,
+                    "lifespan.audit.console.deadline must be between 1ms and 1m");
+            require(List.of(console.scope().split(" ")).contains(CallerAuth.READ),
+                    "lifespan.audit.console.scope must include " + CallerAuth.READ + ": the console signs in only operators who may read the audit trail");
+            try {
+                NodeFeeds.nodes(console.nodes().orElse(List.of()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("Unsafe audit configuration: " + e.getMessage(), e);
+            }
         }
         boolean revokes = AnomalyRules.configured(config.anomaly().rules()).rules().stream()
                 .anyMatch(r -> r.enabled() && r.action() != dev.lifespan.audit.alert.AnomalyRule.Action.ALERT);

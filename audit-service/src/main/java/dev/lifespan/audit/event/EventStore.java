@@ -183,6 +183,28 @@ public class EventStore {
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_event WHERE sequence > $1");
         List<Object> params = new ArrayList<>();
         params.add(query.afterSequence());
+        filters(query, maxClockAhead, sql, params);
+        params.add((long) query.limit());
+        sql.append(" ORDER BY sequence LIMIT $").append(params.size());
+        return pool.preparedQuery(sql.toString()).execute(Tuple.from(params)).map(EventStore::records);
+    }
+
+    /**
+     * The same filters as {@link #query}, newest first: events with a sequence below {@code beforeSequence} (0: up to the
+     * head), at most {@code query.limit()}; {@code query.afterSequence()} is not used. For "what happened lately".
+     */
+    public Uni<List<AuditRecord>> newest(EventQuery query, long beforeSequence, Duration maxClockAhead) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_event WHERE sequence < $1");
+        List<Object> params = new ArrayList<>();
+        params.add(beforeSequence <= 0 ? Long.MAX_VALUE : beforeSequence);
+        filters(query, maxClockAhead, sql, params);
+        params.add((long) query.limit());
+        sql.append(" ORDER BY sequence DESC LIMIT $").append(params.size());
+        return pool.preparedQuery(sql.toString()).execute(Tuple.from(params)).map(EventStore::records);
+    }
+
+    /** The query's filters as SQL conditions, appended with their parameters. */
+    private static void filters(EventQuery query, Duration maxClockAhead, StringBuilder sql, List<Object> params) {
         if (!query.subject().isEmpty()) {
             params.add(query.subject());
             sql.append(" AND subject = $").append(params.size());
@@ -210,9 +232,6 @@ public class EventStore {
             params.add(utc(query.to()));
             sql.append(" AND occurred_at < $").append(params.size());
         }
-        params.add((long) query.limit());
-        sql.append(" ORDER BY sequence LIMIT $").append(params.size());
-        return pool.preparedQuery(sql.toString()).execute(Tuple.from(params)).map(EventStore::records);
     }
 
     /**

@@ -66,24 +66,30 @@ public class EventsResource {
             @QueryParam("to") String to, @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
         EventQuery query = QueryValidation.fromHttp(subject, sessionId, clientId, types == null ? List.of() : types, from, to, cursor, limit,
                 DEFAULT_PAGE);
-        return events.query(query, config.record().maxClockAhead()).map(page -> {
-            StringWriter out = new StringWriter(512 * page.size() + 64);
-            try (JsonGenerator json = ExportLines.generator(out)) {
-                json.writeStartObject();
-                json.writeArrayFieldStart("events");
-                for (AuditRecord e : page) {
-                    ExportLines.write(json, e);
-                }
-                json.writeEndArray();
-                if (page.size() == query.limit()) {
-                    json.writeStringField("next_cursor", Long.toString(page.get(page.size() - 1).sequence()));
-                }
-                json.writeEndObject();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        return events.query(query, config.record().maxClockAhead()).map(page -> page(page, query.limit()));
+    }
+
+    /**
+     * One page of events as {@code GET /audit/events} answers it (and the console, which shows the same page):
+     * {@code {"events": [...], "next_cursor": "..."}}, the cursor only when the page is full.
+     */
+    public static String page(List<AuditRecord> page, int limit) {
+        StringWriter out = new StringWriter(512 * page.size() + 64);
+        try (JsonGenerator json = ExportLines.generator(out)) {
+            json.writeStartObject();
+            json.writeArrayFieldStart("events");
+            for (AuditRecord e : page) {
+                ExportLines.write(json, e);
             }
-            return out.toString();
-        });
+            json.writeEndArray();
+            if (page.size() == limit) {
+                json.writeStringField("next_cursor", Long.toString(page.get(page.size() - 1).sequence()));
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
     }
 
     /**

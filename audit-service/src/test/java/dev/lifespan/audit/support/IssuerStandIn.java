@@ -26,6 +26,9 @@ public final class IssuerStandIn implements AutoCloseable {
     public static final String KID = "k1";
     public static final String CLIENT_ID = "lifespan-audit";
     public static final String CLIENT_SECRET = "audit-client-secret-for-tests-only";
+    /** An operator client (the console signs in with it). */
+    public static final String OPERATOR_ID = "lifespan-operator";
+    public static final String OPERATOR_SECRET = "operator-secret-for-tests-only";
 
     private final Ed25519Sign.KeyPair pair;
     private final HttpServer server;
@@ -49,8 +52,14 @@ public final class IssuerStandIn implements AutoCloseable {
     private void token(HttpExchange exchange) throws IOException {
         String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         tokenRequests.add(form);
-        String expected = "Basic " + Base64.getEncoder().encodeToString((CLIENT_ID + ":" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
-        if (!expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        String presented = exchange.getRequestHeaders().getFirst("Authorization");
+        String client = null;
+        for (String[] known : new String[][] {{CLIENT_ID, CLIENT_SECRET}, {OPERATOR_ID, OPERATOR_SECRET}}) {
+            if (("Basic " + Base64.getEncoder().encodeToString((known[0] + ":" + known[1]).getBytes(StandardCharsets.UTF_8))).equals(presented)) {
+                client = known[0];
+            }
+        }
+        if (client == null) {
             send(exchange, 401, "{\"error\":\"invalid_client\"}".getBytes(StandardCharsets.UTF_8));
             return;
         }
@@ -60,7 +69,7 @@ public final class IssuerStandIn implements AutoCloseable {
                 scope = URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8);
             }
         }
-        String token = serviceToken("lifespan", CLIENT_ID, scope);
+        String token = serviceToken("lifespan", client, scope);
         issuedTokens.add(token);
         send(exchange, 200, ("{\"access_token\":\"" + token + "\",\"token_type\":\"Bearer\",\"expires_in\":300,\"scope\":\"" + scope + "\"}")
                 .getBytes(StandardCharsets.UTF_8));
@@ -77,6 +86,11 @@ public final class IssuerStandIn implements AutoCloseable {
     /** A service token signed by this issuer. */
     public String serviceToken(String audience, String clientId, String scope) {
         return Tokens.service(Base64Url.encode(pair.getPrivateKey()), ISSUER, KID, audience, clientId, scope);
+    }
+
+    /** A token of this issuer issued at {@code issuedAt}, valid for {@code lifetimeSeconds}. */
+    public String serviceToken(String audience, String clientId, String scope, java.time.Instant issuedAt, long lifetimeSeconds) {
+        return Tokens.service(Base64Url.encode(pair.getPrivateKey()), ISSUER, KID, audience, clientId, scope, issuedAt, lifetimeSeconds);
     }
 
     public String baseUrl() {
