@@ -14,6 +14,8 @@ MODES="${MODES:-grpc-refresh http-refresh grpc-client-credentials http-client-cr
 CONCURRENCY="${CONCURRENCY:-16}"
 WARMUP="${WARMUP:-10}"              # seconds per mode, discarded
 DURATION="${DURATION:-20}"          # seconds per mode, measured
+PRIME="${PRIME:-$WARMUP}"           # seconds per mode of an unmeasured first pass over all modes (0 = none)
+ROUNDS="${ROUNDS:-1}"               # measured passes over all modes, interleaved; >1 adds medians per mode
 ISSUER_HEAP="${ISSUER_HEAP:--Xms512m -Xmx512m}"
 ISSUER_JVM_OPTS="${ISSUER_JVM_OPTS:-}"   # more JVM flags for the issuer, e.g. -XX:+UseParallelGC
 ISSUER_OPTS="${ISSUER_OPTS:-}"           # more -Dkey=value settings for the issuer
@@ -25,6 +27,7 @@ ISSUER_START_TIMEOUT="${ISSUER_START_TIMEOUT:-180}"
 SEPARATE_GRPC_PORT="${SEPARATE_GRPC_PORT:-0}"  # 1 = gRPC on its own server and port instead of the HTTP port
 GRPC_CHANNELS="${GRPC_CHANNELS:-2}"      # gRPC connections the load generator's callers share
 SKIP_BUILD="${SKIP_BUILD:-0}"       # 1 = use the jars already built
+PG_DURABLE="${PG_DURABLE:-0}"       # 1 = PostgreSQL with fsync, synchronous_commit and full_page_writes on (production)
 WITH_KEYCLOAK="${WITH_KEYCLOAK:-0}" # 1 = run the Keycloak peer (refresh_rotating, client_credentials) afterwards
 BENCH_WAIT_QUIET="${BENCH_WAIT_QUIET:-0}"  # seconds to wait for other CPU load to go away before starting
 BENCH_OUT="${BENCH_OUT:-$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
@@ -111,10 +114,12 @@ trap 'exit 130' INT TERM
 
 # ---- PostgreSQL + Redis ----------------------------------------------------------------------------------------
 STACK_DIR="$BENCH_OUT/stack"; mkdir -p "$STACK_DIR"
+rm -f "$STACK_DIR/stack.env" "$STACK_DIR/jvm-args"   # a previous run's: its presence would read as "ready"
 STACK_FIFO="$STACK_DIR/stdin"; rm -f "$STACK_FIFO"; mkfifo "$STACK_FIFO"
 exec 7<>"$STACK_FIFO"   # held open by this shell only: BenchStack sees end of file when the shell goes away
 log "starting embedded PostgreSQL + Redis"
-"$JAVA" -Xmx128m -cp "$BENCH_JAR" dev.lifespan.bench.BenchStack --out "$STACK_DIR" \
+STACK_FLAGS=(); [ "$PG_DURABLE" = 1 ] && STACK_FLAGS+=(--durable)
+"$JAVA" -Xmx128m -cp "$BENCH_JAR" dev.lifespan.bench.BenchStack --out "$STACK_DIR" "${STACK_FLAGS[@]}" \
   <"$STACK_FIFO" >"$STACK_DIR/bench-stack.log" 2>&1 7>&- &
 STACK_PID=$!
 for _ in $(seq 1 240); do
@@ -129,11 +134,13 @@ mapfile -t STACK_ARGS <"$STACK_DIR/jvm-args"
 PORT="$FREE_PORT"
 GRPC_PORT="$PORT"
 [ "$SEPARATE_GRPC_PORT" = 1 ] && GRPC_PORT="$FREE_PORT_2"
-log "PostgreSQL postmaster pid $POSTMASTER_PID, Redis pid $REDIS_PID, issuer HTTP port $PORT, gRPC port $GRPC_PORT"
+MANAGEMENT_PORT="$FREE_PORT_3"   # health and metrics live on the management interface, never on the API port
+log "PostgreSQL ($PG_DURABILITY) postmaster pid $POSTMASTER_PID, Redis pid $REDIS_PID, issuer HTTP port $PORT, gRPC port $GRPC_PORT, management port $MANAGEMENT_PORT"
 
 # ---- issuer ------------------------------------------------------------------------------------------------------
 ISSUER_ARGS=(
   "-Dquarkus.http.host=127.0.0.1" "-Dquarkus.http.port=$PORT"
+  "-Dquarkus.management.host=127.0.0.1" "-Dquarkus.management.port=$MANAGEMENT_PORT"
   "-Dlifespan.clients.bench-app.secret-hash=sha256:$(sha256_hex "$APP_SECRET")"
   "-Dlifespan.clients.bench-app.grants=refresh_token"
   "-Dlifespan.clients.bench-app.profile=web"
@@ -158,7 +165,7 @@ LIFESPAN_MASTER_KEY="$MASTER_KEY" "$JAVA" $ISSUER_HEAP $ISSUER_JVM_OPTS "${STACK
   $RATE_LIMIT_OPTS $ISSUER_OPTS -jar "$ISSUER_JAR" >"$ISSUER_LOG" 2>&1 7>&- &
 ISSUER_PID=$!
 t_start=$SECONDS
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/q/health/ready")" = 200 ]; do
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MANAGEMENT_PORT/q/health/ready")" = 200 ]; do
   kill -0 "$ISSUER_PID" 2>/dev/null || { tail -40 "$ISSUER_LOG"; ISSUER_PID=""; die "issuer exited during startup"; }
   [ $((SECONDS - t_start)) -lt "$ISSUER_START_TIMEOUT" ] || { tail -40 "$ISSUER_LOG"; die "issuer not ready after ${ISSUER_START_TIMEOUT}s"; }
   sleep 0.5
@@ -175,28 +182,41 @@ log "service token header: ${AT_HEADER:-?}"
 CPU_PIDS="$ISSUER_PID"
 [ "${POSTMASTER_PID:-0}" != 0 ] && CPU_PIDS="$CPU_PIDS,$POSTMASTER_PID"
 [ "${REDIS_PID:-0}" != 0 ] && CPU_PIDS="$CPU_PIDS,$REDIS_PID"
-SUMMARY="$BENCH_OUT/summary.tsv"; rm -f "$SUMMARY"
-LOAD_T0=$SECONDS
-for mode in $MODES; do
+SUMMARY="$BENCH_OUT/summary.tsv"; rm -f "$SUMMARY" "$BENCH_OUT/prime.tsv"
+# run_mode MODE LABEL WARMUP_S DURATION_S TSV: one load generator run, its report in $BENCH_OUT/LABEL.txt
+run_mode() {
+  local mode=$1 label=$2 warmup=$3 duration=$4 tsv=$5 client secret rc
   case "$mode" in
     grpc-refresh|http-refresh) client=bench-app; secret=$APP_SECRET ;;
     grpc-client-credentials|http-client-credentials) client=bench-svc; secret=$SVC_SECRET ;;
     *) die "unknown mode $mode" ;;
   esac
-  log "[$mode] ${WARMUP}s warm-up, ${DURATION}s measured, $CONCURRENCY callers; CPU of pids $CPU_PIDS (+ descendants)"
+  log "[$label] ${warmup}s warm-up, ${duration}s measured, $CONCURRENCY callers; CPU of pids $CPU_PIDS (+ descendants)"
   BENCH_CLIENT_SECRET="$secret" BENCH_ISSUE_CLIENT_SECRET="$SVC_SECRET" \
     "$JAVA" -Xmx256m -cp "$BENCH_JAR" dev.lifespan.bench.LoadGenerator \
       --target "127.0.0.1:$PORT" --grpc-target "127.0.0.1:$GRPC_PORT" --grpc-channels "$GRPC_CHANNELS" \
       --mode "$mode" --concurrency "$CONCURRENCY" \
-      --warmup "$WARMUP" --duration "$DURATION" --client-id "$client" \
-      --issue-client-id bench-svc --subject-prefix "bench-$mode-" \
-      --cpu-pids "$CPU_PIDS" --tsv-out "$SUMMARY" >"$BENCH_OUT/$mode.txt" 2>"$BENCH_OUT/$mode.log" 7>&- &
+      --warmup "$warmup" --duration "$duration" --client-id "$client" \
+      --issue-client-id bench-svc --subject-prefix "bench-$label-" \
+      --cpu-pids "$CPU_PIDS" --tsv-out "$tsv" >"$BENCH_OUT/$label.txt" 2>"$BENCH_OUT/$label.log" 7>&- &
   LOADGEN_PID=$!
   rc=0; wait "$LOADGEN_PID" || rc=$?
   LOADGEN_PID=""
-  cat "$BENCH_OUT/$mode.txt"
-  [ "$rc" = 0 ] || { tail -5 "$BENCH_OUT/$mode.log"; log "WARNING: $mode exited with $rc"; }
-  kill -0 "$ISSUER_PID" 2>/dev/null || { tail -40 "$ISSUER_LOG"; ISSUER_PID=""; die "issuer died during $mode"; }
+  [ "$tsv" = "$SUMMARY" ] && cat "$BENCH_OUT/$label.txt"
+  [ "$rc" = 0 ] || { tail -5 "$BENCH_OUT/$label.log"; log "WARNING: $label exited with $rc"; }
+  kill -0 "$ISSUER_PID" 2>/dev/null || { tail -40 "$ISSUER_LOG"; ISSUER_PID=""; die "issuer died during $label"; }
+}
+LOAD_T0=$SECONDS
+# Priming: every mode once, unmeasured, so that no mode is measured on code the issuer's JIT has not compiled yet
+# (the first mode of a run otherwise pays for it).
+if [ "$PRIME" -gt 0 ]; then
+  for mode in $MODES; do run_mode "$mode" "prime-$mode" "$PRIME" 1 "$BENCH_OUT/prime.tsv"; done
+fi
+for round in $(seq 1 "$ROUNDS"); do
+  for mode in $MODES; do
+    label=$mode; [ "$ROUNDS" -gt 1 ] && label="$mode-r$round"
+    run_mode "$mode" "$label" "$WARMUP" "$DURATION" "$SUMMARY"
+  done
 done
 LOAD_S=$((SECONDS - LOAD_T0))
 
@@ -211,6 +231,7 @@ HWM_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$ISSUER_PID/status" 2>/dev/null || ec
   echo "access_token_header=${AT_HEADER:-?}"
   echo "load=concurrency $CONCURRENCY grpc_channels $GRPC_CHANNELS warmup ${WARMUP}s duration ${DURATION}s modes: $MODES"
   echo "grpc_port=$GRPC_PORT http_port=$PORT (separate gRPC server: $SEPARATE_GRPC_PORT)"
+  echo "postgresql=$PG_DURABILITY"
   echo "cpus=$(nproc) model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo) host=$(uname -srm)"
   echo "mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
   echo "host_busy_cores_before_start=$PRE_BUSY"
@@ -223,6 +244,25 @@ echo "==== Lifespan issuer ($(nproc) CPUs shared by the load generator, the issu
 cat "$BENCH_OUT/env.txt"
 echo
 [ -f "$SUMMARY" ] && column -t -s $'\t' "$SUMMARY"
+if [ "$ROUNDS" -gt 1 ] && [ -f "$SUMMARY" ]; then
+  # The median of the rounds per mode: a noisy neighbour on a shared VM moves single runs by 10-20 %.
+  echo
+  echo "medians over $ROUNDS rounds ($BENCH_OUT/medians.tsv):"
+  awk -F'\t' -v OFS='\t' '
+    function median(list,   n, a, i, j, t) {
+      n = split(list, a, " ")
+      for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    NR == 1 { next }
+    { if (!($1 in ok)) order[++modes] = $1; ok[$1] = ok[$1] " " $3; cpu[$1] = cpu[$1] " " $11; gen[$1] = gen[$1] " " $13
+      host[$1] = host[$1] " " $18; other[$1] = other[$1] " " $16 }
+    END {
+      print "mode", "ok_per_s", "server_cpu_ms_per_ok", "loadgen_cpu_ms_per_ok", "host_cpu_ms_per_ok", "other_cpu_cores"
+      for (i = 1; i <= modes; i++) { m = order[i]; print m, median(ok[m]), median(cpu[m]), median(gen[m]), median(host[m]), median(other[m]) }
+    }' "$SUMMARY" >"$BENCH_OUT/medians.tsv"
+  column -t -s $'\t' "$BENCH_OUT/medians.tsv"
+fi
 awk -F'\t' 'NR > 1 && $16 > 0.2 { printf "WARNING: other processes used %s cores during %s: those figures are skewed\n", $16, $1 }' \
   "$SUMMARY" 2>/dev/null || true
 

@@ -54,8 +54,17 @@ public final class EmbeddedServers implements AutoCloseable {
         this.redisDatabase = redisDatabase;
     }
 
-    /** Starts (or connects to) PostgreSQL and Redis and creates a fresh database. */
+    /** Starts (or connects to) PostgreSQL and Redis and creates a fresh database; an embedded PostgreSQL skips fsync. */
     public static EmbeddedServers start() {
+        return start(false);
+    }
+
+    /**
+     * Starts (or connects to) PostgreSQL and Redis and creates a fresh database. {@code durable} keeps an embedded
+     * PostgreSQL's production settings ({@code fsync}, {@code synchronous_commit} and {@code full_page_writes} on),
+     * for benchmarks that must pay what production pays; tests leave it off. An external server keeps its own.
+     */
+    public static EmbeddedServers start(boolean durable) {
         String externalPg = System.getenv(POSTGRES_URL_ENV);
         String externalRedis = System.getenv(REDIS_URL_ENV);
         EmbeddedPostgres pg = null;
@@ -66,15 +75,17 @@ public final class EmbeddedServers implements AutoCloseable {
             String user;
             String password;
             if (externalPg == null || externalPg.isBlank()) {
-                pg = EmbeddedPostgres.builder()
+                EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                         .setPort(freePort())
-                        // A token service's hot path is short write transactions; these keep a
-                        // laptop-sized server from spending its time on fsync in tests.
-                        .setServerConfig("fsync", "off")
-                        .setServerConfig("synchronous_commit", "off")
-                        .setServerConfig("full_page_writes", "off")
-                        .setServerConfig("max_connections", "200")
-                        .start();
+                        .setServerConfig("max_connections", "200");
+                if (!durable) {
+                    // A token service's hot path is short write transactions; these keep a
+                    // laptop-sized server from spending its time on fsync in tests.
+                    builder.setServerConfig("fsync", "off")
+                            .setServerConfig("synchronous_commit", "off")
+                            .setServerConfig("full_page_writes", "off");
+                }
+                pg = builder.start();
                 host = "localhost";
                 port = pg.getPort();
                 user = "postgres";
