@@ -16,6 +16,7 @@ WARMUP="${WARMUP:-10}"              # seconds per mode, discarded
 DURATION="${DURATION:-20}"          # seconds per mode, measured
 PRIME="${PRIME:-$WARMUP}"           # seconds per mode of an unmeasured first pass over all modes (0 = none)
 ROUNDS="${ROUNDS:-1}"               # measured passes over all modes, interleaved; >1 adds medians per mode
+PROFILE="${PROFILE:-0}"             # 1 = after the rounds, one more run per mode with a JFR CPU profile, as a flame graph
 ISSUER_HEAP="${ISSUER_HEAP:--Xms512m -Xmx512m}"
 ISSUER_JVM_OPTS="${ISSUER_JVM_OPTS:-}"   # more JVM flags for the issuer, e.g. -XX:+UseParallelGC
 ISSUER_OPTS="${ISSUER_OPTS:-}"           # more -Dkey=value settings for the issuer
@@ -200,8 +201,20 @@ run_mode() {
       --issue-client-id bench-svc --subject-prefix "bench-$label-" \
       --cpu-pids "$CPU_PIDS" --tsv-out "$tsv" >"$BENCH_OUT/$label.txt" 2>"$BENCH_OUT/$label.log" 7>&- &
   LOADGEN_PID=$!
+  local profiling=0
+  if [[ "$label" == profile-* ]] && [ "$duration" -gt 6 ]; then
+    # Inside the measured window only: after the warm-up, ending before the load does. 1 ms sampling, not JFR's 20 ms.
+    profiling=1
+    ( sleep $((warmup + 2)) && "$BENCH_JAVA_HOME/bin/jcmd" "$ISSUER_PID" JFR.start name="$label" settings=profile \
+        'jdk.ExecutionSample#period=1ms' duration=$((duration - 4))s filename="$BENCH_OUT/$label.jfr" >"$BENCH_OUT/$label.jcmd.log" 2>&1 ) 7>&- &
+  fi
   rc=0; wait "$LOADGEN_PID" || rc=$?
   LOADGEN_PID=""
+  if [ "$profiling" = 1 ]; then
+    for _ in $(seq 1 40); do [ -s "$BENCH_OUT/$label.jfr" ] && break; sleep 0.5; done
+    "$JAVA" -cp "$BENCH_JAR" dev.lifespan.bench.FlameGraph --jfr "$BENCH_OUT/$label.jfr" --out "$BENCH_OUT/flame-$mode" \
+      --title "issuer, $mode, $CONCURRENCY callers" || log "WARNING: no flame graph for $label (see $BENCH_OUT/$label.jcmd.log)"
+  fi
   [ "$tsv" = "$SUMMARY" ] && cat "$BENCH_OUT/$label.txt"
   [ "$rc" = 0 ] || { tail -5 "$BENCH_OUT/$label.log"; log "WARNING: $label exited with $rc"; }
   kill -0 "$ISSUER_PID" 2>/dev/null || { tail -40 "$ISSUER_LOG"; ISSUER_PID=""; die "issuer died during $label"; }
@@ -218,6 +231,10 @@ for round in $(seq 1 "$ROUNDS"); do
     run_mode "$mode" "$label" "$WARMUP" "$DURATION" "$SUMMARY"
   done
 done
+# Profiles in runs of their own, so that the profiler's cost is in none of the figures above.
+if [ "$PROFILE" = 1 ]; then
+  for mode in $MODES; do run_mode "$mode" "profile-$mode" "$WARMUP" "$DURATION" "$BENCH_OUT/profile.tsv"; done
+fi
 LOAD_S=$((SECONDS - LOAD_T0))
 
 RSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$ISSUER_PID/status" 2>/dev/null || echo 0)
