@@ -23,4 +23,6 @@ if [ ! -f issuer-service/target/quarkus-app/quarkus-run.jar ] || [ ! -f revocati
   ./mvnw -B -q -DskipTests install
 fi
 ./mvnw -B -q -pl devstack dependency:build-classpath -Dmdep.outputFile="$PWD/devstack/target/classpath.txt" >/dev/null
-exec "$JAVA" -cp "devstack/target/classes:$(cat devstack/target/classpath.txt)" -Dlifespan.root="$PWD" dev.lifespan.devstack.LocalStack
+# JBoss LogManager (on the classpath through the Quarkus test support) must be set before anything logs, or it says so.
+exec "$JAVA" -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp "devstack/target/classes:$(cat devstack/target/classpath.txt)" \
+  -Dlifespan.root="$PWD" dev.lifespan.devstack.LocalStack
