@@ -15,7 +15,6 @@ import dev.lifespan.audit.event.EventStore;
 import dev.lifespan.audit.event.InvalidInput;
 import dev.lifespan.audit.event.QueryValidation;
 import dev.lifespan.audit.http.EventsResource;
-import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.input.Inputs;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -92,7 +91,6 @@ public class ConsoleResource {
     /** {@code /console} → the page. */
     @GET
     public Response page() {
-        enabled();
         return Response.seeOther(URI.create("/console/")).build();
     }
 
@@ -106,7 +104,6 @@ public class ConsoleResource {
     @Path("/api/session")
     @Produces(JSON)
     public Response session(@CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seedCookie) {
-        enabled();
         String seed = ConsoleAuth.seed(seedCookie).orElse(null);
         List<String> cookies = new ArrayList<>();
         if (seed == null) {
@@ -135,7 +132,6 @@ public class ConsoleResource {
     @Consumes(JSON)
     @Produces(JSON)
     public Uni<Response> signIn(String body, @CookieParam(ConsoleCookies.SEED) String seed, @HeaderParam(ConsoleAuth.HEADER) String csrf) {
-        enabled();
         JsonNode form = object(body);
         return auth.signIn(text(form, "client_id"), text(form, "client_secret"), ConsoleAuth.seed(seed).orElse(null), csrf).map(signIn ->
                 Response.ok(out.signedIn(signIn.operator()).toString(), JSON).header("Cache-Control", "no-store")
@@ -154,7 +150,6 @@ public class ConsoleResource {
     @Produces(JSON)
     public Uni<Response> signOut(@CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed,
             @HeaderParam(ConsoleAuth.HEADER) String csrf) {
-        enabled();
         ConsoleAuth.Operator operator = null;
         try {
             operator = auth.operator(token, seed, csrf, true);
@@ -377,19 +372,11 @@ public class ConsoleResource {
 
     // ---------------------------------------------------------------- helpers
 
-    private void enabled() {
-        if (!config.console().enabled()) {
-            throw new ConsoleFailure(ErrorKind.NOT_FOUND, "the console is turned off (lifespan.audit.console.enabled)");
-        }
-    }
-
     private ConsoleAuth.Operator read(String token, String seed) {
-        enabled();
         return auth.operator(token, seed, null, false);
     }
 
     private ConsoleAuth.Operator write(String token, String seed, String csrf) {
-        enabled();
         return auth.operator(token, seed, csrf, true);
     }
 

@@ -5,12 +5,11 @@ import dev.lifespan.api.v1.ListCheckpointsRequest;
 import dev.lifespan.api.v1.QueryRequest;
 import dev.lifespan.api.v1.RecordRequest;
 import dev.lifespan.api.v1.VerifyChainRequest;
-import dev.lifespan.audit.support.AuditTestResource;
+import dev.lifespan.audit.support.CallerAuthStandIns;
 import dev.lifespan.audit.support.Events;
 import dev.lifespan.audit.support.Grpc;
 import dev.lifespan.audit.support.InjectStandIn;
 import dev.lifespan.audit.support.IssuerStandIn;
-import dev.lifespan.audit.support.RecordingRevocationService;
 import dev.lifespan.devstack.GrpcAssertions;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -23,8 +22,6 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URL;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,43 +35,11 @@ import static org.hamcrest.Matchers.equalTo;
  * JWKS and the revocation feed (stand-ins for both).
  */
 @QuarkusTest
-@WithTestResource(CallerAuthTest.Resource.class)
+@WithTestResource(CallerAuthStandIns.class)
 class CallerAuthTest {
     /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
     @TestHTTPResource(value = "/health/ready", management = true)
     URL managementReady;
-
-    public static class Resource extends AuditTestResource {
-        IssuerStandIn issuer;
-        RecordingRevocationService revocation;
-
-        @Override
-        protected Map<String, String> extra() {
-            issuer = new IssuerStandIn();
-            revocation = new RecordingRevocationService();
-            Map<String, String> config = new HashMap<>();
-            config.put("lifespan.audit.caller-auth.enabled", "true");
-            config.put("lifespan.audit.caller-auth.issuer", IssuerStandIn.ISSUER);
-            config.put("lifespan.audit.caller-auth.jwks-url", issuer.baseUrl() + "/.well-known/jwks.json");
-            config.put("lifespan.audit.revocation.target", revocation.target());
-            // The stand-in publishes no heartbeats: keep its (empty) feed fresh for the length of the test.
-            config.put("lifespan.audit.caller-auth.max-staleness", "1h");
-            return config;
-        }
-
-        @Override
-        public void inject(TestInjector testInjector) {
-            super.inject(testInjector);
-            testInjector.injectIntoFields(issuer, new TestInjector.AnnotatedAndMatchesType(InjectStandIn.class, IssuerStandIn.class));
-        }
-
-        @Override
-        public void stop() {
-            issuer.close();
-            revocation.close();
-            super.stop();
-        }
-    }
 
     @InjectStandIn
     IssuerStandIn issuer;

@@ -4,7 +4,7 @@ import dev.lifespan.api.v1.AuditEvent;
 import dev.lifespan.api.v1.EventType;
 import dev.lifespan.api.v1.RecordRequest;
 import dev.lifespan.api.v1.RuleKind;
-import dev.lifespan.audit.support.AuditTestResource;
+import dev.lifespan.audit.support.CallerAuthStandIns;
 import dev.lifespan.audit.support.Events;
 import dev.lifespan.audit.support.Grpc;
 import dev.lifespan.audit.support.InjectStandIn;
@@ -46,36 +46,10 @@ class ConsoleTest {
     @TestHTTPResource(value = "/health/ready", management = true)
     URL managementReady;
 
-    public static class Resource extends AuditTestResource {
-        IssuerStandIn issuer;
-        RecordingRevocationService revocation;
-
+    public static class Resource extends CallerAuthStandIns {
         @Override
-        protected Map<String, String> extra() {
-            issuer = new IssuerStandIn();
-            revocation = new RecordingRevocationService();
-            Map<String, String> config = new HashMap<>();
-            config.put("lifespan.audit.caller-auth.enabled", "true");
-            config.put("lifespan.audit.caller-auth.issuer", IssuerStandIn.ISSUER);
-            config.put("lifespan.audit.caller-auth.jwks-url", issuer.baseUrl() + "/.well-known/jwks.json");
-            config.put("lifespan.audit.caller-auth.max-staleness", "1h");
-            config.put("lifespan.audit.revocation.target", revocation.target());
-            config.put("lifespan.audit.console.token-url", issuer.baseUrl() + "/oauth2/token");
-            return config;
-        }
-
-        @Override
-        public void inject(TestInjector testInjector) {
-            super.inject(testInjector);
-            testInjector.injectIntoFields(issuer, new TestInjector.AnnotatedAndMatchesType(InjectStandIn.class, IssuerStandIn.class));
-            testInjector.injectIntoFields(revocation, new TestInjector.AnnotatedAndMatchesType(InjectStandIn.class, RecordingRevocationService.class));
-        }
-
-        @Override
-        public void stop() {
-            issuer.close();
-            revocation.close();
-            super.stop();
+        protected Map<String, String> more() {
+            return Map.of("lifespan.audit.console.token-url", issuer.baseUrl() + "/oauth2/token");
         }
     }
 
