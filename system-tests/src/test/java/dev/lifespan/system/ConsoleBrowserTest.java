@@ -20,6 +20,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -170,7 +171,10 @@ class ConsoleBrowserTest {
         shot("03-subject-sessions");
 
         By laptopRow = By.cssSelector("#sessions-table tr[data-session-id='" + laptop.getSessionId() + "']");
-        browser.findElement(laptopRow).findElement(By.cssSelector("button.end-session")).click();
+        wait(UI_WAIT).until(b -> {  // found and clicked in one step: the table may be re-rendered in between
+            b.findElement(laptopRow).findElement(By.cssSelector("button.end-session")).click();
+            return true;
+        });
 
         wait(UI_WAIT).until(ExpectedConditions.attributeContains(laptopRow, "class", "state-REVOKED"));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
@@ -178,9 +182,8 @@ class ConsoleBrowserTest {
         assertThat(node.validate(phone.getAccessToken().getToken(), "api").isValid()).as("the other session is untouched").isTrue();
         assertThat(browser.findElement(By.id("app-message")).getText()).contains("ended");
         // The console's own action is in the audit trail, by the operator's client.
-        WebElement ended = wait(UI_WAIT).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(
-                "#subject-events tbody tr[data-type='SESSION_ENDED']")));
-        assertThat(ended.getText()).contains("ended from the console by " + LocalStack.OPERATOR_CLIENT);
+        wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#subject-events tbody tr[data-type='SESSION_ENDED']"),
+                "ended from the console by " + LocalStack.OPERATOR_CLIENT));
         shot("04-session-ended");
 
         // "End all" asks once more, then ends the rest: the phone's token is refused too.
@@ -284,8 +287,11 @@ class ConsoleBrowserTest {
         return wait(UI_WAIT).until(ExpectedConditions.visibilityOfElementLocated(by));
     }
 
+    /** Waits for a condition; the console re-renders its tables as data arrives, so an element found a moment ago may be gone. */
     private static WebDriverWait wait(Duration timeout) {
-        return new WebDriverWait(browser, timeout);
+        WebDriverWait wait = new WebDriverWait(browser, timeout);
+        wait.ignoring(StaleElementReferenceException.class);
+        return wait;
     }
 
     private static void shot(String name) throws IOException {

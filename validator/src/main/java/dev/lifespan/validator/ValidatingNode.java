@@ -140,9 +140,21 @@ public final class ValidatingNode implements AutoCloseable {
         }
     }
 
-    /** Whether the node can answer: in step with a fresh feed (or has no feed). */
+    /**
+     * Whether the node can answer: it holds the issuer's keys ({@link #holdsKeys()}) and is in step with a fresh feed (or has
+     * no feed).
+     */
     public boolean isReady(Instant now) {
-        return feedClient == null || feedClient.feed().isReady(now);
+        return holdsKeys() && (feedClient == null || feedClient.feed().isReady(now));
+    }
+
+    /**
+     * False while a node that fetches the issuer's JWKS has never fetched it (the issuer has not answered yet): every
+     * token would fail {@code UNKNOWN_KID}, which is the node's outage, not the caller's bad token. Services answer
+     * UNAVAILABLE meanwhile; {@link #start} keeps asking every retry until the issuer answers.
+     */
+    public boolean holdsKeys() {
+        return jwks == null || jwks.size() > 0;
     }
 
     @Override

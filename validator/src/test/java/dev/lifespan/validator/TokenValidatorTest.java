@@ -150,6 +150,27 @@ class TokenValidatorTest {
     }
 
     @Test
+    void aNodeThatHasNeverReachedTheIssuerIsNotReadyUntilItHoldsTheKeys() {
+        AtomicBoolean issuerUp = new AtomicBoolean();
+        try (ValidatingNode node = ValidatingNode.builder("https://issuer.test").jwks(() -> {
+            if (!issuerUp.get()) {
+                throw new ConnectException("connection refused");
+            }
+            return jwks;
+        }, Runnable::run).clock(clock).build()) {
+            node.start(Duration.ofSeconds(1));
+            assertThat(node.holdsKeys()).isFalse();
+            assertThat(node.isReady(now.get())).as("every token would fail UNKNOWN_KID: an outage, not bad tokens").isFalse();
+
+            issuerUp.set(true);
+            now.set(NOW.plusSeconds(2));
+            node.jwks().orElseThrow().refreshSoon();
+            assertThat(node.holdsKeys()).isTrue();
+            assertThat(node.isReady(now.get())).isTrue();
+        }
+    }
+
+    @Test
     void aNewKeyIsFoundWithinTheShortIntervalWhileTheSameMadeUpKidIsNotRefetchedForAgain() throws Exception {
         JwksCache cache = new JwksCache(() -> {
             fetches.incrementAndGet();

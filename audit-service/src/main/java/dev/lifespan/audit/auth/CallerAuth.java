@@ -69,7 +69,7 @@ public class CallerAuth {
     private static final Duration JWKS_TIMEOUT = Duration.ofSeconds(5);
     /** The console's paths: their requests carry a cookie, not an {@code Authorization} header. */
     static final String CONSOLE = "/console";
-    static final String NOT_READY = "caller authentication starting or revocation feed not in step";
+    public static final String NOT_READY = "caller authentication starting: the issuer's keys not fetched yet, or the revocation feed not in step";
 
     private final AuditConfig.CallerAuth settings;
     private final RevocationChannel revocation;

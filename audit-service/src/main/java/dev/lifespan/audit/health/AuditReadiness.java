@@ -29,7 +29,7 @@ public class AuditReadiness implements HealthCheck {
         return HealthCheckResponse.named("lifespan-audit")
                 .status(callers)
                 .withData("checkpoint-key", signer.keyId() + (signer.ephemeral() ? " (ephemeral)" : ""))
-                .withData("caller-auth", !callerAuth.enabled() ? "off" : callers ? "in step" : "starting or revocation feed not in step")
+                .withData("caller-auth", !callerAuth.enabled() ? "off" : callers ? "in step" : CallerAuth.NOT_READY)
                 .build();
     }
 }

@@ -57,6 +57,7 @@ public class CallerAuthInterceptor implements ServerInterceptor {
             RevocationGrpc.getRevokeBatchMethod().getFullMethodName(), WRITE_SCOPE);
     static final String STARTING = "caller authentication starting: revocation feed not in step";
     static final String FEED_BEHIND = "caller authentication unavailable: revocation feed not in step";
+    static final String NO_KEYS = "caller authentication unavailable: the issuer's keys have not been fetched yet";
 
     private final ValidatorRuntime runtime;
     private final InstantSource clock;
@@ -88,6 +89,9 @@ public class CallerAuthInterceptor implements ServerInterceptor {
         }
         if (!runtime.feed().map(feed -> feed.isReady(Clocks.now(clock))).orElse(false)) {
             return refuse(call, FEED_BEHIND);
+        }
+        if (!runtime.holdsKeys()) {
+            return refuse(call, NO_KEYS);
         }
         return guard(validator.get()).interceptCall(call, headers, next);
     }

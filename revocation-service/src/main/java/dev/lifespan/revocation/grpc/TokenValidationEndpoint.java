@@ -60,6 +60,9 @@ public class TokenValidationEndpoint implements TokenValidation {
         }
         TokenValidator validator = validation.validator().orElseThrow(() -> ServiceException.unavailable(
                 "token validation is starting: the revocation feed is not in step yet", Duration.ofSeconds(1)));
+        if (!validation.holdsKeys()) {
+            throw ServiceException.unavailable("token validation unavailable: the issuer's keys have not been fetched yet", Duration.ofSeconds(1));
+        }
         ValidationResult result = validator.validate(token, audience);
         if (result.isValid()) {
             outcomes.valid();

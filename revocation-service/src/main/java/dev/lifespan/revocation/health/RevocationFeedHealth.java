@@ -39,7 +39,10 @@ public class RevocationFeedHealth implements HealthCheck {
             return response.withData("state", "starting: Validate and the write RPCs answer UNAVAILABLE").build();
         }
         boolean fresh = feed.get().isReady(Clocks.now(clock));
-        return response.withData("state", fresh ? "in step" : "stale: Validate and the write RPCs answer UNAVAILABLE")
+        String state = !fresh ? "stale: Validate and the write RPCs answer UNAVAILABLE"
+                : !validation.holdsKeys() ? "waiting for the issuer's keys (JWKS): Validate and the write RPCs answer UNAVAILABLE"
+                : "in step";
+        return response.withData("state", state)
                 .withData("sequence", feed.get().sequence())
                 .withData("rules", feed.get().size())
                 .build();

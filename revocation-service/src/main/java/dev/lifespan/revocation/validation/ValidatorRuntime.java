@@ -67,6 +67,12 @@ public class ValidatorRuntime {
         return Optional.ofNullable(validator);
     }
 
+    /** False while the node has never fetched the issuer's keys (see {@link ValidatingNode#holdsKeys()}). */
+    public boolean holdsKeys() {
+        ValidatingNode current = node;
+        return current != null && current.holdsKeys();
+    }
+
     /** The revocation feed, once the validator is there; empty before. */
     public Optional<RevocationFeed> feed() {
         ValidatingNode current = validator == null ? null : node;

@@ -90,6 +90,11 @@ public final class Grpc {
         return bearer(revocationAnonymous(), token);
     }
 
+    /** Calls with {@code Authorization: Bearer <token>} at once, without waiting for the service to be ready. */
+    public static RevocationGrpc.RevocationBlockingStub revocationAsNow(String token) {
+        return bearer(RevocationGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS), token);
+    }
+
     /** Calls without any credentials. */
     public static RevocationGrpc.RevocationBlockingStub revocationAnonymous() {
         awaitReady();

@@ -12,18 +12,31 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An issuer stand-in for {@code TokenValidation} tests: a JDK HTTP server on a free loopback port
  * serving a JWK Set with one Ed25519 key ({@code kid} {@value #KID}), and the validation settings
  * pointing at it. The private key reaches the test as {@value #PRIVATE_KEY_PROPERTY} (base64url).
+ *
+ * <p>With the init argument {@value #LATE} = {@code true} the issuer "starts later": the JWK Set answers 503 until
+ * something POSTs to {@value #START_PATH} on the same server.
  */
 public class JwksTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String ISSUER = "https://issuer.test";
     public static final String KID = "k1";
     public static final String PRIVATE_KEY_PROPERTY = "lifespan.test.signing-key";
 
+    public static final String LATE = "late";
+    public static final String START_PATH = "/stand-in/start";
+
+    private final AtomicBoolean serving = new AtomicBoolean(true);
     private HttpServer server;
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        serving.set(!Boolean.parseBoolean(initArgs.getOrDefault(LATE, "false")));
+    }
 
     @Override
     public Map<String, String> start() {
@@ -40,7 +53,17 @@ public class JwksTestResource implements QuarkusTestResourceLifecycleManager {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        server.createContext(START_PATH, exchange -> {
+            serving.set(true);
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
         server.createContext("/.well-known/jwks.json", exchange -> {
+            if (!serving.get()) {
+                exchange.sendResponseHeaders(503, -1);
+                exchange.close();
+                return;
+            }
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, jwks.length);
             try (OutputStream body = exchange.getResponseBody()) {

@@ -166,9 +166,9 @@ public final class Relay<T> {
 
     /**
      * Delivers now without waiting for the next tick. A failure that usually clears within moments is retried up to
-     * five times within about a second and a half: the receiver answering {@code UNAVAILABLE} (starting, its feed not yet
-     * in step) or {@code UNAUTHENTICATED} (it has not yet fetched the key that signed this service's token, as right
-     * after an emergency rotation). Anything else waits for the next tick.
+     * five times within about a second and a half: the receiver answering {@code UNAVAILABLE} (starting: its feed not yet
+     * in step, or the issuer's keys not fetched yet) or {@code UNAUTHENTICATED} (it has not yet fetched the key that
+     * signed this service's token, as right after an emergency rotation). Anything else waits for the next tick.
      */
     public void nudge() {
         Uni.createFrom().deferred(this::deliver)
