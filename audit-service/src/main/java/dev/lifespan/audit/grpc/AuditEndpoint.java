@@ -27,6 +27,7 @@ import dev.lifespan.audit.event.Inputs;
 import dev.lifespan.audit.event.InvalidInput;
 import dev.lifespan.audit.event.QueryValidation;
 import dev.lifespan.audit.event.Recorder;
+import dev.lifespan.audit.verifier.AuditRecord;
 import dev.lifespan.audit.verifier.ChainBreak;
 import dev.lifespan.audit.verifier.Checkpoint;
 import dev.lifespan.support.error.GrpcErrors;
@@ -35,7 +36,9 @@ import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -76,9 +79,17 @@ public class AuditEndpoint implements Audit {
 
     @Override
     public Multi<QueryResponse> query(QueryRequest request) {
+        // The page becomes messages in one step: a map per item would pass each event through Mutiny's context
+        // propagation wrapper (measured: about 1.6 µs per event, bench/README section 9).
         return stream(() -> events.query(QueryValidation.fromProto(request), config.record().maxClockAhead())
-                .onItem().transformToMulti(list -> Multi.createFrom().iterable(list))
-                .map(e -> QueryResponse.newBuilder().setEvent(EventMessages.message(e)).build()));
+                .map(page -> {
+                    List<QueryResponse> messages = new ArrayList<>(page.size());
+                    for (AuditRecord e : page) {
+                        messages.add(QueryResponse.newBuilder().setEvent(EventMessages.message(e)).build());
+                    }
+                    return messages;
+                })
+                .onItem().transformToMulti(messages -> Multi.createFrom().iterable(messages)));
     }
 
     @Override
