@@ -65,6 +65,9 @@ public class LifespanCommand implements Runnable {
     public static CommandLine configure(CommandLine commandLine) {
         commandLine.setExecutionExceptionHandler(new Failures());
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        // Session and token ids are base64url and one in 64 starts with '-': taken as an unknown option, it failed the
+        // command. Tokens that spell no option are positional parameters instead; `--` still ends the options.
+        commandLine.setUnmatchedOptionsArePositionalParams(true);
         return commandLine;
     }
 

@@ -30,6 +30,13 @@ class LifespanMainTest {
     }
 
     @Test
+    @Launch(value = {"sessions", "end", "-sxSZjSeAp6_Q3Li431lNA", "--issuer", "nowhere"}, exitCode = ExitCodes.USAGE)
+    void aSessionIdThatStartsWithADashIsTheSessionIdNotAnUnknownOption(LaunchResult result) {
+        // Parsed as the SID, the command goes on to its next check: the address.
+        assertThat(result.getErrorOutput()).doesNotContain("Unknown option").contains("--issuer: 'nowhere' is not HOST:PORT");
+    }
+
+    @Test
     void completionPrintsABashScriptForEveryCommand(QuarkusMainLauncher launcher) {
         LaunchResult result = launcher.launch("completion");
         assertThat(result.exitCode()).isZero();
