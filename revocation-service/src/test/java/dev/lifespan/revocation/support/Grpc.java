@@ -92,12 +92,16 @@ public final class Grpc {
 
     /** Calls with {@code Authorization: Bearer <token>} at once, without waiting for the service to be ready. */
     public static RevocationGrpc.RevocationBlockingStub revocationAsNow(String token) {
-        return bearer(RevocationGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS), token);
+        return bearer(revocationStub(), token);
     }
 
     /** Calls without any credentials. */
     public static RevocationGrpc.RevocationBlockingStub revocationAnonymous() {
         awaitReady();
+        return revocationStub();
+    }
+
+    private static RevocationGrpc.RevocationBlockingStub revocationStub() {
         return RevocationGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 

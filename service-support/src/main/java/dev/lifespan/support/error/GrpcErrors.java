@@ -29,8 +29,9 @@ public final class GrpcErrors {
             long now = System.nanoTime();
             if (now - lastOutageLog >= OUTAGE_LOG_INTERVAL_NANOS) {
                 lastOutageLog = now;
-                LOG.warnf("Answering UNAVAILABLE: %s (%s); logged at most every 10 s", error.getMessage(),
-                        failure.getCause() == null ? String.valueOf(failure.getMessage()) : String.valueOf(failure.getCause()));
+                // What caused it, when that is more than the answer itself (a refusal of our own has nothing to add).
+                Object cause = failure.getCause() != null ? failure.getCause() : failure != error ? failure.getMessage() : null;
+                LOG.warnf("Answering UNAVAILABLE: %s%s; logged at most every 10 s", error.getMessage(), cause == null ? "" : " (" + cause + ")");
             }
         }
         return GrpcErrorStatus.of(error.kind().grpcCode(), error.kind().oauthCode(), error.getMessage(),
