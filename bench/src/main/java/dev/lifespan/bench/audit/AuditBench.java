@@ -75,7 +75,11 @@ import java.util.regex.Pattern;
  *       Record load (batches of 100 at {@code --rate} events/s) until retention has dropped it: Record p99 during the
  *       drops against outside them.</li>
  * </ol>
- * Options: {@code --root DIR} (repository root, default {@code .}), {@code --log DIR} (service log, default a temp dir).
+ * Options: {@code --root DIR} (repository root, default {@code .}), {@code --log DIR} (service log, default a temp dir),
+ * {@code --raw-callers W} (raw writers, default as many as Record callers; 1 gives the one-writer bound that a single
+ * hash chain has), {@code --channels-per-caller} (a gRPC connection per Record caller instead of one shared),
+ * {@code --separate-grpc} (the service serves gRPC from grpc-java's own server on a port of its own),
+ * {@code --service-opt -Dkey=value} (more settings for the service).
  */
 public final class AuditBench {
     private final Path root;
@@ -85,46 +89,62 @@ public final class AuditBench {
     private int port;
     /** Health and metrics (the management interface). */
     private int managementPort;
+    /** Where gRPC is served: the HTTP port, or with {@link #separateGrpc} a port of its own. */
+    private int grpcPort;
     private ManagedChannel channel;
+    /** One connection per Record caller, as separate producers have ({@code --channels-per-caller}). */
+    private final List<ManagedChannel> callerChannels = new ArrayList<>();
 
     private final List<String> serviceOptions;
+    /** Serve gRPC from grpc-java's own server on a port of its own instead of sharing the HTTP server. */
+    private final boolean separateGrpc;
+    private final boolean channelPerCaller;
 
-    private AuditBench(Path root, Path logDir, List<String> serviceOptions) {
+    private AuditBench(Path root, Path logDir, List<String> serviceOptions, boolean separateGrpc, boolean channelPerCaller) {
         this.root = root;
         this.logDir = logDir;
         this.serviceOptions = List.copyOf(serviceOptions);
+        this.separateGrpc = separateGrpc;
+        this.channelPerCaller = channelPerCaller;
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: AuditBench ingest|query|verify|retention [--events N] [--callers C] [--queries Q] [--rate R] [--root DIR] [--log DIR]");
+            System.err.println("usage: AuditBench ingest|query|verify|retention [--events N] [--callers C] [--queries Q] [--rate R] [--root DIR] [--log DIR]"
+                    + " [--raw-callers W] [--separate-grpc] [--channels-per-caller] [--service-opt -Dkey=value]...");
             System.exit(2);
         }
         String mode = args[0];
         List<String> serviceOptions = new ArrayList<>();
         long events = -1;
         int callers = 4;
+        int rawCallers = -1;
         int queries = 2000;
         int rate = 2000;
         Path root = Path.of(".");
         Path logDir = null;
+        boolean separateGrpc = false;
+        boolean channelPerCaller = false;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--events" -> events = Long.parseLong(args[++i]);
                 case "--callers" -> callers = Integer.parseInt(args[++i]);
+                case "--raw-callers" -> rawCallers = Integer.parseInt(args[++i]);
                 case "--queries" -> queries = Integer.parseInt(args[++i]);
                 case "--rate" -> rate = Integer.parseInt(args[++i]);
                 case "--root" -> root = Path.of(args[++i]);
                 case "--log" -> logDir = Path.of(args[++i]);
                 case "--service-opt" -> serviceOptions.add(args[++i]);
+                case "--separate-grpc" -> separateGrpc = true;
+                case "--channels-per-caller" -> channelPerCaller = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         AuditBench bench = new AuditBench(root.toAbsolutePath().normalize(), logDir != null ? logDir : Files.createTempDirectory("audit-bench"),
-                serviceOptions);
+                serviceOptions, separateGrpc, channelPerCaller);
         try {
             switch (mode) {
-                case "ingest" -> bench.ingest(events < 0 ? 300_000 : events, callers);
+                case "ingest" -> bench.ingest(events < 0 ? 300_000 : events, callers, rawCallers < 0 ? callers : rawCallers);
                 case "query" -> bench.query(events < 0 ? 10_000_000 : events, queries);
                 case "verify" -> bench.verify(events < 0 ? 1_000_000 : events, callers);
                 case "retention" -> bench.retention(events < 0 ? 1_000_000 : events, callers, rate);
@@ -138,32 +158,40 @@ public final class AuditBench {
 
     // ------------------------------------------------------------------------------------------------ 1. ingest
 
-    private void ingest(long events, int callers) throws Exception {
+    private void ingest(long events, int callers, int rawCallers) throws Exception {
         start(List.of());
         recordConcurrently(Math.max(100_000, events / 2), callers);   // warm-up: JIT (C2 takes a while), pools, partitions
-        rawConcurrently(50_000, callers, true);
-        String slow = System.getProperty("audit.bench.pg-log-slow-ms");
-        if (slow != null) {
-            try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement()) {
-                s.execute("ALTER SYSTEM SET log_min_duration_statement = " + Integer.parseInt(slow));
-                s.execute("SELECT pg_reload_conf()");
+        createRawTable();
+        List<Connection> writers = rawConnections(rawCallers);
+        try {
+            rawConcurrently(50_000, writers);
+            String slow = System.getProperty("audit.bench.pg-log-slow-ms");
+            if (slow != null) {
+                try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement()) {
+                    s.execute("ALTER SYSTEM SET log_min_duration_statement = " + Integer.parseInt(slow));
+                    s.execute("SELECT pg_reload_conf()");
+                }
+            }
+            List<Double> record = new ArrayList<>();
+            List<Double> raw = new ArrayList<>();
+            for (int round = 1; round <= 2; round++) {
+                Cpu before = cpu();
+                record.add(rate(events, recordConcurrently(events, callers)));
+                Cpu between = cpu();
+                raw.add(rate(events, rawConcurrently(events, writers)));
+                Cpu after = cpu();
+                System.out.printf(Locale.ROOT, "round %d: Record %.0f events/s, raw INSERT %.0f events/s%n", round, record.get(round - 1), raw.get(round - 1));
+                System.out.println("  CPU ms per 1000 events, Record: " + between.minus(before).per(events) + "; raw: " + after.minus(between).per(events));
+            }
+            double r = (record.get(0) + record.get(1)) / 2;
+            double w = (raw.get(0) + raw.get(1)) / 2;
+            System.out.printf(Locale.ROOT, "RESULT ingest: Record %.0f events/s, raw batched INSERT %.0f events/s, ratio %.2f (%d events per round, %d Record callers, %d raw writers, batches of 1000)%n",
+                    r, w, r / w, events, callers, rawCallers);
+        } finally {
+            for (Connection c : writers) {
+                c.close();
             }
         }
-        List<Double> record = new ArrayList<>();
-        List<Double> raw = new ArrayList<>();
-        for (int round = 1; round <= 2; round++) {
-            Cpu before = cpu();
-            record.add(rate(events, recordConcurrently(events, callers)));
-            Cpu between = cpu();
-            raw.add(rate(events, rawConcurrently(events, callers, false)));
-            Cpu after = cpu();
-            System.out.printf(Locale.ROOT, "round %d: Record %.0f events/s, raw INSERT %.0f events/s%n", round, record.get(round - 1), raw.get(round - 1));
-            System.out.println("  CPU ms per 1000 events, Record: " + between.minus(before).per(events) + "; raw: " + after.minus(between).per(events));
-        }
-        double r = (record.get(0) + record.get(1)) / 2;
-        double w = (raw.get(0) + raw.get(1)) / 2;
-        System.out.printf(Locale.ROOT, "RESULT ingest: Record %.0f events/s, raw batched INSERT %.0f events/s, ratio %.2f (%d events per round, %d callers, batches of 1000)%n",
-                r, w, r / w, events, callers);
     }
 
     private Duration recordConcurrently(long events, int callers) throws Exception {
@@ -171,13 +199,25 @@ public final class AuditBench {
         AtomicLong next = new AtomicLong();
         String client = "bench-" + UUID.randomUUID().toString().substring(0, 8);
         Instant start = Instant.now();
+        AtomicLong callerNumber = new AtomicLong();
         runOn(callers, () -> {
-            AuditGrpc.AuditBlockingStub audit = AuditGrpc.newBlockingStub(channel);
+            AuditGrpc.AuditBlockingStub audit = AuditGrpc.newBlockingStub(callerChannel((int) callerNumber.getAndIncrement()));
             while (next.getAndIncrement() < batches) {
                 audit.withDeadlineAfter(60, TimeUnit.SECONDS).record(batch(1000, client));
             }
         });
         return Duration.between(start, Instant.now());
+    }
+
+    /** The shared channel, or with {@code --channels-per-caller} caller {@code i}'s own. */
+    private synchronized ManagedChannel callerChannel(int i) {
+        if (!channelPerCaller) {
+            return channel;
+        }
+        while (callerChannels.size() <= i) {
+            callerChannels.add(NettyChannelBuilder.forAddress("localhost", grpcPort).usePlaintext().maxInboundMessageSize(16 << 20).build());
+        }
+        return callerChannels.get(i);
     }
 
     /** A batch as a producer sends it: one client, a few thousand subjects and sessions, occurred now. */
@@ -198,34 +238,50 @@ public final class AuditBench {
         return request.build();
     }
 
-    private Duration rawConcurrently(long events, int callers, boolean create) throws Exception {
-        if (create) {
-            try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement()) {
-                // Shaped like audit_event: same columns, primary key, partitioning and indexes.
-                s.execute("CREATE TABLE bench_raw (LIKE audit_event INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (sequence, recorded_at))"
-                        + " PARTITION BY RANGE (recorded_at)");
-                s.execute("CREATE INDEX ON bench_raw (event_id)");
-                s.execute("CREATE INDEX ON bench_raw (subject, sequence) WHERE subject IS NOT NULL");
-                s.execute("CREATE INDEX ON bench_raw (session_id, sequence) WHERE session_id IS NOT NULL");
-                s.execute("CREATE INDEX ON bench_raw (client_id, sequence) WHERE client_id IS NOT NULL");
-                s.execute("CREATE INDEX ON bench_raw (type, sequence)");
-                s.execute("CREATE INDEX ON bench_raw (occurred_at)");
-                s.execute("CREATE TABLE bench_raw_now PARTITION OF bench_raw FOR VALUES FROM (now() - interval '1 day') TO (now() + interval '1 day')");
-            }
+    /** Creates {@code bench_raw}, shaped like {@code audit_event}: same columns, primary key, partitioning and indexes. */
+    private void createRawTable() throws Exception {
+        try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE bench_raw (LIKE audit_event INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (sequence, recorded_at))"
+                    + " PARTITION BY RANGE (recorded_at)");
+            s.execute("CREATE INDEX ON bench_raw (event_id)");
+            s.execute("CREATE INDEX ON bench_raw (subject, sequence) WHERE subject IS NOT NULL");
+            s.execute("CREATE INDEX ON bench_raw (session_id, sequence) WHERE session_id IS NOT NULL");
+            s.execute("CREATE INDEX ON bench_raw (client_id, sequence) WHERE client_id IS NOT NULL");
+            s.execute("CREATE INDEX ON bench_raw (type, sequence)");
+            s.execute("CREATE INDEX ON bench_raw (occurred_at)");
+            s.execute("CREATE TABLE bench_raw_now PARTITION OF bench_raw FOR VALUES FROM (now() - interval '1 day') TO (now() + interval '1 day')");
         }
+    }
+
+    /**
+     * The raw writers' connections, opened once and kept across rounds: a backend that exits at the end of a round
+     * may not have been reaped when its CPU is read, and its time would be lost from PostgreSQL's figure.
+     */
+    private List<Connection> rawConnections(int writers) throws Exception {
+        List<Connection> connections = new ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+            Connection c = servers.jdbcConnection();
+            c.setAutoCommit(true);
+            connections.add(c);
+        }
+        return connections;
+    }
+
+    private Duration rawConcurrently(long events, List<Connection> writers) throws Exception {
         long batches = events / 1000;
         AtomicLong next = new AtomicLong();
+        AtomicLong writerNumber = new AtomicLong();
         AtomicLong sequence = new AtomicLong(sequenceBase.getAndAdd(10_000_000_000L));
         Instant start = Instant.now();
-        runOn(callers, () -> {
-            try (Connection c = servers.jdbcConnection(); PreparedStatement insert = c.prepareStatement(
+        runOn(writers.size(), () -> {
+            Connection c = writers.get((int) writerNumber.getAndIncrement());
+            try (PreparedStatement insert = c.prepareStatement(
                     "INSERT INTO bench_raw (sequence, recorded_at, event_id, type, occurred_at, producer, subject, session_id, client_id, token_id,"
                             + " source_ip, validation_failure, attributes, previous_hash, hash)"
                             + " SELECT s, r, e, t, o, NULLIF(p, ''), NULLIF(sub, ''), NULLIF(sid, ''), NULLIF(cl, ''), NULLIF(tok, ''), NULLIF(ip, ''),"
                             + " NULLIF(vf, ''), a::jsonb, ph, h FROM unnest(?::bigint[], ?::timestamptz[], ?::uuid[], ?::text[], ?::timestamptz[],"
                             + " ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
                             + " AS x(s, r, e, t, o, p, sub, sid, cl, tok, ip, vf, a, ph, h)")) {
-                c.setAutoCommit(true);
                 while (next.getAndIncrement() < batches) {
                     rawBatch(c, insert, sequence.getAndAdd(1000));
                 }
@@ -307,7 +363,7 @@ public final class AuditBench {
         // callbacks on its transport thread (directExecutor), and the blocking stub's iterator, which asks for one message
         // at a time and wakes the transport thread for each (about 40 µs of client CPU per message here). Both share the
         // two cores with the service and PostgreSQL, so the client's own CPU is part of what is measured.
-        ManagedChannel direct = NettyChannelBuilder.forAddress("localhost", port).usePlaintext().directExecutor()
+        ManagedChannel direct = NettyChannelBuilder.forAddress("localhost", grpcPort).usePlaintext().directExecutor()
                 .maxInboundMessageSize(16 << 20).build();
         try {
             Map<String, ToIntFunction<String>> clients = new LinkedHashMap<>();
@@ -610,6 +666,12 @@ public final class AuditBench {
         command.add("-Dquarkus.http.port=" + port);
         managementPort = EmbeddedServers.freePort();
         command.add("-Dquarkus.management.port=" + managementPort);
+        grpcPort = port;
+        if (separateGrpc) {
+            grpcPort = EmbeddedServers.freePort();
+            command.add("-Dquarkus.grpc.server.use-separate-server=true");
+            command.add("-Dquarkus.grpc.server.port=" + grpcPort);
+        }
         command.add("-Dlifespan.audit.caller-auth.enabled=false");
         command.add("-Dquarkus.datasource.reactive.max-size=16");
         command.addAll(extra);
@@ -641,8 +703,8 @@ public final class AuditBench {
             }
             service.waitFor(250, TimeUnit.MILLISECONDS);
         }
-        channel = NettyChannelBuilder.forAddress("localhost", port).usePlaintext().maxInboundMessageSize(16 << 20).build();
-        System.out.println("audit service ready on port " + port + ", log in " + logDir.resolve("audit-service.log"));
+        channel = NettyChannelBuilder.forAddress("localhost", grpcPort).usePlaintext().maxInboundMessageSize(16 << 20).build();
+        System.out.println("audit service ready on port " + port + (separateGrpc ? ", gRPC on its own server on port " + grpcPort : "") + ", log in " + logDir.resolve("audit-service.log"));
     }
 
     private Path download(String path, Path to) throws Exception {
@@ -703,6 +765,7 @@ public final class AuditBench {
     }
 
     private void close() {
+        callerChannels.forEach(ManagedChannel::shutdownNow);
         if (channel != null) {
             channel.shutdownNow();
         }
