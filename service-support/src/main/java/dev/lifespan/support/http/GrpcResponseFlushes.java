@@ -16,15 +16,18 @@ import jakarta.inject.Singleton;
  * caller, were most of what gRPC cost over HTTP/1.1 (bench/README.md section 4.0). Netty's
  * {@link FlushConsolidationHandler} on each connection that carries gRPC turns the flushes of one event-loop pass into
  * one. A response is never held longer than the rest of that pass. HTTP/1.1 connections are left as they are.
+ *
+ * <p>{@link ConnectionBase} is Vert.x's internal connection type; should an upgrade move it, responses are written as
+ * before, and the issuer's {@code ResponseFlushesWiringTest} fails.
  */
 @Singleton
 public class GrpcResponseFlushes {
-    static final String HANDLER = "lifespan-grpc-flush-consolidation";
+    /** The handler's name in a connection's pipeline. */
+    public static final String HANDLER = "lifespan-grpc-flush-consolidation";
 
     void install(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE + 1).handler(ctx -> {
-            String type = ctx.request().getHeader("content-type");
-            if (type != null && type.startsWith("application/grpc") && ctx.request().connection() instanceof ConnectionBase connection) {
+            if (GrpcRequests.isGrpc(ctx.request()) && ctx.request().connection() instanceof ConnectionBase connection) {
                 ChannelPipeline pipeline = connection.channel().pipeline();
                 if (pipeline.get(HANDLER) == null) {
                     pipeline.addFirst(HANDLER, new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));

@@ -42,8 +42,7 @@ public class OversizedRequests {
                 .map(MemorySize::asLongValue).orElse(10L * 1024 * 1024);
         // Before Quarkus's own body-size check (order -2), which answers 413 with an empty body.
         router.route().order(Integer.MIN_VALUE).handler(ctx -> {
-            String type = ctx.request().getHeader("content-type");
-            if (type != null && type.startsWith("application/grpc")) {
+            if (GrpcRequests.isGrpc(ctx.request())) {
                 ctx.addHeadersEndHandler(ignored -> rewriteOversizeAnswer(ctx.response().headers(), grpcLimit));
             } else if (declaredLength(ctx) > bodyLimit) {
                 tooLarge(ctx, bodyLimit);
