@@ -140,7 +140,7 @@ public final class AuditBench {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        AuditBench bench = new AuditBench(root.toAbsolutePath().normalize(), logDir != null ? logDir : Files.createTempDirectory("audit-bench"),
+        AuditBench bench = new AuditBench(root.toAbsolutePath().normalize(), logDir != null ? Files.createDirectories(logDir) : Files.createTempDirectory("audit-bench"),
                 serviceOptions, separateGrpc, channelPerCaller);
         try {
             switch (mode) {
