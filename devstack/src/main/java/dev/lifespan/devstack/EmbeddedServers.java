@@ -156,6 +156,19 @@ public final class EmbeddedServers implements AutoCloseable {
         return redisUrl;
     }
 
+    /** A proxy in front of this Redis, for tests of a Redis that goes away or goes silent; reach it with {@link #redisUrlThrough}. */
+    public TcpProxy proxyToRedis() {
+        URI redis = URI.create(redisUrl);
+        return new TcpProxy(redis.getHost(), redis.getPort());
+    }
+
+    /** {@link #redisUrl()} with its address replaced by the proxy's, credentials and database kept. */
+    public String redisUrlThrough(TcpProxy proxy) {
+        URI redis = URI.create(redisUrl);
+        return redis.getScheme() + "://" + (redis.getRawUserInfo() == null ? "" : redis.getRawUserInfo() + "@") + "127.0.0.1:" + proxy.port()
+                + (redis.getRawPath() == null ? "" : redis.getRawPath());
+    }
+
     /** True when this instance runs the embedded Redis, so a test can stop and restart it. */
     public boolean ownsRedis() {
         return embeddedRedis != null;

@@ -13,7 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A loopback TCP forwarder that a test can cut and restore, to see how a service behaves when
  * PostgreSQL or Redis goes away mid-flight: {@link #cut()} drops every open connection and
- * refuses new ones until {@link #restore()}.
+ * refuses new ones until {@link #restore()}; {@link #stall()} keeps every connection open but
+ * delivers nothing either way until {@link #resume()}, as a paused server does (nothing fails,
+ * nothing answers); {@link #stallOpen()} does that to the connections open now only, as a
+ * half-open connection to a server that moved does while new connections reach it.
  */
 public final class TcpProxy implements AutoCloseable {
     private final String targetHost;
@@ -21,6 +24,8 @@ public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
+    private boolean stalled;
+    private final Set<Socket> stalledSockets = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     public TcpProxy(String targetHost, int targetPort) {
@@ -52,6 +57,29 @@ public final class TcpProxy implements AutoCloseable {
     /** Accepts and forwards connections again. */
     public void restore() {
         cut = false;
+    }
+
+    /** Holds every byte in either direction, on open and new connections alike, until {@link #resume()}. */
+    public synchronized void stall() {
+        stalled = true;
+    }
+
+    /** Holds every byte on the connections open now, until {@link #resume()}; new connections flow. */
+    public synchronized void stallOpen() {
+        stalledSockets.addAll(open);
+    }
+
+    /** Delivers what was held, in order, and forwards again. */
+    public synchronized void resume() {
+        stalled = false;
+        stalledSockets.clear();
+        notifyAll();
+    }
+
+    private synchronized void awaitFlowing(Socket from) throws InterruptedException {
+        while ((stalled || stalledSockets.contains(from)) && !closed) {
+            wait();
+        }
     }
 
     private void acceptLoop() {
@@ -86,11 +114,14 @@ public final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                    awaitFlowing(from);
                     out.write(buffer, 0, n);
                     out.flush();
                 }
             } catch (IOException ignored) {
                 // the other side closed or the proxy was cut
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);
@@ -113,6 +144,7 @@ public final class TcpProxy implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        resume();
         cut();
         try {
             server.close();

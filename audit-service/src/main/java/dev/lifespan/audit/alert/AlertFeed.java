@@ -3,6 +3,7 @@ package dev.lifespan.audit.alert;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.lifespan.api.v1.Alert;
 import dev.lifespan.audit.config.AuditConfig;
+import dev.lifespan.support.redis.BoundedRedis;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -39,6 +40,7 @@ public class AlertFeed {
     private static final int REMEMBERED = 10_000;
 
     private final Redis redis;
+    private final BoundedRedis publisher;
     private final Vertx vertx;
     private final AlertStore store;
     private final String channel;
@@ -49,6 +51,7 @@ public class AlertFeed {
 
     public AlertFeed(Redis redis, Vertx vertx, AlertStore store, AuditConfig config) {
         this.redis = redis;
+        this.publisher = new BoundedRedis(redis, vertx, config.redisDeadline());
         this.vertx = vertx;
         this.store = store;
         this.channel = config.alerts().channel();
@@ -68,7 +71,7 @@ public class AlertFeed {
 
     /** Publishes an alert this replica raised to every replica's watchers (this one's included). */
     public Uni<Void> publish(Alert alert) {
-        return redis.send(Request.cmd(Command.PUBLISH).arg(channel).arg(Buffer.buffer(alert.toByteArray()))).replaceWithVoid();
+        return publisher.send(Request.cmd(Command.PUBLISH).arg(channel).arg(Buffer.buffer(alert.toByteArray()))).replaceWithVoid();
     }
 
     /**

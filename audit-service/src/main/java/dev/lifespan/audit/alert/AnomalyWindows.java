@@ -1,9 +1,9 @@
 package dev.lifespan.audit.alert;
 
 import dev.lifespan.audit.verifier.AuditRecord;
+import dev.lifespan.support.redis.BoundedRedis;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 
 import java.time.Duration;
@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The sliding windows of every anomaly rule, in Redis, shared by all replicas. One script call per batch of events
@@ -34,6 +35,12 @@ import java.util.Map;
  *       succeeds, so a burst split over several replicas fires exactly once per cooldown.</li>
  * </ul>
  * The script runs atomically, so no two replicas can both see the threshold crossed.
+ *
+ * <p>A script must not run after its caller gave up on it: it would mark its events counted and its firings would be
+ * lost, so neither the fast path nor the sweep would raise their alerts. The caller gives up when Redis stays silent
+ * for {@code redis-deadline} (a paused Redis runs what it had queued once it wakes), so each script carries a run-by
+ * time on Redis's clock (the offset to it is measured from each answer) and does nothing after it: the events stay
+ * uncounted and the catch-up sweep counts them.
  */
 public final class AnomalyWindows {
     static final String PREFIX = "lifespan:audit:";
@@ -49,10 +56,16 @@ public final class AnomalyWindows {
      * 0 0 when it is not one contiguous range), recorded in {@value #COUNTED} once counted;
      * number of rules, per rule: name, kind ('c' count / 'd' distinct), window (ms), threshold, cooldown (ms);
      * number of events, per event: sequence (0: nothing to mark, its observations are all idempotent), time (ms), weight, source address;
-     * number of groups, per group: rule index, key, number of members, the members' event indices (all 1-based).
-     * Returns per group: fired (1/0), the count, and the index of the last fresh event in it (-1: none was fresh).
+     * number of groups, per group: rule index, key, number of members, the members' event indices (all 1-based);
+     * last, the run-by time on Redis's clock (ms).
+     * Returns Redis's time (ms) and whether the script ran (1/0: past its run-by time, nothing done); then per group:
+     * fired (1/0), the count, and the index of the last fresh event in it (-1: none was fresh).
      */
     static final String SCRIPT = """
+            local clock = redis.call('TIME')
+            local redisNow = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+            local runBy = tonumber(ARGV[#ARGV])
+            if redisNow > runBy then return {redisNow, 0} end
             local now = tonumber(ARGV[1])
             local seenTtl = ARGV[2]
             local keep = tonumber(ARGV[3])
@@ -82,7 +95,7 @@ public final class AnomalyWindows {
               i = i + 4
             end
             for marker, _ in pairs(touched) do redis.call('PEXPIRE', marker, seenTtl) end
-            local out = {}
+            local out = {redisNow, 1}
             for g = 1, tonumber(ARGV[i]) do
               local rule = rules[tonumber(ARGV[i + 1])]
               local suffix = rule.name .. ':' .. ARGV[i + 2]
@@ -148,7 +161,13 @@ public final class AnomalyWindows {
             return out
             """;
 
-    private final Redis redis;
+    private static final long UNKNOWN = Long.MIN_VALUE;
+
+    private final BoundedRedis redis;
+    /** A script runs only this long after it was sent: within the deadline, with room for its answer to come back. */
+    private final long runByBudget;
+    /** Redis's clock minus this replica's (ms), from the latest answer; {@link #UNKNOWN} before the first. */
+    private volatile long redisClockOffset = UNKNOWN;
     private final AnomalyRules rules;
     private final Duration maxEventAge;
     private final RecentlyAdded recentlyAdded = new RecentlyAdded(100_000);
@@ -178,8 +197,9 @@ public final class AnomalyWindows {
         }
     }
 
-    public AnomalyWindows(Redis redis, AnomalyRules rules, Duration maxEventAge) {
+    public AnomalyWindows(BoundedRedis redis, AnomalyRules rules, Duration maxEventAge) {
         this.redis = redis;
+        this.runByBudget = redis.deadline().toMillis() * 3 / 4;
         this.rules = rules;
         this.maxEventAge = maxEventAge;
     }
@@ -270,17 +290,50 @@ public final class AnomalyWindows {
             }
         }
         List<Group> ordered = new ArrayList<>(groups.values());
-        return redis.send(eval).map(result -> {
-            recentlyAdded.remember(sent);
-            List<Firing> firings = new ArrayList<>();
-            for (int g = 0; g < ordered.size(); g++) {
-                if (result.get(3 * g).toLong() == 1) {
-                    int last = result.get(3 * g + 2).toInteger();
-                    firings.add(new Firing(ordered.get(g).rule(), ordered.get(g).key(), result.get(3 * g + 1).toLong(), events.get(last - 1)));
+        return redisClockOffset().chain(offset -> {
+            long sentAt = System.currentTimeMillis();
+            eval.arg(sentAt + offset + runByBudget);
+            return redis.send(eval).map(result -> {
+                measuredOffset(result.get(0).toLong(), sentAt);
+                if (result.get(1).toInteger() == 0) {
+                    throw new UncheckedTimeout();
                 }
-            }
-            return firings;
+                recentlyAdded.remember(sent);
+                List<Firing> firings = new ArrayList<>();
+                for (int g = 0; g < ordered.size(); g++) {
+                    int at = 2 + 3 * g;
+                    if (result.get(at).toLong() == 1) {
+                        int last = result.get(at + 2).toInteger();
+                        firings.add(new Firing(ordered.get(g).rule(), ordered.get(g).key(), result.get(at + 1).toLong(), events.get(last - 1)));
+                    }
+                }
+                return firings;
+            });
         });
+    }
+
+    /** Redis's clock minus this replica's: as last measured, or asked with {@code TIME} before the first script. */
+    private Uni<Long> redisClockOffset() {
+        long known = redisClockOffset;
+        if (known != UNKNOWN) {
+            return Uni.createFrom().item(known);
+        }
+        long sentAt = System.currentTimeMillis();
+        return redis.send(Request.cmd(Command.TIME))
+                .map(time -> measuredOffset(time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000, sentAt));
+    }
+
+    private long measuredOffset(long redisNowMs, long sentAt) {
+        long offset = redisNowMs - (sentAt + System.currentTimeMillis()) / 2;
+        redisClockOffset = offset;
+        return offset;
+    }
+
+    /** The script reached Redis after its run-by time and did nothing: as late as a Redis that did not answer. */
+    static final class UncheckedTimeout extends RuntimeException {
+        UncheckedTimeout() {
+            super("the anomaly script reached Redis after its caller's deadline and did nothing", new TimeoutException(), false, false);
+        }
     }
 
     /** The counted ranges that may overlap [from, to], as {first, last} pairs. */

@@ -15,6 +15,14 @@ import java.util.Optional;
 @ConfigMapping(prefix = "lifespan.audit")
 public interface AuditConfig {
 
+    /**
+     * How long Redis may stay silent before a call to it (anomaly windows, the alert channel) counts as failed. A Redis
+     * that keeps its connections open but stops answering is then handled as one that is down (the catch-up sweep
+     * counts later, alerts still arrive by polling) instead of holding the sweep's transaction open for ever.
+     */
+    @WithDefault("1s")
+    Duration redisDeadline();
+
     /** {@code lifespan.audit.record.*}: ingestion. */
     Record record();
 

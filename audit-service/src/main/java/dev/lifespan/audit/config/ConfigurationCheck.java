@@ -33,6 +33,7 @@ public class ConfigurationCheck {
         require(retention.keep().compareTo(retention.partitionSpan()) >= 0,
                 "lifespan.audit.retention.keep must be at least one partition-span");
         require(retention.partitionsAhead() >= 1 && retention.partitionsAhead() <= 100, "lifespan.audit.retention.partitions-ahead must be between 1 and 100");
+        require(positive(config.redisDeadline()), "lifespan.audit.redis-deadline must be positive");
         require(positive(config.anomaly().maxEventAge()), "lifespan.audit.anomaly.max-event-age must be positive");
         try {
             AnomalyRules.configured(config.anomaly().rules());

@@ -17,6 +17,8 @@ import dev.lifespan.audit.support.RecordingRevocationService;
 import dev.lifespan.audit.support.WebhookReceiver;
 import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.InjectServers;
+import dev.lifespan.devstack.TcpProxy;
+import dev.lifespan.support.error.Failures;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -33,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -49,6 +52,11 @@ class AlertsTest {
         RecordingRevocationService revocation;
         IssuerStandIn issuer;
         WebhookReceiver webhook;
+
+        @Override
+        protected boolean proxyRedis() {
+            return true;
+        }
 
         @Override
         protected Map<String, String> extra() {
@@ -94,6 +102,8 @@ class AlertsTest {
     WebhookReceiver webhook;
     @InjectServers
     EmbeddedServers servers;
+    @InjectStandIn
+    TcpProxy redis;
     @Inject
     AnomalyDetector detector;
     @Inject
@@ -222,6 +232,29 @@ class AlertsTest {
         }
         assertThat(detector.catchUp().await().atMost(Duration.ofSeconds(10))).as("a second sweep has nothing left").isZero();
         assertThat(count("SELECT count(*) FROM audit_alert WHERE trigger_event_id = '" + reuse.getEventId() + "'")).as("still one alert").isEqualTo(1);
+    }
+
+    @Test
+    void aSilentRedisFailsTheSweepWithoutHoldingItsTransactionAndTheEventsAreCountedOnceItAnswers() throws Exception {
+        AuditEvent reuse = Events.event(EventType.REFRESH_TOKEN_REUSED, Events.unique("silent")).build();
+        redis.stall();
+        try {
+            assertThat(Grpc.record(List.of(reuse)).getStored()).as("ingest does not need Redis").isEqualTo(1);
+            clock.advance(Duration.ofSeconds(10));
+            // The sweep holds the cursor row (and a share lock on the events) while it asks Redis: a Redis that never
+            // answers must fail it, or its transaction would stay open and block retention's partition drops.
+            assertThatThrownBy(() -> detector.catchUp().await().atMost(Duration.ofSeconds(30)))
+                    .as("the sweep fails by itself, not by this test's wait").isNotInstanceOf(io.smallrye.mutiny.TimeoutException.class)
+                    .satisfies(e -> assertThat(Failures.isDependencyDown(e)).as("an outage: " + e).isTrue());
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(count(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"))
+                    .as("transactions left open").isZero());
+        } finally {
+            redis.resume();
+        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> detector.catchUp().await().atMost(Duration.ofSeconds(10)) >= 0
+                        && count("SELECT count(*) FROM audit_alert WHERE trigger_event_id = '" + reuse.getEventId() + "'") == 1);
     }
 
     private static Instant recordAt(AuditEvent event) {

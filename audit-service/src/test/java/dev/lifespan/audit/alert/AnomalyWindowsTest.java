@@ -2,6 +2,7 @@ package dev.lifespan.audit.alert;
 
 import dev.lifespan.audit.verifier.AuditRecord;
 import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.support.redis.BoundedRedis;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
 import org.junit.jupiter.api.AfterAll;
@@ -57,10 +58,14 @@ class AnomalyWindowsTest {
                 new TreeMap<>(), "", "");
     }
 
+    static BoundedRedis bounded(Redis redis) {
+        return new BoundedRedis(redis, vertx, Duration.ofSeconds(5));
+    }
+
     static AnomalyWindows windows(Redis redis) {
         AnomalyRules rules = AnomalyRules.configured(Map.of("validation-failures-per-subject",
                 AnomalyRulesTest.settings(Optional.of(10), Optional.of(Duration.ofMinutes(1)), Optional.empty(), Optional.empty())));
-        return new AnomalyWindows(redis, rules, Duration.ofMinutes(15));
+        return new AnomalyWindows(bounded(redis), rules, Duration.ofMinutes(15));
     }
 
     static List<AnomalyWindows.Firing> perSubject(List<AnomalyWindows.Firing> firings) {
@@ -192,7 +197,7 @@ class AnomalyWindowsTest {
     void manyAddressesForOneSessionFireAtTheThreshold() {
         String session = "sid-" + UUID.randomUUID();
         Instant now = Instant.now();
-        AnomalyWindows windows = new AnomalyWindows(replicaA, AnomalyRules.defaults(), Duration.ofMinutes(15));
+        AnomalyWindows windows = new AnomalyWindows(bounded(replicaA), AnomalyRules.defaults(), Duration.ofMinutes(15));
         List<AnomalyWindows.Firing> firings = new ArrayList<>();
         for (String ip : List.of("192.0.2.1", "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.2", "192.0.2.4")) {
             AuditRecord refresh = new AuditRecord(SEQUENCE.getAndIncrement(), UUID.randomUUID().toString(), "TOKEN_REFRESHED", now, now, "issuer", "eve", session, "web", "",

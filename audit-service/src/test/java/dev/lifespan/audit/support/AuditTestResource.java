@@ -2,6 +2,7 @@ package dev.lifespan.audit.support;
 
 import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.InjectServers;
+import dev.lifespan.devstack.TcpProxy;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.util.HashMap;
@@ -14,6 +15,8 @@ import java.util.Map;
  */
 public class AuditTestResource implements QuarkusTestResourceLifecycleManager {
     protected EmbeddedServers servers;
+    /** Between the service and Redis when {@link #proxyRedis()}; injected as an {@link InjectStandIn} {@link TcpProxy}. */
+    private TcpProxy redisProxy;
 
     @Override
     public Map<String, String> start() {
@@ -22,6 +25,10 @@ public class AuditTestResource implements QuarkusTestResourceLifecycleManager {
         config.put("quarkus.devservices.enabled", "false");
         config.put("quarkus.grpc.server.use-separate-server", "false");
         config.put("quarkus.http.test-port", "0");
+        if (proxyRedis()) {
+            redisProxy = servers.proxyToRedis();
+            config.put("quarkus.redis.hosts", servers.redisUrlThrough(redisProxy));
+        }
         config.putAll(extra());
         return config;
     }
@@ -31,13 +38,22 @@ public class AuditTestResource implements QuarkusTestResourceLifecycleManager {
         return Map.of();
     }
 
+    /** Whether the service reaches Redis through a proxy a test can stall or cut. */
+    protected boolean proxyRedis() {
+        return false;
+    }
+
     @Override
     public void inject(TestInjector testInjector) {
         testInjector.injectIntoFields(servers, new TestInjector.AnnotatedAndMatchesType(InjectServers.class, EmbeddedServers.class));
+        testInjector.injectIntoFields(redisProxy, new TestInjector.AnnotatedAndMatchesType(InjectStandIn.class, TcpProxy.class));
     }
 
     @Override
     public void stop() {
+        if (redisProxy != null) {
+            redisProxy.close();
+        }
         if (servers != null) {
             servers.close();
         }

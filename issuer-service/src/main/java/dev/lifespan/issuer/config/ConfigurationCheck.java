@@ -74,6 +74,9 @@ public final class ConfigurationCheck {
         if (config.rateLimit().window().isNegative() || config.rateLimit().window().isZero()) {
             problems.add("lifespan.rate-limit.window must be positive");
         }
+        if (config.rateLimit().redisDeadline().isNegative() || config.rateLimit().redisDeadline().isZero()) {
+            problems.add("lifespan.rate-limit.redis-deadline must be positive");
+        }
         problems.addAll(config.revocation().tls().client().problems("lifespan.revocation.tls"));
         Duration tolerance = config.callerAuth().feedOutageTolerance();
         if (tolerance.compareTo(config.revocation().feed().maxStaleness()) < 0 || tolerance.compareTo(Duration.ofHours(1)) > 0) {

@@ -262,5 +262,13 @@ public interface LifespanConfig {
         /** Token requests per source address per window. */
         @WithDefault("2000")
         int perAddress();
+
+        /**
+         * How long a token request waits for Redis to count it. A Redis that has not answered by then is treated as
+         * unreachable: the request passes uncounted, and further requests skip Redis (one probe a second) until it
+         * answers again.
+         */
+        @WithDefault("500ms")
+        Duration redisDeadline();
     }
 }

@@ -5,11 +5,13 @@ import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.support.audit.AuditOutbox;
 import dev.lifespan.support.error.Failures;
 import dev.lifespan.support.error.ServiceException;
+import dev.lifespan.support.redis.BoundedRedis;
 import dev.lifespan.support.time.Clocks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -26,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fixed-window limits on the token endpoints per client and per source address, counted in
@@ -37,10 +40,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ({@code quarkus.redis.max-pool-waiting} is sized for thousands of concurrent requests), and a
  * request that finds even that queue full is refused as an overload (UNAVAILABLE / 503, retry in a
  * second) rather than let through uncounted. Only when Redis is really unreachable (a refused,
- * reset or closed connection, a timeout) do requests pass, since issuance must not depend on the
- * limiter: {@code lifespan_rate_limit_unavailable} counts them and the log says so once per outage
- * (and once when Redis is back). Anything else (a script error) is a bug: logged, and the request
- * is refused with a server error rather than admitted unlimited.
+ * reset or closed connection, or no answer within {@code lifespan.rate-limit.redis-deadline}) do
+ * requests pass, since issuance must not depend on the limiter: {@code lifespan_rate_limit_unavailable}
+ * counts them and the log says so once per outage (and once when Redis is back). During an outage
+ * requests do not ask Redis at all, except one probe a second: a silent Redis would otherwise cost
+ * every request the whole deadline and fill the connection pool's queue with calls it never answers.
+ * Anything else (a script error) is a bug: logged, and the request is refused with a server error
+ * rather than admitted unlimited.
  */
 @Singleton
 public class RateLimiter {
@@ -59,16 +65,21 @@ public class RateLimiter {
     private static final String RATE_LIMITED = AuditOutbox.event(EventType.RATE_LIMITED).at("$1").client("$2").sourceIp("$3")
             .attributes("jsonb_build_object('limit', $4::text)").insert();
 
-    private final Redis redis;
+    /** How often a request asks Redis again while it is unreachable. */
+    private static final long PROBE_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
+
+    private final BoundedRedis redis;
     private final Pool pool;
     private final LifespanConfig.RateLimit limits;
     private final InstantSource clock;
     private final Counter limited;
     private final Counter unavailable;
     private final AtomicBoolean failingOpen = new AtomicBoolean();
+    /** While failing open: when ({@link System#nanoTime()}) the next request may ask Redis again. */
+    private final AtomicLong nextProbe = new AtomicLong();
 
-    public RateLimiter(Redis redis, Pool pool, LifespanConfig config, InstantSource clock, MeterRegistry registry) {
-        this.redis = redis;
+    public RateLimiter(Redis redis, Vertx vertx, Pool pool, LifespanConfig config, InstantSource clock, MeterRegistry registry) {
+        this.redis = new BoundedRedis(redis, vertx, config.rateLimit().redisDeadline());
         this.pool = pool;
         this.limits = config.rateLimit();
         this.clock = clock;
@@ -97,6 +108,10 @@ public class RateLimiter {
         if (keys.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
+        if (failingOpen.get() && !mayProbe()) {
+            unavailable.increment();
+            return Uni.createFrom().voidItem();
+        }
         Request eval = Request.cmd(Command.EVAL).arg(SCRIPT).arg(keys.size());
         keys.forEach(eval::arg);
         eval.arg(windowMillis * 2);
@@ -118,6 +133,13 @@ public class RateLimiter {
         return failingOpen.get();
     }
 
+    /** While Redis is unreachable, true for one request a second: the one that finds out whether it is back. */
+    private boolean mayProbe() {
+        long due = nextProbe.get();
+        long now = System.nanoTime();
+        return now - due >= 0 && nextProbe.compareAndSet(due, now + PROBE_INTERVAL_NANOS);
+    }
+
     private void reachable(Response ignored) {
         if (failingOpen.compareAndSet(true, false)) {
             LOG.info("Rate limiter reaches Redis again: limits are enforced");
@@ -126,6 +148,7 @@ public class RateLimiter {
 
     private void unreachable(Throwable failure) {
         unavailable.increment();
+        nextProbe.set(System.nanoTime() + PROBE_INTERVAL_NANOS);
         if (failingOpen.compareAndSet(false, true)) {
             LOG.warnf("Rate limiter cannot reach Redis (%s): token requests pass unlimited until it is back", failure.getMessage());
         }

@@ -4,6 +4,7 @@ import dev.lifespan.api.v1.IssueServiceTokenRequest;
 import dev.lifespan.api.v1.IssueServiceTokenResponse;
 import dev.lifespan.api.v1.TokenIssuerGrpc;
 import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.Metrics;
 import dev.lifespan.issuer.support.TestClients;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -28,10 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -116,8 +114,6 @@ class RateLimitBurstTest {
     }
 
     private double metric(String name) {
-        String metrics = given().get(managementMetrics).then().statusCode(200).extract().asString();
-        Matcher m = Pattern.compile("^" + Pattern.quote(name) + "(?:\\{[^}]*})? ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0.0;
+        return Metrics.value(managementMetrics, name);
     }
 }

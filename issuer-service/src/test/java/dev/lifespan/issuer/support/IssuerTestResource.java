@@ -18,12 +18,23 @@ import java.util.Map;
  * Real PostgreSQL and Redis for the issuer's tests, a fresh master key per run, a cuttable proxy
  * between the service and PostgreSQL for outage tests ({@link InjectPostgresProxy}), and a stand-in
  * revocation service, reached over mutual TLS, that records the rules the issuer delivers
- * ({@link InjectRevocationService}).
+ * ({@link InjectRevocationService}). With the init argument {@link #REDIS_PROXY} set to {@code true}, Redis too is
+ * reached through a proxy ({@link InjectRedisProxy}), for tests of a Redis that stops answering.
  */
 public class IssuerTestResource implements QuarkusTestResourceLifecycleManager {
+    /** Init argument: {@code true} puts a proxy between the issuer and Redis. */
+    public static final String REDIS_PROXY = "redis-proxy";
+
     private EmbeddedServers servers;
     private TcpProxy postgresProxy;
+    private TcpProxy redisProxy;
+    private boolean proxyRedis;
     private RecordingRevocationService revocationService;
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        proxyRedis = Boolean.parseBoolean(initArgs.getOrDefault(REDIS_PROXY, "false"));
+    }
 
     @Override
     public Map<String, String> start() {
@@ -31,6 +42,10 @@ public class IssuerTestResource implements QuarkusTestResourceLifecycleManager {
         postgresProxy = new TcpProxy(servers.postgresHost(), servers.postgresPort());
         Map<String, String> config = new HashMap<>(servers.quarkusConfig());
         config.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + postgresProxy.port() + "/" + servers.database());
+        if (proxyRedis) {
+            redisProxy = servers.proxyToRedis();
+            config.put("quarkus.redis.hosts", servers.redisUrlThrough(redisProxy));
+        }
         byte[] master = new byte[32];
         new SecureRandom().nextBytes(master);
         config.put("lifespan.master-key", Base64.getEncoder().encodeToString(master));
@@ -54,6 +69,7 @@ public class IssuerTestResource implements QuarkusTestResourceLifecycleManager {
     public void inject(TestInjector testInjector) {
         testInjector.injectIntoFields(servers, new TestInjector.AnnotatedAndMatchesType(InjectServers.class, EmbeddedServers.class));
         testInjector.injectIntoFields(postgresProxy, new TestInjector.AnnotatedAndMatchesType(InjectPostgresProxy.class, TcpProxy.class));
+        testInjector.injectIntoFields(redisProxy, new TestInjector.AnnotatedAndMatchesType(InjectRedisProxy.class, TcpProxy.class));
         testInjector.injectIntoFields(revocationService,
                 new TestInjector.AnnotatedAndMatchesType(InjectRevocationService.class, RecordingRevocationService.class));
     }
@@ -65,6 +81,9 @@ public class IssuerTestResource implements QuarkusTestResourceLifecycleManager {
         }
         if (postgresProxy != null) {
             postgresProxy.close();
+        }
+        if (redisProxy != null) {
+            redisProxy.close();
         }
         if (servers != null) {
             servers.close();

@@ -22,6 +22,7 @@ public class ConfigurationCheck {
                 "lifespan.revocation.max-clock-skew must be between 0 and 5m");
         require(!config.channel().isBlank(), "lifespan.revocation.channel must not be blank");
         require(config.heartbeatInterval().compareTo(Duration.ZERO) > 0, "lifespan.revocation.heartbeat-interval must be positive");
+        require(config.redisDeadline().compareTo(Duration.ZERO) > 0, "lifespan.revocation.redis-deadline must be positive");
         require(config.cleanupBatchSize() > 0, "lifespan.revocation.cleanup-batch-size must be positive");
         List<String> tls = config.validation().tls().client().problems("lifespan.revocation.validation.tls");
         require(tls.isEmpty(), String.join("; ", tls));

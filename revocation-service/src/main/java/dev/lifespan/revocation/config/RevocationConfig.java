@@ -34,6 +34,14 @@ public interface RevocationConfig {
     @WithDefault("1m")
     Duration cleanupInterval();
 
+    /**
+     * How long Redis may stay silent before a publish counts as failed. A Revoke is answered once its rule is durable
+     * and published, or once publishing failed (the heartbeat then publishes it): a Redis that keeps its connections
+     * open but stops answering delays a Revoke by at most this, instead of holding it for ever.
+     */
+    @WithDefault("1s")
+    Duration redisDeadline();
+
     /** Rules deleted per statement by the clean-up, so it never holds long locks. */
     @WithDefault("500")
     int cleanupBatchSize();

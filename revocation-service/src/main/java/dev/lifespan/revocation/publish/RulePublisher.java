@@ -4,8 +4,10 @@ import dev.lifespan.revocation.config.RevocationConfig;
 import dev.lifespan.revocation.log.RevocationLog;
 import dev.lifespan.revocation.rule.Rule;
 import dev.lifespan.revocation.rule.RuleMessages;
+import dev.lifespan.support.redis.BoundedRedis;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -25,7 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the log commits sequences in order, a publisher that finds Redis behind reads the missing rules
  * from PostgreSQL and publishes those first; a rule someone else already published is skipped.
  * If Redis is down the rules stay durable in PostgreSQL, and the heartbeat tick catches Redis up
- * when it is back. Validating nodes replay from {@code Since} on any gap anyway.
+ * when it is back. Validating nodes replay from {@code Since} on any gap anyway. Every Redis call
+ * has {@code lifespan.revocation.redis-deadline}: a Redis that stops answering on an open
+ * connection counts as down, so neither a Revoke nor the heartbeat waits on it for ever.
  */
 @Singleton
 public class RulePublisher {
@@ -60,14 +64,14 @@ public class RulePublisher {
             return current
             """;
 
-    private final Redis redis;
+    private final BoundedRedis redis;
     private final RevocationLog log;
     private final RevocationConfig config;
     /** Catch-up requests not yet served; the one run in progress serves those that arrive meanwhile. */
     private final AtomicInteger catchUpRequests = new AtomicInteger();
 
-    public RulePublisher(Redis redis, RevocationLog log, RevocationConfig config) {
-        this.redis = redis;
+    public RulePublisher(Redis redis, Vertx vertx, RevocationLog log, RevocationConfig config) {
+        this.redis = new BoundedRedis(redis, vertx, config.redisDeadline());
         this.log = log;
         this.config = config;
     }

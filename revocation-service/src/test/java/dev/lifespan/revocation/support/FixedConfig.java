@@ -34,6 +34,11 @@ public record FixedConfig(boolean callerAuthEnabled, boolean validationConfigure
     }
 
     @Override
+    public Duration redisDeadline() {
+        return Duration.ofSeconds(1);
+    }
+
+    @Override
     public int cleanupBatchSize() {
         return 500;
     }

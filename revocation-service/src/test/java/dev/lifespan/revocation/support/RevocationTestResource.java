@@ -11,11 +11,22 @@ import java.util.Map;
 
 /**
  * Real PostgreSQL and Redis for the revocation service's tests, a fresh database per run, and a
- * cuttable proxy between the service and PostgreSQL for outage tests ({@link InjectPostgresProxy}).
+ * cuttable proxy between the service and PostgreSQL for outage tests ({@link InjectPostgresProxy}). With the init
+ * argument {@link #REDIS_PROXY} set to {@code true}, Redis too is reached through a proxy ({@link InjectRedisProxy}).
  */
 public class RevocationTestResource implements QuarkusTestResourceLifecycleManager {
+    /** Init argument: {@code true} puts a proxy between the service and Redis. */
+    public static final String REDIS_PROXY = "redis-proxy";
+
     private EmbeddedServers servers;
     private TcpProxy postgresProxy;
+    private TcpProxy redisProxy;
+    private boolean proxyRedis;
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        proxyRedis = Boolean.parseBoolean(initArgs.getOrDefault(REDIS_PROXY, "false"));
+    }
 
     @Override
     public Map<String, String> start() {
@@ -30,6 +41,10 @@ public class RevocationTestResource implements QuarkusTestResourceLifecycleManag
         postgresProxy = new TcpProxy(servers.postgresHost(), servers.postgresPort());
         Map<String, String> config = new HashMap<>(servers.quarkusConfig());
         config.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + postgresProxy.port() + "/" + servers.database());
+        if (proxyRedis) {
+            redisProxy = servers.proxyToRedis();
+            config.put("quarkus.redis.hosts", servers.redisUrlThrough(redisProxy));
+        }
         config.put("quarkus.devservices.enabled", "false");
         config.put("quarkus.grpc.server.use-separate-server", "false");
         config.put("quarkus.http.test-port", "0");
@@ -40,12 +55,16 @@ public class RevocationTestResource implements QuarkusTestResourceLifecycleManag
     public void inject(TestInjector testInjector) {
         testInjector.injectIntoFields(servers, new TestInjector.AnnotatedAndMatchesType(InjectServers.class, EmbeddedServers.class));
         testInjector.injectIntoFields(postgresProxy, new TestInjector.AnnotatedAndMatchesType(InjectPostgresProxy.class, TcpProxy.class));
+        testInjector.injectIntoFields(redisProxy, new TestInjector.AnnotatedAndMatchesType(InjectRedisProxy.class, TcpProxy.class));
     }
 
     @Override
     public void stop() {
         if (postgresProxy != null) {
             postgresProxy.close();
+        }
+        if (redisProxy != null) {
+            redisProxy.close();
         }
         if (servers != null) {
             servers.close();

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -36,7 +37,11 @@ import java.util.logging.Logger;
  *   <li>then loads {@code Revocation.Snapshot}; messages that arrive meanwhile wait in the feed;</li>
  *   <li>answers the feed's replay requests (a gap, a heartbeat ahead, a reconnect) with
  *       {@code Revocation.Since};</li>
- *   <li>on a lost Redis connection, reconnects with backoff and asks for a replay.</li>
+ *   <li>on a lost Redis connection, reconnects with backoff and asks for a replay;</li>
+ *   <li>on a connection that stays open but brings nothing (not even the heartbeat, published every second) for the
+ *       feed's {@code max-staleness}, drops it and reconnects the same way: a half-open connection to a Redis node that
+ *       died, or behind a network that dropped it, sends no end, and a subscriber never writes, so TCP alone would
+ *       keep it for hours while the node fails closed.</li>
  * </ol>
  *
  * While Redis is away nothing is heard, so the feed goes stale after its {@code max-staleness} and
@@ -53,7 +58,22 @@ public final class RevocationFeedClient implements AutoCloseable {
     private final RevocationGrpc.RevocationStub revocation;
     private final InstantSource clock;
     private final RevocationFeed feed;
-    private volatile RedisConnection connection;
+    private final long silentAfterNanos;
+    /** The subscribed connection, with the client that owns it (closed together, so no dropped socket lingers). */
+    private volatile Subscription subscription;
+    /** {@link System#nanoTime()} when the current connection last brought anything. */
+    private volatile long lastHeard;
+    /** Whether the current silence was logged (once per silence, not once per reconnect attempt). */
+    private volatile boolean silenceLogged;
+    private volatile long watchdog = -1;
+    /** Whether a reconnect loop runs: a connection dropped while one runs is that loop's to replace. */
+    private final AtomicBoolean reconnecting = new AtomicBoolean();
+
+    private record Subscription(Redis client, RedisConnection connection) {
+        void close() {
+            client.close();
+        }
+    }
     private volatile boolean closed;
     private volatile boolean snapshotLoaded;
     private volatile boolean subscribedOnce;
@@ -74,6 +94,7 @@ public final class RevocationFeedClient implements AutoCloseable {
         this.revocation = revocation;
         this.clock = clock;
         this.feed = new RevocationFeed(settings, this::replay, alert, listener);
+        this.silentAfterNanos = settings.maxStaleness().toNanos();
     }
 
     /** The feed to hand to {@code TokenValidator} as its {@code RevocationCheck}. */
@@ -87,14 +108,18 @@ public final class RevocationFeedClient implements AutoCloseable {
     }
 
     private Future<Void> subscribe() {
-        return Redis.createClient(vertx, redisOptions).connect().compose(conn -> {
-            connection = conn;
+        Redis client = Redis.createClient(vertx, redisOptions);
+        return client.connect().compose(conn -> {
+            Subscription current = new Subscription(client, conn);
+            subscription = current;
+            lastHeard = System.nanoTime();
+            watchForSilence();
             conn.handler(this::onPush);
             conn.exceptionHandler(e -> LOG.log(Level.FINE, "Revocation feed connection failed: " + e.getMessage()));
-            conn.endHandler(ignored -> onConnectionLost());
+            conn.endHandler(ignored -> onConnectionLost(current));
             return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel).arg(heartbeatChannel)).<Void>mapEmpty()
-                    .onSuccess(ignored -> subscribedOnce = true).onFailure(ignored -> conn.close());
-        });
+                    .onSuccess(ignored -> subscribedOnce = true);
+        }).onFailure(ignored -> client.close());
     }
 
     /**
@@ -122,9 +147,11 @@ public final class RevocationFeedClient implements AutoCloseable {
     }
 
     private void onPush(Response push) {
+        lastHeard = System.nanoTime();
         if (push.size() < 3 || !"message".equals(push.get(0).toString())) {
             return;
         }
+        silenceLogged = false;
         String from = push.get(1).toString();
         try {
             if (heartbeatChannel.equals(from)) {
@@ -137,20 +164,60 @@ public final class RevocationFeedClient implements AutoCloseable {
         }
     }
 
-    private void onConnectionLost() {
-        connection = null;
-        if (!closed) {
+    private void onConnectionLost(Subscription lost) {
+        if (subscription != lost) {
+            return; // already dropped as silent, and replaced
+        }
+        subscription = null;
+        lost.close();
+        if (!closed && subscribedOnce) {
             LOG.warning("Revocation feed lost its Redis connection; reconnecting");
+            startReconnecting();
+        }
+    }
+
+    /** Starts the reconnect loop unless it runs; before the first subscription {@link #startRetrying} does this. */
+    private void startReconnecting() {
+        if (reconnecting.compareAndSet(false, true)) {
             reconnect(100);
         }
+    }
+
+    /** Checks a few times per {@code max-staleness} whether the connection went silent; one timer per client. */
+    private void watchForSilence() {
+        if (watchdog >= 0) {
+            return;
+        }
+        long every = Math.max(50, silentAfterNanos / 4_000_000);
+        watchdog = vertx.setPeriodic(every, id -> {
+            Subscription current = subscription;
+            if (closed || current == null || System.nanoTime() - lastHeard < silentAfterNanos) {
+                return;
+            }
+            subscription = null;
+            String message = "Revocation feed heard nothing on its Redis connection, not even a heartbeat, for "
+                    + Duration.ofNanos(silentAfterNanos).toMillis() + " ms; dropping it and reconnecting";
+            if (silenceLogged) {
+                LOG.fine(message);
+            } else {
+                silenceLogged = true;
+                LOG.warning(message + " (said once until messages arrive again)");
+            }
+            current.close();
+            if (subscribedOnce) {
+                startReconnecting();
+            }
+        });
     }
 
     private void reconnect(long delayMs) {
         vertx.setTimer(delayMs, id -> {
             if (closed) {
+                reconnecting.set(false);
                 return;
             }
             subscribe().onSuccess(ignored -> {
+                reconnecting.set(false);
                 LOG.info("Revocation feed resubscribed");
                 if (snapshotLoaded) {
                     feed.onReconnected(clock.instant());
@@ -222,7 +289,10 @@ public final class RevocationFeedClient implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        RedisConnection current = connection;
+        if (watchdog >= 0) {
+            vertx.cancelTimer(watchdog);
+        }
+        Subscription current = subscription;
         if (current != null) {
             current.close();
         }

@@ -34,7 +34,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -120,7 +119,7 @@ class RevocationFeedClientTest {
     @Test
     void nodeCutOffFromRedisAppliesEveryMissedRuleAfterItReconnects() throws Exception {
         TcpProxy link = proxyToRedis();
-        RevocationFeed cutOff = node("redis://127.0.0.1:" + link.port(), Duration.ofSeconds(30)).feed();
+        RevocationFeed cutOff = node(servers.redisUrlThrough(link), Duration.ofSeconds(30)).feed();
         RevocationFeed connected = node(servers.redisUrl(), Duration.ofSeconds(30)).feed();
         link.cut();
         List<String> missed = List.of("sid-a-" + System.nanoTime(), "sid-b-" + System.nanoTime(), "sid-c-" + System.nanoTime());
@@ -137,9 +136,29 @@ class RevocationFeedClientTest {
     }
 
     @Test
+    void aConnectionThatStaysOpenButGoesSilentIsDroppedAndTheNodeCatchesUpOverANewOne() throws Exception {
+        TcpProxy link = proxyToRedis();
+        RevocationFeed feed = node(servers.redisUrlThrough(link), Duration.ofMillis(500)).feed();
+        long heartbeats = vertx.setPeriodic(100, id -> publish(CHANNEL + ":heartbeat", Buffer.buffer(Long.toString(LOG.size()))));
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(() -> feed.isReady(Instant.now()));
+            // As a connection to a Redis node that died without a word: nothing ends, nothing arrives; new connections work.
+            link.stallOpen();
+            String sid = "sid-silent-" + System.nanoTime();
+            revoke(RuleKind.RULE_KIND_SESSION, sid);
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                assertThat(feed.isReady(Instant.now())).isTrue();
+                assertThat(feed.check(claims(sid), Instant.now())).contains(ValidationFailure.REVOKED_SESSION);
+            });
+        } finally {
+            vertx.cancelTimer(heartbeats);
+        }
+    }
+
+    @Test
     void withTheFeedGonePastMaxStalenessNodeFailsClosedAndRecoversByItself() throws Exception {
         TcpProxy link = proxyToRedis();
-        RevocationFeed feed = node("redis://127.0.0.1:" + link.port(), Duration.ofMillis(500)).feed();
+        RevocationFeed feed = node(servers.redisUrlThrough(link), Duration.ofMillis(500)).feed();
         long heartbeats = vertx.setPeriodic(100, id -> publish(CHANNEL + ":heartbeat", Buffer.buffer(Long.toString(LOG.size()))));
         try {
             await().atMost(Duration.ofSeconds(5)).until(() -> feed.isReady(Instant.now()));
@@ -194,8 +213,7 @@ class RevocationFeedClientTest {
     }
 
     private TcpProxy proxyToRedis() {
-        URI redis = URI.create(servers.redisUrl());
-        TcpProxy proxy = new TcpProxy(redis.getHost(), redis.getPort());
+        TcpProxy proxy = servers.proxyToRedis();
         proxies.add(proxy);
         return proxy;
     }

@@ -1,0 +1,100 @@
+package dev.lifespan.support.redis;
+
+import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.TcpProxy;
+import dev.lifespan.support.error.Failures;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.RedisOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Against real Redis through a proxy that can go silent: silence fails a command, a busy Redis does not. */
+class BoundedRedisTest {
+    private static EmbeddedServers servers;
+    private static Vertx vertx;
+    private TcpProxy proxy;
+    private Redis client;
+
+    @BeforeAll
+    static void start() {
+        servers = EmbeddedServers.start();
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stop() {
+        vertx.closeAndAwait();
+        servers.close();
+    }
+
+    @BeforeEach
+    void connect() {
+        proxy = servers.proxyToRedis();
+        String through = servers.redisUrlThrough(proxy);
+        client = Redis.createClient(vertx, new RedisOptions().setConnectionString(through).setMaxPoolSize(4));
+    }
+
+    @AfterEach
+    void close() {
+        proxy.resume();
+        client.close();
+        proxy.close();
+    }
+
+    @Test
+    void aSilentRedisFailsTheCommandAsTheDependencyDownAndLateAnswersAreIgnored() throws Exception {
+        BoundedRedis bounded = new BoundedRedis(client, vertx, Duration.ofMillis(300));
+        assertThat(send(bounded, Request.cmd(Command.PING)).toString()).isEqualTo("PONG");
+
+        proxy.stall();
+        String key = "bounded-redis-test:" + UUID.randomUUID();
+        CompletableFuture<Response> late = bounded.send(Request.cmd(Command.INCR).arg(key)).subscribeAsCompletionStage();
+        assertThatThrownBy(() -> late.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(BoundedRedis.Late.class)
+                .satisfies(failure -> assertThat(Failures.isDependencyDown(failure)).as("sorted as an outage").isTrue());
+
+        // Not withdrawn: once Redis answers again the command has run (counters only go through here for that reason).
+        proxy.resume();
+        assertThat(send(bounded, Request.cmd(Command.GET).arg(key)).toInteger()).isEqualTo(1);
+    }
+
+    @Test
+    void aCommandThatWaitsLongerThanTheDeadlineWhileRedisAnswersOthersIsNotFailed() throws Exception {
+        BoundedRedis bounded = new BoundedRedis(client, vertx, Duration.ofMillis(500));
+        // BLPOP holds its connection for 1.5 s, three deadlines, and then answers nil; Redis answers pings meanwhile.
+        CompletableFuture<Response> slow = bounded.send(Request.cmd(Command.BLPOP).arg("bounded-redis-test:empty:" + UUID.randomUUID()).arg("1.5"))
+                .subscribeAsCompletionStage();
+        long pings = vertx.setPeriodic(50, id -> bounded.send(Request.cmd(Command.PING)).subscribe().with(r -> { }, f -> { }));
+        try {
+            assertThat(slow.get(30, TimeUnit.SECONDS)).as("BLPOP's nil after its own timeout").isNull();
+        } finally {
+            vertx.cancelTimer(pings);
+        }
+    }
+
+    @Test
+    void aDeadlineMustBePositive() {
+        assertThatThrownBy(() -> new BoundedRedis(client, vertx, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("positive");
+    }
+
+    private static Response send(BoundedRedis bounded, Request request) throws Exception {
+        return bounded.send(request).subscribeAsCompletionStage().get(30, TimeUnit.SECONDS);
+    }
+}
