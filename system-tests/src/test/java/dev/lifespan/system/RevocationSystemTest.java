@@ -268,8 +268,10 @@ class RevocationSystemTest {
 
     private static List<RevocationRule> snapshot() {
         List<RevocationRule> rules = new ArrayList<>();
+        // Wait for ready: after the service's restart this test's channel may still be backing off from the refused
+        // reconnects of the outage, and would fail the call at once.
         RevocationGrpc.newBlockingStub(running.channel(LocalStack.Service.REVOCATION)).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .snapshot(SnapshotRequest.getDefaultInstance()).forEachRemaining(m -> {
+                .withWaitForReady().snapshot(SnapshotRequest.getDefaultInstance()).forEachRemaining(m -> {
                     if (!m.getComplete()) {
                         rules.add(m.getRule());
                     }
