@@ -88,7 +88,12 @@ public class PartitionMaintenance {
     public record Outcome(List<String> created, List<String> dropped, Optional<String> blockedBy) {
     }
 
-    @Scheduled(every = "${lifespan.audit.retention.check-interval:10m}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    /**
+     * First one interval after start: start-up has made the partitions it needs ({@link #onStart}), and a run at start
+     * would race whoever else runs maintenance then (the retention test's own runs, on a clock it moved ahead).
+     */
+    @Scheduled(every = "${lifespan.audit.retention.check-interval:10m}", delayed = "${lifespan.audit.retention.check-interval:10m}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduled() {
         return run().onFailure().recoverWithItem(e -> {
             LOG.errorf(e, "Partition maintenance failed");

@@ -12,6 +12,8 @@ import io.vertx.ext.web.Router;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -35,13 +37,15 @@ class ResponseFlushesWiringTest {
     record Seen(boolean grpc, List<String> handlers) {
     }
 
+    /** Part of every issuer test application; records only while this test runs. */
     @Singleton
     static class ConnectionProbe {
         final List<Seen> seen = new CopyOnWriteArrayList<>();
+        volatile boolean recording;
 
         void install(@Observes Router router) {
             router.route().order(Integer.MIN_VALUE + 2).handler(ctx -> {
-                if (ctx.request().connection() instanceof ConnectionBase connection) {
+                if (recording && ctx.request().connection() instanceof ConnectionBase connection) {
                     seen.add(new Seen(GrpcRequests.isGrpc(ctx.request()), connection.channel().pipeline().names()));
                 }
                 ctx.next();
@@ -49,9 +53,20 @@ class ResponseFlushesWiringTest {
         }
     }
 
+    @BeforeEach
+    void record() {
+        probe.seen.clear();
+        probe.recording = true;
+    }
+
+    @AfterEach
+    void stopRecording() {
+        probe.recording = false;
+        probe.seen.clear();
+    }
+
     @Test
     void grpcConnectionsConsolidateFlushesAndHttpOnesAreLeftAlone() {
-        probe.seen.clear();
         assertThat(Grpc.anonymous().getJwks(GetJwksRequest.getDefaultInstance()).getKeysCount()).isPositive();
         given().get("/.well-known/jwks.json").then().statusCode(200);
 

@@ -59,7 +59,6 @@ public final class RevocationFeedClient implements AutoCloseable {
     private final InstantSource clock;
     private final RevocationFeed feed;
     private final long silentAfterNanos;
-    /** The subscribed connection, with the client that owns it (closed together, so no dropped socket lingers). */
     private volatile Subscription subscription;
     /** {@link System#nanoTime()} when the current connection last brought anything. */
     private volatile long lastHeard;
@@ -68,15 +67,16 @@ public final class RevocationFeedClient implements AutoCloseable {
     private volatile long watchdog = -1;
     /** Whether a reconnect loop runs: a connection dropped while one runs is that loop's to replace. */
     private final AtomicBoolean reconnecting = new AtomicBoolean();
+    private volatile boolean closed;
+    private volatile boolean snapshotLoaded;
+    private volatile boolean subscribedOnce;
 
+    /** A subscribed connection and the client that owns it (closed together, so no dropped socket lingers). */
     private record Subscription(Redis client, RedisConnection connection) {
         void close() {
             client.close();
         }
     }
-    private volatile boolean closed;
-    private volatile boolean snapshotLoaded;
-    private volatile boolean subscribedOnce;
 
     public RevocationFeedClient(Vertx vertx, String redisUrl, String channel, RevocationGrpc.RevocationStub revocation,
             RevocationFeed.Settings settings, RevocationFeed.StaleFeedAlert alert, InstantSource clock) {
@@ -218,7 +218,9 @@ public final class RevocationFeedClient implements AutoCloseable {
             }
             subscribe().onSuccess(ignored -> {
                 reconnecting.set(false);
-                LOG.info("Revocation feed resubscribed");
+                // Quiet while a silence is being waited out (the revocation service down: no heartbeats, a reconnect each
+                // max-staleness); the silence itself was logged once.
+                LOG.log(silenceLogged ? Level.FINE : Level.INFO, "Revocation feed resubscribed");
                 if (snapshotLoaded) {
                     feed.onReconnected(clock.instant());
                 } else {
