@@ -20,11 +20,15 @@ import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.devstack.TcpProxy;
 import dev.lifespan.support.error.Failures;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.config.HttpClientConfig;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -34,9 +38,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
 
 /**
  * Anomaly alerts end to end: raised from recorded events, streamed by WatchAlerts (live and replayed), acted on through
@@ -106,6 +112,9 @@ class AlertsTest {
     TcpProxy redis;
     @Inject
     AnomalyDetector detector;
+    /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/health/ready", management = true)
+    URL managementReady;
     @Inject
     MutableClock clock;
 
@@ -249,6 +258,10 @@ class AlertsTest {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(count(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"))
                     .as("transactions left open").isZero());
+            // Readiness says so in time for a probe (which gives up after 3 s): answered, DOWN, naming Redis.
+            given().config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig().setParam("http.socket.timeout", 8_000)))
+                    .get(managementReady).then().statusCode(503)
+                    .body("checks.find { it.name == 'redis' }.status", equalTo("DOWN"));
         } finally {
             redis.resume();
         }
