@@ -162,6 +162,8 @@ public final class AnomalyWindows {
             """;
 
     private static final long UNKNOWN = Long.MIN_VALUE;
+    /** Round trips up to this long measure the clock offset well enough (the run-by budget is hundreds of ms). */
+    private static final long PRECISE_ROUND_TRIP_MS = 50;
 
     private final BoundedRedis redis;
     /** A script runs only this long after it was sent: within the deadline, with room for its answer to come back. */
@@ -323,9 +325,17 @@ public final class AnomalyWindows {
                 .map(time -> measuredOffset(time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000, sentAt));
     }
 
+    /**
+     * Takes the offset from an answer's round trip: Redis's time is somewhere between sending and receiving, so the
+     * error is at most half the round trip. Answers that queued behind others (a burst) are too vague to replace a
+     * known offset.
+     */
     private long measuredOffset(long redisNowMs, long sentAt) {
-        long offset = redisNowMs - (sentAt + System.currentTimeMillis()) / 2;
-        redisClockOffset = offset;
+        long receivedAt = System.currentTimeMillis();
+        long offset = redisNowMs - (sentAt + receivedAt) / 2;
+        if (redisClockOffset == UNKNOWN || receivedAt - sentAt <= PRECISE_ROUND_TRIP_MS) {
+            redisClockOffset = offset;
+        }
         return offset;
     }
 
