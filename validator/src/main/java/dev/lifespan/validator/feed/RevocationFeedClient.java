@@ -67,6 +67,8 @@ public final class RevocationFeedClient implements AutoCloseable {
     private volatile long watchdog = -1;
     /** Whether a reconnect loop runs: a connection dropped while one runs is that loop's to replace. */
     private final AtomicBoolean reconnecting = new AtomicBoolean();
+    /** Whether the latest replay failed (its failures are logged once per run). */
+    private final AtomicBoolean replayFailing = new AtomicBoolean();
     private volatile boolean closed;
     private volatile boolean snapshotLoaded;
     private volatile boolean subscribedOnce;
@@ -272,12 +274,19 @@ public final class RevocationFeedClient implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-                LOG.warning("Revocation replay after " + afterSequence + " failed: " + t.getMessage());
+                // Once per run of failures: while the revocation service is down a replay is asked for at every
+                // reconnect, and one line says as much as a line every few seconds.
+                boolean first = replayFailing.compareAndSet(false, true);
+                LOG.log(first ? Level.WARNING : Level.FINE, "Revocation replay after " + afterSequence + " failed: " + t.getMessage()
+                        + (first ? " (further failures logged at FINE until a replay succeeds)" : ""));
                 feed.onReplayFailed();
             }
 
             @Override
             public void onCompleted() {
+                if (replayFailing.compareAndSet(true, false)) {
+                    LOG.info("Revocation replay works again");
+                }
                 feed.onReplay(rules, clock.instant());
             }
         });
