@@ -49,9 +49,9 @@ public class AlertFeed {
     private volatile boolean stopped;
     private volatile long lastPolled = -1;
 
-    public AlertFeed(Redis redis, Vertx vertx, AlertStore store, AuditConfig config) {
+    public AlertFeed(Redis redis, BoundedRedis publisher, Vertx vertx, AlertStore store, AuditConfig config) {
         this.redis = redis;
-        this.publisher = new BoundedRedis(redis, vertx, config.redisDeadline());
+        this.publisher = publisher;
         this.vertx = vertx;
         this.store = store;
         this.channel = config.alerts().channel();

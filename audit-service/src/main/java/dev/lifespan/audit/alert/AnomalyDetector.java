@@ -10,8 +10,6 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import dev.lifespan.support.redis.BoundedRedis;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -52,10 +50,9 @@ public class AnomalyDetector {
     private final Counter tooOld;
     private final Counter unavailable;
 
-    public AnomalyDetector(Redis redis, Vertx vertx, Alerts alerts, Pool pool, InstantSource clock, AuditConfig config, MeterRegistry registry) {
+    public AnomalyDetector(BoundedRedis redis, Alerts alerts, Pool pool, InstantSource clock, AuditConfig config, MeterRegistry registry) {
         this.settings = config.anomaly();
-        this.windows = new AnomalyWindows(new BoundedRedis(redis, vertx, config.redisDeadline()), AnomalyRules.configured(settings.rules()),
-                settings.maxEventAge());
+        this.windows = new AnomalyWindows(redis, AnomalyRules.configured(settings.rules()), settings.maxEventAge());
         this.alerts = alerts;
         this.pool = pool;
         this.clock = clock;

@@ -1,12 +1,9 @@
 package dev.lifespan.audit.health;
 
-import dev.lifespan.audit.config.AuditConfig;
 import dev.lifespan.support.redis.BoundedRedis;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -22,8 +19,8 @@ import org.eclipse.microprofile.health.Readiness;
 public class RedisReadiness implements AsyncHealthCheck {
     private final BoundedRedis redis;
 
-    public RedisReadiness(Redis redis, Vertx vertx, AuditConfig config) {
-        this.redis = new BoundedRedis(redis, vertx, config.redisDeadline());
+    public RedisReadiness(BoundedRedis redis) {
+        this.redis = redis;
     }
 
     @Override
