@@ -1,6 +1,7 @@
 package dev.lifespan.audit.alert;
 
 import dev.lifespan.audit.verifier.AuditRecord;
+import dev.lifespan.support.deadline.RemoteClock;
 import dev.lifespan.support.redis.BoundedRedis;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
@@ -161,15 +162,11 @@ public final class AnomalyWindows {
             return out
             """;
 
-    private static final long UNKNOWN = Long.MIN_VALUE;
-    /** Round trips up to this long measure the clock offset well enough (the run-by budget is hundreds of ms). */
-    private static final long PRECISE_ROUND_TRIP_MS = 50;
-
     private final BoundedRedis redis;
     /** A script runs only this long after it was sent: within the deadline, with room for its answer to come back. */
     private final long runByBudget;
-    /** Redis's clock minus this replica's (ms), from the latest answer; {@link #UNKNOWN} before the first. */
-    private volatile long redisClockOffset = UNKNOWN;
+    /** Redis's clock as seen from this replica, measured from each script's answer (and {@code TIME} before the first). */
+    private final RemoteClock redisClock = new RemoteClock(Long.MAX_VALUE);
     private final AnomalyRules rules;
     private final Duration maxEventAge;
     private final RecentlyAdded recentlyAdded = new RecentlyAdded(100_000);
@@ -292,11 +289,12 @@ public final class AnomalyWindows {
             }
         }
         List<Group> ordered = new ArrayList<>(groups.values());
-        return redisClockOffset().chain(offset -> {
+        return redisClock.offset(() -> redis.send(Request.cmd(Command.TIME))
+                .map(time -> time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000)).chain(offset -> {
             long sentAt = System.currentTimeMillis();
             eval.arg(sentAt + offset + runByBudget);
             return redis.send(eval).map(result -> {
-                measuredOffset(result.get(0).toLong(), sentAt);
+                redisClock.measured(result.get(0).toLong(), sentAt);
                 if (result.get(1).toInteger() == 0) {
                     throw new UncheckedTimeout();
                 }
@@ -312,31 +310,6 @@ public final class AnomalyWindows {
                 return firings;
             });
         });
-    }
-
-    /** Redis's clock minus this replica's: as last measured, or asked with {@code TIME} before the first script. */
-    private Uni<Long> redisClockOffset() {
-        long known = redisClockOffset;
-        if (known != UNKNOWN) {
-            return Uni.createFrom().item(known);
-        }
-        long sentAt = System.currentTimeMillis();
-        return redis.send(Request.cmd(Command.TIME))
-                .map(time -> measuredOffset(time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000, sentAt));
-    }
-
-    /**
-     * Takes the offset from an answer's round trip: Redis's time is somewhere between sending and receiving, so the
-     * error is at most half the round trip. Answers that queued behind others (a burst) are too vague to replace a
-     * known offset.
-     */
-    private long measuredOffset(long redisNowMs, long sentAt) {
-        long receivedAt = System.currentTimeMillis();
-        long offset = redisNowMs - (sentAt + receivedAt) / 2;
-        if (redisClockOffset == UNKNOWN || receivedAt - sentAt <= PRECISE_ROUND_TRIP_MS) {
-            redisClockOffset = offset;
-        }
-        return offset;
     }
 
     /** The script reached Redis after its run-by time and did nothing: as late as a Redis that did not answer. */

@@ -2,6 +2,7 @@ package dev.lifespan.audit.event;
 
 import dev.lifespan.audit.verifier.AuditRecord;
 import dev.lifespan.audit.verifier.EventHash;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -55,9 +56,11 @@ public class EventStore {
             + " UPDATE audit_chain_head SET sequence = $16, hash = $17, recorded_at = $18 WHERE (SELECT count(*) FROM inserted) = $19";
 
     private final Pool pool;
+    private final BoundedPostgres postgres;
 
-    public EventStore(Pool pool) {
+    public EventStore(Pool pool, BoundedPostgres postgres) {
         this.pool = pool;
+        this.postgres = postgres;
     }
 
     /** The chain's head: the latest appended event, or sequence 0 and the genesis hash before the first. */
@@ -85,7 +88,7 @@ public class EventStore {
         int repeatedInBatch = events.size() - unique.size();
         Instant earliest = unique.values().stream().map(AuditRecord::occurredAt).min(Instant::compareTo).orElse(now).minus(maxClockAhead);
         UUID[] ids = unique.keySet().stream().map(UUID::fromString).toArray(UUID[]::new);
-        return pool.withTransaction(connection -> connection.query("SELECT pg_advisory_xact_lock(" + APPEND_LOCK + ")").execute()
+        return postgres.inTransaction(connection -> connection.query("SELECT pg_advisory_xact_lock(" + APPEND_LOCK + ")").execute()
                 .chain(() -> connection.preparedQuery("SELECT h.sequence, h.hash, h.recorded_at,"
                                 + " (SELECT array_agg(event_id) FROM audit_event WHERE event_id = ANY($1) AND recorded_at >= $2) AS existing"
                                 + " FROM audit_chain_head h")
@@ -172,7 +175,7 @@ public class EventStore {
 
     /** The chain head now. */
     public Uni<Head> head() {
-        return pool.query("SELECT sequence, hash, recorded_at FROM audit_chain_head").execute().map(rows -> {
+        return postgres.execute("SELECT sequence, hash, recorded_at FROM audit_chain_head", Tuple.tuple()).map(rows -> {
             Row row = rows.iterator().next();
             return new Head(row.getLong("sequence"), row.getString("hash"), instant(row, "recorded_at"));
         });
@@ -186,7 +189,7 @@ public class EventStore {
         filters(query, maxClockAhead, sql, params);
         params.add((long) query.limit());
         sql.append(" ORDER BY sequence LIMIT $").append(params.size());
-        return pool.preparedQuery(sql.toString()).execute(Tuple.from(params)).map(EventStore::records);
+        return postgres.execute(sql.toString(), Tuple.from(params)).map(EventStore::records);
     }
 
     /**
@@ -200,7 +203,7 @@ public class EventStore {
         filters(query, maxClockAhead, sql, params);
         params.add((long) query.limit());
         sql.append(" ORDER BY sequence DESC LIMIT $").append(params.size());
-        return pool.preparedQuery(sql.toString()).execute(Tuple.from(params)).map(EventStore::records);
+        return postgres.execute(sql.toString(), Tuple.from(params)).map(EventStore::records);
     }
 
     /** The query's filters as SQL conditions, appended with their parameters. */

@@ -1,7 +1,7 @@
 package dev.lifespan.issuer.outbox;
 
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Singleton;
@@ -25,11 +25,11 @@ public class PendingRevocations {
 
     private static final String QUEUE = insert("$5", "$1", "$2", "$3", "$4", null, null);
 
-    private final Pool pool;
+    private final BoundedPostgres postgres;
     private final Event<RevocationsQueued> queued;
 
-    public PendingRevocations(Pool pool, Event<RevocationsQueued> queued) {
-        this.pool = pool;
+    public PendingRevocations(BoundedPostgres postgres, Event<RevocationsQueued> queued) {
+        this.postgres = postgres;
         this.queued = queued;
     }
 
@@ -52,7 +52,7 @@ public class PendingRevocations {
 
     /** Queues one revocation that changes nothing else, then tells the relay. */
     public Uni<Void> queue(Kind kind, String value, String reason, Instant expiresAt, Instant now) {
-        return pool.preparedQuery(QUEUE).execute(Tuple.from(Arrays.asList(value, reason, utc(expiresAt), utc(now), kind.name())))
+        return postgres.execute(QUEUE, Tuple.from(Arrays.asList(value, reason, utc(expiresAt), utc(now), kind.name())))
                 .invoke(ignored -> announce())
                 .replaceWithVoid();
     }

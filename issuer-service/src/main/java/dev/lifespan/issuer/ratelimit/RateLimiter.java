@@ -16,7 +16,7 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
-import io.vertx.mutiny.sqlclient.Pool;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
@@ -69,7 +69,7 @@ public class RateLimiter {
     private static final long PROBE_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final BoundedRedis redis;
-    private final Pool pool;
+    private final BoundedPostgres postgres;
     private final LifespanConfig.RateLimit limits;
     private final InstantSource clock;
     private final Counter limited;
@@ -78,9 +78,9 @@ public class RateLimiter {
     /** While failing open: when ({@link System#nanoTime()}) the next request may ask Redis again. */
     private final AtomicLong nextProbe = new AtomicLong();
 
-    public RateLimiter(Redis redis, Vertx vertx, Pool pool, LifespanConfig config, InstantSource clock, MeterRegistry registry) {
+    public RateLimiter(Redis redis, Vertx vertx, BoundedPostgres postgres, LifespanConfig config, InstantSource clock, MeterRegistry registry) {
         this.redis = new BoundedRedis(redis, vertx, config.rateLimit().redisDeadline());
-        this.pool = pool;
+        this.postgres = postgres;
         this.limits = config.rateLimit();
         this.clock = clock;
         this.limited = Counter.builder("lifespan_rate_limited").register(registry);
@@ -188,7 +188,7 @@ public class RateLimiter {
     }
 
     private Uni<Void> recordRateLimited(String limit, String clientId, String sourceIp, Instant now) {
-        return pool.preparedQuery(RATE_LIMITED).execute(Tuple.from(Arrays.asList(Clocks.utc(now), clientId, sourceIp, limit)))
+        return postgres.execute(RATE_LIMITED, Tuple.from(Arrays.asList(Clocks.utc(now), clientId, sourceIp, limit)))
                 .replaceWithVoid();
     }
 }

@@ -3,7 +3,7 @@ package dev.lifespan.issuer.session;
 import dev.lifespan.api.v1.EventType;
 import dev.lifespan.support.audit.AuditOutbox;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
@@ -27,13 +27,17 @@ import static dev.lifespan.support.time.Clocks.utc;
 @Singleton
 public class RefreshFamilyStore {
 
-    /** $1 now, $2 presented hash, $3 client, $4 device, $5 successor hash, $6 access token id, $7 source address. */
+    /**
+     * $1 now, $2 presented hash, $3 client, $4 device, $5 successor hash, $6 access token id, $7 source address,
+     * $8 run-by on PostgreSQL's clock ({@link BoundedPostgres#executeBefore}): a rotation that reaches PostgreSQL after
+     * the caller was told to retry changes nothing, or the retry would count as reuse.
+     */
     private static final String ROTATE = """
             WITH old AS (
                 UPDATE refresh_token r SET rotated_at = $1
                 FROM session s
                 WHERE r.token_hash = $2 AND r.rotated_at IS NULL AND r.client_id = $3 AND s.sid = r.sid
-                  AND %s AND %s
+                  AND %s AND %s AND clock_timestamp() < $8
                 RETURNING r.sid
             ), %s
             """.formatted(SessionLiveness.liveSql("s", "$1"), SessionLiveness.deviceMatchesSql("s", "$4"), successorAndTouch(false));
@@ -43,7 +47,7 @@ public class RefreshFamilyStore {
             WITH old AS (
                 SELECT r.sid FROM refresh_token r JOIN session s ON s.sid = r.sid
                 WHERE r.token_hash = $2 AND r.rotated_at IS NOT NULL AND r.client_id = $3
-                  AND %s AND %s AND %s
+                  AND %s AND %s AND %s AND clock_timestamp() < $8
                 FOR UPDATE OF s
             ), %s
             """.formatted(SessionLiveness.withinGraceSql("r", "s", "$1"), SessionLiveness.liveSql("s", "$1"),
@@ -71,10 +75,10 @@ public class RefreshFamilyStore {
                 .insert(), SessionRow.columns(""));
     }
 
-    private final Pool pool;
+    private final BoundedPostgres postgres;
 
-    public RefreshFamilyStore(Pool pool) {
-        this.pool = pool;
+    public RefreshFamilyStore(BoundedPostgres postgres) {
+        this.postgres = postgres;
     }
 
     /**
@@ -94,13 +98,13 @@ public class RefreshFamilyStore {
 
     private Uni<Optional<SessionRow>> execute(String sql, byte[] presentedHash, byte[] successorHash, String clientId, String deviceId,
             Instant now, String accessTokenId, String sourceIp) {
-        return pool.preparedQuery(sql).execute(Tuple.from(Arrays.asList(utc(now), presentedHash, clientId, deviceId, successorHash,
-                accessTokenId, sourceIp))).map(SessionStore::first);
+        return postgres.executeBefore(sql, Arrays.asList(utc(now), presentedHash, clientId, deviceId, successorHash, accessTokenId,
+                sourceIp)).map(SessionStore::first);
     }
 
     /** The presented token's row and its session, or empty if no such token was ever issued. */
     public Uni<Optional<RefreshTokenState>> inspect(byte[] presentedHash) {
-        return pool.preparedQuery(INSPECT).execute(Tuple.of(presentedHash)).map(rows -> {
+        return postgres.execute(INSPECT, Tuple.of(presentedHash)).map(rows -> {
             if (rows.size() == 0) {
                 return Optional.empty();
             }

@@ -4,7 +4,7 @@ import dev.lifespan.api.v1.EventType;
 import dev.lifespan.issuer.outbox.PendingRevocations;
 import dev.lifespan.support.audit.AuditOutbox;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -129,15 +129,15 @@ public class SessionStore {
         }
     }
 
-    private final Pool pool;
+    private final BoundedPostgres postgres;
 
-    public SessionStore(Pool pool) {
-        this.pool = pool;
+    public SessionStore(BoundedPostgres postgres) {
+        this.postgres = postgres;
     }
 
     /** Creates a session, its first refresh token (if any) and the SESSION_CREATED and TOKEN_ISSUED events. */
     public Uni<Void> create(NewSession s, byte[] refreshHash, String accessTokenId, String sourceIp) {
-        return pool.preparedQuery(CREATE).execute(Tuple.from(Arrays.asList(s.sid(), s.subject(), s.clientId(), s.profile(), s.deviceId(),
+        return postgres.execute(CREATE, Tuple.from(Arrays.asList(s.sid(), s.subject(), s.clientId(), s.profile(), s.deviceId(),
                         String.join(" ", s.scopes()), String.join(" ", s.audience()), String.join(" ", s.roles()), s.acr(),
                         String.join(" ", s.amr()), utc(s.authTime()), (int) s.accessTtlSeconds(), (int) s.idleTimeoutSeconds(),
                         (int) s.reuseGraceSeconds(), utc(s.createdAt()), utc(s.expiresAt()), refreshHash, accessTokenId, sourceIp)))
@@ -153,18 +153,18 @@ public class SessionStore {
     public Uni<Optional<SessionRow>> end(String sid, Ending ending, String reason, Instant now, String extraAttributes) {
         Tuple parameters = ending.reuse ? Tuple.of(utc(now), sid, reason, extraAttributes == null ? "{}" : extraAttributes)
                 : Tuple.of(utc(now), sid, reason);
-        return pool.preparedQuery(ENDS.get(ending)).execute(parameters).map(SessionStore::first);
+        return postgres.execute(ENDS.get(ending), parameters).map(SessionStore::first);
     }
 
     /** One session, whatever its state. */
     public Uni<Optional<SessionRow>> find(String sid) {
-        return pool.preparedQuery(FIND).execute(Tuple.of(sid)).map(SessionStore::first);
+        return postgres.execute(FIND, Tuple.of(sid)).map(SessionStore::first);
     }
 
     /** A subject's sessions, newest first: every one, or only the live ones ({@link SessionLiveness}). */
     public Uni<List<SessionRow>> list(String subject, boolean includeEnded, int limit, Instant now) {
-        Uni<RowSet<Row>> rows = includeEnded ? pool.preparedQuery(LIST_ALL).execute(Tuple.of(subject, limit))
-                : pool.preparedQuery(LIST_LIVE).execute(Tuple.of(subject, limit, utc(now)));
+        Uni<RowSet<Row>> rows = includeEnded ? postgres.execute(LIST_ALL, Tuple.of(subject, limit))
+                : postgres.execute(LIST_LIVE, Tuple.of(subject, limit, utc(now)));
         return rows.map(set -> {
             List<SessionRow> sessions = new ArrayList<>(set.size());
             set.forEach(row -> sessions.add(SessionRow.from(row)));
@@ -174,7 +174,7 @@ public class SessionStore {
 
     /** Records STEP_UP_REQUIRED: a session was refused for want of a stronger or fresher authentication. */
     public Uni<Void> recordStepUp(String subject, String clientId, String sourceIp, String required, Instant now) {
-        return pool.preparedQuery(STEP_UP).execute(Tuple.from(Arrays.asList(utc(now), subject, clientId, sourceIp, required)))
+        return postgres.execute(STEP_UP, Tuple.from(Arrays.asList(utc(now), subject, clientId, sourceIp, required)))
                 .replaceWithVoid();
     }
 

@@ -3,7 +3,7 @@ package dev.lifespan.issuer.singleuse;
 import dev.lifespan.api.v1.EventType;
 import dev.lifespan.support.audit.AuditOutbox;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
@@ -35,11 +35,16 @@ public class SingleUseTokenStore {
             """.formatted(AuditOutbox.event(EventType.SINGLE_USE_ISSUED).at("issued_at").subject("subject").client("client_id")
             .token("token_id").attributes(TOKEN_EVENT_ATTRIBUTES).from("t").insert());
 
-    /** $1 hash, $2 now, $3 purpose, $4 client. */
+    /**
+     * $1 hash, $2 now, $3 purpose, $4 client, $5 run-by on PostgreSQL's clock ({@link BoundedPostgres#executeBefore}):
+     * a redemption that reaches PostgreSQL after the caller was told to retry changes nothing, or the retry would be
+     * refused as a replay.
+     */
     private static final String REDEEM = """
             WITH t AS (
                 UPDATE single_use_token SET redeemed_at = $2
                 WHERE token_hash = $1 AND redeemed_at IS NULL AND expires_at > $2 AND purpose = $3 AND client_id = $4
+                  AND clock_timestamp() < $5
                 RETURNING *
             ), events AS (
                 %s
@@ -62,15 +67,15 @@ public class SingleUseTokenStore {
             """.formatted(AuditOutbox.event(EventType.SINGLE_USE_REPLAYED).at("$3").subject("subject").client("client_id")
             .token("token_id").attributes(TOKEN_EVENT_ATTRIBUTES).from("t").where("redeemed_at IS NOT NULL").insert());
 
-    private final Pool pool;
+    private final BoundedPostgres postgres;
 
-    public SingleUseTokenStore(Pool pool) {
-        this.pool = pool;
+    public SingleUseTokenStore(BoundedPostgres postgres) {
+        this.postgres = postgres;
     }
 
     public Uni<Void> issue(byte[] hash, String tokenId, String purpose, String subject, String clientId, byte[] binding, Instant now,
             Instant expiresAt) {
-        return pool.preparedQuery(ISSUE).execute(Tuple.from(Arrays.asList(hash, tokenId, purpose, subject, clientId, binding, utc(now),
+        return postgres.execute(ISSUE, Tuple.from(Arrays.asList(hash, tokenId, purpose, subject, clientId, binding, utc(now),
                 utc(expiresAt)))).replaceWithVoid();
     }
 
@@ -80,7 +85,7 @@ public class SingleUseTokenStore {
 
     /** Redeems the token if it is live, of this purpose and this client's; empty otherwise ({@link #refused} tells why). */
     public Uni<Optional<Redeemed>> redeem(byte[] hash, String purpose, String clientId, Instant now) {
-        return pool.preparedQuery(REDEEM).execute(Tuple.of(hash, utc(now), purpose, clientId)).map(rows -> {
+        return postgres.executeBefore(REDEEM, Arrays.asList(hash, utc(now), purpose, clientId)).map(rows -> {
             if (rows.size() == 0) {
                 return Optional.empty();
             }
@@ -95,7 +100,7 @@ public class SingleUseTokenStore {
     }
 
     public Uni<Optional<Found>> refused(byte[] hash, String clientId, Instant now) {
-        return pool.preparedQuery(REFUSED).execute(Tuple.of(hash, clientId, utc(now))).map(rows -> {
+        return postgres.execute(REFUSED, Tuple.of(hash, clientId, utc(now))).map(rows -> {
             if (rows.size() == 0) {
                 return Optional.empty();
             }

@@ -12,7 +12,7 @@ import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.input.Inputs;
 import dev.lifespan.support.time.Clocks;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
 
@@ -35,17 +35,17 @@ public class ServiceTokens {
 
     private final ClientRegistry clients;
     private final AccessTokenMinter minter;
-    private final Pool pool;
+    private final BoundedPostgres postgres;
     private final IssuerMetrics metrics;
     private final InstantSource clock;
     private final RateLimiter rateLimiter;
 
-    public ServiceTokens(ClientRegistry clients, AccessTokenMinter minter, Pool pool, IssuerMetrics metrics, InstantSource clock,
+    public ServiceTokens(ClientRegistry clients, AccessTokenMinter minter, BoundedPostgres postgres, IssuerMetrics metrics, InstantSource clock,
             RateLimiter rateLimiter) {
         this.rateLimiter = rateLimiter;
         this.clients = clients;
         this.minter = minter;
-        this.pool = pool;
+        this.postgres = postgres;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -83,7 +83,7 @@ public class ServiceTokens {
         String jti = SecureTokens.tokenId();
         MintedToken token = minter.mint(new AccessTokenClaims(client.id(), audience.isEmpty() ? client.audiences() : audience, now,
                 now.plus(client.serviceTokenTtl()), jti, null, client.id(), scopes, null, null, List.of(), List.of()));
-        return pool.preparedQuery(ISSUED).execute(Tuple.from(Arrays.asList(utc(now), client.id(), jti, sourceIp)))
+        return postgres.execute(ISSUED, Tuple.from(Arrays.asList(utc(now), client.id(), jti, sourceIp)))
                 .map(ignored -> {
                     metrics.issued("service", "service");
                     return token;

@@ -4,6 +4,7 @@ import dev.lifespan.api.v1.EventType;
 import dev.lifespan.revocation.rule.NewRule;
 import dev.lifespan.revocation.rule.Rule;
 import dev.lifespan.support.audit.AuditOutbox;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -71,23 +72,24 @@ public class RevocationLog {
             .from("inserted").insert());
 
     private final Pool pool;
+    private final BoundedPostgres postgres;
 
-    public RevocationLog(Pool pool) {
+    public RevocationLog(Pool pool, BoundedPostgres postgres) {
         this.pool = pool;
+        this.postgres = postgres;
     }
 
     /** A rule as appended, and whether it is new (false: an identical live rule was already there). */
     public record Appended(Rule rule, boolean created) {
     }
 
-    /** Appends the rules in one transaction, in order; each gets the next sequence unless an identical live rule exists. */
     /**
      * Appends the rules in one transaction, in order; each gets the next sequence unless an identical live rule exists.
      *
      * @param recordedBy the caller's client id, for the audit trail; null when not known
      */
     public Uni<List<Appended>> append(List<NewRule> rules, Instant now, String recordedBy) {
-        return pool.withTransaction(connection -> connection.query("SELECT pg_advisory_xact_lock(" + APPEND_LOCK + ")").execute()
+        return postgres.inTransaction(connection -> connection.query("SELECT pg_advisory_xact_lock(" + APPEND_LOCK + ")").execute()
                 .chain(() -> appendEach(connection, rules, now, recordedBy)));
     }
 
@@ -113,9 +115,9 @@ public class RevocationLog {
 
     public Uni<Snapshot> snapshot(Instant now) {
         // One statement is one MVCC snapshot: the rules and the latest sequence agree.
-        return pool.preparedQuery("SELECT s.latest, r.sequence, r.kind, r.value, r.not_before, r.expires_at, r.reason, r.created_at"
-                        + " FROM revocation_sequence s LEFT JOIN revocation_rule r ON r.expires_at > $1 ORDER BY r.sequence")
-                .execute(Tuple.of(utc(now)))
+        return postgres.execute("SELECT s.latest, r.sequence, r.kind, r.value, r.not_before, r.expires_at, r.reason, r.created_at"
+                        + " FROM revocation_sequence s LEFT JOIN revocation_rule r ON r.expires_at > $1 ORDER BY r.sequence",
+                        Tuple.of(utc(now)))
                 .map(rows -> {
                     List<Rule> rules = new ArrayList<>(rows.size());
                     long latest = 0;
@@ -135,14 +137,14 @@ public class RevocationLog {
      * drops them, and it lets a node that missed one see the sequence continue).
      */
     public Multi<Rule> since(long after, int limit) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM revocation_rule WHERE sequence > $1 ORDER BY sequence LIMIT $2")
-                .execute(Tuple.of(after, limit > 0 ? (Object) (long) limit : null))
+        return postgres.execute("SELECT " + COLUMNS + " FROM revocation_rule WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+                        Tuple.of(after, limit > 0 ? (Object) (long) limit : null))
                 .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rules(rows)));
     }
 
     /** The latest sequence ever assigned (0 before the first rule). */
     public Uni<Long> latestSequence() {
-        return pool.query("SELECT latest FROM revocation_sequence").execute().map(rows -> rows.iterator().next().getLong("latest"));
+        return postgres.execute("SELECT latest FROM revocation_sequence", Tuple.tuple()).map(rows -> rows.iterator().next().getLong("latest"));
     }
 
     /**
@@ -151,13 +153,12 @@ public class RevocationLog {
      */
     public Uni<Rule> firstCovering(String tokenId, String sessionId, String subject, String clientId, String keyId, Instant issuedAt,
             Instant now) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM revocation_rule WHERE expires_at > $7 AND ("
+        return postgres.execute("SELECT " + COLUMNS + " FROM revocation_rule WHERE expires_at > $7 AND ("
                         + " (kind = 'TOKEN' AND value = $1) OR (kind = 'SESSION' AND value = $2) OR (kind = 'KEY' AND value = $5)"
                         + " OR (kind IN ('SUBJECT', 'CLIENT', 'GLOBAL') AND date_trunc('milliseconds', not_before) > $6"
                         + "     AND ((kind = 'SUBJECT' AND value = $3) OR (kind = 'CLIENT' AND value = $4) OR kind = 'GLOBAL')))"
-                        + " ORDER BY sequence LIMIT 1")
-                .execute(Tuple.from(Arrays.asList(blankToNull(tokenId), blankToNull(sessionId), blankToNull(subject),
-                        blankToNull(clientId), blankToNull(keyId), utc(issuedAt), utc(now))))
+                        + " ORDER BY sequence LIMIT 1", Tuple.from(Arrays.asList(blankToNull(tokenId), blankToNull(sessionId),
+                        blankToNull(subject), blankToNull(clientId), blankToNull(keyId), utc(issuedAt), utc(now))))
                 .map(rows -> rows.size() == 0 ? null : rule(rows.iterator().next()));
     }
 

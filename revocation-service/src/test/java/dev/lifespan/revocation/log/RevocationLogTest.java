@@ -19,6 +19,7 @@ import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.MutableClock;
 import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.core.Vertx;
@@ -137,7 +138,7 @@ class RevocationLogTest {
                         .setDatabase(servers.database()).setUser(servers.username()).setPassword(servers.password()))
                 .using(vertx).build();
         try {
-            RevocationLog restarted = new RevocationLog(pool);
+            RevocationLog restarted = new RevocationLog(pool, new BoundedPostgres(pool, vertx, () -> Duration.ofSeconds(3)));
             assertThat(restarted.latestSequence().await().indefinitely()).isEqualTo(before.getSequence());
             Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
             long continued = restarted.append(List.of(new NewRule(RuleKind.RULE_KIND_TOKEN, Rules.unique("jti"), null,

@@ -1,5 +1,6 @@
 package dev.lifespan.support.error;
 
+import dev.lifespan.support.deadline.SilenceDeadline;
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.impl.NoStackTraceTimeoutException;
@@ -27,6 +28,11 @@ public final class Failures {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ServiceException serviceException) {
                 return serviceException;
+            }
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SilenceDeadline.Late late) {
+                return ServiceException.unavailable(late.dependency(), failure);
             }
         }
         if (isDependencyDown(failure)) {

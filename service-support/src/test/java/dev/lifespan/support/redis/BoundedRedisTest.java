@@ -2,6 +2,7 @@ package dev.lifespan.support.redis;
 
 import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.TcpProxy;
+import dev.lifespan.support.deadline.SilenceDeadline;
 import dev.lifespan.support.error.Failures;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
@@ -66,7 +67,7 @@ class BoundedRedisTest {
         String key = "bounded-redis-test:" + UUID.randomUUID();
         CompletableFuture<Response> late = bounded.send(Request.cmd(Command.INCR).arg(key)).subscribeAsCompletionStage();
         assertThatThrownBy(() -> late.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-                .cause().isInstanceOf(BoundedRedis.Late.class)
+                .cause().isInstanceOf(SilenceDeadline.Late.class)
                 .satisfies(failure -> assertThat(Failures.isDependencyDown(failure)).as("sorted as an outage").isTrue());
 
         // Not withdrawn: once Redis answers again the command has run (counters only go through here for that reason).

@@ -1,0 +1,157 @@
+package dev.lifespan.support.deadline;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.mutiny.core.Vertx;
+
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * Calls to a dependency that fail, instead of waiting for ever, when the dependency goes silent. A server that keeps its
+ * connections open but stops answering (a paused process, a half-open connection to a host that died) fails nothing on
+ * its own. Here a call fails with {@link Late}, a {@link TimeoutException}, which {@code Failures} sorts as the
+ * dependency being down, so each caller handles it as it handles an unreachable one.
+ *
+ * <p>What counts is the dependency's silence, not one call's wait: a call fails once the dependency has answered
+ * <em>nothing</em> (to any call made through this instance) for the deadline. Under a burst, calls queue for a pooled
+ * connection for longer than the deadline while the dependency answers steadily; failing them would turn a busy
+ * dependency into an outage. A call still fails after {@link #MAX_WAIT_FACTOR} deadlines whatever else is answered, so
+ * a single dead connection among live ones cannot hold a caller for ever.
+ *
+ * <p>A call that failed here is not withdrawn: the dependency may still carry it out once it answers again. A caller
+ * that must not take effect late asks its {@link Call} whether it was given up before it commits to anything, and
+ * holds it while an answer it cannot take back is on its way. The deadline is a Vert.x timer set on the caller's context, so a late failure arrives on the
+ * event loop an answer would have.
+ */
+public final class SilenceDeadline {
+    /** The longest a call waits, in deadlines, while the dependency answers others. */
+    public static final int MAX_WAIT_FACTOR = 20;
+
+    private final Vertx vertx;
+    private final Duration deadline;
+    private final long deadlineNanos;
+    private final String dependency;
+    /** {@link System#nanoTime()} of the dependency's latest answer through this instance. */
+    private final AtomicLong lastAnswer;
+
+    /** @param dependency what is called, as it reads in a failure ("Redis", "PostgreSQL") */
+    public SilenceDeadline(Vertx vertx, Duration deadline, String dependency) {
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException("a " + dependency + " deadline must be positive, got " + deadline);
+        }
+        this.vertx = vertx;
+        this.deadline = deadline;
+        this.deadlineNanos = deadline.toNanos();
+        this.dependency = dependency;
+        this.lastAnswer = new AtomicLong(System.nanoTime() - deadlineNanos);
+    }
+
+    /** The call, failed with {@link Late} when the dependency has been silent for the deadline. */
+    public <T> Uni<T> bound(Uni<T> call) {
+        return bound(givenUp -> call);
+    }
+
+    /** One call in progress, as its caller sees it. */
+    public interface Call {
+        /** True once the caller has been answered without this call (given up as late, or cancelled). */
+        boolean givenUp();
+
+        /** Keeps the caller waiting, however silent the dependency, until {@code nanoTime} ({@link System#nanoTime()}). */
+        void holdUntil(long nanoTime);
+    }
+
+    /** The call made by {@code call}, failed with {@link Late} when the dependency has been silent for the deadline. */
+    public <T> Uni<T> bound(Function<Call, Uni<T>> call) {
+        return Uni.createFrom().emitter(emitter -> {
+            long sent = System.nanoTime();
+            AtomicLong timer = new AtomicLong();
+            AtomicBoolean givenUp = new AtomicBoolean();
+            AtomicLong heldUntil = new AtomicLong(sent);
+            emitter.onTermination(() -> {
+                givenUp.set(true);
+                vertx.cancelTimer(timer.get());
+            });
+            arm(emitter, timer, sent, heldUntil, deadline.toMillis());
+            Uni<T> started;
+            try {
+                started = call.apply(new Call() {
+                    @Override
+                    public boolean givenUp() {
+                        return givenUp.get();
+                    }
+
+                    @Override
+                    public void holdUntil(long nanoTime) {
+                        heldUntil.accumulateAndGet(nanoTime, Math::max);
+                    }
+                });
+            } catch (RuntimeException e) {
+                emitter.fail(e);
+                return;
+            }
+            started.subscribe().with(answer -> {
+                answered();
+                emitter.complete(answer);
+            }, failure -> {
+                if (!(failure instanceof Late)) {
+                    answered();
+                }
+                emitter.fail(failure);
+            });
+        });
+    }
+
+    private void arm(UniEmitter<?> emitter, AtomicLong timer, long sent, AtomicLong heldUntil, long delayMillis) {
+        timer.set(vertx.setTimer(Math.max(1, delayMillis), id -> {
+            long now = System.nanoTime();
+            long silence = now - lastAnswer.get();
+            long held = heldUntil.get() - now;
+            if (held > 0) {
+                arm(emitter, timer, sent, heldUntil, held / 1_000_000 + 1);
+            } else if (silence >= deadlineNanos || now - sent >= MAX_WAIT_FACTOR * deadlineNanos) {
+                emitter.fail(late());
+            } else {
+                // Answers to others came within the deadline: busy, not silent. Wait until the deadline after that answer.
+                arm(emitter, timer, sent, heldUntil, (deadlineNanos - silence) / 1_000_000 + 1);
+            }
+        }));
+    }
+
+    /** Notes an answer that came by another way than {@link #bound}. */
+    public void answered() {
+        lastAnswer.set(System.nanoTime());
+    }
+
+    public Duration deadline() {
+        return deadline;
+    }
+
+    /** The failure of a call given up: for a caller that finds out by itself that its answer came too late. */
+    public Late late() {
+        return new Late(dependency, deadline);
+    }
+
+    /** The dependency did not answer within the deadline. */
+    public static final class Late extends TimeoutException {
+        private final String dependency;
+
+        Late(String dependency, Duration deadline) {
+            super(dependency + " answered nothing for " + deadline.toMillis() + " ms");
+            this.dependency = dependency;
+        }
+
+        /** What went silent ("Redis", "PostgreSQL"). */
+        public String dependency() {
+            return dependency;
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this; // an outage, reported by its type: a stack says nothing more
+        }
+    }
+}

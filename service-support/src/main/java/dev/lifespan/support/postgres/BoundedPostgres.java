@@ -1,0 +1,128 @@
+package dev.lifespan.support.postgres;
+
+import dev.lifespan.support.deadline.RemoteClock;
+import dev.lifespan.support.deadline.SilenceDeadline;
+import io.quarkus.runtime.Startup;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Singleton;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Statements on a request's path that are answered, instead of waiting for ever, when PostgreSQL goes silent. A paused
+ * or frozen PostgreSQL keeps its connections open and fails nothing; the reactive client has no deadline of its own.
+ * Here a statement fails with {@link SilenceDeadline.Late} (sorted as the dependency being down, so the caller is
+ * told UNAVAILABLE with a retry delay) once PostgreSQL has answered nothing through this replica for
+ * {@code lifespan.postgres.deadline} ({@link SilenceDeadline}'s rule: a busy PostgreSQL is waited for).
+ *
+ * <p>A statement given up is not withdrawn: PostgreSQL carries it out when it wakes. So each kind of work says which
+ * guarantee it needs:
+ * <ul>
+ * <li>{@link #execute}: statements harmless when they take effect after the caller was answered (reads, idempotent
+ * writes, rows nobody was told about);</li>
+ * <li>{@link #executeBefore}: a statement whose late effect would betray a retry (a refresh-token rotation: the retry
+ * would count as reuse). It carries a run-by time on PostgreSQL's own clock and changes nothing after it;</li>
+ * <li>{@link #inTransaction}: work that is rolled back, never committed, once its caller was given up.</li>
+ * </ul>
+ * What stays ambiguous is a COMMIT (or a run-by statement's answer) sent just before PostgreSQL froze, as with any
+ * connection lost at that moment.
+ */
+@Startup // a wrong deadline stops the start, naming its key, rather than the first request
+@Singleton
+public class BoundedPostgres {
+    /** The clock offset is measured again this often (a probe, one statement a minute). */
+    private static final long CLOCK_REFRESH_MILLIS = 60_000;
+    private static final String NOW_MILLIS = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now_ms";
+
+    private final Pool pool;
+    private final SilenceDeadline deadline;
+    private final RemoteClock clock = new RemoteClock(CLOCK_REFRESH_MILLIS);
+    /** A run-by statement runs only this long after it was sent: within the deadline, with room for its answer to come back. */
+    private final long runByBudgetMillis;
+
+    public BoundedPostgres(Pool pool, Vertx vertx, PostgresConfig config) {
+        if (config.deadline().isNegative() || config.deadline().isZero()) {
+            throw new IllegalArgumentException("lifespan.postgres.deadline must be positive, got " + config.deadline());
+        }
+        this.pool = pool;
+        this.deadline = new SilenceDeadline(vertx, config.deadline(), "PostgreSQL");
+        this.runByBudgetMillis = config.deadline().toMillis() * 3 / 4;
+    }
+
+    /** One statement harmless when it takes effect after its caller was answered. */
+    public Uni<RowSet<Row>> execute(String sql, Tuple parameters) {
+        return deadline.bound(pool.preparedQuery(sql).execute(parameters));
+    }
+
+    /**
+     * One statement that must change nothing once its caller has been answered without it. Its last parameter,
+     * appended here, is the run-by time (a {@code timestamptz} on PostgreSQL's clock); every row it changes must be
+     * guarded by {@code clock_timestamp() < $n} with that parameter. An empty answer that may have come from the
+     * guard fails as {@link SilenceDeadline.Late}: nothing changed, so the caller may try again.
+     */
+    public Uni<RowSet<Row>> executeBefore(String sql, List<Object> parameters) {
+        return deadline.bound(call -> clock.offset(this::postgresNow).chain(offset -> pool.withConnection(connection -> {
+            if (call.givenUp()) {
+                return Uni.createFrom().failure(deadline.late());
+            }
+            long sentAt = System.currentTimeMillis();
+            long runBy = sentAt + offset + runByBudgetMillis;
+            // Answered by the run-by (or changed nothing): the caller waits that long, with room for the answer, whatever else is silent.
+            call.holdUntil(System.nanoTime() + deadline.deadline().toNanos());
+            List<Object> withRunBy = new ArrayList<>(parameters);
+            withRunBy.add(Instant.ofEpochMilli(runBy).atOffset(ZoneOffset.UTC));
+            return connection.preparedQuery(sql).execute(Tuple.from(withRunBy)).map(rows -> {
+                long receivedOnItsClock = System.currentTimeMillis() + offset;
+                if (rows.size() == 0 && receivedOnItsClock + RemoteClock.PRECISE_ROUND_TRIP_MS >= runBy) {
+                    throw new LateStatement(deadline.late());
+                }
+                return rows;
+            });
+        })));
+    }
+
+    /**
+     * Work in one transaction, rolled back instead of committed if its caller was given up before it finished. Once
+     * the COMMIT is sent the caller waits for its answer one more deadline.
+     */
+    public <T> Uni<T> inTransaction(Function<SqlConnection, Uni<T>> work) {
+        return deadline.bound(call -> pool.withTransaction(connection -> {
+            if (call.givenUp()) {
+                return Uni.createFrom().failure(deadline.late());
+            }
+            return work.apply(connection).map(result -> {
+                if (call.givenUp()) {
+                    throw new LateStatement(deadline.late());
+                }
+                call.holdUntil(System.nanoTime() + deadline.deadline().toNanos());
+                return result;
+            });
+        }));
+    }
+
+    public Duration deadline() {
+        return deadline.deadline();
+    }
+
+    private Uni<Long> postgresNow() {
+        return pool.query(NOW_MILLIS).execute().map(rows -> rows.iterator().next().getLong("now_ms"));
+    }
+
+    /** A {@link SilenceDeadline.Late} found after an answer, carried out of a mapping function. */
+    static final class LateStatement extends RuntimeException {
+        LateStatement(SilenceDeadline.Late late) {
+            super(late.getMessage(), late, false, false);
+        }
+    }
+}
