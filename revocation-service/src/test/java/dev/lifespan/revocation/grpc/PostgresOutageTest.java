@@ -48,4 +48,28 @@ class PostgresOutageTest {
                 .revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, session)).getRule().getSequence()).isPositive());
         assertThat(Grpc.revocation().check(Rules.check(CheckRequest.newBuilder().setSessionId(session))).getRevoked()).isTrue();
     }
+
+    /**
+     * PostgreSQL keeps its connections open and answers nothing: a Revoke is answered UNAVAILABLE instead of waiting
+     * for ever, and its transaction, which reaches PostgreSQL only when it wakes, is rolled back rather than committed
+     * behind the caller's back.
+     */
+    @Test
+    void withPostgresSilentARevokeIsAnsweredUnavailableAndLeavesNoRuleBehind() {
+        String session = Rules.unique("sid");
+        var revocation = Grpc.revocation();
+        long before = revocation.revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, Rules.unique("sid"))).getRule().getSequence();
+        postgres.stall();
+        try {
+            StatusRuntimeException e = Grpc.failure(Status.Code.UNAVAILABLE,
+                    () -> revocation.revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, session)));
+            assertThat(e.getStatus().getDescription()).isEqualTo("PostgreSQL is unavailable; retry later");
+        } finally {
+            postgres.resume();
+        }
+        // Appends take one advisory lock in turn: once this one is answered, the held one has ended, one way or the other.
+        long next = revocation.revoke(Rules.revoke(RuleKind.RULE_KIND_SESSION, Rules.unique("sid"))).getRule().getSequence();
+        assertThat(revocation.check(Rules.check(CheckRequest.newBuilder().setSessionId(session))).getRevoked()).isFalse();
+        assertThat(next).as("no sequence spent by the held Revoke").isEqualTo(before + 1);
+    }
 }
