@@ -19,7 +19,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
-import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +49,7 @@ class RecordTest {
         assertThat(again.getDuplicates()).isEqualTo(5);
         assertThat(overlapping.getStored()).isEqualTo(1);
         assertThat(overlapping.getDuplicates()).isEqualTo(2);
-        assertThat(rowsOf(subject)).isEqualTo(6);
+        assertThat(Events.storedOf(servers, subject)).isEqualTo(6);
     }
 
     @Test
@@ -62,7 +61,7 @@ class RecordTest {
 
         assertThat(response.getStored()).isEqualTo(1);
         assertThat(response.getDuplicates()).isEqualTo(2);
-        assertThat(rowsOf(subject)).isEqualTo(1);
+        assertThat(Events.storedOf(servers, subject)).isEqualTo(1);
     }
 
     @Test
@@ -150,7 +149,7 @@ class RecordTest {
 
         invalid(batch);
 
-        assertThat(rowsOf(subject)).isZero();
+        assertThat(Events.storedOf(servers, subject)).isZero();
     }
 
     private static void assertBad(AuditEvent.Builder bad, String field, String sentence) {
@@ -165,16 +164,4 @@ class RecordTest {
     private static StatusRuntimeException invalid(List<AuditEvent> batch) {
         return GrpcAssertions.failure(Status.Code.INVALID_ARGUMENT, () -> Grpc.audit().record(RecordRequest.newBuilder().addAllEvents(batch).build()));
     }
-
-    private long rowsOf(String subject) throws Exception {
-        try (var c = servers.jdbcConnection(); var s = c.prepareStatement("SELECT count(*) FROM audit_event WHERE subject = ?")) {
-            s.setString(1, subject);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
-
-
 }

@@ -17,6 +17,8 @@ public class AuditTestResource implements QuarkusTestResourceLifecycleManager {
     protected EmbeddedServers servers;
     /** Between the service and Redis when {@link #proxyRedis()}; injected as an {@link InjectStandIn} {@link TcpProxy}. */
     private TcpProxy redisProxy;
+    /** Between the service and PostgreSQL when {@link #proxyPostgres()}; injected as an {@link InjectPostgresProxy}. */
+    private TcpProxy postgresProxy;
 
     @Override
     public Map<String, String> start() {
@@ -28,6 +30,10 @@ public class AuditTestResource implements QuarkusTestResourceLifecycleManager {
         if (proxyRedis()) {
             redisProxy = servers.proxyToRedis();
             config.put("quarkus.redis.hosts", servers.redisUrlThrough(redisProxy));
+        }
+        if (proxyPostgres()) {
+            postgresProxy = new TcpProxy(servers.postgresHost(), servers.postgresPort());
+            config.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + postgresProxy.port() + "/" + servers.database());
         }
         config.putAll(extra());
         return config;
@@ -43,16 +49,25 @@ public class AuditTestResource implements QuarkusTestResourceLifecycleManager {
         return false;
     }
 
+    /** Whether the service reaches PostgreSQL (its reactive pool; Flyway connects directly) through a proxy a test can stall. */
+    protected boolean proxyPostgres() {
+        return false;
+    }
+
     @Override
     public void inject(TestInjector testInjector) {
         testInjector.injectIntoFields(servers, new TestInjector.AnnotatedAndMatchesType(InjectServers.class, EmbeddedServers.class));
         testInjector.injectIntoFields(redisProxy, new TestInjector.AnnotatedAndMatchesType(InjectStandIn.class, TcpProxy.class));
+        testInjector.injectIntoFields(postgresProxy, new TestInjector.AnnotatedAndMatchesType(InjectPostgresProxy.class, TcpProxy.class));
     }
 
     @Override
     public void stop() {
         if (redisProxy != null) {
             redisProxy.close();
+        }
+        if (postgresProxy != null) {
+            postgresProxy.close();
         }
         if (servers != null) {
             servers.close();

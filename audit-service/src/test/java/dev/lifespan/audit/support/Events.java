@@ -3,7 +3,10 @@ package dev.lifespan.audit.support;
 import com.google.protobuf.Timestamp;
 import dev.lifespan.api.v1.AuditEvent;
 import dev.lifespan.api.v1.EventType;
+import dev.lifespan.devstack.EmbeddedServers;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,5 +54,16 @@ public final class Events {
 
     public static Timestamp at(Instant t) {
         return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+    }
+
+    /** How many events of this subject are stored. */
+    public static long storedOf(EmbeddedServers servers, String subject) throws SQLException {
+        try (var c = servers.jdbcConnection(); var s = c.prepareStatement("SELECT count(*) FROM audit_event WHERE subject = ?")) {
+            s.setString(1, subject);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 }

@@ -2,6 +2,8 @@ package dev.lifespan.support.deadline;
 
 import io.smallrye.mutiny.Uni;
 
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -11,7 +13,8 @@ import java.util.function.Supplier;
  *
  * <p>The server's time is somewhere between sending and receiving, so a measurement is off by at most half its round
  * trip. Round trips longer than {@link #PRECISE_ROUND_TRIP_MS} (an answer that queued behind others) are too vague to
- * replace a known offset; a known offset older than the refresh interval is measured again before it is used.
+ * replace a known offset. A known offset older than the refresh interval is measured again by one caller, in the
+ * background, so a busy server never sees more than one probe per interval.
  */
 public final class RemoteClock {
     /** Round trips up to this long measure the offset well enough (run-by budgets are hundreds of ms). */
@@ -20,12 +23,23 @@ public final class RemoteClock {
     private static final long UNKNOWN = Long.MIN_VALUE;
 
     private final long refreshMillis;
+    private final LongSupplier millis;
     private volatile long offset = UNKNOWN;
-    private volatile long measuredAt;
+    /** When the offset was last measured, or a refresh of it was started. */
+    private final AtomicLong measuredAt = new AtomicLong();
 
-    /** @param refreshMillis how long a known offset is used before it is measured again; {@code Long.MAX_VALUE}: only when other answers update it */
+    /**
+     * @param refreshMillis how long a known offset is used before it is measured again; {@code Long.MAX_VALUE}: only
+     *        when the caller's own answers update it ({@link #measured})
+     */
     public RemoteClock(long refreshMillis) {
+        this(refreshMillis, System::currentTimeMillis);
+    }
+
+    /** With this replica's clock given (milliseconds since the epoch), for tests. */
+    RemoteClock(long refreshMillis, LongSupplier millis) {
         this.refreshMillis = refreshMillis;
+        this.millis = millis;
     }
 
     /**
@@ -34,20 +48,25 @@ public final class RemoteClock {
      */
     public Uni<Long> offset(Supplier<Uni<Long>> remoteNow) {
         long known = offset;
-        if (known != UNKNOWN && System.currentTimeMillis() - measuredAt < refreshMillis) {
+        long sentAt = millis.getAsLong();
+        if (known != UNKNOWN) {
+            long measured = measuredAt.get();
+            if (sentAt - measured >= refreshMillis && measuredAt.compareAndSet(measured, sentAt)) {
+                // One caller refreshes it, in the background; the others, and this one, go on with the known offset.
+                remoteNow.get().subscribe().with(now -> measured(now, sentAt), failure -> { });
+            }
             return Uni.createFrom().item(known);
         }
-        long sentAt = System.currentTimeMillis();
         return remoteNow.get().map(now -> measured(now, sentAt));
     }
 
     /** Takes the offset from an answer that carried the server's time and was sent at {@code sentAt}; returns it. */
     public long measured(long remoteNowMillis, long sentAt) {
-        long receivedAt = System.currentTimeMillis();
+        long receivedAt = millis.getAsLong();
         long measured = remoteNowMillis - (sentAt + receivedAt) / 2;
         if (offset == UNKNOWN || receivedAt - sentAt <= PRECISE_ROUND_TRIP_MS) {
             offset = measured;
-            measuredAt = receivedAt;
+            measuredAt.set(receivedAt);
         }
         return measured;
     }

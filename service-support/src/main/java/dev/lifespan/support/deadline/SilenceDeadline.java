@@ -6,7 +6,6 @@ import io.vertx.mutiny.core.Vertx;
 
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -60,35 +59,24 @@ public final class SilenceDeadline {
         /** True once the caller has been answered without this call (given up as late, or cancelled). */
         boolean givenUp();
 
-        /** Keeps the caller waiting, however silent the dependency, until {@code nanoTime} ({@link System#nanoTime()}). */
-        void holdUntil(long nanoTime);
+        /**
+         * Keeps the caller waiting, however silent the dependency, until {@code nanoTime} ({@link System#nanoTime()}),
+         * for work it cannot take back once sent. False, holding nothing, if the caller was already given up: then
+         * the work must not be sent. Deciding and giving up exclude each other, so no work is sent for a caller
+         * given up.
+         */
+        boolean holdUntil(long nanoTime);
     }
 
     /** The call made by {@code call}, failed with {@link Late} when the dependency has been silent for the deadline. */
     public <T> Uni<T> bound(Function<Call, Uni<T>> call) {
         return Uni.createFrom().emitter(emitter -> {
-            long sent = System.nanoTime();
-            AtomicLong timer = new AtomicLong();
-            AtomicBoolean givenUp = new AtomicBoolean();
-            AtomicLong heldUntil = new AtomicLong(sent);
-            emitter.onTermination(() -> {
-                givenUp.set(true);
-                vertx.cancelTimer(timer.get());
-            });
-            arm(emitter, timer, sent, heldUntil, deadline.toMillis());
+            Pending pending = new Pending(emitter);
+            emitter.onTermination(pending::ended);
+            pending.arm(deadline.toMillis());
             Uni<T> started;
             try {
-                started = call.apply(new Call() {
-                    @Override
-                    public boolean givenUp() {
-                        return givenUp.get();
-                    }
-
-                    @Override
-                    public void holdUntil(long nanoTime) {
-                        heldUntil.accumulateAndGet(nanoTime, Math::max);
-                    }
-                });
+                started = call.apply(pending);
             } catch (RuntimeException e) {
                 emitter.fail(e);
                 return;
@@ -105,20 +93,68 @@ public final class SilenceDeadline {
         });
     }
 
-    private void arm(UniEmitter<?> emitter, AtomicLong timer, long sent, AtomicLong heldUntil, long delayMillis) {
-        timer.set(vertx.setTimer(Math.max(1, delayMillis), id -> {
+    /** A call waiting for its answer: its timer, and whether it is held or given up (decided under its lock). */
+    private final class Pending implements Call {
+        private final UniEmitter<?> emitter;
+        private final long sent = System.nanoTime();
+        private long timer;
+        private long heldUntil = sent;
+        private boolean givenUp;
+
+        Pending(UniEmitter<?> emitter) {
+            this.emitter = emitter;
+        }
+
+        @Override
+        public synchronized boolean givenUp() {
+            return givenUp;
+        }
+
+        @Override
+        public synchronized boolean holdUntil(long nanoTime) {
+            if (givenUp) {
+                return false;
+            }
+            heldUntil = Math.max(heldUntil, nanoTime);
+            return true;
+        }
+
+        synchronized void arm(long delayMillis) {
+            if (!givenUp) {
+                timer = vertx.setTimer(Math.max(1, delayMillis), id -> expired());
+            }
+        }
+
+        private void expired() {
             long now = System.nanoTime();
             long silence = now - lastAnswer.get();
-            long held = heldUntil.get() - now;
-            if (held > 0) {
-                arm(emitter, timer, sent, heldUntil, held / 1_000_000 + 1);
-            } else if (silence >= deadlineNanos || now - sent >= MAX_WAIT_FACTOR * deadlineNanos) {
-                emitter.fail(late());
-            } else {
-                // Answers to others came within the deadline: busy, not silent. Wait until the deadline after that answer.
-                arm(emitter, timer, sent, heldUntil, (deadlineNanos - silence) / 1_000_000 + 1);
+            synchronized (this) {
+                if (givenUp) {
+                    return;
+                }
+                if (heldUntil - now > 0) {
+                    arm((heldUntil - now) / 1_000_000 + 1);
+                    return;
+                }
+                if (silence < deadlineNanos && now - sent < MAX_WAIT_FACTOR * deadlineNanos) {
+                    // Answers to others came within the deadline: busy, not silent. Wait until the deadline after that answer.
+                    arm((deadlineNanos - silence) / 1_000_000 + 1);
+                    return;
+                }
+                givenUp = true;
             }
-        }));
+            emitter.fail(late());
+        }
+
+        /** Answered, failed or cancelled: nothing more to wait for. */
+        void ended() {
+            long armed;
+            synchronized (this) {
+                givenUp = true;
+                armed = timer;
+            }
+            vertx.cancelTimer(armed);
+        }
     }
 
     /** Notes an answer that came by another way than {@link #bound}. */

@@ -37,6 +37,10 @@ import java.util.function.Function;
  * </ul>
  * What stays ambiguous is a COMMIT (or a run-by statement's answer) sent just before PostgreSQL froze, as with any
  * connection lost at that moment.
+ *
+ * <p>A transaction counts as one call: PostgreSQL's answers to the statements inside it are seen when it ends. The
+ * transactions on request paths take milliseconds, so only a PostgreSQL that answers nothing else for the deadline
+ * while one runs gives it up.
  */
 @Startup // a wrong deadline stops the start, naming its key, rather than the first request
 @Singleton
@@ -73,13 +77,12 @@ public class BoundedPostgres {
      */
     public Uni<RowSet<Row>> executeBefore(String sql, List<Object> parameters) {
         return deadline.bound(call -> clock.offset(this::postgresNow).chain(offset -> pool.withConnection(connection -> {
-            if (call.givenUp()) {
+            // Carried out by the run-by or not at all: the caller waits that long, with room for the answer, however silent.
+            if (!call.holdUntil(System.nanoTime() + deadline.deadline().toNanos())) {
                 return Uni.createFrom().failure(deadline.late());
             }
             long sentAt = System.currentTimeMillis();
             long runBy = sentAt + offset + runByBudgetMillis;
-            // Answered by the run-by (or changed nothing): the caller waits that long, with room for the answer, whatever else is silent.
-            call.holdUntil(System.nanoTime() + deadline.deadline().toNanos());
             List<Object> withRunBy = new ArrayList<>(parameters);
             withRunBy.add(Instant.ofEpochMilli(runBy).atOffset(ZoneOffset.UTC));
             return connection.preparedQuery(sql).execute(Tuple.from(withRunBy)).map(rows -> {
@@ -102,10 +105,9 @@ public class BoundedPostgres {
                 return Uni.createFrom().failure(deadline.late());
             }
             return work.apply(connection).map(result -> {
-                if (call.givenUp()) {
-                    throw new LateStatement(deadline.late());
+                if (!call.holdUntil(System.nanoTime() + deadline.deadline().toNanos())) {
+                    throw new LateStatement(deadline.late()); // rolled back
                 }
-                call.holdUntil(System.nanoTime() + deadline.deadline().toNanos());
                 return result;
             });
         }));
