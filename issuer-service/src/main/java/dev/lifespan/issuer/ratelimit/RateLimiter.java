@@ -78,7 +78,8 @@ public class RateLimiter {
     /** While failing open: when ({@link System#nanoTime()}) the next request may ask Redis again. */
     private final AtomicLong nextProbe = new AtomicLong();
 
-    public RateLimiter(Redis redis, Vertx vertx, BoundedPostgres postgres, LifespanConfig config, InstantSource clock, MeterRegistry registry) {
+    public RateLimiter(Redis redis, Vertx vertx, BoundedPostgres postgres, LifespanConfig config, InstantSource clock,
+            MeterRegistry registry) {
         this.redis = new BoundedRedis(redis, vertx, config.rateLimit().redisDeadline());
         this.postgres = postgres;
         this.limits = config.rateLimit();
@@ -128,9 +129,19 @@ public class RateLimiter {
                 .chain(counts -> verdict(counts, max, keys, clientId, sourceIp, now, retryAfter));
     }
 
-    /** Whether the limiter is failing open because Redis cannot be reached (health detail). */
-    public boolean failingOpen() {
-        return failingOpen.get();
+    /**
+     * Whether the limiter is failing open because Redis cannot be reached (health detail), after asking Redis whether it is back when it is due (one probe a second,
+     * shared with requests): so readiness says Redis is back even when no token request has come since.
+     */
+    public Uni<Boolean> failingOpenNow() {
+        if (!failingOpen.get() || !mayProbe()) {
+            return Uni.createFrom().item(failingOpen.get());
+        }
+        return redis.send(Request.cmd(Command.PING)).onItem().invoke(this::reachable).replaceWith(false)
+                .onFailure().recoverWithItem(failure -> {
+                    nextProbe.set(System.nanoTime() + PROBE_INTERVAL_NANOS);
+                    return true;
+                });
     }
 
     /** While Redis is unreachable, true for one request a second: the one that finds out whether it is back. */

@@ -40,8 +40,8 @@ public class ServiceTokens {
     private final InstantSource clock;
     private final RateLimiter rateLimiter;
 
-    public ServiceTokens(ClientRegistry clients, AccessTokenMinter minter, BoundedPostgres postgres, IssuerMetrics metrics, InstantSource clock,
-            RateLimiter rateLimiter) {
+    public ServiceTokens(ClientRegistry clients, AccessTokenMinter minter, BoundedPostgres postgres, IssuerMetrics metrics,
+            InstantSource clock, RateLimiter rateLimiter) {
         this.rateLimiter = rateLimiter;
         this.clients = clients;
         this.minter = minter;

@@ -144,7 +144,8 @@ public class RevocationLog {
 
     /** The latest sequence ever assigned (0 before the first rule). */
     public Uni<Long> latestSequence() {
-        return postgres.execute("SELECT latest FROM revocation_sequence", Tuple.tuple()).map(rows -> rows.iterator().next().getLong("latest"));
+        return postgres.execute("SELECT latest FROM revocation_sequence", Tuple.tuple())
+                .map(rows -> rows.iterator().next().getLong("latest"));
     }
 
     /**

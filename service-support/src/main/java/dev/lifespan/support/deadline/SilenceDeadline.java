@@ -5,7 +5,10 @@ import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.mutiny.core.Vertx;
 
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -22,9 +25,9 @@ import java.util.function.Function;
  * a single dead connection among live ones cannot hold a caller for ever.
  *
  * <p>A call that failed here is not withdrawn: the dependency may still carry it out once it answers again. A caller
- * that must not take effect late asks its {@link Call} whether it was given up before it commits to anything, and
- * holds it while an answer it cannot take back is on its way. The deadline is a Vert.x timer set on the caller's context, so a late failure arrives on the
- * event loop an answer would have.
+ * that must not take effect late holds its {@link Call} before it sends what it cannot take back, and sends nothing
+ * if the call was given up already. Calls are checked a tenth of the deadline apart (at most 100 ms), so a give-up
+ * comes at most that much after the deadline.
  */
 public final class SilenceDeadline {
     /** The longest a call waits, in deadlines, while the dependency answers others. */
@@ -36,6 +39,11 @@ public final class SilenceDeadline {
     private final String dependency;
     /** {@link System#nanoTime()} of the dependency's latest answer through this instance. */
     private final AtomicLong lastAnswer;
+    /** How often waiting calls are checked: a tenth of the deadline, at most 100 ms (a give-up is that much late at most). */
+    private final long sweepMillis;
+    private final Set<Pending> waiting = ConcurrentHashMap.newKeySet();
+    /** Whether the sweep is scheduled. */
+    private final AtomicBoolean sweeping = new AtomicBoolean();
 
     /** @param dependency what is called, as it reads in a failure ("Redis", "PostgreSQL") */
     public SilenceDeadline(Vertx vertx, Duration deadline, String dependency) {
@@ -47,11 +55,12 @@ public final class SilenceDeadline {
         this.deadlineNanos = deadline.toNanos();
         this.dependency = dependency;
         this.lastAnswer = new AtomicLong(System.nanoTime() - deadlineNanos);
+        this.sweepMillis = Math.max(1, Math.min(100, deadline.toMillis() / 10));
     }
 
     /** The call, failed with {@link Late} when the dependency has been silent for the deadline. */
     public <T> Uni<T> bound(Uni<T> call) {
-        return bound(givenUp -> call);
+        return bound(ignored -> call);
     }
 
     /** One call in progress, as its caller sees it. */
@@ -73,7 +82,7 @@ public final class SilenceDeadline {
         return Uni.createFrom().emitter(emitter -> {
             Pending pending = new Pending(emitter);
             emitter.onTermination(pending::ended);
-            pending.arm(deadline.toMillis());
+            watch(pending);
             Uni<T> started;
             try {
                 started = call.apply(pending);
@@ -93,11 +102,39 @@ public final class SilenceDeadline {
         });
     }
 
-    /** A call waiting for its answer: its timer, and whether it is held or given up (decided under its lock). */
+    /**
+     * Calls waiting for an answer are checked by one periodic sweep per instance, running while any wait, rather than
+     * by a timer each: a timer set on one event loop and cancelled from another (where the answer arrives) costs a
+     * cross-thread wake-up per call, on the hot path of every token request.
+     */
+    private void watch(Pending call) {
+        waiting.add(call);
+        if (sweeping.compareAndSet(false, true)) {
+            vertx.setPeriodic(sweepMillis, this::sweep);
+        }
+    }
+
+    private void sweep(long sweeper) {
+        long now = System.nanoTime();
+        long silence = now - lastAnswer.get();
+        for (Pending call : waiting) {
+            if (call.expired(now, silence)) {
+                waiting.remove(call);
+            }
+        }
+        if (waiting.isEmpty() && sweeping.compareAndSet(true, false)) {
+            vertx.cancelTimer(sweeper);
+            // A call may have arrived between the check and the cancel: then sweep on.
+            if (!waiting.isEmpty() && sweeping.compareAndSet(false, true)) {
+                vertx.setPeriodic(sweepMillis, this::sweep);
+            }
+        }
+    }
+
+    /** A call waiting for its answer: whether it is held or given up, decided under its lock. */
     private final class Pending implements Call {
         private final UniEmitter<?> emitter;
         private final long sent = System.nanoTime();
-        private long timer;
         private long heldUntil = sent;
         private boolean givenUp;
 
@@ -119,46 +156,36 @@ public final class SilenceDeadline {
             return true;
         }
 
-        synchronized void arm(long delayMillis) {
-            if (!givenUp) {
-                timer = vertx.setTimer(Math.max(1, delayMillis), id -> expired());
-            }
-        }
-
-        private void expired() {
-            long now = System.nanoTime();
-            long silence = now - lastAnswer.get();
+        /**
+         * Whether this call is done with: answered, or failed here now because it waited the deadline, is not held, and
+         * the dependency answered nothing else for the deadline (or it waited {@link #MAX_WAIT_FACTOR} deadlines).
+         */
+        boolean expired(long now, long silence) {
+            long waited = now - sent;
             synchronized (this) {
                 if (givenUp) {
-                    return;
+                    return true;
                 }
-                if (heldUntil - now > 0) {
-                    arm((heldUntil - now) / 1_000_000 + 1);
-                    return;
-                }
-                if (silence < deadlineNanos && now - sent < MAX_WAIT_FACTOR * deadlineNanos) {
-                    // Answers to others came within the deadline: busy, not silent. Wait until the deadline after that answer.
-                    arm((deadlineNanos - silence) / 1_000_000 + 1);
-                    return;
+                if (waited < deadlineNanos || heldUntil - now > 0
+                        || (silence < deadlineNanos && waited < MAX_WAIT_FACTOR * deadlineNanos)) {
+                    return false; // busy, not silent, or held: wait on
                 }
                 givenUp = true;
             }
             emitter.fail(late());
+            return true;
         }
 
         /** Answered, failed or cancelled: nothing more to wait for. */
         void ended() {
-            long armed;
             synchronized (this) {
                 givenUp = true;
-                armed = timer;
             }
-            vertx.cancelTimer(armed);
+            waiting.remove(this);
         }
     }
 
-    /** Notes an answer that came by another way than {@link #bound}. */
-    public void answered() {
+    private void answered() {
         lastAnswer.set(System.nanoTime());
     }
 
