@@ -5,10 +5,7 @@ import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.mutiny.core.Vertx;
 
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -26,8 +23,9 @@ import java.util.function.Function;
  *
  * <p>A call that failed here is not withdrawn: the dependency may still carry it out once it answers again. A caller
  * that must not take effect late holds its {@link Call} before it sends what it cannot take back, and sends nothing
- * if the call was given up already. Calls are checked a tenth of the deadline apart (at most 100 ms), so a give-up
- * comes at most that much after the deadline.
+ * if the call was given up already. The deadline is a Vert.x timer set on the caller's context, so a late failure
+ * arrives on the event loop an answer would have. (One periodic sweep per client instead of a timer per call was
+ * tried and measured no faster: bench/README.md section 4.0a.)
  */
 public final class SilenceDeadline {
     /** The longest a call waits, in deadlines, while the dependency answers others. */
@@ -39,11 +37,6 @@ public final class SilenceDeadline {
     private final String dependency;
     /** {@link System#nanoTime()} of the dependency's latest answer through this instance. */
     private final AtomicLong lastAnswer;
-    /** How often waiting calls are checked: a tenth of the deadline, at most 100 ms (a give-up is that much late at most). */
-    private final long sweepMillis;
-    private final Set<Pending> waiting = ConcurrentHashMap.newKeySet();
-    /** Whether the sweep is scheduled. */
-    private final AtomicBoolean sweeping = new AtomicBoolean();
 
     /** @param dependency what is called, as it reads in a failure ("Redis", "PostgreSQL") */
     public SilenceDeadline(Vertx vertx, Duration deadline, String dependency) {
@@ -55,7 +48,6 @@ public final class SilenceDeadline {
         this.deadlineNanos = deadline.toNanos();
         this.dependency = dependency;
         this.lastAnswer = new AtomicLong(System.nanoTime() - deadlineNanos);
-        this.sweepMillis = Math.max(1, Math.min(100, deadline.toMillis() / 10));
     }
 
     /** The call, failed with {@link Late} when the dependency has been silent for the deadline. */
@@ -82,7 +74,7 @@ public final class SilenceDeadline {
         return Uni.createFrom().emitter(emitter -> {
             Pending pending = new Pending(emitter);
             emitter.onTermination(pending::ended);
-            watch(pending);
+            pending.arm(deadline.toMillis());
             Uni<T> started;
             try {
                 started = call.apply(pending);
@@ -102,39 +94,11 @@ public final class SilenceDeadline {
         });
     }
 
-    /**
-     * Calls waiting for an answer are checked by one periodic sweep per instance, running while any wait, rather than
-     * by a timer each: a timer set on one event loop and cancelled from another (where the answer arrives) costs a
-     * cross-thread wake-up per call, on the hot path of every token request.
-     */
-    private void watch(Pending call) {
-        waiting.add(call);
-        if (sweeping.compareAndSet(false, true)) {
-            vertx.setPeriodic(sweepMillis, this::sweep);
-        }
-    }
-
-    private void sweep(long sweeper) {
-        long now = System.nanoTime();
-        long silence = now - lastAnswer.get();
-        for (Pending call : waiting) {
-            if (call.expired(now, silence)) {
-                waiting.remove(call);
-            }
-        }
-        if (waiting.isEmpty() && sweeping.compareAndSet(true, false)) {
-            vertx.cancelTimer(sweeper);
-            // A call may have arrived between the check and the cancel: then sweep on.
-            if (!waiting.isEmpty() && sweeping.compareAndSet(false, true)) {
-                vertx.setPeriodic(sweepMillis, this::sweep);
-            }
-        }
-    }
-
-    /** A call waiting for its answer: whether it is held or given up, decided under its lock. */
+    /** A call waiting for its answer: its timer, and whether it is held or given up (decided under its lock). */
     private final class Pending implements Call {
         private final UniEmitter<?> emitter;
         private final long sent = System.nanoTime();
+        private long timer;
         private long heldUntil = sent;
         private boolean givenUp;
 
@@ -156,32 +120,41 @@ public final class SilenceDeadline {
             return true;
         }
 
-        /**
-         * Whether this call is done with: answered, or failed here now because it waited the deadline, is not held, and
-         * the dependency answered nothing else for the deadline (or it waited {@link #MAX_WAIT_FACTOR} deadlines).
-         */
-        boolean expired(long now, long silence) {
-            long waited = now - sent;
+        synchronized void arm(long delayMillis) {
+            if (!givenUp) {
+                timer = vertx.setTimer(Math.max(1, delayMillis), id -> expired());
+            }
+        }
+
+        private void expired() {
+            long now = System.nanoTime();
+            long silence = now - lastAnswer.get();
             synchronized (this) {
                 if (givenUp) {
-                    return true;
+                    return;
                 }
-                if (waited < deadlineNanos || heldUntil - now > 0
-                        || (silence < deadlineNanos && waited < MAX_WAIT_FACTOR * deadlineNanos)) {
-                    return false; // busy, not silent, or held: wait on
+                if (heldUntil - now > 0) {
+                    arm((heldUntil - now) / 1_000_000 + 1);
+                    return;
+                }
+                if (silence < deadlineNanos && now - sent < MAX_WAIT_FACTOR * deadlineNanos) {
+                    // Answers to others came within the deadline: busy, not silent. Wait until the deadline after that answer.
+                    arm((deadlineNanos - silence) / 1_000_000 + 1);
+                    return;
                 }
                 givenUp = true;
             }
             emitter.fail(late());
-            return true;
         }
 
         /** Answered, failed or cancelled: nothing more to wait for. */
         void ended() {
+            long armed;
             synchronized (this) {
                 givenUp = true;
+                armed = timer;
             }
-            waiting.remove(this);
+            vertx.cancelTimer(armed);
         }
     }
 
