@@ -71,11 +71,7 @@ class PostgresOutageTest {
             StatusRuntimeException e = Grpc.failure(Status.Code.UNAVAILABLE, () -> issuer.issueTokens(
                     IssueTokensRequest.newBuilder().setSubject("harry").setClientId(TestClients.WEB).build()));
             assertThat(e.getStatus().getDescription()).doesNotContain("Exception");
-            given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET)
-                    .formParam("grant_type", "client_credentials")
-                    .post("/oauth2/token").then().statusCode(503)
-                    .header("Retry-After", equalTo("1"))
-                    .body("error", equalTo("temporarily_unavailable"));
+            assertClientCredentialsAnsweredUnavailable();
         } finally {
             postgres.restore();
         }
@@ -109,11 +105,7 @@ class PostgresOutageTest {
             StatusRuntimeException rotation = Grpc.failure(Status.Code.UNAVAILABLE, () -> issuer.refreshTokens(refresh(token)));
             assertThat(rotation.getStatus().getDescription()).isEqualTo("PostgreSQL is unavailable; retry later");
             Grpc.failure(Status.Code.UNAVAILABLE, () -> issuer.redeemSingleUseToken(redemption));
-            given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET)
-                    .formParam("grant_type", "client_credentials")
-                    .post("/oauth2/token").then().statusCode(503)
-                    .header("Retry-After", equalTo("1"))
-                    .body("error", equalTo("temporarily_unavailable"));
+            assertClientCredentialsAnsweredUnavailable();
         } finally {
             postgres.resume();
         }
@@ -125,6 +117,15 @@ class PostgresOutageTest {
                 .singleElement().satisfies(session -> assertThat(session.getState()).isEqualTo(SessionState.SESSION_STATE_ACTIVE));
         assertThat(Outbox.liveRefreshTokens(servers, login.getSessionId())).isEqualTo(1);
         assertThat(Outbox.eventTypes(servers, login.getSessionId())).doesNotContain("REFRESH_TOKEN_REUSED", "SESSION_ENDED");
+    }
+
+    /** A client-credentials grant, which needs PostgreSQL for its audit row, answered 503 with a retry delay. */
+    private static void assertClientCredentialsAnsweredUnavailable() {
+        given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET)
+                .formParam("grant_type", "client_credentials")
+                .post("/oauth2/token").then().statusCode(503)
+                .header("Retry-After", equalTo("1"))
+                .body("error", equalTo("temporarily_unavailable"));
     }
 
     private static RefreshTokensRequest refresh(String token) {
