@@ -30,7 +30,7 @@ import java.util.function.Function;
  * guarantee it needs:
  * <ul>
  * <li>{@link #execute}: statements harmless when they take effect after the caller was answered (reads, idempotent
- * writes, rows nobody was told about);</li>
+ * writes, rows nobody was told about), and never sent once the caller was answered;</li>
  * <li>{@link #executeBefore}: a statement whose late effect would betray a retry (a refresh-token rotation: the retry
  * would count as reuse). It carries a run-by time on PostgreSQL's own clock and changes nothing after it;</li>
  * <li>{@link #inTransaction}: work that is rolled back, never committed, once its caller was given up.</li>
@@ -64,9 +64,14 @@ public class BoundedPostgres {
         this.runByBudgetMillis = config.deadline().toMillis() * 3 / 4;
     }
 
-    /** One statement harmless when it takes effect after its caller was answered. */
+    /**
+     * One statement harmless when it takes effect after its caller was answered. Still waiting for a connection when
+     * its caller is answered, it is never sent (so a queue built up during an outage drains without writing an audit
+     * row for a token nobody received); only one already sent when PostgreSQL froze runs when it wakes.
+     */
     public Uni<RowSet<Row>> execute(String sql, Tuple parameters) {
-        return deadline.bound(pool.preparedQuery(sql).execute(parameters));
+        return deadline.bound(call -> pool.withConnection(connection -> call.givenUp() ? Uni.createFrom().failure(deadline.late())
+                : connection.preparedQuery(sql).execute(parameters)));
     }
 
     /**
