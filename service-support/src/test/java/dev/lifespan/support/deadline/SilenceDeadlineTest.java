@@ -1,0 +1,69 @@
+package dev.lifespan.support.deadline;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Holding a call, and giving it up, against a dependency that never answers (real Vert.x timers). */
+class SilenceDeadlineTest {
+    private static final Duration DEADLINE = Duration.ofMillis(200);
+    private static Vertx vertx;
+
+    @BeforeAll
+    static void start() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stop() {
+        vertx.closeAndAwait();
+    }
+
+    @Test
+    void aHeldCallIsNotGivenUpBeforeItsHoldEndsAndIsAfter() throws Exception {
+        SilenceDeadline deadline = new SilenceDeadline(vertx, DEADLINE, "Test");
+        long held = DEADLINE.toNanos() * 5;
+        long start = System.nanoTime();
+        CompletableFuture<Object> call = deadline.bound(c -> {
+            assertThat(c.holdUntil(System.nanoTime() + held)).isTrue();
+            return Uni.createFrom().nothing();
+        }).subscribeAsCompletionStage();
+
+        assertThatThrownBy(() -> call.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(SilenceDeadline.Late.class).hasMessage("Test answered nothing for 200 ms");
+        assertThat(System.nanoTime() - start).as("not before the hold ended").isGreaterThanOrEqualTo(held);
+    }
+
+    @Test
+    void aCallGivenUpCannotBeHeldAnyMore() {
+        SilenceDeadline deadline = new SilenceDeadline(vertx, DEADLINE, "Test");
+        AtomicReference<SilenceDeadline.Call> handle = new AtomicReference<>();
+        CompletableFuture<Object> call = deadline.bound(c -> {
+            handle.set(c);
+            return Uni.createFrom().nothing();
+        }).subscribeAsCompletionStage();
+
+        assertThatThrownBy(() -> call.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(SilenceDeadline.Late.class);
+        assertThat(handle.get().givenUp()).isTrue();
+        assertThat(handle.get().holdUntil(System.nanoTime() + DEADLINE.toNanos())).as("nothing may be sent for it now").isFalse();
+    }
+
+    @Test
+    void anAnsweredCallIsNotFailedLater() throws Exception {
+        SilenceDeadline deadline = new SilenceDeadline(vertx, DEADLINE, "Test");
+        assertThat(deadline.bound(Uni.createFrom().item("answer")).subscribeAsCompletionStage().get(30, TimeUnit.SECONDS))
+                .isEqualTo("answer");
+    }
+}
