@@ -198,7 +198,7 @@ public final class AnomalyWindows {
 
     public AnomalyWindows(BoundedRedis redis, AnomalyRules rules, Duration maxEventAge) {
         this.redis = redis;
-        this.runByBudget = redis.deadline().toMillis() * 3 / 4;
+        this.runByBudget = redis.runByBudgetMillis();
         this.rules = rules;
         this.maxEventAge = maxEventAge;
     }

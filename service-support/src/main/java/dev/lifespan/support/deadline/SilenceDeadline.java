@@ -166,6 +166,14 @@ public final class SilenceDeadline {
         return deadline;
     }
 
+    /**
+     * How long after it was sent work that must not take effect late may still run (its run-by, on the dependency's
+     * clock): three quarters of the deadline, leaving the rest for its answer to come back before the caller is given up.
+     */
+    public long runByBudgetMillis() {
+        return deadline.toMillis() * 3 / 4;
+    }
+
     /** The failure of a call given up: for a caller that finds out by itself that its answer came too late. */
     public Late late() {
         return new Late(dependency, deadline);

@@ -12,7 +12,6 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -52,8 +51,6 @@ public class BoundedPostgres {
     private final Pool pool;
     private final SilenceDeadline deadline;
     private final RemoteClock clock = new RemoteClock(CLOCK_REFRESH_MILLIS);
-    /** A run-by statement runs only this long after it was sent: within the deadline, with room for its answer to come back. */
-    private final long runByBudgetMillis;
 
     public BoundedPostgres(Pool pool, Vertx vertx, PostgresConfig config) {
         if (config.deadline().isNegative() || config.deadline().isZero()) {
@@ -61,7 +58,6 @@ public class BoundedPostgres {
         }
         this.pool = pool;
         this.deadline = new SilenceDeadline(vertx, config.deadline(), "PostgreSQL");
-        this.runByBudgetMillis = config.deadline().toMillis() * 3 / 4;
     }
 
     /**
@@ -87,7 +83,7 @@ public class BoundedPostgres {
                 return Uni.createFrom().failure(deadline.late());
             }
             long sentAt = System.currentTimeMillis();
-            long runBy = sentAt + offset + runByBudgetMillis;
+            long runBy = sentAt + offset + deadline.runByBudgetMillis();
             List<Object> withRunBy = new ArrayList<>(parameters);
             withRunBy.add(Instant.ofEpochMilli(runBy).atOffset(ZoneOffset.UTC));
             return connection.preparedQuery(sql).execute(Tuple.from(withRunBy)).map(rows -> {
@@ -116,10 +112,6 @@ public class BoundedPostgres {
                 return result;
             });
         }));
-    }
-
-    public Duration deadline() {
-        return deadline.deadline();
     }
 
     private Uni<Long> postgresNow() {

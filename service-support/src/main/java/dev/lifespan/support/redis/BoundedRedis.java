@@ -32,7 +32,8 @@ public final class BoundedRedis {
         return deadline.bound(redis.send(request));
     }
 
-    public Duration deadline() {
-        return deadline.deadline();
+    /** How long after it was sent a script that checks a run-by may still run ({@link SilenceDeadline#runByBudgetMillis}). */
+    public long runByBudgetMillis() {
+        return deadline.runByBudgetMillis();
     }
 }
