@@ -67,6 +67,13 @@ public final class SilenceDeadline {
          * given up.
          */
         boolean holdUntil(long nanoTime);
+
+        /**
+         * Runs {@code action} when the call is given up as late (at once if it already was), after its caller has been
+         * answered; never when it is answered or cancelled. For what a silence leaves behind: a connection that may
+         * never answer again.
+         */
+        void whenLate(Runnable action);
     }
 
     /** The call made by {@code call}, failed with {@link Late} when the dependency has been silent for the deadline. */
@@ -101,6 +108,8 @@ public final class SilenceDeadline {
         private long timer;
         private long heldUntil = sent;
         private boolean givenUp;
+        private boolean late;
+        private Runnable whenLate = () -> { };
 
         Pending(UniEmitter<?> emitter) {
             this.emitter = emitter;
@@ -120,6 +129,21 @@ public final class SilenceDeadline {
             return true;
         }
 
+        @Override
+        public void whenLate(Runnable action) {
+            synchronized (this) {
+                if (!late) {
+                    Runnable before = whenLate;
+                    whenLate = () -> {
+                        before.run();
+                        action.run();
+                    };
+                    return;
+                }
+            }
+            action.run();
+        }
+
         synchronized void arm(long delayMillis) {
             if (!givenUp) {
                 timer = vertx.setTimer(Math.max(1, delayMillis), id -> expired());
@@ -129,6 +153,7 @@ public final class SilenceDeadline {
         private void expired() {
             long now = System.nanoTime();
             long silence = now - lastAnswer.get();
+            Runnable afterwards;
             synchronized (this) {
                 if (givenUp) {
                     return;
@@ -143,8 +168,11 @@ public final class SilenceDeadline {
                     return;
                 }
                 givenUp = true;
+                late = true;
+                afterwards = whenLate;
             }
             emitter.fail(late());
+            afterwards.run();
         }
 
         /** Answered, failed or cancelled: nothing more to wait for. */

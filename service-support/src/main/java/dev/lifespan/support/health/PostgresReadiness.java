@@ -1,8 +1,9 @@
 package dev.lifespan.support.health;
 
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
@@ -24,16 +25,18 @@ public class PostgresReadiness implements AsyncHealthCheck {
     private static final Logger LOG = Logger.getLogger(PostgresReadiness.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(3);
 
-    private final Pool pool;
+    private final BoundedPostgres postgres;
     private final AtomicBoolean down = new AtomicBoolean();
 
-    public PostgresReadiness(Pool pool) {
-        this.pool = pool;
+    public PostgresReadiness(BoundedPostgres postgres) {
+        this.postgres = postgres;
     }
 
     @Override
     public Uni<HealthCheckResponse> call() {
-        return pool.query("SELECT 1").execute()
+        // The probe is answered within its timeout; the statement itself is left to its deadline (memoized, so the
+        // answer's timeout does not cancel it), which closes a connection that went silent instead of keeping it pooled.
+        return postgres.execute("SELECT 1", Tuple.tuple()).memoize().indefinitely()
                 .ifNoItem().after(TIMEOUT).fail()
                 .map(ignored -> {
                     if (down.compareAndSet(true, false)) {

@@ -10,6 +10,10 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.sqlclient.impl.Connection;
+import io.vertx.sqlclient.impl.SocketConnectionBase;
+import io.vertx.sqlclient.impl.SqlConnectionInternal;
+import org.jboss.logging.Logger;
 import jakarta.inject.Singleton;
 
 import java.time.Instant;
@@ -46,6 +50,7 @@ import java.util.function.Function;
 public class BoundedPostgres {
     /** The clock offset is measured again this often (a probe, one statement a minute). */
     private static final long CLOCK_REFRESH_MILLIS = 60_000;
+    private static final Logger LOG = Logger.getLogger(BoundedPostgres.class);
     private static final String NOW_MILLIS = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now_ms";
 
     private final Pool pool;
@@ -66,8 +71,13 @@ public class BoundedPostgres {
      * row for a token nobody received); only one already sent when PostgreSQL froze runs when it wakes.
      */
     public Uni<RowSet<Row>> execute(String sql, Tuple parameters) {
-        return deadline.bound(call -> pool.withConnection(connection -> call.givenUp() ? Uni.createFrom().failure(deadline.late())
-                : connection.preparedQuery(sql).execute(parameters)));
+        return deadline.bound(call -> pool.withConnection(connection -> {
+            if (call.givenUp()) {
+                return Uni.createFrom().failure(deadline.late());
+            }
+            closeWhenLate(call, connection);
+            return connection.preparedQuery(sql).execute(parameters);
+        }));
     }
 
     /**
@@ -82,6 +92,7 @@ public class BoundedPostgres {
             if (!call.holdUntil(System.nanoTime() + deadline.deadline().toNanos())) {
                 return Uni.createFrom().failure(deadline.late());
             }
+            closeWhenLate(call, connection);
             long sentAt = System.currentTimeMillis();
             long runBy = sentAt + offset + deadline.runByBudgetMillis();
             List<Object> withRunBy = new ArrayList<>(parameters);
@@ -105,6 +116,7 @@ public class BoundedPostgres {
             if (call.givenUp()) {
                 return Uni.createFrom().failure(deadline.late());
             }
+            closeWhenLate(call, connection);
             return work.apply(connection).map(result -> {
                 if (!call.holdUntil(System.nanoTime() + deadline.deadline().toNanos())) {
                     throw new LateStatement(deadline.late()); // rolled back
@@ -115,7 +127,30 @@ public class BoundedPostgres {
     }
 
     private Uni<Long> postgresNow() {
-        return pool.query(NOW_MILLIS).execute().map(rows -> rows.iterator().next().getLong("now_ms"));
+        return execute(NOW_MILLIS, Tuple.tuple()).map(rows -> rows.iterator().next().getLong("now_ms"));
+    }
+
+    /**
+     * Closes the connection of a call given up while it had the connection: the connection may never answer again.
+     * A half-open connection to a PostgreSQL host that died or was failed over from stays open, with what was sent
+     * unanswered, until the kernel gives up on it (about fifteen minutes on Linux); kept in the pool it holds its slot
+     * that long, and once every slot is held so, no request is served although a new connection would reach the new
+     * server at once. Closed, its slot is freed for a new connection, and a PostgreSQL that was only paused ends the
+     * session when it wakes, rolling back whatever transaction it held open.
+     */
+    private static void closeWhenLate(SilenceDeadline.Call call, SqlConnection connection) {
+        call.whenLate(() -> {
+            Connection underlying = ((SqlConnectionInternal) connection.getDelegate()).unwrap().unwrap();
+            if (underlying instanceof SocketConnectionBase socketConnection) {
+                // Closed at the socket, below every handler: the pooled connection's close() would return it to the pool,
+                // and the graceful closes on the way (the protocol's Terminate message, Vert.x's flush) wait behind what
+                // was sent, that is for ever. Once the socket is closed the pool drops the connection.
+                socketConnection.socket().channelHandlerContext().pipeline().firstContext().close();
+            } else {
+                LOG.warnf("A PostgreSQL connection that went silent cannot be closed (%s); it stays in the pool until the"
+                        + " kernel gives up on it", underlying.getClass().getName());
+            }
+        });
     }
 
     /** A {@link SilenceDeadline.Late} found after an answer, carried out of a mapping function. */

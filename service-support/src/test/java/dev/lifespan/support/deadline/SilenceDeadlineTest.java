@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,9 +62,30 @@ class SilenceDeadlineTest {
     }
 
     @Test
-    void anAnsweredCallIsNotFailedLater() throws Exception {
+    void anAnsweredCallIsNotFailedLaterAndWhatWasLeftForLatenessDoesNotRun() throws Exception {
         SilenceDeadline deadline = new SilenceDeadline(vertx, DEADLINE, "Test");
-        assertThat(deadline.bound(Uni.createFrom().item("answer")).subscribeAsCompletionStage().get(30, TimeUnit.SECONDS))
-                .isEqualTo("answer");
+        AtomicBoolean ran = new AtomicBoolean();
+        assertThat(deadline.bound(c -> {
+            c.whenLate(() -> ran.set(true));
+            return Uni.createFrom().item("answer");
+        }).subscribeAsCompletionStage().get(30, TimeUnit.SECONDS)).isEqualTo("answer");
+        assertThat(ran).as("answered: nothing to clean up").isFalse();
+    }
+
+    @Test
+    void whatIsLeftForLatenessRunsOnceTheCallerIsAnswered() throws Exception {
+        SilenceDeadline deadline = new SilenceDeadline(vertx, DEADLINE, "Test");
+        AtomicReference<SilenceDeadline.Call> handle = new AtomicReference<>();
+        CompletableFuture<Boolean> ranAfterTheAnswer = new CompletableFuture<>();
+        CompletableFuture<Object> call = deadline.bound(c -> {
+            handle.set(c);
+            return Uni.createFrom().nothing();
+        }).subscribeAsCompletionStage();
+        handle.get().whenLate(() -> ranAfterTheAnswer.complete(call.isCompletedExceptionally()));
+
+        assertThat(ranAfterTheAnswer.get(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> registeredLate = new CompletableFuture<>();
+        handle.get().whenLate(() -> registeredLate.complete(null));
+        assertThat(registeredLate).as("left after the call was given up: runs at once").isCompleted();
     }
 }

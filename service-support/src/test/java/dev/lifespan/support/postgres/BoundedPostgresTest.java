@@ -1,0 +1,103 @@
+package dev.lifespan.support.postgres;
+
+import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.TcpProxy;
+import dev.lifespan.support.deadline.SilenceDeadline;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.PgPool;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.PoolOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Against real PostgreSQL through a proxy whose open connections can go silent while new ones get through. */
+class BoundedPostgresTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(1);
+    private static final int SLOTS = 2;
+
+    private static EmbeddedServers servers;
+    private static Vertx vertx;
+    private TcpProxy proxy;
+    private Pool pool;
+
+    @BeforeAll
+    static void start() {
+        servers = EmbeddedServers.start();
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stop() {
+        vertx.closeAndAwait();
+        servers.close();
+    }
+
+    @BeforeEach
+    void connect() {
+        proxy = new TcpProxy(servers.postgresHost(), servers.postgresPort());
+        PgConnectOptions through = new PgConnectOptions().setHost("127.0.0.1").setPort(proxy.port()).setDatabase(servers.database())
+                .setUser(servers.username()).setPassword(servers.password());
+        pool = PgPool.pool(vertx, through, new PoolOptions().setMaxSize(SLOTS));
+    }
+
+    @AfterEach
+    void close() {
+        proxy.resume();
+        pool.closeAndAwait();
+        proxy.close();
+    }
+
+    /**
+     * PostgreSQL failed over, or its host died: the connections open until then stay open and answer nothing (nothing
+     * resets them), while a new connection reaches the server. Once every pooled connection is such a one, only closing
+     * them lets a request through again; kept, they would hold the pool until the kernel gives up on them.
+     */
+    @Test
+    void connectionsThatWentSilentAreClosedAndNewOnesServe() throws Exception {
+        BoundedPostgres postgres = new BoundedPostgres(pool, vertx, () -> DEADLINE);
+        // Every slot holds an open connection: two statements at once need two.
+        CompletableFuture<RowSet<Row>> first = sleep(postgres);
+        CompletableFuture<RowSet<Row>> second = sleep(postgres);
+        first.get(30, TimeUnit.SECONDS);
+        second.get(30, TimeUnit.SECONDS);
+
+        proxy.stallOpen();
+        for (int i = 0; i < SLOTS; i++) {
+            CompletableFuture<RowSet<Row>> late = select(postgres);
+            assertThatThrownBy(() -> late.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(SilenceDeadline.Late.class);
+        }
+
+        assertThat(select(postgres).get(30, TimeUnit.SECONDS).iterator().next().getInteger(0)).as("served on a new connection")
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aDeadlineMustBePositive() {
+        assertThatThrownBy(() -> new BoundedPostgres(pool, vertx, () -> Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lifespan.postgres.deadline");
+    }
+
+    private static CompletableFuture<RowSet<Row>> sleep(BoundedPostgres postgres) {
+        return postgres.execute("SELECT pg_sleep(0.1)", Tuple.tuple()).subscribeAsCompletionStage();
+    }
+
+    private static CompletableFuture<RowSet<Row>> select(BoundedPostgres postgres) {
+        return postgres.execute("SELECT 1", Tuple.tuple()).subscribeAsCompletionStage();
+    }
+}
