@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -53,6 +54,10 @@ public class BoundedPostgres {
     private static final Logger LOG = Logger.getLogger(BoundedPostgres.class);
     private static final String NOW_MILLIS = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now_ms";
 
+    /** A closed connection handed out by the pool (see {@link #onConnection}); nothing was sent on it. */
+    private static final RuntimeException CLOSED_BEFORE_USE = new RuntimeException("closed before use", null, false, false) { };
+    private static final int CLOSED_RETRIES = 3;
+
     private final Pool pool;
     private final SilenceDeadline deadline;
     private final RemoteClock clock = new RemoteClock(CLOCK_REFRESH_MILLIS);
@@ -71,13 +76,7 @@ public class BoundedPostgres {
      * row for a token nobody received); only one already sent when PostgreSQL froze runs when it wakes.
      */
     public Uni<RowSet<Row>> execute(String sql, Tuple parameters) {
-        return deadline.bound(call -> pool.withConnection(connection -> {
-            if (call.givenUp()) {
-                return Uni.createFrom().failure(deadline.late());
-            }
-            closeWhenLate(call, connection);
-            return connection.preparedQuery(sql).execute(parameters);
-        }));
+        return deadline.bound(call -> onConnection(call, () -> !call.givenUp(), connection -> connection.preparedQuery(sql).execute(parameters)));
     }
 
     /**
@@ -87,24 +86,22 @@ public class BoundedPostgres {
      * guard fails as {@link SilenceDeadline.Late}: nothing changed, so the caller may try again.
      */
     public Uni<RowSet<Row>> executeBefore(String sql, List<Object> parameters) {
-        return deadline.bound(call -> clock.offset(this::postgresNow).chain(offset -> pool.withConnection(connection -> {
-            // Carried out by the run-by or not at all: the caller waits that long, with room for the answer, however silent.
-            if (!call.holdUntil(System.nanoTime() + deadline.deadline().toNanos())) {
-                return Uni.createFrom().failure(deadline.late());
-            }
-            closeWhenLate(call, connection);
-            long sentAt = System.currentTimeMillis();
-            long runBy = sentAt + offset + deadline.runByBudgetMillis();
-            List<Object> withRunBy = new ArrayList<>(parameters);
-            withRunBy.add(Instant.ofEpochMilli(runBy).atOffset(ZoneOffset.UTC));
-            return connection.preparedQuery(sql).execute(Tuple.from(withRunBy)).map(rows -> {
-                long receivedOnItsClock = System.currentTimeMillis() + offset;
-                if (rows.size() == 0 && receivedOnItsClock + RemoteClock.PRECISE_ROUND_TRIP_MS >= runBy) {
-                    throw new LateStatement(deadline.late());
-                }
-                return rows;
-            });
-        })));
+        return deadline.bound(call -> clock.offset(this::postgresNow).chain(offset -> onConnection(call,
+                // Carried out by the run-by or not at all: the caller waits that long, with room for the answer, however silent.
+                () -> call.holdUntil(System.nanoTime() + deadline.deadline().toNanos()),
+                connection -> {
+                    long sentAt = System.currentTimeMillis();
+                    long runBy = sentAt + offset + deadline.runByBudgetMillis();
+                    List<Object> withRunBy = new ArrayList<>(parameters);
+                    withRunBy.add(Instant.ofEpochMilli(runBy).atOffset(ZoneOffset.UTC));
+                    return connection.preparedQuery(sql).execute(Tuple.from(withRunBy)).map(rows -> {
+                        long receivedOnItsClock = System.currentTimeMillis() + offset;
+                        if (rows.size() == 0 && receivedOnItsClock + RemoteClock.PRECISE_ROUND_TRIP_MS >= runBy) {
+                            throw new LateStatement(deadline.late());
+                        }
+                        return rows;
+                    });
+                })));
     }
 
     /**
@@ -112,18 +109,31 @@ public class BoundedPostgres {
      * the COMMIT is sent the caller waits for its answer one more deadline.
      */
     public <T> Uni<T> inTransaction(Function<SqlConnection, Uni<T>> work) {
-        return deadline.bound(call -> pool.withTransaction(connection -> {
-            if (call.givenUp()) {
-                return Uni.createFrom().failure(deadline.late());
+        return deadline.bound(call -> onConnection(call, () -> !call.givenUp(), connection -> connection.begin().chain(transaction ->
+                work.apply(connection).map(result -> {
+                    if (!call.holdUntil(System.nanoTime() + deadline.deadline().toNanos())) {
+                        throw new LateStatement(deadline.late()); // rolled back
+                    }
+                    return result;
+                }).onFailure().call(() -> transaction.rollback().onFailure().recoverWithNull()).call(transaction::commit))));
+    }
+
+    /**
+     * {@code work} on a pooled connection, sent only if {@code mayStillSend} says so once the connection is there (a
+     * caller given up meanwhile gets nothing sent); the connection is closed if the call is given up later. A connection
+     * closed that way can be handed out in the moment before the pool drops it; another one is taken then.
+     */
+    private <T> Uni<T> onConnection(SilenceDeadline.Call call, BooleanSupplier mayStillSend, Function<SqlConnection, Uni<T>> work) {
+        return pool.withConnection(connection -> {
+            if (!socketOf(connection).isValid()) {
+                return Uni.createFrom().<T>failure(CLOSED_BEFORE_USE);
+            }
+            if (!mayStillSend.getAsBoolean()) {
+                return Uni.createFrom().<T>failure(deadline.late());
             }
             closeWhenLate(call, connection);
-            return work.apply(connection).map(result -> {
-                if (!call.holdUntil(System.nanoTime() + deadline.deadline().toNanos())) {
-                    throw new LateStatement(deadline.late()); // rolled back
-                }
-                return result;
-            });
-        }));
+            return work.apply(connection);
+        }).onFailure(failure -> failure == CLOSED_BEFORE_USE).retry().atMost(CLOSED_RETRIES);
     }
 
     private Uni<Long> postgresNow() {
@@ -140,7 +150,7 @@ public class BoundedPostgres {
      */
     private static void closeWhenLate(SilenceDeadline.Call call, SqlConnection connection) {
         call.whenLate(() -> {
-            Connection underlying = ((SqlConnectionInternal) connection.getDelegate()).unwrap().unwrap();
+            Connection underlying = socketOf(connection);
             if (underlying instanceof SocketConnectionBase socketConnection) {
                 // Closed at the socket, below every handler: the pooled connection's close() would return it to the pool,
                 // and the graceful closes on the way (the protocol's Terminate message, Vert.x's flush) wait behind what
@@ -151,6 +161,11 @@ public class BoundedPostgres {
                         + " kernel gives up on it", underlying.getClass().getName());
             }
         });
+    }
+
+    /** The connection to PostgreSQL under a pooled one. */
+    private static Connection socketOf(SqlConnection connection) {
+        return ((SqlConnectionInternal) connection.getDelegate()).unwrap().unwrap();
     }
 
     /** A {@link SilenceDeadline.Late} found after an answer, carried out of a mapping function. */

@@ -4,8 +4,11 @@ import dev.lifespan.support.deadline.SilenceDeadline;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.impl.PooledRedisConnection;
+import org.jboss.logging.Logger;
 
 import java.time.Duration;
 
@@ -19,6 +22,8 @@ import java.time.Duration;
  * a run-by time themselves).
  */
 public final class BoundedRedis {
+    private static final Logger LOG = Logger.getLogger(BoundedRedis.class);
+
     private final Redis redis;
     private final SilenceDeadline deadline;
 
@@ -27,9 +32,28 @@ public final class BoundedRedis {
         this.deadline = new SilenceDeadline(vertx, deadline, "Redis");
     }
 
-    /** Sends one command; fails with {@link SilenceDeadline.Late} when Redis has been silent for the deadline. */
+    /**
+     * Sends one command; fails with {@link SilenceDeadline.Late} when Redis has been silent for the deadline. The
+     * connection of a command given up is closed rather than returned to the pool: after a failover, or when Redis's
+     * host dies, a half-open connection would hold its slot until the kernel gives up on it (about fifteen minutes).
+     */
     public Uni<Response> send(Request request) {
-        return deadline.bound(redis.send(request));
+        return deadline.bound(call -> redis.connect().chain(connection -> {
+            if (call.givenUp()) { // it waited for a connection longer than its caller: not sent
+                return connection.close().chain(() -> Uni.createFrom().failure(deadline.late()));
+            }
+            call.whenLate(() -> close(connection));
+            return connection.send(request).eventually(connection::close);
+        }));
+    }
+
+    private static void close(RedisConnection connection) {
+        if (connection.getDelegate() instanceof PooledRedisConnection pooled) {
+            pooled.actual().forceClose(); // its socket, after which the pool drops it
+        } else {
+            LOG.warnf("A Redis connection that went silent cannot be closed (%s); it stays in the pool until the kernel gives up on it",
+                    connection.getDelegate().getClass().getName());
+        }
     }
 
     /** How long after it was sent a script that checks a run-by may still run ({@link SilenceDeadline#runByBudgetMillis}). */

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -27,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Against real Redis through a proxy that can go silent: silence fails a command, a busy Redis does not. */
 class BoundedRedisTest {
+    private static final int SLOTS = 4;
     private static EmbeddedServers servers;
     private static Vertx vertx;
     private TcpProxy proxy;
@@ -48,7 +51,7 @@ class BoundedRedisTest {
     void connect() {
         proxy = servers.proxyToRedis();
         String through = servers.redisUrlThrough(proxy);
-        client = Redis.createClient(vertx, new RedisOptions().setConnectionString(through).setMaxPoolSize(4));
+        client = Redis.createClient(vertx, new RedisOptions().setConnectionString(through).setMaxPoolSize(SLOTS));
     }
 
     @AfterEach
@@ -87,6 +90,34 @@ class BoundedRedisTest {
         } finally {
             vertx.cancelTimer(pings);
         }
+    }
+
+    /**
+     * Redis failed over, or its host died: the connections open until then stay open and answer nothing, while a new
+     * connection reaches the server. Kept in the pool, each would be held by its unanswered command until the kernel
+     * gives up on it; closed, its slot serves again.
+     */
+    @Test
+    void connectionsThatWentSilentAreClosedAndNewOnesServe() throws Exception {
+        BoundedRedis bounded = new BoundedRedis(client, vertx, Duration.ofSeconds(1));
+        // Every slot holds an open connection: as many commands at once as there are slots, each holding its connection.
+        List<CompletableFuture<Response>> waits = new ArrayList<>();
+        for (int i = 0; i < SLOTS; i++) {
+            waits.add(bounded.send(Request.cmd(Command.BLPOP).arg("bounded-redis-test:empty:" + UUID.randomUUID()).arg("0.2"))
+                    .subscribeAsCompletionStage());
+        }
+        for (CompletableFuture<Response> wait : waits) {
+            wait.get(30, TimeUnit.SECONDS);
+        }
+
+        proxy.stallOpen();
+        for (int i = 0; i < SLOTS; i++) {
+            CompletableFuture<Response> late = bounded.send(Request.cmd(Command.PING)).subscribeAsCompletionStage();
+            assertThatThrownBy(() -> late.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(SilenceDeadline.Late.class);
+        }
+
+        assertThat(send(bounded, Request.cmd(Command.PING)).toString()).as("served on a new connection").isEqualTo("PONG");
     }
 
     @Test
