@@ -3,11 +3,10 @@ package dev.lifespan.issuer.relay;
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.support.input.ProtoTime;
+import dev.lifespan.support.postgres.Statements;
 import dev.lifespan.support.relay.Relay;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 import java.time.Instant;
@@ -54,8 +53,8 @@ final class PendingRevocationRows implements Relay.Outbox<PendingRevocationRows.
     }
 
     @Override
-    public Uni<List<Pending>> take(SqlConnection tx, int max) {
-        return tx.preparedQuery(TAKE).execute(Tuple.of(max)).map(rows -> {
+    public Uni<List<Pending>> take(Statements tx, int max) {
+        return tx.execute(TAKE, Tuple.of(max)).map(rows -> {
             List<Pending> pending = new ArrayList<>(rows.size());
             for (Row row : rows) {
                 pending.add(new Pending(row.getLong("id"), rule(row)));
@@ -79,19 +78,19 @@ final class PendingRevocationRows implements Relay.Outbox<PendingRevocationRows.
     }
 
     @Override
-    public Uni<Void> markDelivered(SqlConnection tx, List<Pending> rows, Instant now) {
+    public Uni<Void> markDelivered(Statements tx, List<Pending> rows, Instant now) {
         Long[] ids = rows.stream().map(Pending::id).toArray(Long[]::new);
-        return tx.preparedQuery(MARK_DELIVERED).execute(Tuple.of(ids, utc(now))).replaceWithVoid();
+        return tx.execute(MARK_DELIVERED, Tuple.of(ids, utc(now))).replaceWithVoid();
     }
 
     @Override
-    public Uni<Void> markRefused(SqlConnection tx, Pending row, String reason) {
-        return tx.preparedQuery(MARK_REFUSED).execute(Tuple.of(row.id(), reason)).replaceWithVoid();
+    public Uni<Void> markRefused(Statements tx, Pending row, String reason) {
+        return tx.execute(MARK_REFUSED, Tuple.of(row.id(), reason)).replaceWithVoid();
     }
 
     @Override
-    public Uni<Relay.Backlog> backlog(Pool pool, long limit) {
-        return pool.preparedQuery(BACKLOG).execute(Tuple.of(limit)).map(rows -> {
+    public Uni<Relay.Backlog> backlog(Statements db, long limit) {
+        return db.execute(BACKLOG, Tuple.of(limit)).map(rows -> {
             Row row = rows.iterator().next();
             OffsetDateTime oldest = row.getOffsetDateTime("oldest");
             return new Relay.Backlog(row.getLong("waiting"), oldest == null ? null : oldest.toInstant(), row.getLong("refused"));
@@ -99,7 +98,7 @@ final class PendingRevocationRows implements Relay.Outbox<PendingRevocationRows.
     }
 
     @Override
-    public Uni<Integer> prune(Pool pool, Instant before, int max) {
-        return pool.preparedQuery(PRUNE).execute(Tuple.of(utc(before), max)).map(rows -> rows.rowCount());
+    public Uni<Integer> prune(Statements db, Instant before, int max) {
+        return db.execute(PRUNE, Tuple.of(utc(before), max)).map(rows -> rows.rowCount());
     }
 }

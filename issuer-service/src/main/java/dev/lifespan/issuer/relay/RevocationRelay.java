@@ -9,11 +9,11 @@ import dev.lifespan.issuer.outbox.RevocationsQueued;
 import dev.lifespan.support.audit.AuditOutboxRelay;
 import dev.lifespan.support.auth.BearerCallCredentials;
 import dev.lifespan.support.auth.ServiceToken;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import dev.lifespan.support.relay.Relay;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
@@ -43,13 +43,13 @@ public class RevocationRelay {
     private final Relay<PendingRevocationRows.Pending> relay;
     private final AuditOutboxRelay audit;
 
-    public RevocationRelay(Pool pool, InstantSource clock, RevocationChannel channel, IssuerCredential credential, MeterRegistry registry,
+    public RevocationRelay(BoundedPostgres postgres, InstantSource clock, RevocationChannel channel, IssuerCredential credential, MeterRegistry registry,
             AuditOutboxRelay audit) {
         this.audit = audit;
         ServiceToken token = credential.forScope(LifespanScopes.REVOCATION_WRITE);
         this.relay = channel.channel()
                 .map(ch -> RevocationGrpc.newFutureStub(ch).withCallCredentials(new BearerCallCredentials(token)))
-                .map(stub -> new Relay<>(OUTBOX, pool, new PendingRevocationRows(), rows -> send(stub, token, rows), BATCH, clock, registry))
+                .map(stub -> new Relay<>(OUTBOX, postgres, new PendingRevocationRows(), rows -> send(stub, token, rows), BATCH, clock, registry))
                 .orElse(null);
         if (relay == null) {
             LOG.warn("lifespan.revocation.target is not set: revocations are recorded in the issuer's database only and wait there");

@@ -7,7 +7,6 @@ import dev.lifespan.support.audit.AuditOutbox;
 import dev.lifespan.support.postgres.BoundedPostgres;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -71,11 +70,9 @@ public class RevocationLog {
                     + " 'expires_at', expires_at, 'reason', reason, 'recorded_by', $8::text)")
             .from("inserted").insert());
 
-    private final Pool pool;
     private final BoundedPostgres postgres;
 
-    public RevocationLog(Pool pool, BoundedPostgres postgres) {
-        this.pool = pool;
+    public RevocationLog(BoundedPostgres postgres) {
         this.postgres = postgres;
     }
 
@@ -165,9 +162,8 @@ public class RevocationLog {
 
     /** Deletes up to {@code batch} rules that expired by {@code now}; returns how many. The sequence is untouched. */
     public Uni<Integer> dropExpired(Instant now, int batch) {
-        return pool.preparedQuery("DELETE FROM revocation_rule WHERE sequence IN"
-                        + " (SELECT sequence FROM revocation_rule WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)")
-                .execute(Tuple.of(utc(now), batch))
+        return postgres.execute("DELETE FROM revocation_rule WHERE sequence IN"
+                        + " (SELECT sequence FROM revocation_rule WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)", Tuple.of(utc(now), batch))
                 .map(RowSet::rowCount);
     }
 

@@ -62,10 +62,19 @@ public final class Grpc {
         if (READY.contains(start)) {
             return;
         }
+        awaitInStep();
+        READY.add(start);
+    }
+
+    /**
+     * Waits until the service is ready and its own revocation feed is in step again (or validation is off): after
+     * anything that left the feed stale, such as the test clock moved past the feed's last heartbeat, or a silent
+     * PostgreSQL that let no heartbeat out.
+     */
+    public static void awaitInStep() {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .untilAsserted(() -> RestAssured.given().get(TestHTTPResourceManager.getManagementUri() + "/health/ready").then().statusCode(200)
                         .body("checks.find { it.name == 'revocation-feed' }.data.state", anyOf(equalTo("in step"), startsWith("off"))));
-        READY.add(start);
     }
 
     /** The test signing key ({@link JwksTestResource}); fails when the test class runs without it. */

@@ -2,6 +2,7 @@ package dev.lifespan.support.audit;
 
 import dev.lifespan.support.auth.ClientCredentialsToken;
 import dev.lifespan.support.auth.ServiceToken;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import dev.lifespan.validator.report.ValidationFailureReporter;
 import dev.lifespan.validator.report.ValidationFailureTally;
 import io.grpc.ManagedChannel;
@@ -10,7 +11,6 @@ import io.quarkus.arc.properties.UnlessBuildProperty;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
@@ -37,9 +37,9 @@ public class AuditOutboxRelay {
     private final AuditShipping shipping;
     private final ValidationFailureOutbox failures;
 
-    public AuditOutboxRelay(AuditOutboxConfig config, Pool pool, InstantSource clock, MeterRegistry registry, Instance<AuditToken> ownToken,
+    public AuditOutboxRelay(AuditOutboxConfig config, BoundedPostgres postgres, InstantSource clock, MeterRegistry registry, Instance<AuditToken> ownToken,
             @ConfigProperty(name = "quarkus.application.name") String application) {
-        this.failures = new ValidationFailureOutbox(new ValidationFailureTally(clock, config.validationFailures().maxGroups()), pool);
+        this.failures = new ValidationFailureOutbox(new ValidationFailureTally(clock, config.validationFailures().maxGroups()), postgres);
         Optional<String> target = config.target().filter(t -> !t.isBlank());
         if (target.isEmpty()) {
             LOG.warn("lifespan.audit-outbox.target is not set: audit events are written to this service's outbox and wait there");
@@ -50,7 +50,7 @@ public class AuditOutboxRelay {
         ServiceToken token = ownToken.isResolvable() ? atFirstUse(ownToken) : clientCredentials(config, clock);
         this.channel = config.tls().client().open(target.get());
         this.shipping = AuditShipping.to(channel, token, producer(application),
-                new AuditShipping.Settings(config.batchSize(), config.deadline(), config.keepShipped()), pool, clock, registry);
+                new AuditShipping.Settings(config.batchSize(), config.deadline(), config.keepShipped()), postgres, clock, registry);
         LOG.infof("Audit events shipped to %s over %s as producer %s", target.get(), config.tls().client().describe(), producer(application));
     }
 

@@ -4,12 +4,11 @@ import dev.lifespan.api.v1.AuditEvent;
 import dev.lifespan.api.v1.EventType;
 import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.support.input.ProtoTime;
+import dev.lifespan.support.postgres.Statements;
 import dev.lifespan.support.relay.Relay;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 import java.time.Instant;
@@ -55,8 +54,8 @@ public final class AuditOutboxRows implements Relay.Outbox<AuditEvent> {
             """;
 
     @Override
-    public Uni<List<AuditEvent>> take(SqlConnection tx, int max) {
-        return tx.preparedQuery(TAKE).execute(Tuple.of(max)).map(rows -> {
+    public Uni<List<AuditEvent>> take(Statements tx, int max) {
+        return tx.execute(TAKE, Tuple.of(max)).map(rows -> {
             List<AuditEvent> events = new ArrayList<>(rows.size());
             for (Row row : rows) {
                 events.add(event(row));
@@ -66,19 +65,19 @@ public final class AuditOutboxRows implements Relay.Outbox<AuditEvent> {
     }
 
     @Override
-    public Uni<Void> markDelivered(SqlConnection tx, List<AuditEvent> rows, Instant now) {
+    public Uni<Void> markDelivered(Statements tx, List<AuditEvent> rows, Instant now) {
         UUID[] ids = rows.stream().map(e -> UUID.fromString(e.getEventId())).toArray(UUID[]::new);
-        return tx.preparedQuery(MARK_SHIPPED).execute(Tuple.of(ids, utc(now))).replaceWithVoid();
+        return tx.execute(MARK_SHIPPED, Tuple.of(ids, utc(now))).replaceWithVoid();
     }
 
     @Override
-    public Uni<Void> markRefused(SqlConnection tx, AuditEvent row, String reason) {
-        return tx.preparedQuery(MARK_REFUSED).execute(Tuple.of(UUID.fromString(row.getEventId()), reason)).replaceWithVoid();
+    public Uni<Void> markRefused(Statements tx, AuditEvent row, String reason) {
+        return tx.execute(MARK_REFUSED, Tuple.of(UUID.fromString(row.getEventId()), reason)).replaceWithVoid();
     }
 
     @Override
-    public Uni<Relay.Backlog> backlog(Pool pool, long limit) {
-        return pool.preparedQuery(BACKLOG).execute(Tuple.of(limit)).map(rows -> {
+    public Uni<Relay.Backlog> backlog(Statements db, long limit) {
+        return db.execute(BACKLOG, Tuple.of(limit)).map(rows -> {
             Row row = rows.iterator().next();
             OffsetDateTime oldest = row.getOffsetDateTime("oldest");
             return new Relay.Backlog(row.getLong("waiting"), oldest == null ? null : oldest.toInstant(), row.getLong("refused"));
@@ -86,8 +85,8 @@ public final class AuditOutboxRows implements Relay.Outbox<AuditEvent> {
     }
 
     @Override
-    public Uni<Integer> prune(Pool pool, Instant before, int max) {
-        return pool.preparedQuery(PRUNE).execute(Tuple.of(utc(before), max)).map(rows -> rows.rowCount());
+    public Uni<Integer> prune(Statements db, Instant before, int max) {
+        return db.execute(PRUNE, Tuple.of(utc(before), max)).map(rows -> rows.rowCount());
     }
 
     /** One outbox row as the audit service receives it (the producer is set by the sender). */

@@ -2,11 +2,11 @@ package dev.lifespan.support.audit;
 
 import dev.lifespan.api.v1.AuditEvent;
 import dev.lifespan.support.auth.ServiceToken;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import dev.lifespan.support.relay.Relay;
 import io.grpc.Channel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 
 import java.time.Duration;
@@ -23,10 +23,10 @@ public record AuditShipping(Relay<AuditEvent> relay, Duration keepShipped) {
     /** The relay's name in logs and in meters' {@code outbox} tag. */
     public static final String OUTBOX = "audit";
 
-    public static AuditShipping to(Channel audit, ServiceToken token, String producer, Settings settings, Pool pool, InstantSource clock,
+    public static AuditShipping to(Channel audit, ServiceToken token, String producer, Settings settings, BoundedPostgres postgres, InstantSource clock,
             MeterRegistry registry) {
         AuditRecorder recorder = new AuditRecorder(audit, token, producer, settings.deadline());
-        return new AuditShipping(new Relay<>(OUTBOX, pool, new AuditOutboxRows(), recorder, settings.batchSize(), clock, registry),
+        return new AuditShipping(new Relay<>(OUTBOX, postgres, new AuditOutboxRows(), recorder, settings.batchSize(), clock, registry),
                 settings.keepShipped());
     }
 

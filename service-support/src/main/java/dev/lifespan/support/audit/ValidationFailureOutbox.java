@@ -1,9 +1,10 @@
 package dev.lifespan.support.audit;
 
 import dev.lifespan.api.v1.EventType;
+import dev.lifespan.support.deadline.SilenceDeadline;
+import dev.lifespan.support.postgres.Statements;
 import dev.lifespan.validator.report.ValidationFailureTally;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import org.jboss.logging.Logger;
 
@@ -32,11 +33,11 @@ public final class ValidationFailureOutbox {
             .insert();
 
     private final ValidationFailureTally tally;
-    private final Pool pool;
+    private final Statements db;
 
-    public ValidationFailureOutbox(ValidationFailureTally tally, Pool pool) {
+    public ValidationFailureOutbox(ValidationFailureTally tally, Statements db) {
         this.tally = tally;
-        this.pool = pool;
+        this.db = db;
     }
 
     /** The tally to give the validating node ({@code ValidatingNode.Builder.failureReporter}). */
@@ -52,7 +53,8 @@ public final class ValidationFailureOutbox {
             return Uni.createFrom().voidItem();
         }
         return write(drained)
-                .onFailure().retry().atMost(1)
+                // Not after a silence: what was sent may still be written when PostgreSQL wakes, and counted twice.
+                .onFailure(failure -> !(failure instanceof SilenceDeadline.Late)).retry().atMost(1)
                 .onFailure().invoke(e -> LOG.warnf("%d VALIDATION_FAILED counts (%d failures) could not be written to the audit outbox: %s",
                         drained.size(), drained.stream().mapToLong(ValidationFailureTally.Count::failures).sum(), e.getMessage()))
                 .onFailure().recoverWithNull();
@@ -79,7 +81,7 @@ public final class ValidationFailureOutbox {
             lastAt[i] = utc(c.lastAt());
             folded[i] = c.folded();
         }
-        return pool.preparedQuery(INSERT).execute(Tuple.from(new Object[] {minutes, reasons, audiences, clients, subjects, failures, lastAt, folded}))
+        return db.execute(INSERT, Tuple.from(new Object[] {minutes, reasons, audiences, clients, subjects, failures, lastAt, folded}))
                 .replaceWithVoid();
     }
 }

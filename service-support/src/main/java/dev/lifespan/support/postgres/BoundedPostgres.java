@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Statements on a request's path that are answered, instead of waiting for ever, when PostgreSQL goes silent. A paused
@@ -48,13 +49,13 @@ import java.util.function.Function;
  */
 @Startup // a wrong deadline stops the start, naming its key, rather than the first request
 @Singleton
-public class BoundedPostgres {
+public class BoundedPostgres implements Statements {
     /** The clock offset is measured again this often (a probe, one statement a minute). */
     private static final long CLOCK_REFRESH_MILLIS = 60_000;
     private static final Logger LOG = Logger.getLogger(BoundedPostgres.class);
     private static final String NOW_MILLIS = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now_ms";
 
-    /** A closed connection handed out by the pool (see {@link #onConnection}); nothing was sent on it. */
+    /** A closed connection handed out by the pool (see {@link #onOpenConnection}); nothing was sent on it. */
     private static final RuntimeException CLOSED_BEFORE_USE = new RuntimeException("closed before use", null, false, false) { };
     private static final int CLOSED_RETRIES = 3;
 
@@ -75,6 +76,7 @@ public class BoundedPostgres {
      * its caller is answered, it is never sent (so a queue built up during an outage drains without writing an audit
      * row for a token nobody received); only one already sent when PostgreSQL froze runs when it wakes.
      */
+    @Override
     public Uni<RowSet<Row>> execute(String sql, Tuple parameters) {
         return deadline.bound(call -> onConnection(call, () -> !call.givenUp(), connection -> connection.preparedQuery(sql).execute(parameters)));
     }
@@ -119,21 +121,52 @@ public class BoundedPostgres {
     }
 
     /**
+     * Work in one transaction that also waits for something other than PostgreSQL (a relay sends the rows it took to
+     * another service before marking them delivered). The time between its statements says nothing about PostgreSQL, so
+     * each statement, and the BEGIN and the COMMIT, is given up on its own when PostgreSQL goes silent; that closes the
+     * connection, which rolls the transaction back. Rolled back, too, when {@code work} fails. Nothing here waits for
+     * ever, so a background job that runs this does not stop for good on a connection that will never answer.
+     */
+    public <T> Uni<T> inTransactionAround(Function<Statements, Uni<T>> work) {
+        return onOpenConnection(connection -> {
+            Statements statements = (sql, parameters) -> boundOn(connection, () -> connection.preparedQuery(sql).execute(parameters));
+            return boundOn(connection, () -> connection.query("BEGIN").execute())
+                    .chain(() -> work.apply(statements))
+                    .call(() -> boundOn(connection, () -> connection.query("COMMIT").execute()))
+                    .onFailure().call(() -> boundOn(connection, () -> connection.query("ROLLBACK").execute()).onFailure().recoverWithNull());
+        });
+    }
+
+    /** One statement on a connection its caller holds, given up (and the connection closed) when PostgreSQL goes silent. */
+    private <T> Uni<T> boundOn(SqlConnection connection, Supplier<Uni<T>> statement) {
+        return deadline.bound(call -> {
+            closeWhenLate(call, connection);
+            return statement.get();
+        });
+    }
+
+    /**
      * {@code work} on a pooled connection, sent only if {@code mayStillSend} says so once the connection is there (a
-     * caller given up meanwhile gets nothing sent); the connection is closed if the call is given up later. A connection
-     * closed that way can be handed out in the moment before the pool drops it; another one is taken then.
+     * caller given up meanwhile gets nothing sent); the connection is closed if the call is given up later.
      */
     private <T> Uni<T> onConnection(SilenceDeadline.Call call, BooleanSupplier mayStillSend, Function<SqlConnection, Uni<T>> work) {
-        return pool.withConnection(connection -> {
-            if (!socketOf(connection).isValid()) {
-                return Uni.createFrom().<T>failure(CLOSED_BEFORE_USE);
-            }
+        return onOpenConnection(connection -> {
             if (!mayStillSend.getAsBoolean()) {
                 return Uni.createFrom().<T>failure(deadline.late());
             }
             closeWhenLate(call, connection);
             return work.apply(connection);
-        }).onFailure(failure -> failure == CLOSED_BEFORE_USE).retry().atMost(CLOSED_RETRIES);
+        });
+    }
+
+    /**
+     * {@code work} on a pooled connection that is open. One closed because its call was given up can be handed out in
+     * the moment before the pool drops it; another one is taken then (nothing was sent on it).
+     */
+    private <T> Uni<T> onOpenConnection(Function<SqlConnection, Uni<T>> work) {
+        return pool.withConnection(connection -> socketOf(connection).isValid() ? work.apply(connection)
+                : Uni.createFrom().<T>failure(CLOSED_BEFORE_USE))
+                .onFailure(failure -> failure == CLOSED_BEFORE_USE).retry().atMost(CLOSED_RETRIES);
     }
 
     private Uni<Long> postgresNow() {

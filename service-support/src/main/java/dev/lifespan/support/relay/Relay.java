@@ -1,13 +1,13 @@
 package dev.lifespan.support.relay;
 
+import dev.lifespan.support.postgres.BoundedPostgres;
+import dev.lifespan.support.postgres.Statements;
 import dev.lifespan.support.time.Clocks;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Each batch is taken, sent and marked delivered inside one transaction, its rows locked with
  * {@code FOR UPDATE SKIP LOCKED}: replicas of a service relay different batches side by side and never send the same
- * rows at the same time. When the receiver refuses or cannot be reached, the rows stay and are sent on the next
+ * rows at the same time. Each of its statements is bounded on its own ({@link BoundedPostgres#inTransactionAround}),
+ * so a connection that went silent (a failover, a dead host) fails one delivery instead of stopping the relay. When the receiver refuses or cannot be reached, the rows stay and are sent on the next
  * {@link #tick} (the caller's schedule is the back-off); a failure that usually clears within moments (the receiver
  * starting, a credential it has not learned yet) is retried within about a second by {@link #nudge}. Delivered rows
  * are pruned in bounded batches once they are older than the keep period, never by one long {@code DELETE}.
@@ -41,7 +42,7 @@ public final class Relay<T> {
 
     private final String name;
     private final Logger log;
-    private final Pool pool;
+    private final BoundedPostgres postgres;
     private final Outbox<T> outbox;
     private final Destination<T> destination;
     private final int batchSize;
@@ -57,22 +58,22 @@ public final class Relay<T> {
     /** The outbox table: the SQL of one kind of row. */
     public interface Outbox<T> {
         /** Up to {@code max} undelivered rows, oldest first, locked {@code FOR UPDATE SKIP LOCKED} in {@code tx}. */
-        Uni<List<T>> take(SqlConnection tx, int max);
+        Uni<List<T>> take(Statements tx, int max);
 
         /** Marks the rows delivered at {@code now}, in the same transaction. */
-        Uni<Void> markDelivered(SqlConnection tx, List<T> rows, Instant now);
+        Uni<Void> markDelivered(Statements tx, List<T> rows, Instant now);
 
         /** Rows waiting (counted up to {@code limit}) and when the oldest was written. */
-        Uni<Backlog> backlog(Pool pool, long limit);
+        Uni<Backlog> backlog(Statements db, long limit);
 
         /**
          * Sets a row the receiver refused on its own aside with the receiver's reason, in the same transaction: it is
          * kept for an operator (never pruned, never resent) and no longer holds up the rows behind it.
          */
-        Uni<Void> markRefused(SqlConnection tx, T row, String reason);
+        Uni<Void> markRefused(Statements tx, T row, String reason);
 
         /** Deletes up to {@code max} rows delivered before {@code before}; the number deleted. */
-        Uni<Integer> prune(Pool pool, Instant before, int max);
+        Uni<Integer> prune(Statements db, Instant before, int max);
     }
 
     /** Where the rows go. */
@@ -97,14 +98,14 @@ public final class Relay<T> {
     public record State(long backlog, Duration oldestAge, long refused, Instant lastDelivery, String lastFailure) {
     }
 
-    public Relay(String name, Pool pool, Outbox<T> outbox, Destination<T> destination, int batchSize, InstantSource clock,
+    public Relay(String name, BoundedPostgres postgres, Outbox<T> outbox, Destination<T> destination, int batchSize, InstantSource clock,
             MeterRegistry registry) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1");
         }
         this.name = Objects.requireNonNull(name, "name");
         this.log = Logger.getLogger(Relay.class.getName() + "." + name);
-        this.pool = Objects.requireNonNull(pool, "pool");
+        this.postgres = Objects.requireNonNull(postgres, "postgres");
         this.outbox = Objects.requireNonNull(outbox, "outbox");
         this.destination = Objects.requireNonNull(destination, "destination");
         this.batchSize = batchSize;
@@ -133,7 +134,7 @@ public final class Relay<T> {
     }
 
     private Uni<Integer> deliverFrom(int soFar) {
-        return pool.withTransaction(tx -> outbox.take(tx, batchSize).chain(rows -> rows.isEmpty()
+        return postgres.inTransactionAround(tx -> outbox.take(tx, batchSize).chain(rows -> rows.isEmpty()
                         ? Uni.createFrom().item(0)
                         : send(tx, rows).replaceWith(rows.size())))
                 .chain(n -> {
@@ -149,7 +150,7 @@ public final class Relay<T> {
      * Sends rows and marks them delivered; when the receiver refuses what a batch holds, halves it until the rows at
      * fault are alone, and sets those aside ({@link Outbox#markRefused}) so one bad row never blocks the outbox.
      */
-    private Uni<Void> send(SqlConnection tx, List<T> rows) {
+    private Uni<Void> send(Statements tx, List<T> rows) {
         return destination.send(rows)
                 .chain(() -> outbox.markDelivered(tx, rows, Clocks.now(clock)))
                 .onFailure(destination::refusesContent).recoverWithUni(e -> {
@@ -210,7 +211,7 @@ public final class Relay<T> {
 
     /** Deletes delivered rows older than {@code before}, a bounded batch at a time; the number deleted. */
     public Uni<Integer> prune(Instant before, int soFar) {
-        return outbox.prune(pool, before, PRUNE_BATCH)
+        return outbox.prune(postgres, before, PRUNE_BATCH)
                 .chain(n -> n < PRUNE_BATCH ? Uni.createFrom().item(soFar + n) : prune(before, soFar + n));
     }
 
@@ -229,7 +230,7 @@ public final class Relay<T> {
     }
 
     private Uni<Void> measure() {
-        return outbox.backlog(pool, BACKLOG_COUNT_LIMIT)
+        return outbox.backlog(postgres, BACKLOG_COUNT_LIMIT)
                 .invoke(b -> backlog = b)
                 .onFailure().recoverWithNull().replaceWithVoid();
     }

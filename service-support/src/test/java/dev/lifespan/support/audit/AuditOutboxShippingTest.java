@@ -4,6 +4,8 @@ import dev.lifespan.api.v1.AuditEvent;
 import dev.lifespan.api.v1.EventType;
 import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.TcpProxy;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import dev.lifespan.support.relay.Relay;
 import dev.lifespan.validator.VerifiedClaims;
 import dev.lifespan.validator.report.ValidationFailureTally;
@@ -52,6 +54,7 @@ class AuditOutboxShippingTest {
     private static EmbeddedServers servers;
     private static Vertx vertx;
     private static Pool pool;
+    private static BoundedPostgres postgres;
     private final AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
     private final InstantSource clock = () -> now.get();
 
@@ -61,6 +64,7 @@ class AuditOutboxShippingTest {
         vertx = Vertx.vertx();
         pool = PgPool.pool(vertx, PgConnectOptions.fromUri(servers.reactiveUrl()).setUser(servers.username()).setPassword(servers.password()),
                 new PoolOptions().setMaxSize(4));
+        postgres = new BoundedPostgres(pool, vertx, () -> Duration.ofSeconds(5));
     }
 
     @AfterAll
@@ -95,7 +99,11 @@ class AuditOutboxShippingTest {
     }
 
     private Relay<AuditEvent> relay(Relay.Destination<AuditEvent> destination, int batch) {
-        return new Relay<>("audit", pool, new AuditOutboxRows(), destination, batch, clock, new SimpleMeterRegistry());
+        return relay(postgres, destination, batch);
+    }
+
+    private Relay<AuditEvent> relay(BoundedPostgres postgres, Relay.Destination<AuditEvent> destination, int batch) {
+        return new Relay<>("audit", postgres, new AuditOutboxRows(), destination, batch, clock, new SimpleMeterRegistry());
     }
 
     @Test
@@ -171,6 +179,40 @@ class AuditOutboxShippingTest {
         assertThat(relay.state().lastFailure()).isNull();
     }
 
+    /**
+     * PostgreSQL failed over, or its host died, while the relay's connection was open: that connection answers nothing
+     * and nothing resets it. The delivery on it is given up and the connection closed (its transaction rolled back), so
+     * the next tick delivers on a new connection instead of the relay waiting for good.
+     */
+    @Test
+    void aDeliveryOnAConnectionThatWentSilentIsGivenUpAndTheNextOneDeliversOnANewConnection() throws Exception {
+        events(3, "alice");
+        List<String> received = new CopyOnWriteArrayList<>();
+        TcpProxy proxy = new TcpProxy(servers.postgresHost(), servers.postgresPort());
+        Pool through = PgPool.pool(vertx, new PgConnectOptions().setHost("127.0.0.1").setPort(proxy.port()).setDatabase(servers.database())
+                .setUser(servers.username()).setPassword(servers.password()), new PoolOptions().setMaxSize(1));
+        try {
+            Relay<AuditEvent> relay = relay(new BoundedPostgres(through, vertx, () -> Duration.ofSeconds(1)),
+                    rows -> Uni.createFrom().voidItem().invoke(() -> rows.forEach(e -> received.add(e.getEventId()))), 10);
+            relay.tick(Duration.ofHours(1)).await().atMost(Duration.ofSeconds(30));
+            assertThat(received).hasSize(3);
+
+            events(2, "bob");
+            proxy.stallOpen();
+            relay.tick(Duration.ofHours(1)).await().atMost(Duration.ofSeconds(30));
+            assertThat(relay.state().lastFailure()).contains("PostgreSQL answered nothing");
+            assertThat(received).hasSize(3);
+
+            relay.tick(Duration.ofHours(1)).await().atMost(Duration.ofSeconds(30));
+            assertThat(received).hasSize(5).doesNotHaveDuplicates();
+            assertThat(relay.state().lastFailure()).isNull();
+        } finally {
+            proxy.close(); // first: a connection still held there would keep the pool from closing
+            through.closeAndAwait();
+        }
+        assertThat(count("SELECT count(*) FROM audit_outbox WHERE shipped_at IS NULL")).isZero();
+    }
+
     @Test
     void aRowTheReceiverRefusesIsSetAsideAndTheRestAreDelivered() throws Exception {
         events(40, "alice");
@@ -210,7 +252,7 @@ class AuditOutboxShippingTest {
     @Test
     void validationFailureCountsBecomeValidationFailedEventsWeighedByTheirCount() throws Exception {
         ValidationFailureTally tally = new ValidationFailureTally(clock, 2);
-        ValidationFailureOutbox outbox = new ValidationFailureOutbox(tally, pool);
+        ValidationFailureOutbox outbox = new ValidationFailureOutbox(tally, postgres);
         VerifiedClaims alice = new VerifiedClaims("https://issuer.test", "alice", List.of("api"), now.get(), now.get(), now.get(), "j", "s",
                 "web", List.of(), null, null, List.of(), List.of(), "k1");
         for (int i = 0; i < 7; i++) {
