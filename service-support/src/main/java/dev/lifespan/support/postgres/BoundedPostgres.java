@@ -25,7 +25,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Statements on a request's path that are answered, instead of waiting for ever, when PostgreSQL goes silent. A paused
+ * Statements that are answered, instead of waiting for ever, when PostgreSQL goes silent. A paused
  * or frozen PostgreSQL keeps its connections open and fails nothing; the reactive client has no deadline of its own.
  * Here a statement fails with {@link SilenceDeadline.Late} (sorted as the dependency being down, so the caller is
  * told UNAVAILABLE with a retry delay) once PostgreSQL has answered nothing through this replica for
@@ -38,8 +38,12 @@ import java.util.function.Supplier;
  * writes, rows nobody was told about), and never sent once the caller was answered;</li>
  * <li>{@link #executeBefore}: a statement whose late effect would betray a retry (a refresh-token rotation: the retry
  * would count as reuse). It carries a run-by time on PostgreSQL's own clock and changes nothing after it;</li>
- * <li>{@link #inTransaction}: work that is rolled back, never committed, once its caller was given up.</li>
+ * <li>{@link #inTransaction}: work that is rolled back, never committed, once its caller was given up;</li>
+ * <li>{@link #inTransactionAround}: a transaction that also waits for something else (a relay's delivery), each of
+ * its statements bounded on its own.</li>
  * </ul>
+ * The connection of a statement given up is closed, not returned to the pool ({@link #closeWhenLate}): it may never
+ * answer again.
  * What stays ambiguous is a COMMIT (or a run-by statement's answer) sent just before PostgreSQL froze, as with any
  * connection lost at that moment.
  *
@@ -111,13 +115,13 @@ public class BoundedPostgres implements Statements {
      * the COMMIT is sent the caller waits for its answer one more deadline.
      */
     public <T> Uni<T> inTransaction(Function<SqlConnection, Uni<T>> work) {
-        return deadline.bound(call -> onConnection(call, () -> !call.givenUp(), connection -> connection.begin().chain(transaction ->
-                work.apply(connection).map(result -> {
+        return deadline.bound(call -> onConnection(call, () -> !call.givenUp(), connection ->
+                transaction(command -> connection.query(command).execute(), () -> work.apply(connection).map(result -> {
                     if (!call.holdUntil(System.nanoTime() + deadline.deadline().toNanos())) {
                         throw new LateStatement(deadline.late()); // rolled back
                     }
                     return result;
-                }).onFailure().call(() -> transaction.rollback().onFailure().recoverWithNull()).call(transaction::commit))));
+                }))));
     }
 
     /**
@@ -128,13 +132,15 @@ public class BoundedPostgres implements Statements {
      * ever, so a background job that runs this does not stop for good on a connection that will never answer.
      */
     public <T> Uni<T> inTransactionAround(Function<Statements, Uni<T>> work) {
-        return onOpenConnection(connection -> {
-            Statements statements = (sql, parameters) -> boundOn(connection, () -> connection.preparedQuery(sql).execute(parameters));
-            return boundOn(connection, () -> connection.query("BEGIN").execute())
-                    .chain(() -> work.apply(statements))
-                    .call(() -> boundOn(connection, () -> connection.query("COMMIT").execute()))
-                    .onFailure().call(() -> boundOn(connection, () -> connection.query("ROLLBACK").execute()).onFailure().recoverWithNull());
-        });
+        return onOpenConnection(connection -> transaction(command -> boundOn(connection, () -> connection.query(command).execute()),
+                () -> work.apply((sql, parameters) -> boundOn(connection, () -> connection.preparedQuery(sql).execute(parameters)))));
+    }
+
+    /** BEGIN, the work, COMMIT, each transaction command sent by {@code command}; ROLLBACK when anything failed. */
+    private static <T> Uni<T> transaction(Function<String, Uni<RowSet<Row>>> command, Supplier<Uni<T>> work) {
+        return command.apply("BEGIN").chain(begun -> work.get())
+                .call(() -> command.apply("COMMIT"))
+                .onFailure().call(() -> command.apply("ROLLBACK").onFailure().recoverWithNull());
     }
 
     /** One statement on a connection its caller holds, given up (and the connection closed) when PostgreSQL goes silent. */
