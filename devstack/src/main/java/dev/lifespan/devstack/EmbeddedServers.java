@@ -126,6 +126,16 @@ public final class EmbeddedServers implements AutoCloseable {
         return "postgresql://" + pgHost + ":" + pgPort + "/" + database;
     }
 
+    /** A proxy in front of this PostgreSQL, for tests of a PostgreSQL that goes away or goes silent; reach it with {@link #reactiveUrlThrough}. */
+    public TcpProxy proxyToPostgres() {
+        return new TcpProxy(pgHost, pgPort);
+    }
+
+    /** {@link #reactiveUrl()} through the proxy. */
+    public String reactiveUrlThrough(TcpProxy proxy) {
+        return "postgresql://127.0.0.1:" + proxy.port() + "/" + database;
+    }
+
     /** JDBC URL of the fresh database (Flyway). */
     public String jdbcUrl() {
         return "jdbc:postgresql://" + pgHost + ":" + pgPort + "/" + database;

@@ -32,8 +32,8 @@ public class AuditTestResource implements QuarkusTestResourceLifecycleManager {
             config.put("quarkus.redis.hosts", servers.redisUrlThrough(redisProxy));
         }
         if (proxyPostgres()) {
-            postgresProxy = new TcpProxy(servers.postgresHost(), servers.postgresPort());
-            config.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + postgresProxy.port() + "/" + servers.database());
+            postgresProxy = servers.proxyToPostgres();
+            config.put("quarkus.datasource.reactive.url", servers.reactiveUrlThrough(postgresProxy));
         }
         config.putAll(extra());
         return config;

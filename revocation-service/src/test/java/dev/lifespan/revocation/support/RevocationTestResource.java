@@ -38,9 +38,9 @@ public class RevocationTestResource implements QuarkusTestResourceLifecycleManag
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        postgresProxy = new TcpProxy(servers.postgresHost(), servers.postgresPort());
+        postgresProxy = servers.proxyToPostgres();
         Map<String, String> config = new HashMap<>(servers.quarkusConfig());
-        config.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + postgresProxy.port() + "/" + servers.database());
+        config.put("quarkus.datasource.reactive.url", servers.reactiveUrlThrough(postgresProxy));
         if (proxyRedis) {
             redisProxy = servers.proxyToRedis();
             config.put("quarkus.redis.hosts", servers.redisUrlThrough(redisProxy));

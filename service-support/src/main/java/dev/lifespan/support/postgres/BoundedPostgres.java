@@ -16,10 +16,14 @@ import io.vertx.sqlclient.impl.SqlConnectionInternal;
 import org.jboss.logging.Logger;
 import jakarta.inject.Singleton;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -61,9 +65,13 @@ public class BoundedPostgres implements Statements {
 
     /** A closed connection handed out by the pool (see {@link #onOpenConnection}); nothing was sent on it. */
     private static final RuntimeException CLOSED_BEFORE_USE = new RuntimeException("closed before use", null, false, false) { };
-    private static final int CLOSED_RETRIES = 3;
+    private static final int CLOSED_RETRIES = 5;
+    /** Long enough for the pool to drop a closed connection before it is asked again. */
+    private static final Duration CLOSED_RETRY_DELAY = Duration.ofMillis(5);
 
     private final Pool pool;
+    /** Connections {@link #closeWhenLate} closed, until the pool has dropped them (held weakly). */
+    private final Set<Connection> closing = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private final SilenceDeadline deadline;
     private final RemoteClock clock = new RemoteClock(CLOCK_REFRESH_MILLIS);
 
@@ -167,12 +175,13 @@ public class BoundedPostgres implements Statements {
 
     /**
      * {@code work} on a pooled connection that is open. One closed because its call was given up can be handed out in
-     * the moment before the pool drops it; another one is taken then (nothing was sent on it).
+     * the moment before the pool drops it; another one is taken then, a moment later (nothing was sent on it).
      */
     private <T> Uni<T> onOpenConnection(Function<SqlConnection, Uni<T>> work) {
-        return pool.withConnection(connection -> socketOf(connection).isValid() ? work.apply(connection)
-                : Uni.createFrom().<T>failure(CLOSED_BEFORE_USE))
-                .onFailure(failure -> failure == CLOSED_BEFORE_USE).retry().atMost(CLOSED_RETRIES);
+        return pool.withConnection(connection -> {
+            Connection socket = socketOf(connection);
+            return socket.isValid() && !closing.contains(socket) ? work.apply(connection) : Uni.createFrom().<T>failure(CLOSED_BEFORE_USE);
+        }).onFailure(failure -> failure == CLOSED_BEFORE_USE).retry().withBackOff(CLOSED_RETRY_DELAY).atMost(CLOSED_RETRIES);
     }
 
     private Uni<Long> postgresNow() {
@@ -187,10 +196,11 @@ public class BoundedPostgres implements Statements {
      * server at once. Closed, its slot is freed for a new connection, and a PostgreSQL that was only paused ends the
      * session when it wakes, rolling back whatever transaction it held open.
      */
-    private static void closeWhenLate(SilenceDeadline.Call call, SqlConnection connection) {
+    private void closeWhenLate(SilenceDeadline.Call call, SqlConnection connection) {
         call.whenLate(() -> {
             Connection underlying = socketOf(connection);
             if (underlying instanceof SocketConnectionBase socketConnection) {
+                closing.add(underlying); // before the close releases it to the pool, which may hand it out before dropping it
                 // Closed at the socket, below every handler: the pooled connection's close() would return it to the pool,
                 // and the graceful closes on the way (the protocol's Terminate message, Vert.x's flush) wait behind what
                 // was sent, that is for ever. Once the socket is closed the pool drops the connection.

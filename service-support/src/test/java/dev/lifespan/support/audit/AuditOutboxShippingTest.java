@@ -188,9 +188,9 @@ class AuditOutboxShippingTest {
     void aDeliveryOnAConnectionThatWentSilentIsGivenUpAndTheNextOneDeliversOnANewConnection() throws Exception {
         events(3, "alice");
         List<String> received = new CopyOnWriteArrayList<>();
-        TcpProxy proxy = new TcpProxy(servers.postgresHost(), servers.postgresPort());
-        Pool through = PgPool.pool(vertx, new PgConnectOptions().setHost("127.0.0.1").setPort(proxy.port()).setDatabase(servers.database())
-                .setUser(servers.username()).setPassword(servers.password()), new PoolOptions().setMaxSize(1));
+        TcpProxy proxy = servers.proxyToPostgres();
+        Pool through = PgPool.pool(vertx, PgConnectOptions.fromUri(servers.reactiveUrlThrough(proxy)).setUser(servers.username())
+                .setPassword(servers.password()), new PoolOptions().setMaxSize(1));
         try {
             Relay<AuditEvent> relay = relay(new BoundedPostgres(through, vertx, () -> Duration.ofSeconds(1)),
                     rows -> Uni.createFrom().voidItem().invoke(() -> rows.forEach(e -> received.add(e.getEventId()))), 10);

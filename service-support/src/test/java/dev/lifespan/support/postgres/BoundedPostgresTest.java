@@ -49,9 +49,9 @@ class BoundedPostgresTest {
 
     @BeforeEach
     void connect() {
-        proxy = new TcpProxy(servers.postgresHost(), servers.postgresPort());
-        PgConnectOptions through = new PgConnectOptions().setHost("127.0.0.1").setPort(proxy.port()).setDatabase(servers.database())
-                .setUser(servers.username()).setPassword(servers.password());
+        proxy = servers.proxyToPostgres();
+        PgConnectOptions through = PgConnectOptions.fromUri(servers.reactiveUrlThrough(proxy)).setUser(servers.username())
+                .setPassword(servers.password());
         pool = PgPool.pool(vertx, through, new PoolOptions().setMaxSize(SLOTS));
     }
 
