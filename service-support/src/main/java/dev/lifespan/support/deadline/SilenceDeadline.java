@@ -93,7 +93,8 @@ public final class SilenceDeadline {
                 answered();
                 emitter.complete(answer);
             }, failure -> {
-                if (!(failure instanceof Late)) {
+                // A failure after the call was given up may be what giving up did (its connection closed), not an answer.
+                if (!(failure instanceof Late) && !pending.givenUpAsLate()) {
                     answered();
                 }
                 emitter.fail(failure);
@@ -144,6 +145,10 @@ public final class SilenceDeadline {
             action.run();
         }
 
+        synchronized boolean givenUpAsLate() {
+            return late;
+        }
+
         synchronized void arm(long delayMillis) {
             if (!givenUp) {
                 timer = vertx.setTimer(Math.max(1, delayMillis), id -> expired());
@@ -188,6 +193,11 @@ public final class SilenceDeadline {
 
     private void answered() {
         lastAnswer.set(System.nanoTime());
+    }
+
+    /** {@link System#nanoTime()} of the latest answer, for tests. */
+    long lastAnswerNanos() {
+        return lastAnswer.get();
     }
 
     public Duration deadline() {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -70,6 +71,25 @@ class SilenceDeadlineTest {
             return Uni.createFrom().item("answer");
         }).subscribeAsCompletionStage().get(30, TimeUnit.SECONDS)).isEqualTo("answer");
         assertThat(ran).as("answered: nothing to clean up").isFalse();
+    }
+
+    @Test
+    void aFailureThatFollowsAGiveUpIsNotTakenForTheDependencyAnswering() throws Exception {
+        SilenceDeadline deadline = new SilenceDeadline(vertx, DEADLINE, "Test");
+        long silentSince = deadline.lastAnswerNanos();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        CompletableFuture<Object> call = deadline.bound(c -> Uni.createFrom().emitter(pending -> c.whenLate(() -> {
+            pending.fail(new IOException("connection closed")); // what closing a silent connection does to its statement
+            closed.complete(null);
+        }))).subscribeAsCompletionStage();
+
+        assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS)).cause().isInstanceOf(SilenceDeadline.Late.class);
+        closed.get(30, TimeUnit.SECONDS);
+        assertThat(deadline.lastAnswerNanos()).as("still silent since before the call").isEqualTo(silentSince);
+
+        assertThatThrownBy(() -> deadline.bound(Uni.createFrom().failure(new IOException("refused"))).subscribeAsCompletionStage()
+                .get(30, TimeUnit.SECONDS)).cause().isInstanceOf(IOException.class);
+        assertThat(deadline.lastAnswerNanos()).as("a failure in time is an answer").isNotEqualTo(silentSince);
     }
 
     @Test
