@@ -15,11 +15,13 @@ import java.util.function.Function;
  * its own. Here a call fails with {@link Late}, a {@link TimeoutException}, which {@code Failures} sorts as the
  * dependency being down, so each caller handles it as it handles an unreachable one.
  *
- * <p>What counts is the dependency's silence, not one call's wait: a call fails once the dependency has answered
- * <em>nothing</em> (to any call made through this instance) for the deadline. Under a burst, calls queue for a pooled
- * connection for longer than the deadline while the dependency answers steadily; failing them would turn a busy
- * dependency into an outage. A call still fails after {@link #MAX_WAIT_FACTOR} deadlines whatever else is answered, so
- * a single dead connection among live ones cannot hold a caller for ever.
+ * <p>While a call waits for a connection what counts is the dependency's silence, not the call's wait: it fails once
+ * the dependency has answered <em>nothing</em> (to any call made through this instance) for the deadline. Under a
+ * burst, calls queue for a pooled connection for longer than the deadline while the dependency answers steadily;
+ * failing them would turn a busy dependency into an outage. Once its work is {@link Call#sent sent} on a connection, a
+ * call also fails when that work has gone unanswered for the deadline: after a failover the connections open until
+ * then are dead while new ones answer, and each would otherwise hold its caller. A call fails after
+ * {@link #MAX_WAIT_FACTOR} deadlines whatever else is answered.
  *
  * <p>A call that failed here is not withdrawn: the dependency may still carry it out once it answers again. A caller
  * that must not take effect late holds its {@link Call} before it sends what it cannot take back, and sends nothing
@@ -74,6 +76,15 @@ public final class SilenceDeadline {
          * never answer again.
          */
         void whenLate(Runnable action);
+
+        /**
+         * The work is on its way to the dependency (written to a connection). From now on the call is given up once it
+         * has gone unanswered for the deadline, whatever the dependency answers to others: a connection that went dead
+         * (the server failed over, its host died) looks exactly like that, and answering to others is what the
+         * replacement connections do. Until then only the dependency's silence counts (a queue for connections under
+         * a burst is waited out).
+         */
+        void sent();
     }
 
     /** The call made by {@code call}, failed with {@link Late} when the dependency has been silent for the deadline. */
@@ -105,9 +116,11 @@ public final class SilenceDeadline {
     /** A call waiting for its answer: its timer, and whether it is held or given up (decided under its lock). */
     private final class Pending implements Call {
         private final UniEmitter<?> emitter;
-        private final long sent = System.nanoTime();
+        private final long started = System.nanoTime();
+        private long sentAt;
+        private boolean sent;
         private long timer;
-        private long heldUntil = sent;
+        private long heldUntil = started;
         private boolean givenUp;
         private boolean late;
         private Runnable whenLate = () -> { };
@@ -145,6 +158,14 @@ public final class SilenceDeadline {
             action.run();
         }
 
+        @Override
+        public synchronized void sent() {
+            if (!sent) {
+                sent = true;
+                sentAt = System.nanoTime();
+            }
+        }
+
         synchronized boolean givenUpAsLate() {
             return late;
         }
@@ -167,9 +188,15 @@ public final class SilenceDeadline {
                     arm((heldUntil - now) / 1_000_000 + 1);
                     return;
                 }
-                if (silence < deadlineNanos && now - sent < MAX_WAIT_FACTOR * deadlineNanos) {
-                    // Answers to others came within the deadline: busy, not silent. Wait until the deadline after that answer.
-                    arm((deadlineNanos - silence) / 1_000_000 + 1);
+                boolean unansweredSinceSent = sent && now - sentAt >= deadlineNanos;
+                if (silence < deadlineNanos && now - started < MAX_WAIT_FACTOR * deadlineNanos && !unansweredSinceSent) {
+                    // Answers to others came within the deadline: busy, not silent. Wait until the deadline after that
+                    // answer, or after the work was sent if that comes first.
+                    long next = deadlineNanos - silence;
+                    if (sent) {
+                        next = Math.min(next, sentAt + deadlineNanos - now);
+                    }
+                    arm(next / 1_000_000 + 1);
                     return;
                 }
                 givenUp = true;

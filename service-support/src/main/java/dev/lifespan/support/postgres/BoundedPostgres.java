@@ -155,6 +155,7 @@ public class BoundedPostgres implements Statements {
     private <T> Uni<T> boundOn(SqlConnection connection, Supplier<Uni<T>> statement) {
         return deadline.bound(call -> {
             closeWhenLate(call, connection);
+            call.sent();
             return statement.get();
         });
     }
@@ -169,6 +170,7 @@ public class BoundedPostgres implements Statements {
                 return Uni.createFrom().<T>failure(deadline.late());
             }
             closeWhenLate(call, connection);
+            call.sent();
             return work.apply(connection);
         });
     }

@@ -43,6 +43,7 @@ public final class BoundedRedis {
                 return connection.close().chain(() -> Uni.createFrom().failure(deadline.late()));
             }
             call.whenLate(() -> close(connection));
+            call.sent();
             return connection.send(request).eventually(connection::close);
         }));
     }

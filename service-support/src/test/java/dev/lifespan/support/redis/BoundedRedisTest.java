@@ -79,14 +79,34 @@ class BoundedRedisTest {
     }
 
     @Test
-    void aCommandThatWaitsLongerThanTheDeadlineWhileRedisAnswersOthersIsNotFailed() throws Exception {
+    void aCommandQueuedForAConnectionLongerThanTheDeadlineWhileRedisAnswersIsNotFailed() throws Exception {
+        Redis oneConnection = Redis.createClient(vertx, new RedisOptions().setConnectionString(servers.redisUrlThrough(proxy)).setMaxPoolSize(1));
+        try {
+            BoundedRedis bounded = new BoundedRedis(oneConnection, vertx, Duration.ofMillis(500));
+            // Five BLPOPs of 0.2 s each on one connection: the last waits about 0.8 s, more than the deadline, for its turn.
+            List<CompletableFuture<Response>> queued = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                queued.add(bounded.send(Request.cmd(Command.BLPOP).arg("bounded-redis-test:empty:" + UUID.randomUUID()).arg("0.2"))
+                        .subscribeAsCompletionStage());
+            }
+            for (CompletableFuture<Response> command : queued) {
+                assertThat(command.get(30, TimeUnit.SECONDS)).as("BLPOP's nil after its own timeout").isNull();
+            }
+        } finally {
+            oneConnection.close();
+        }
+    }
+
+    @Test
+    void aCommandSentAndUnansweredForTheDeadlineFailsWhileRedisAnswersOthers() {
         BoundedRedis bounded = new BoundedRedis(client, vertx, Duration.ofMillis(500));
-        // BLPOP holds its connection for 1.5 s, three deadlines, and then answers nil; Redis answers pings meanwhile.
-        CompletableFuture<Response> slow = bounded.send(Request.cmd(Command.BLPOP).arg("bounded-redis-test:empty:" + UUID.randomUUID()).arg("1.5"))
+        // As a dead connection among live ones looks: BLPOP holds its connection for 3 s while Redis answers pings.
+        CompletableFuture<Response> held = bounded.send(Request.cmd(Command.BLPOP).arg("bounded-redis-test:empty:" + UUID.randomUUID()).arg("3"))
                 .subscribeAsCompletionStage();
         long pings = vertx.setPeriodic(50, id -> bounded.send(Request.cmd(Command.PING)).subscribe().with(r -> { }, f -> { }));
         try {
-            assertThat(slow.get(30, TimeUnit.SECONDS)).as("BLPOP's nil after its own timeout").isNull();
+            assertThatThrownBy(() -> held.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(SilenceDeadline.Late.class);
         } finally {
             vertx.cancelTimer(pings);
         }
