@@ -9,8 +9,9 @@ import java.time.Duration;
 @ConfigMapping(prefix = "lifespan.postgres")
 public interface PostgresConfig {
     /**
-     * A request that needs PostgreSQL is answered UNAVAILABLE once PostgreSQL has answered nothing (to any statement
-     * of this replica) for this long. A PostgreSQL that is busy but answering is waited for.
+     * A request that needs PostgreSQL is answered UNAVAILABLE once its statement has gone unanswered for this long, or,
+     * while it still waits for a pooled connection, once PostgreSQL has answered nothing (to any statement of this
+     * replica) for this long. A queue for connections under a burst, with PostgreSQL answering, is waited out.
      */
     @WithDefault("3s")
     Duration deadline();
