@@ -32,8 +32,9 @@ import java.util.function.Supplier;
  * Statements that are answered, instead of waiting for ever, when PostgreSQL goes silent. A paused
  * or frozen PostgreSQL keeps its connections open and fails nothing; the reactive client has no deadline of its own.
  * Here a statement fails with {@link SilenceDeadline.Late} (sorted as the dependency being down, so the caller is
- * told UNAVAILABLE with a retry delay) once PostgreSQL has answered nothing through this replica for
- * {@code lifespan.postgres.deadline} ({@link SilenceDeadline}'s rule: a busy PostgreSQL is waited for).
+ * told UNAVAILABLE with a retry delay) once it has gone unanswered for {@code lifespan.postgres.deadline}, or, while it
+ * waits for a pooled connection, once PostgreSQL has answered nothing through this replica for that long
+ * ({@link SilenceDeadline}'s rule: a queue for connections under a burst, with PostgreSQL answering, is waited out).
  *
  * <p>A statement given up is not withdrawn: PostgreSQL carries it out when it wakes. So each kind of work says which
  * guarantee it needs:
@@ -51,9 +52,8 @@ import java.util.function.Supplier;
  * What stays ambiguous is a COMMIT (or a run-by statement's answer) sent just before PostgreSQL froze, as with any
  * connection lost at that moment.
  *
- * <p>A transaction counts as one call: PostgreSQL's answers to the statements inside it are seen when it ends. The
- * transactions on request paths take milliseconds, so only a PostgreSQL that answers nothing else for the deadline
- * while one runs gives it up.
+ * <p>A transaction ({@link #inTransaction}) counts as one call, sent with its BEGIN: it is given up if it has not
+ * finished within the deadline. The transactions on request paths take milliseconds.
  */
 @Startup // a wrong deadline stops the start, naming its key, rather than the first request
 @Singleton

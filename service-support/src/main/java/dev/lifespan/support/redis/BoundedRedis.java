@@ -14,8 +14,9 @@ import java.time.Duration;
 
 /**
  * Redis commands that fail, instead of waiting for ever, when Redis goes silent (a paused process, a half-open connection
- * to a node that died): {@link SilenceDeadline}'s rule, so a command fails with {@link SilenceDeadline.Late} once Redis
- * has answered nothing through this client for the deadline, and a busy Redis that keeps answering is waited for.
+ * to a node that died): {@link SilenceDeadline}'s rule, so a command fails with {@link SilenceDeadline.Late} once it has
+ * gone unanswered for the deadline, or, while it waits for a connection, once Redis has answered nothing through this
+ * client for that long (a queue under a burst, with Redis answering, is waited out).
  *
  * <p>A command that failed here is not withdrawn: Redis may still run it once it answers again, so only commands that
  * are harmless when they run late go through here (counters, sequence-checked scripts, publishes, scripts that check
@@ -33,7 +34,7 @@ public final class BoundedRedis {
     }
 
     /**
-     * Sends one command; fails with {@link SilenceDeadline.Late} when Redis has been silent for the deadline. The
+     * Sends one command; fails with {@link SilenceDeadline.Late} as the class says. The
      * connection of a command given up is closed rather than returned to the pool: after a failover, or when Redis's
      * host dies, a half-open connection would hold its slot until the kernel gives up on it (about fifteen minutes).
      */
