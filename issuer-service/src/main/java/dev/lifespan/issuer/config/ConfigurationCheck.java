@@ -28,6 +28,9 @@ public final class ConfigurationCheck {
     /** Single-use tokens live between these. */
     public static final Duration MIN_SINGLE_USE_TTL = Duration.ofMinutes(5);
     public static final Duration MAX_SINGLE_USE_TTL = Duration.ofMinutes(30);
+    /** Group commit: statements of a kind at once, and calls in one (a statement's parameters stay small). */
+    public static final int MAX_GROUP_STATEMENTS = 32;
+    public static final int MAX_GROUP_SIZE = 1000;
     /** Profiles the issuer relies on by name. */
     public static final Set<String> REQUIRED_PROFILES = Set.of("admin", "service", "single-use");
     /** Grants a client may be given. */
@@ -54,6 +57,13 @@ public final class ConfigurationCheck {
             problems.add("lifespan.clock-skew=" + config.clockSkew() + " must be between 0 and " + MAX_CLOCK_SKEW);
         }
         checkKeys(config.keys(), problems);
+        if (config.groupCommit().concurrentStatements() < 1 || config.groupCommit().concurrentStatements() > MAX_GROUP_STATEMENTS) {
+            problems.add("lifespan.group-commit.concurrent-statements=" + config.groupCommit().concurrentStatements() + " must be between 1 and "
+                    + MAX_GROUP_STATEMENTS);
+        }
+        if (config.groupCommit().groupSize() < 1 || config.groupCommit().groupSize() > MAX_GROUP_SIZE) {
+            problems.add("lifespan.group-commit.group-size=" + config.groupCommit().groupSize() + " must be between 1 and " + MAX_GROUP_SIZE);
+        }
         for (String required : REQUIRED_PROFILES) {
             if (!config.profiles().containsKey(required)) {
                 problems.add("lifespan.profiles." + required + " is missing; the issuer needs it");

@@ -65,6 +65,9 @@ public interface LifespanConfig {
     /** Per-client and per-address rate limits on the token endpoints, kept in Redis. */
     RateLimit rateLimit();
 
+    /** Group commit: how refresh-token rotations and service-token audit rows reach PostgreSQL. */
+    GroupCommit groupCommit();
+
     /** Where revocations the issuer decides are delivered. */
     RevocationTarget revocation();
 
@@ -270,5 +273,21 @@ public interface LifespanConfig {
          */
         @WithDefault("500ms")
         Duration redisDeadline();
+    }
+
+    /**
+     * Group commit, for refresh-token rotations and, separately, for the audit rows of service tokens: at most
+     * {@code concurrent-statements} statements of a kind run at once; what arrives meanwhile is carried out together by
+     * the next one, up to {@code group-size}, each call still decided exactly as alone. A call that arrives while fewer
+     * run is sent at once, so a quiet issuer waits for nothing.
+     */
+    interface GroupCommit {
+        /** Statements of a kind at once (about PostgreSQL's cores); at most the pool's connections. */
+        @WithDefault("4")
+        int concurrentStatements();
+
+        /** Most calls in one statement. */
+        @WithDefault("64")
+        int groupSize();
     }
 }

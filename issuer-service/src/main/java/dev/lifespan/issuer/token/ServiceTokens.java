@@ -11,14 +11,19 @@ import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.input.Inputs;
 import dev.lifespan.support.time.Clocks;
-import io.smallrye.mutiny.Uni;
+import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.support.postgres.BoundedPostgres;
+import dev.lifespan.support.postgres.GroupRows;
+import dev.lifespan.support.postgres.StatementGroup;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
 import jakarta.inject.Singleton;
 
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.Arrays;
+import java.time.OffsetDateTime;
+import java.util.Comparator;
 import java.util.List;
 
 import static dev.lifespan.support.time.Clocks.utc;
@@ -29,9 +34,14 @@ public class ServiceTokens {
     static final int MAX_SCOPES = 64;
     static final int MAX_AUDIENCES = 16;
 
-    /** $1 now, $2 client, $3 token id, $4 source address. */
-    private static final String ISSUED = AuditOutbox.event(EventType.TOKEN_ISSUED).at("$1").subject("$2").client("$2").token("$3")
-            .sourceIp("$4").attributes("jsonb_build_object('profile', 'service')").insert();
+    /** TOKEN_ISSUED for each call of a group ({@link StatementGroup}): arrays $1 now, $2 client, $3 token id, $4 source address. */
+    private static final String ISSUED = AuditOutbox.event(EventType.TOKEN_ISSUED).at("at_time").subject("client").client("client")
+            .token("jti").sourceIp("source_ip").attributes("jsonb_build_object('profile', 'service')")
+            .from(GroupRows.from("i", 1, "at_time timestamptz", "client text", "jti text", "source_ip text")).insert();
+
+    /** One service token's audit row. */
+    private record Issued(Instant now, String clientId, String jti, String sourceIp) {
+    }
 
     private final ClientRegistry clients;
     private final AccessTokenMinter minter;
@@ -39,10 +49,14 @@ public class ServiceTokens {
     private final IssuerMetrics metrics;
     private final InstantSource clock;
     private final RateLimiter rateLimiter;
+    private final StatementGroup<Issued, Void> audited;
 
     public ServiceTokens(ClientRegistry clients, AccessTokenMinter minter, BoundedPostgres postgres, IssuerMetrics metrics,
-            InstantSource clock, RateLimiter rateLimiter) {
+            InstantSource clock, RateLimiter rateLimiter, LifespanConfig config) {
         this.rateLimiter = rateLimiter;
+        // No rows are locked, so no order is needed but a total one (token ids are unique: no call waits for another).
+        this.audited = new StatementGroup<>(config.groupCommit().concurrentStatements(), config.groupCommit().groupSize(),
+                Comparator.comparing(Issued::jti), PgException.class::isInstance, this::recordTogether);
         this.clients = clients;
         this.minter = minter;
         this.postgres = postgres;
@@ -83,10 +97,28 @@ public class ServiceTokens {
         String jti = SecureTokens.tokenId();
         MintedToken token = minter.mint(new AccessTokenClaims(client.id(), audience.isEmpty() ? client.audiences() : audience, now,
                 now.plus(client.serviceTokenTtl()), jti, null, client.id(), scopes, null, null, List.of(), List.of()));
-        return postgres.execute(ISSUED, Tuple.from(Arrays.asList(utc(now), client.id(), jti, sourceIp)))
+        Issued issued = new Issued(now, client.id(), jti, sourceIp);
+        return postgres.queued(take -> audited.submit(issued, take))
                 .map(ignored -> {
                     metrics.issued("service", "service");
                     return token;
                 });
+    }
+
+    private Uni<Void> recordTogether(List<StatementGroup.Member<Issued, Void>> group) {
+        int size = group.size();
+        OffsetDateTime[] now = new OffsetDateTime[size];
+        String[] client = new String[size];
+        String[] jti = new String[size];
+        String[] sourceIp = new String[size];
+        for (int i = 0; i < size; i++) {
+            Issued issued = group.get(i).input();
+            now[i] = utc(issued.now());
+            client[i] = issued.clientId();
+            jti[i] = issued.jti();
+            sourceIp[i] = issued.sourceIp();
+        }
+        return postgres.execute(ISSUED, Tuple.from(GroupRows.parameters(now, client, jti, sourceIp))).invoke(rows -> group.forEach(member -> member.answer(null)))
+                .replaceWithVoid();
     }
 }

@@ -43,6 +43,14 @@ class ConfigurationCheckTest {
     }
 
     @Test
+    void groupCommitOutsideItsBoundsIsRefused() {
+        assertThat(problems("lifespan.group-commit.concurrent-statements", "0")).singleElement().asString()
+                .contains("lifespan.group-commit.concurrent-statements=0").contains("between 1 and 32");
+        assertThat(problems("lifespan.group-commit.group-size", "5000")).singleElement().asString()
+                .contains("lifespan.group-commit.group-size=5000").contains("between 1 and 1000");
+    }
+
+    @Test
     void missingOrWeakMasterKeyIsRefusedWithHowToMakeOne() {
         assertThat(problems("lifespan.master-key", "")).singleElement().asString()
                 .contains("LIFESPAN_MASTER_KEY").contains("openssl rand -base64 32");

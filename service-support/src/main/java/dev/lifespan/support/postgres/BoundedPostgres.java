@@ -42,7 +42,9 @@ import java.util.function.Supplier;
  * <li>{@link #execute}: statements harmless when they take effect after the caller was answered (reads, idempotent
  * writes, rows nobody was told about), and never sent once the caller was answered;</li>
  * <li>{@link #executeBefore}: a statement whose late effect would betray a retry (a refresh-token rotation: the retry
- * would count as reuse). It carries a run-by time on PostgreSQL's own clock and changes nothing after it;</li>
+ * would count as reuse). It carries a run-by time on PostgreSQL's own clock and changes nothing after it;
+ * {@link #executeBeforeEach} for one that carries several callers' changes (group commit, {@link StatementGroup}), whose
+ * callers wait for their group {@link #queued};</li>
  * <li>{@link #inTransaction}: work that is rolled back, never committed, once its caller was given up;</li>
  * <li>{@link #inTransactionAround}: a transaction that also waits for something else (a relay's delivery), each of
  * its statements bounded on its own.</li>
@@ -68,6 +70,9 @@ public class BoundedPostgres implements Statements {
     private static final int CLOSED_RETRIES = 5;
     /** Long enough for the pool to drop a closed connection before it is asked again. */
     private static final Duration CLOSED_RETRY_DELAY = Duration.ofMillis(5);
+
+    /** Work {@link #queued} that has left to be sent is bounded by its statement; its own bound waits (almost) for ever. */
+    private static final long TAKEN_HOLD_NANOS = Duration.ofDays(1).toNanos();
 
     private final Pool pool;
     /** Connections {@link #closeWhenLate} closed, until the pool has dropped them (held weakly). */
@@ -100,6 +105,19 @@ public class BoundedPostgres implements Statements {
      * guard fails as {@link SilenceDeadline.Late}: nothing changed, so the caller may try again.
      */
     public Uni<RowSet<Row>> executeBefore(String sql, List<Object> parameters) {
+        return executeBeforeEach(sql, parameters).map(answer -> {
+            if (answer.rows().size() == 0 && answer.pastRunBy() != null) {
+                throw answer.pastRunBy();
+            }
+            return answer.rows();
+        });
+    }
+
+    /**
+     * As {@link #executeBefore}, for a statement that carries out several callers' changes at once ({@link StatementGroup}),
+     * each answered by its own rows: what is missing for one caller may be the run-by's doing, which the answer says.
+     */
+    public Uni<RunByAnswer> executeBeforeEach(String sql, List<Object> parameters) {
         return deadline.bound(call -> clock.offset(this::postgresNow).chain(offset -> onConnection(call,
                 // Carried out by the run-by or not at all: the caller waits that long, with room for the answer, however silent.
                 () -> call.holdUntil(System.nanoTime() + deadline.deadline().toNanos()),
@@ -110,12 +128,29 @@ public class BoundedPostgres implements Statements {
                     withRunBy.add(Instant.ofEpochMilli(runBy).atOffset(ZoneOffset.UTC));
                     return connection.preparedQuery(sql).execute(Tuple.from(withRunBy)).map(rows -> {
                         long receivedOnItsClock = System.currentTimeMillis() + offset;
-                        if (rows.size() == 0 && receivedOnItsClock + RemoteClock.PRECISE_ROUND_TRIP_MS >= runBy) {
-                            throw new LateStatement(deadline.late());
-                        }
-                        return rows;
+                        return new RunByAnswer(rows, receivedOnItsClock + RemoteClock.PRECISE_ROUND_TRIP_MS >= runBy
+                                ? new LateStatement(deadline.late()) : null);
                     });
                 })));
+    }
+
+    /**
+     * Work that waits in this replica before its statement is sent (a rotation waiting for its group,
+     * {@link StatementGroup}), given up as a statement waiting for a pooled connection is: once PostgreSQL has answered
+     * nothing for the deadline while it waits. {@code work} is handed {@code take}, to ask when the work leaves to be
+     * sent: false means it was given up (its caller answered) and must not be sent; after true, the statement that
+     * carries it bounds it, and its answer is the work's.
+     */
+    public <T> Uni<T> queued(Function<BooleanSupplier, Uni<T>> work) {
+        return deadline.bound(call -> work.apply(() -> call.holdUntil(System.nanoTime() + TAKEN_HOLD_NANOS)));
+    }
+
+    /**
+     * What a statement with a run-by answered: its rows, and {@code pastRunBy}, the failure for a caller whose row is
+     * missing when the answer may have come after the run-by (so the row may be missing because the guard held, and
+     * the caller may try again); null when it came before, and a missing row means there was nothing to change.
+     */
+    public record RunByAnswer(RowSet<Row> rows, RuntimeException pastRunBy) {
     }
 
     /**

@@ -1,0 +1,203 @@
+package dev.lifespan.support.postgres;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * Concurrent calls of one statement sent together, as one statement and one commit: group commit.
+ *
+ * <p>At most {@code maxInFlight} groups run at once. A call that arrives while fewer run is sent at once, alone, so a
+ * quiet service waits for nothing; one that arrives while all run waits for the next group, which takes every waiting
+ * call (up to {@code maxSize}) as soon as a group finishes. So groups grow with load and no timer is involved.
+ *
+ * <p>Calls that are equal under {@code order} never share a group (the later one waits for the next), and a group is
+ * sent sorted by it, so that two groups running at once take their row locks in the same order and cannot deadlock on
+ * each other. A call cancelled or given up while it waits is never sent.
+ *
+ * <p>{@code send} answers or fails every member of the group it is given; a member it leaves unanswered fails with an
+ * internal error, as does every unanswered member when the {@code Uni} it returns fails (with that failure). A group
+ * that fails as {@code refusedWhole} says (PostgreSQL refused the statement, so nothing of it was kept: two groups that
+ * deadlocked, one call's bad row) is sent again one call at a time, so that one call's trouble is never another's.
+ */
+public final class StatementGroup<I, O> {
+
+    /** One call in a group: its input, and how to answer it. */
+    public interface Member<I, O> {
+        I input();
+
+        void answer(O output);
+
+        void fail(Throwable failure);
+    }
+
+    private final int maxInFlight;
+    private final int maxSize;
+    private final Comparator<I> order;
+    private final Function<List<Member<I, O>>, Uni<Void>> send;
+    private final Predicate<Throwable> refusedWhole;
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    private int inFlight;
+
+    public StatementGroup(int maxInFlight, int maxSize, Comparator<I> order, Predicate<Throwable> refusedWhole,
+            Function<List<Member<I, O>>, Uni<Void>> send) {
+        if (maxInFlight < 1 || maxSize < 1) {
+            throw new IllegalArgumentException("maxInFlight and maxSize must be at least 1, got " + maxInFlight + " and " + maxSize);
+        }
+        this.maxInFlight = maxInFlight;
+        this.maxSize = maxSize;
+        this.order = Objects.requireNonNull(order, "order");
+        this.send = Objects.requireNonNull(send, "send");
+        this.refusedWhole = Objects.requireNonNull(refusedWhole, "refusedWhole");
+    }
+
+    /** The call's answer, once the group it joins has been carried out. */
+    public Uni<O> submit(I input) {
+        return submit(input, () -> true);
+    }
+
+    /**
+     * As {@link #submit(Object)}, for a call that may be given up while it waits: {@code take} is asked when a group is
+     * about to take the call, and a call it refuses is dropped, never sent ({@link BoundedPostgres#queued}).
+     */
+    public Uni<O> submit(I input, BooleanSupplier take) {
+        return Uni.createFrom().emitter(emitter -> {
+            Waiting call = new Waiting(input, take, emitter);
+            emitter.onTermination(call::cancelled);
+            List<Waiting> group;
+            synchronized (this) {
+                waiting.add(call);
+                group = nextGroup();
+            }
+            sendGroup(group);
+        });
+    }
+
+    /** Groups being carried out now (for tests). */
+    synchronized int inFlight() {
+        return inFlight;
+    }
+
+    /** The next group if one may start, counted as in flight; null otherwise. Called under the lock. */
+    private List<Waiting> nextGroup() {
+        if (inFlight >= maxInFlight || waiting.isEmpty()) {
+            return null;
+        }
+        List<Waiting> group = new ArrayList<>(Math.min(maxSize, waiting.size()));
+        Iterator<Waiting> it = waiting.iterator();
+        while (it.hasNext() && group.size() < maxSize) {
+            Waiting call = it.next();
+            if (call.cancelled) {
+                it.remove();
+            } else if (group.stream().noneMatch(member -> order.compare(member.input, call.input) == 0)) {
+                it.remove();
+                if (call.take.getAsBoolean()) {
+                    group.add(call);
+                }
+            }
+        }
+        if (group.isEmpty()) {
+            return null;
+        }
+        group.sort((a, b) -> order.compare(a.input, b.input));
+        inFlight++;
+        return group;
+    }
+
+    private void sendGroup(List<Waiting> group) {
+        if (group == null) {
+            return;
+        }
+        Uni<Void> sent = sendNow(group);
+        if (group.size() > 1) {
+            // Refused as a whole: nothing of it was kept. Each call again on its own, so one call's trouble is only its own.
+            sent = sent.onFailure(refusedWhole).recoverWithUni(() -> Multi.createFrom().iterable(group).filter(member -> !member.done())
+                    .onItem().transformToUniAndConcatenate(member -> sendNow(List.of(member)).onFailure().recoverWithUni(failure -> {
+                        member.fail(failure);
+                        return Uni.createFrom().voidItem();
+                    }))
+                    .collect().last().replaceWithVoid());
+        }
+        sent.subscribe().with(done -> finished(group, null), failure -> finished(group, failure));
+    }
+
+    private Uni<Void> sendNow(List<Waiting> group) {
+        try {
+            return send.apply(List.copyOf(group));
+        } catch (RuntimeException e) {
+            return Uni.createFrom().failure(e);
+        }
+    }
+
+    private void finished(List<Waiting> group, Throwable failure) {
+        for (Waiting member : group) {
+            member.fail(failure != null ? failure : new IllegalStateException("no answer for a member of a statement group"));
+        }
+        List<Waiting> next;
+        synchronized (this) {
+            inFlight--;
+            next = nextGroup();
+        }
+        sendGroup(next);
+    }
+
+    /** A call waiting to be sent, then for its group's answer. Answered at most once. */
+    private final class Waiting implements Member<I, O> {
+        private final I input;
+        private final BooleanSupplier take;
+        private final UniEmitter<? super O> emitter;
+        private volatile boolean cancelled;
+        private boolean done;
+
+        Waiting(I input, BooleanSupplier take, UniEmitter<? super O> emitter) {
+            this.input = input;
+            this.take = take;
+            this.emitter = emitter;
+        }
+
+        @Override
+        public I input() {
+            return input;
+        }
+
+        @Override
+        public void answer(O output) {
+            if (settle()) {
+                emitter.complete(output);
+            }
+        }
+
+        @Override
+        public void fail(Throwable failure) {
+            if (settle()) {
+                emitter.fail(failure);
+            }
+        }
+
+        private synchronized boolean done() {
+            return done;
+        }
+
+        private synchronized boolean settle() {
+            if (done) {
+                return false;
+            }
+            done = true;
+            return true;
+        }
+
+        private void cancelled() {
+            cancelled = true;
+        }
+    }
+}
