@@ -29,10 +29,12 @@ import static dev.lifespan.support.time.Clocks.utc;
  * <p>A rotation retires the presented token, stores its successor, touches the session and writes TOKEN_REFRESHED,
  * all in one statement. Concurrent rotations are carried out together ({@link StatementGroup}: one statement and one
  * commit for all the rotations that arrived while others ran), each decided exactly as alone: a group never holds the
- * same token twice, a token it does not rotate changes nothing, and two groups lock tokens in the same order. Concurrent
- * rotations of one token serialize on its row; the loser re-evaluates {@code rotated_at IS NULL}, finds it false and
- * changes nothing, so outside the grace window a token never has two successors. Whether the session may be used is
- * {@link SessionLiveness}'s SQL form, so it is decided exactly as everywhere else.
+ * same token twice, a token it does not rotate changes nothing, and two groups lock tokens in the same order (a deadlock
+ * PostgreSQL still finds, over two sibling tokens of one session, refuses the group whole, and each of its rotations is
+ * sent again alone). Concurrent rotations of one token serialize on its row; the loser re-evaluates
+ * {@code rotated_at IS NULL}, finds it false and changes nothing, so outside the grace window a token never has two
+ * successors. Whether the session may be used is {@link SessionLiveness}'s SQL form, so it is decided exactly as
+ * everywhere else.
  */
 @Singleton
 public class RefreshFamilyStore {
@@ -68,9 +70,7 @@ public class RefreshFamilyStore {
             """.formatted(GroupRows.from("i", 1, "at_time timestamptz", "presented bytea", "presenter text", "device text",
                     "successor bytea", "jti text", "source_ip text"),
             SessionLiveness.liveSql("s", "i.at_time"), SessionLiveness.deviceMatchesSql("s", "i.device"), SessionRow.columns("t"),
-            AuditOutbox.event(EventType.TOKEN_REFRESHED).at("at_time").subject("subject").session("sid").client("client_id")
-                    .token("jti").sourceIp("source_ip").attributes("jsonb_build_object('profile', profile, 'grace', false)")
-                    .from("rotated").insert(),
+            refreshed("at_time", "jti", "source_ip", false, "rotated"),
             SessionRow.columns(""));
 
     /**
@@ -95,10 +95,15 @@ public class RefreshFamilyStore {
             SELECT %s FROM touched
             """.formatted(SessionLiveness.withinGraceSql("r", "s", "$1"), SessionLiveness.liveSql("s", "$1"),
             SessionLiveness.deviceMatchesSql("s", "$4"),
-            AuditOutbox.event(EventType.TOKEN_REFRESHED).at("$1").subject("subject").session("sid").client("client_id")
-                    .token("$6").sourceIp("$7").attributes("jsonb_build_object('profile', profile, 'grace', true)").from("touched")
-                    .insert(),
+            refreshed("$1", "$6", "$7", true, "touched"),
             SessionRow.columns(""));
+
+    /** TOKEN_REFRESHED for each row of {@code source}, which has the session's columns. */
+    private static String refreshed(String at, String accessTokenId, String sourceIp, boolean grace, String source) {
+        return AuditOutbox.event(EventType.TOKEN_REFRESHED).at(at).subject("subject").session("sid").client("client_id")
+                .token(accessTokenId).sourceIp(sourceIp).attributes("jsonb_build_object('profile', profile, 'grace', " + grace + ")")
+                .from(source).insert();
+    }
 
     private static final String INSPECT = """
             SELECT r.client_id AS token_client_id, r.rotated_at, %s
