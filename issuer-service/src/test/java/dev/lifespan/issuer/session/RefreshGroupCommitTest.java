@@ -17,10 +17,6 @@ import io.vertx.pgclient.PgException;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -148,26 +144,6 @@ class RefreshGroupCommitTest {
     }
 
     private List<String> strings(String sql, Object... parameters) {
-        try (Connection c = servers.jdbcConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                Object p = parameters[i];
-                if (p instanceof String[] texts) {
-                    s.setArray(i + 1, c.createArrayOf("text", texts));
-                } else if (p instanceof byte[][] bytes) {
-                    s.setArray(i + 1, c.createArrayOf("bytea", bytes));
-                } else {
-                    s.setObject(i + 1, p);
-                }
-            }
-            List<String> out = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new AssertionError(e);
-        }
+        return Outbox.strings(servers, sql, parameters);
     }
 }

@@ -24,10 +24,18 @@ public final class Outbox {
         return Integer.parseInt(strings(servers, "SELECT count(*)::text FROM refresh_token WHERE sid = ? AND rotated_at IS NULL", sid).get(0));
     }
 
-    public static List<String> strings(EmbeddedServers servers, String sql, String parameter) {
+    /** The first column of every row, as text; parameters bound in order (a {@code String[]} or {@code byte[][]} as an array). */
+    public static List<String> strings(EmbeddedServers servers, String sql, Object... parameters) {
         try (Connection c = servers.jdbcConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            if (parameter != null) {
-                s.setString(1, parameter);
+            for (int i = 0; i < parameters.length; i++) {
+                Object parameter = parameters[i];
+                if (parameter instanceof String[] texts) {
+                    s.setArray(i + 1, c.createArrayOf("text", texts));
+                } else if (parameter instanceof byte[][] bytes) {
+                    s.setArray(i + 1, c.createArrayOf("bytea", bytes));
+                } else {
+                    s.setObject(i + 1, parameter);
+                }
             }
             List<String> out = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
