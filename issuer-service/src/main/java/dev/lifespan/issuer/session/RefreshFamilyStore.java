@@ -8,7 +8,6 @@ import dev.lifespan.support.postgres.GroupRows;
 import dev.lifespan.support.postgres.StatementGroup;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.pgclient.PgException;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
@@ -42,10 +41,10 @@ public class RefreshFamilyStore {
     /**
      * Each rotation of a group is an element of the arrays $1 now, $2 presented hash, $3 client, $4 device, $5 successor
      * hash, $6 access token id, $7 source address ({@link GroupRows}: $8 the group's size); $9 is the run-by on
-     * PostgreSQL's clock ({@link BoundedPostgres#executeBefore}):
-     * a rotation that reaches PostgreSQL after the caller was told to retry changes nothing, or the retry would count as
-     * reuse. One row per rotation carried out, numbered {@code n} as in the arrays (from 1). Two live tokens of one
-     * session (grace siblings) rotated together touch the session once, with the later time.
+     * PostgreSQL's clock ({@link BoundedPostgres#executeBefore}): a rotation that reaches PostgreSQL after the caller was
+     * told to retry changes nothing, or the retry would count as reuse. One row per rotation carried out, numbered
+     * {@code n} as in the arrays (from 1). Two live tokens of one session (grace siblings) rotated together touch the
+     * session once, with the later time.
      */
     private static final String ROTATE = """
             WITH old AS (
@@ -124,8 +123,8 @@ public class RefreshFamilyStore {
 
     public RefreshFamilyStore(BoundedPostgres postgres, LifespanConfig config) {
         this.postgres = postgres;
-        this.rotations = new StatementGroup<>(config.groupCommit().concurrentStatements(), config.groupCommit().groupSize(), BY_TOKEN,
-                PgException.class::isInstance, this::rotateTogether);
+        this.rotations = postgres.group(config.groupCommit().concurrentStatements(), config.groupCommit().groupSize(), BY_TOKEN,
+                this::rotateTogether);
     }
 
     /**

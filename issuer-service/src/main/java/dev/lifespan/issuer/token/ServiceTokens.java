@@ -17,7 +17,6 @@ import dev.lifespan.support.postgres.GroupRows;
 import dev.lifespan.support.postgres.StatementGroup;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgException;
 import jakarta.inject.Singleton;
 
 import java.time.Instant;
@@ -55,8 +54,8 @@ public class ServiceTokens {
             InstantSource clock, RateLimiter rateLimiter, LifespanConfig config) {
         this.rateLimiter = rateLimiter;
         // No rows are locked, so no order is needed but a total one (token ids are unique: no call waits for another).
-        this.audited = new StatementGroup<>(config.groupCommit().concurrentStatements(), config.groupCommit().groupSize(),
-                Comparator.comparing(Issued::jti), PgException.class::isInstance, this::recordTogether);
+        this.audited = postgres.group(config.groupCommit().concurrentStatements(), config.groupCommit().groupSize(),
+                Comparator.comparing(Issued::jti), this::recordTogether);
         this.clients = clients;
         this.minter = minter;
         this.postgres = postgres;

@@ -10,6 +10,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.impl.Connection;
 import io.vertx.sqlclient.impl.SocketConnectionBase;
 import io.vertx.sqlclient.impl.SqlConnectionInternal;
@@ -21,6 +22,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.WeakHashMap;
@@ -132,6 +134,16 @@ public class BoundedPostgres implements Statements {
                                 ? new LateStatement(deadline.late()) : null);
                     });
                 })));
+    }
+
+    /**
+     * Calls of one statement sent together ({@link StatementGroup}), with this class's reading of failures: a group
+     * PostgreSQL refused (an error response: nothing of it was kept) is sent again one call at a time, and one given up
+     * unanswered fails the calls waiting for the next group too. Each call waits as {@link #queued} work.
+     */
+    public <I, O> StatementGroup<I, O> group(int maxInFlight, int maxSize, Comparator<I> order,
+            Function<List<StatementGroup.Member<I, O>>, Uni<Void>> send) {
+        return new StatementGroup<>(maxInFlight, maxSize, order, PgException.class::isInstance, SilenceDeadline.Late.class::isInstance, send);
     }
 
     /**

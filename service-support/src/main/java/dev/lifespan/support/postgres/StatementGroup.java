@@ -28,7 +28,10 @@ import java.util.function.Predicate;
  * <p>{@code send} answers or fails every member of the group it is given; a member it leaves unanswered fails with an
  * internal error, as does every unanswered member when the {@code Uni} it returns fails (with that failure). A group
  * that fails as {@code refusedWhole} says (PostgreSQL refused the statement, so nothing of it was kept: two groups that
- * deadlocked, one call's bad row) is sent again one call at a time, so that one call's trouble is never another's.
+ * deadlocked, one call's bad row) is sent again one call at a time, so that one call's trouble is never another's. A
+ * group that fails as {@code unanswered} says (given up: the database did not answer it) fails the calls waiting for
+ * the next group too, with the same failure: they would go to the same silent database, and their callers are better
+ * told to retry now than after another deadline.
  */
 public final class StatementGroup<I, O> {
 
@@ -46,11 +49,12 @@ public final class StatementGroup<I, O> {
     private final Comparator<I> order;
     private final Function<List<Member<I, O>>, Uni<Void>> send;
     private final Predicate<Throwable> refusedWhole;
+    private final Predicate<Throwable> unanswered;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private int inFlight;
 
     public StatementGroup(int maxInFlight, int maxSize, Comparator<I> order, Predicate<Throwable> refusedWhole,
-            Function<List<Member<I, O>>, Uni<Void>> send) {
+            Predicate<Throwable> unanswered, Function<List<Member<I, O>>, Uni<Void>> send) {
         if (maxInFlight < 1 || maxSize < 1) {
             throw new IllegalArgumentException("maxInFlight and maxSize must be at least 1, got " + maxInFlight + " and " + maxSize);
         }
@@ -59,6 +63,7 @@ public final class StatementGroup<I, O> {
         this.order = Objects.requireNonNull(order, "order");
         this.send = Objects.requireNonNull(send, "send");
         this.refusedWhole = Objects.requireNonNull(refusedWhole, "refusedWhole");
+        this.unanswered = Objects.requireNonNull(unanswered, "unanswered");
     }
 
     /** The call's answer, once the group it joins has been carried out. */
@@ -144,9 +149,17 @@ public final class StatementGroup<I, O> {
             member.fail(failure != null ? failure : new IllegalStateException("no answer for a member of a statement group"));
         }
         List<Waiting> next;
+        List<Waiting> told = List.of();
         synchronized (this) {
             inFlight--;
+            if (failure != null && unanswered.test(failure)) {
+                told = new ArrayList<>(waiting);
+                waiting.clear();
+            }
             next = nextGroup();
+        }
+        for (Waiting call : told) {
+            call.fail(failure);
         }
         sendGroup(next);
     }

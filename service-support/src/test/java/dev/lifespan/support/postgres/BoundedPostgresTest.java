@@ -110,7 +110,7 @@ class BoundedPostgresTest {
         select(postgres).get(30, TimeUnit.SECONDS);
         CompletableFuture<Void> firstGroupDone = new CompletableFuture<>();
         List<List<Integer>> sent = new CopyOnWriteArrayList<>();
-        StatementGroup<Integer, String> group = new StatementGroup<Integer, String>(1, 10, Comparator.<Integer>naturalOrder(), failure -> false, members -> {
+        StatementGroup<Integer, String> group = postgres.<Integer, String>group(1, 10, Comparator.<Integer>naturalOrder(), members -> {
             sent.add(members.stream().map(StatementGroup.Member::input).toList());
             // A statement PostgreSQL has not answered yet.
             return Uni.createFrom().completionStage(firstGroupDone).invoke(() -> members.forEach(member -> member.answer("done " + member.input())));

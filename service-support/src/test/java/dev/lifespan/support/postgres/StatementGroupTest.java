@@ -21,9 +21,12 @@ class StatementGroupTest {
     private final List<CompletableFuture<Void>> finishes = new ArrayList<>();
     /** What the statement fails with when PostgreSQL refuses it whole. */
     private static final RuntimeException REFUSED = new RuntimeException("refused whole");
+    /** What the statement fails with when the database did not answer it. */
+    private static final RuntimeException UNANSWERED = new RuntimeException("unanswered");
 
     private StatementGroup<Integer, String> group(int maxInFlight, int maxSize) {
-        return new StatementGroup<Integer, String>(maxInFlight, maxSize, Comparator.<Integer>naturalOrder(), REFUSED::equals, members -> {
+        return new StatementGroup<Integer, String>(maxInFlight, maxSize, Comparator.<Integer>naturalOrder(), REFUSED::equals, UNANSWERED::equals,
+                members -> {
             CompletableFuture<Void> finish = new CompletableFuture<>();
             synchronized (this) {
                 sent.add(members);
@@ -125,6 +128,22 @@ class StatementGroupTest {
         assertThatThrownBy(() -> calls.get(1).get(5, TimeUnit.SECONDS)).hasRootCauseMessage("13's own trouble");
         assertThat(calls.get(2).get(5, TimeUnit.SECONDS)).isEqualTo("v14");
         assertThat(group.inFlight()).isZero();
+    }
+
+    @Test
+    void aGroupGivenUpUnansweredFailsTheCallsWaitingForTheNext() {
+        StatementGroup<Integer, String> group = group(1, 10);
+        CompletableFuture<String> sentOne = group.submit(1).subscribeAsCompletionStage();
+        CompletableFuture<String> waitingOne = group.submit(2).subscribeAsCompletionStage();
+
+        finishes.get(0).completeExceptionally(UNANSWERED);
+        assertThatThrownBy(() -> sentOne.get(5, TimeUnit.SECONDS)).hasRootCause(UNANSWERED);
+        assertThatThrownBy(() -> waitingOne.get(5, TimeUnit.SECONDS)).as("told now, not sent").hasRootCause(UNANSWERED);
+        assertThat(sent).hasSize(1);
+        assertThat(group.inFlight()).isZero();
+
+        group.submit(3).subscribeAsCompletionStage();
+        assertThat(inputs(sent.get(1))).as("a later call is sent as usual").containsExactly(3);
     }
 
     @Test
