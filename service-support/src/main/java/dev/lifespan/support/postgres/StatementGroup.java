@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -125,12 +126,23 @@ public final class StatementGroup<I, O> {
         }
         Uni<Void> sent = sendNow(group);
         if (group.size() > 1) {
-            // Refused as a whole: nothing of it was kept. Each call again on its own, so one call's trouble is only its own.
+            // Refused as a whole: nothing of it was kept. Each call again on its own, so one call's trouble is only its own;
+            // once one of them goes unanswered, the rest are told so instead of each waiting for its own deadline.
+            AtomicReference<Throwable> silent = new AtomicReference<>();
             sent = sent.onFailure(refusedWhole).recoverWithUni(() -> Multi.createFrom().iterable(group).filter(member -> !member.done())
-                    .onItem().transformToUniAndConcatenate(member -> sendNow(List.of(member)).onFailure().recoverWithUni(failure -> {
-                        member.fail(failure);
-                        return Uni.createFrom().voidItem();
-                    }))
+                    .onItem().transformToUniAndConcatenate(member -> {
+                        if (silent.get() != null) {
+                            member.fail(silent.get());
+                            return Uni.createFrom().voidItem();
+                        }
+                        return sendNow(List.of(member)).onFailure().recoverWithUni(failure -> {
+                            if (unanswered.test(failure)) {
+                                silent.set(failure);
+                            }
+                            member.fail(failure);
+                            return Uni.createFrom().voidItem();
+                        });
+                    })
                     .collect().last().replaceWithVoid());
         }
         sent.subscribe().with(done -> finished(group, null), failure -> finished(group, failure));

@@ -147,6 +147,23 @@ class StatementGroupTest {
     }
 
     @Test
+    void callsResentAloneAreToldOnceOneOfThemGoesUnanswered() {
+        StatementGroup<Integer, String> group = group(1, 10);
+        group.submit(1).subscribeAsCompletionStage();
+        List<CompletableFuture<String>> calls = new ArrayList<>();
+        for (int input : new int[] {21, 22, 23}) {
+            calls.add(group.submit(input).subscribeAsCompletionStage());
+        }
+        answer(0);
+        finishes.get(1).completeExceptionally(REFUSED);
+        finishes.get(2).completeExceptionally(UNANSWERED); // 21 alone
+
+        assertThat(sent).as("22 and 23 not sent").hasSize(3);
+        assertThat(calls).allSatisfy(call -> assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS)).hasRootCause(UNANSWERED));
+        assertThat(group.inFlight()).isZero();
+    }
+
+    @Test
     void membersLeftUnansweredFailAndAFailedStatementFailsEveryMember() {
         StatementGroup<Integer, String> group = group(1, 10);
         CompletableFuture<String> first = group.submit(1).subscribeAsCompletionStage();
