@@ -3,6 +3,8 @@ package dev.lifespan.support.postgres;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -181,12 +183,15 @@ public final class StatementGroup<I, O> {
         private final I input;
         private final BooleanSupplier take;
         private final UniEmitter<? super O> emitter;
+        /** The caller's Vert.x context, if it has one: where it continues. */
+        private final Context context;
         private volatile boolean cancelled;
         private boolean done;
 
         Waiting(I input, BooleanSupplier take, UniEmitter<? super O> emitter) {
             this.input = input;
             this.take = take;
+            this.context = Vertx.currentContext();
             this.emitter = emitter;
         }
 
@@ -198,14 +203,28 @@ public final class StatementGroup<I, O> {
         @Override
         public void answer(O output) {
             if (settle()) {
-                emitter.complete(output);
+                continueOnItsContext(() -> emitter.complete(output));
             }
         }
 
         @Override
         public void fail(Throwable failure) {
             if (settle()) {
-                emitter.fail(failure);
+                continueOnItsContext(() -> emitter.fail(failure));
+            }
+        }
+
+        /**
+         * Each caller continues on its own context, as a task of its own: a group's answer arrives on one event loop,
+         * and its callers' work after it (signing a token, writing the response) run there back to back would hold that
+         * loop, and the Redis and PostgreSQL answers it carries for other requests, for the whole group (seen: a burst
+         * of a thousand grants made the rate limiter find Redis silent and let requests through uncounted).
+         */
+        private void continueOnItsContext(Runnable next) {
+            if (context == null) {
+                next.run();
+            } else {
+                context.runOnContext(ignored -> next.run());
             }
         }
 
