@@ -3,8 +3,8 @@ package dev.lifespan.audit.alert;
 import com.google.protobuf.Timestamp;
 import dev.lifespan.api.v1.Alert;
 import dev.lifespan.api.v1.AlertSeverity;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -30,10 +30,10 @@ public class AlertStore {
     static final String COLUMNS = "alert_id, rule, severity, raised_at, subject, session_id, client_id, source_ip, summary, action_taken,"
             + " trigger_event_id, observed, threshold";
 
-    private final Pool pool;
+    private final BoundedPostgres postgres;
 
-    public AlertStore(Pool pool) {
-        this.pool = pool;
+    public AlertStore(BoundedPostgres postgres) {
+        this.postgres = postgres;
     }
 
     /** An alert before it has an id. */
@@ -43,11 +43,10 @@ public class AlertStore {
 
     /** Stores the alert; {@code webhook} marks it for delivery now. */
     public Uni<Alert> insert(Draft draft, boolean webhook) {
-        return pool.withTransaction(connection -> connection.query("SELECT pg_advisory_xact_lock(" + ALERT_LOCK + ")").execute()
-                .chain(() -> connection.preparedQuery("INSERT INTO audit_alert (" + COLUMNS + ", webhook_state, webhook_next_at)"
+        return postgres.inTransactionAround(tx -> tx.command("SELECT pg_advisory_xact_lock(" + ALERT_LOCK + ")")
+                .chain(() -> tx.execute("INSERT INTO audit_alert (" + COLUMNS + ", webhook_state, webhook_next_at)"
                                 + " SELECT COALESCE(max(alert_id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM audit_alert"
-                                + " RETURNING " + COLUMNS)
-                        .execute(Tuple.from(Arrays.asList(draft.rule(), draft.severity().name(), utc(draft.raisedAt()), blank(draft.subject()),
+                                + " RETURNING " + COLUMNS, Tuple.from(Arrays.asList(draft.rule(), draft.severity().name(), utc(draft.raisedAt()), blank(draft.subject()),
                                 blank(draft.sessionId()), blank(draft.clientId()), blank(draft.sourceIp()), draft.summary(), draft.actionTaken(),
                                 draft.triggerEventId() == null || draft.triggerEventId().isEmpty() ? null : UUID.fromString(draft.triggerEventId()),
                                 draft.observed(), draft.threshold(), webhook ? "PENDING" : "NONE", webhook ? utc(draft.raisedAt()) : null)))))
@@ -56,13 +55,13 @@ public class AlertStore {
 
     /** Alerts with an id above {@code afterId}, oldest first. */
     public Uni<List<Alert>> after(long afterId, int limit) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM audit_alert WHERE alert_id > $1 ORDER BY alert_id LIMIT $2")
-                .execute(Tuple.of(afterId, limit)).map(AlertStore::alerts);
+        return postgres.execute("SELECT " + COLUMNS + " FROM audit_alert WHERE alert_id > $1 ORDER BY alert_id LIMIT $2", Tuple.of(afterId, limit))
+                .map(AlertStore::alerts);
     }
 
     /** The highest alert id (0 when none). */
     public Uni<Long> latestId() {
-        return pool.query("SELECT COALESCE(max(alert_id), 0) AS latest FROM audit_alert").execute()
+        return postgres.command("SELECT COALESCE(max(alert_id), 0) AS latest FROM audit_alert")
                 .map(rows -> rows.iterator().next().getLong("latest"));
     }
 

@@ -10,8 +10,8 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import dev.lifespan.support.redis.BoundedRedis;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.SqlConnection;
+import dev.lifespan.support.postgres.BoundedPostgres;
+import dev.lifespan.support.postgres.Statements;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
@@ -44,17 +44,17 @@ public class AnomalyDetector {
 
     private final AnomalyWindows windows;
     private final Alerts alerts;
-    private final Pool pool;
+    private final BoundedPostgres postgres;
     private final InstantSource clock;
     private final AuditConfig.Anomaly settings;
     private final Counter tooOld;
     private final Counter unavailable;
 
-    public AnomalyDetector(BoundedRedis redis, Alerts alerts, Pool pool, InstantSource clock, AuditConfig config, MeterRegistry registry) {
+    public AnomalyDetector(BoundedRedis redis, Alerts alerts, BoundedPostgres postgres, InstantSource clock, AuditConfig config, MeterRegistry registry) {
         this.settings = config.anomaly();
         this.windows = new AnomalyWindows(redis, AnomalyRules.configured(settings.rules()), settings.maxEventAge());
         this.alerts = alerts;
-        this.pool = pool;
+        this.postgres = postgres;
         this.clock = clock;
         this.tooOld = Counter.builder("lifespan_audit_anomaly_skipped_total").tag("reason", "too_old")
                 .description("Events the anomaly rules did not count").register(registry);
@@ -104,38 +104,39 @@ public class AnomalyDetector {
      */
     public Uni<Long> catchUp() {
         Instant upTo = Clocks.now(clock).minus(settings.catchUpDelay());
-        return pool.withTransaction(connection -> connection.query("SELECT sequence FROM audit_anomaly_cursor FOR UPDATE SKIP LOCKED").execute()
+        // A transaction that also waits for Redis, over ranges of events that may be long: each statement bounded on its own,
+        // as background work.
+        return postgres.jobs().inTransactionAround(tx -> tx.command("SELECT sequence FROM audit_anomaly_cursor FOR UPDATE SKIP LOCKED")
                 .chain(rows -> {
                     if (rows.size() == 0) {
                         return Uni.createFrom().item(0L);
                     }
                     long cursor = rows.iterator().next().getLong("sequence");
-                    return connection.preparedQuery("SELECT max(sequence) AS target FROM audit_event WHERE sequence > $1 AND recorded_at <= $2")
-                            .execute(Tuple.of(cursor, utc(upTo)))
+                    return tx.execute("SELECT max(sequence) AS target FROM audit_event WHERE sequence > $1 AND recorded_at <= $2",
+                                    Tuple.of(cursor, utc(upTo)))
                             .chain(found -> {
                                 Long target = found.iterator().next().getLong("target");
                                 if (target == null) {
                                     return Uni.createFrom().item(0L);
                                 }
                                 return windows.countedRanges(cursor + 1, target)
-                                        .chain(ranges -> sweepGaps(connection, AnomalyWindows.gaps(cursor + 1, target, ranges), target, 0, 0L))
+                                        .chain(ranges -> sweepGaps(tx, AnomalyWindows.gaps(cursor + 1, target, ranges), target, 0, 0L))
                                         .call(offered -> windows.forgetRangesThrough(cursor));
                             });
                 }));
     }
 
     /** Counts the events of each gap in pages; then moves the cursor to {@code target}, or as far as the page budget got. */
-    private Uni<Long> sweepGaps(SqlConnection connection, List<long[]> gaps, long target, int pages, long offered) {
+    private Uni<Long> sweepGaps(Statements tx, List<long[]> gaps, long target, int pages, long offered) {
         if (gaps.isEmpty()) {
-            return moveCursor(connection, target).replaceWith(offered);
+            return moveCursor(tx, target).replaceWith(offered);
         }
         long[] gap = gaps.get(0);
         if (pages >= SWEEP_PAGES) {
-            return moveCursor(connection, gap[0] - 1).replaceWith(offered);
+            return moveCursor(tx, gap[0] - 1).replaceWith(offered);
         }
-        return connection.preparedQuery("SELECT " + EventStore.COLUMNS + " FROM audit_event WHERE sequence BETWEEN $1 AND $2"
-                        + " ORDER BY sequence LIMIT " + SWEEP_PAGE)
-                .execute(Tuple.of(gap[0], gap[1]))
+        return tx.execute("SELECT " + EventStore.COLUMNS + " FROM audit_event WHERE sequence BETWEEN $1 AND $2"
+                        + " ORDER BY sequence LIMIT " + SWEEP_PAGE, Tuple.of(gap[0], gap[1]))
                 .chain(rows -> {
                     List<AuditRecord> events = new ArrayList<>(rows.size());
                     rows.forEach(row -> events.add(EventStore.record(row)));
@@ -144,12 +145,12 @@ public class AnomalyDetector {
                         rest.add(0, new long[] {events.get(events.size() - 1).sequence() + 1, gap[1]});
                     }
                     Uni<Integer> counted = events.isEmpty() ? Uni.createFrom().item(0) : count(events);
-                    return counted.chain(() -> sweepGaps(connection, rest, target, pages + 1, offered + events.size()));
+                    return counted.chain(() -> sweepGaps(tx, rest, target, pages + 1, offered + events.size()));
                 });
     }
 
-    private static Uni<Void> moveCursor(SqlConnection connection, long sequence) {
-        return connection.preparedQuery("UPDATE audit_anomaly_cursor SET sequence = greatest(sequence, $1)").execute(Tuple.of(sequence))
+    private static Uni<Void> moveCursor(Statements tx, long sequence) {
+        return tx.execute("UPDATE audit_anomaly_cursor SET sequence = greatest(sequence, $1)", Tuple.of(sequence))
                 .replaceWithVoid();
     }
 

@@ -9,8 +9,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
@@ -42,7 +42,7 @@ public class WebhookDelivery {
     private static final Logger LOG = Logger.getLogger(WebhookDelivery.class);
     private static final int BATCH = 20;
 
-    private final Pool pool;
+    private final BoundedPostgres postgres;
     private final AuditConfig.Webhook settings;
     private final InstantSource clock;
     private final ObjectMapper json;
@@ -51,8 +51,8 @@ public class WebhookDelivery {
     private final Counter delivered;
     private final AtomicBoolean running = new AtomicBoolean();
 
-    public WebhookDelivery(Pool pool, AuditConfig config, InstantSource clock, ObjectMapper json, MeterRegistry registry) {
-        this.pool = pool;
+    public WebhookDelivery(BoundedPostgres postgres, AuditConfig config, InstantSource clock, ObjectMapper json, MeterRegistry registry) {
+        this.postgres = postgres;
         this.settings = config.webhook();
         this.clock = clock;
         this.json = json;
@@ -86,10 +86,9 @@ public class WebhookDelivery {
         }
         Instant now = Clocks.now(clock);
         Instant lease = now.plus(settings.timeout().multipliedBy(2));
-        return pool.preparedQuery("UPDATE audit_alert SET webhook_next_at = $2 WHERE alert_id IN (SELECT alert_id FROM audit_alert"
+        return postgres.execute("UPDATE audit_alert SET webhook_next_at = $2 WHERE alert_id IN (SELECT alert_id FROM audit_alert"
                         + " WHERE webhook_state = 'PENDING' AND webhook_next_at <= $1 ORDER BY alert_id LIMIT " + BATCH + " FOR UPDATE SKIP LOCKED)"
-                        + " RETURNING " + AlertStore.COLUMNS + ", webhook_attempts")
-                .execute(Tuple.of(utc(now), utc(lease)))
+                        + " RETURNING " + AlertStore.COLUMNS + ", webhook_attempts", Tuple.of(utc(now), utc(lease)))
                 .chain(rows -> {
                     List<Uni<Void>> posts = new ArrayList<>();
                     for (Row row : rows) {
@@ -120,8 +119,8 @@ public class WebhookDelivery {
         long id = Long.parseLong(alert.getAlertId());
         if (failure.isEmpty()) {
             delivered.increment();
-            return pool.preparedQuery("UPDATE audit_alert SET webhook_state = 'DELIVERED', webhook_attempts = $2, webhook_next_at = NULL"
-                    + " WHERE alert_id = $1").execute(Tuple.of(id, attempt)).replaceWithVoid();
+            return postgres.execute("UPDATE audit_alert SET webhook_state = 'DELIVERED', webhook_attempts = $2, webhook_next_at = NULL"
+                    + " WHERE alert_id = $1", Tuple.of(id, attempt)).replaceWithVoid();
         }
         failures.increment();
         boolean giveUp = attempt >= settings.maxAttempts();
@@ -131,8 +130,8 @@ public class WebhookDelivery {
         } else {
             LOG.warnf("Webhook delivery of alert %s failed (attempt %d: %s); next attempt at %s", alert.getAlertId(), attempt, failure.get(), next);
         }
-        return pool.preparedQuery("UPDATE audit_alert SET webhook_state = $2, webhook_attempts = $3, webhook_next_at = $4 WHERE alert_id = $1")
-                .execute(Tuple.of(id, giveUp ? "FAILED" : "PENDING", attempt, giveUp ? null : utc(next))).replaceWithVoid();
+        return postgres.execute("UPDATE audit_alert SET webhook_state = $2, webhook_attempts = $3, webhook_next_at = $4 WHERE alert_id = $1",
+                Tuple.of(id, giveUp ? "FAILED" : "PENDING", attempt, giveUp ? null : utc(next))).replaceWithVoid();
     }
 
     /** The JSON body: the alert's fields, snake_case as in the proto. */

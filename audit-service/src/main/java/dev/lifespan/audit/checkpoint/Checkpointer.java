@@ -6,8 +6,9 @@ import dev.lifespan.audit.verifier.Checkpoint;
 import dev.lifespan.support.time.Clocks;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
@@ -34,7 +35,7 @@ public class Checkpointer {
     private static final Logger LOG = Logger.getLogger(Checkpointer.class);
     private static final Logger CHECKPOINT_LOG = Logger.getLogger(LOG_CATEGORY);
 
-    private final Pool pool;
+    private final BoundedPostgres postgres;
     private final CheckpointStore store;
     private final CheckpointSigner signer;
     private final InstantSource clock;
@@ -43,8 +44,8 @@ public class Checkpointer {
     private volatile long lastSequence;
     private volatile Instant lastSignedAt;
 
-    public Checkpointer(Pool pool, CheckpointStore store, CheckpointSigner signer, InstantSource clock, AuditConfig config) {
-        this.pool = pool;
+    public Checkpointer(BoundedPostgres postgres, CheckpointStore store, CheckpointSigner signer, InstantSource clock, AuditConfig config) {
+        this.postgres = postgres;
         this.store = store;
         this.signer = signer;
         this.clock = clock;
@@ -79,13 +80,13 @@ public class Checkpointer {
 
     private Uni<Optional<Checkpoint>> sign(boolean whenever) {
         Instant now = Clocks.now(clock);
-        return pool.withTransaction(connection -> connection.query("SELECT pg_try_advisory_xact_lock(" + CHECKPOINT_LOCK + ") AS locked").execute()
+        return postgres.inTransactionAround(tx -> tx.command("SELECT pg_try_advisory_xact_lock(" + CHECKPOINT_LOCK + ") AS locked")
                 .chain(locked -> {
                     if (!locked.iterator().next().getBoolean("locked")) {
                         return Uni.createFrom().item(Optional.<Checkpoint>empty());
                     }
-                    return connection.query("SELECT sequence, hash FROM audit_chain_head").execute()
-                            .chain(headRows -> store.latest(connection).chain(last -> {
+                    return tx.execute("SELECT sequence, hash FROM audit_chain_head", Tuple.tuple())
+                            .chain(headRows -> store.latest(tx).chain(last -> {
                                 Row head = headRows.iterator().next();
                                 long sequence = head.getLong("sequence");
                                 remember(last);
@@ -95,7 +96,7 @@ public class Checkpointer {
                                     return Uni.createFrom().item(Optional.<Checkpoint>empty());
                                 }
                                 Checkpoint checkpoint = signer.sign(sequence, head.getString("hash"), now);
-                                return store.insert(connection, checkpoint, false).map(created -> Optional.of(checkpoint));
+                                return store.insert(tx, checkpoint, false).map(created -> Optional.of(checkpoint));
                             }));
                 }))
                 .invoke(signed -> signed.ifPresent(this::published));

@@ -1,7 +1,7 @@
 package dev.lifespan.audit.console;
 
+import dev.lifespan.support.postgres.BoundedPostgres;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
@@ -37,14 +37,14 @@ public class ActivityStore {
             WHERE occurred_at >= $1 AND occurred_at < $2 AND type = ANY($3) AND recorded_at >= $4
             GROUP BY 1, 2 ORDER BY 1""";
 
-    private final Pool pool;
+    private final BoundedPostgres postgres;
 
     /** Events of {@code type} in the minute starting at {@code minute}. */
     record Count(Instant minute, String type, long count) {
     }
 
-    public ActivityStore(Pool pool) {
-        this.pool = pool;
+    public ActivityStore(BoundedPostgres postgres) {
+        this.postgres = postgres;
     }
 
     /**
@@ -73,7 +73,8 @@ public class ActivityStore {
 
     /** Counts per minute and type of events that occurred in [from, to). */
     public Uni<List<Count>> perMinute(Instant from, Instant to, Duration maxClockAhead) {
-        return pool.preparedQuery(SQL).execute(Tuple.of(OffsetDateTime.ofInstant(from, ZoneOffset.UTC), OffsetDateTime.ofInstant(to, ZoneOffset.UTC),
+        // Up to a day of events in one aggregate: bounded as background work, not as a token request.
+        return postgres.jobs().execute(SQL, Tuple.of(OffsetDateTime.ofInstant(from, ZoneOffset.UTC), OffsetDateTime.ofInstant(to, ZoneOffset.UTC),
                 TYPES.toArray(String[]::new), OffsetDateTime.ofInstant(from.minus(maxClockAhead), ZoneOffset.UTC))).map(rows -> {
                     List<Count> counts = new ArrayList<>();
                     for (Row row : rows) {

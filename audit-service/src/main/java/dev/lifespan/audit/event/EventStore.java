@@ -5,7 +5,6 @@ import dev.lifespan.audit.verifier.EventHash;
 import dev.lifespan.support.postgres.BoundedPostgres;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -55,11 +54,9 @@ public class EventStore {
             + " AS x(s, r, e, t, o, p, sub, sid, c, tok, ip, vf, a, ph, h) RETURNING 1)"
             + " UPDATE audit_chain_head SET sequence = $16, hash = $17, recorded_at = $18 WHERE (SELECT count(*) FROM inserted) = $19";
 
-    private final Pool pool;
     private final BoundedPostgres postgres;
 
-    public EventStore(Pool pool, BoundedPostgres postgres) {
-        this.pool = pool;
+    public EventStore(BoundedPostgres postgres) {
         this.postgres = postgres;
     }
 
@@ -243,10 +240,11 @@ public class EventStore {
      * hand-inserted duplicate) come one after another, so paging never skips one.
      */
     public Uni<List<AuditRecord>> page(Position after, long toSequence, int limit) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM audit_event"
+        // Pages of thousands of rows, read while ingest runs: bounded as background work.
+        return postgres.jobs().execute("SELECT " + COLUMNS + " FROM audit_event"
                         + " WHERE sequence >= $1 AND sequence <= $2 AND (sequence, recorded_at, event_id) > ($1, $3, $4)"
-                        + " ORDER BY sequence, recorded_at, event_id LIMIT $5")
-                .execute(Tuple.of(after.sequence(), toSequence, utc(after.recordedAt()), after.eventId(), limit))
+                        + " ORDER BY sequence, recorded_at, event_id LIMIT $5",
+                        Tuple.of(after.sequence(), toSequence, utc(after.recordedAt()), after.eventId(), limit))
                 .map(EventStore::records);
     }
 
@@ -267,7 +265,7 @@ public class EventStore {
 
     /** The lowest stored sequence, or 0 when nothing is stored. */
     public Uni<Long> oldestSequence() {
-        return pool.query("SELECT min(sequence) AS oldest FROM audit_event").execute()
+        return postgres.command("SELECT min(sequence) AS oldest FROM audit_event")
                 .map(rows -> {
                     Long oldest = rows.iterator().next().getLong("oldest");
                     return oldest == null ? 0L : oldest;
@@ -276,7 +274,7 @@ public class EventStore {
 
     /** The stored hash of the event at {@code sequence}, or null (none, or more than one). */
     public Uni<String> hashAt(long sequence) {
-        return pool.preparedQuery("SELECT hash FROM audit_event WHERE sequence = $1 LIMIT 2").execute(Tuple.of(sequence))
+        return postgres.execute("SELECT hash FROM audit_event WHERE sequence = $1 LIMIT 2", Tuple.of(sequence))
                 .map(rows -> rows.size() == 1 ? rows.iterator().next().getString("hash") : null);
     }
 

@@ -11,10 +11,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import dev.lifespan.support.postgres.BoundedPostgres;
+import dev.lifespan.support.postgres.Statements;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -48,6 +48,9 @@ import static dev.lifespan.support.time.Clocks.utc;
  *   <li>forget checkpoints below the edge.</li>
  * </ol>
  * One replica at a time does this (a session advisory lock, tried on one connection).
+ *
+ * <p>Its DDL may wait on locks, so it is bounded as background work ({@link BoundedPostgres#jobs()}): a run whose
+ * connection died in a failover is given up and the next one runs on a new connection.
  */
 @Singleton
 public class PartitionMaintenance {
@@ -57,7 +60,7 @@ public class PartitionMaintenance {
     static final long RETENTION_LOCK = 0x4c415245544eL;
     private static final Pattern SAFE_NAME = Pattern.compile("audit_event_[0-9]{8}_[0-9]{6}");
 
-    private final Pool pool;
+    private final BoundedPostgres postgres;
     private final AuditConfig.Retention settings;
     private final InstantSource clock;
     private final ChainVerification verification;
@@ -66,9 +69,9 @@ public class PartitionMaintenance {
     private final AtomicInteger blocked = new AtomicInteger();
     private volatile List<PartitionPlan.Range> known = List.of();
 
-    public PartitionMaintenance(Pool pool, AuditConfig config, InstantSource clock, ChainVerification verification, CheckpointSigner signer,
+    public PartitionMaintenance(BoundedPostgres postgres, AuditConfig config, InstantSource clock, ChainVerification verification, CheckpointSigner signer,
             CheckpointStore checkpoints, MeterRegistry registry) {
-        this.pool = pool;
+        this.postgres = postgres;
         this.settings = config.retention();
         this.clock = clock;
         this.verification = verification;
@@ -118,7 +121,7 @@ public class PartitionMaintenance {
 
     /** Partitions known to exist, oldest first. */
     public Uni<List<PartitionPlan.Range>> partitions() {
-        return pool.query("SELECT name, starts_at, ends_at FROM audit_partition ORDER BY starts_at").execute().map(rows -> {
+        return postgres.execute("SELECT name, starts_at, ends_at FROM audit_partition ORDER BY starts_at", Tuple.tuple()).map(rows -> {
             List<PartitionPlan.Range> ranges = new ArrayList<>();
             for (Row row : rows) {
                 ranges.add(new PartitionPlan.Range(row.getString("name"), row.getOffsetDateTime("starts_at").toInstant(),
@@ -130,13 +133,13 @@ public class PartitionMaintenance {
     }
 
     private Uni<List<String>> create(Instant t) {
-        return pool.withTransaction(connection -> connection.query("SELECT pg_advisory_xact_lock(" + PARTITION_LOCK + ")").execute()
+        return postgres.jobs().inTransactionAround(tx -> tx.command("SELECT pg_advisory_xact_lock(" + PARTITION_LOCK + ")")
                 .chain(() -> partitions())
                 .chain(existing -> {
                     List<PartitionPlan.Range> missing = PartitionPlan.missing(t, settings.partitionSpan(), settings.partitionsAhead(), existing);
                     Uni<Void> chain = Uni.createFrom().voidItem();
                     for (PartitionPlan.Range range : missing) {
-                        chain = chain.chain(() -> attach(connection, range));
+                        chain = chain.chain(() -> attach(tx, range));
                     }
                     return chain.replaceWith(missing.stream().map(PartitionPlan.Range::name).toList());
                 }))
@@ -144,13 +147,13 @@ public class PartitionMaintenance {
                 .invoke(created -> created.forEach(name -> LOG.infof("Created audit partition %s", name)));
     }
 
-    private static Uni<Void> attach(SqlConnection connection, PartitionPlan.Range range) {
+    private static Uni<Void> attach(Statements tx, PartitionPlan.Range range) {
         String name = checkedName(range.name());
-        return connection.query("CREATE TABLE " + name + " (LIKE audit_event INCLUDING DEFAULTS INCLUDING CONSTRAINTS)").execute()
-                .chain(() -> connection.query("ALTER TABLE audit_event ATTACH PARTITION " + name + " FOR VALUES FROM ('"
-                        + range.startsAt() + "') TO ('" + range.endsAt() + "')").execute())
-                .chain(() -> connection.preparedQuery("INSERT INTO audit_partition (name, starts_at, ends_at) VALUES ($1, $2, $3)")
-                        .execute(Tuple.of(name, utc(range.startsAt()), utc(range.endsAt()))))
+        return tx.command("CREATE TABLE " + name + " (LIKE audit_event INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+                .chain(() -> tx.command("ALTER TABLE audit_event ATTACH PARTITION " + name + " FOR VALUES FROM ('"
+                        + range.startsAt() + "') TO ('" + range.endsAt() + "')"))
+                .chain(() -> tx.execute("INSERT INTO audit_partition (name, starts_at, ends_at) VALUES ($1, $2, $3)",
+                        Tuple.of(name, utc(range.startsAt()), utc(range.endsAt()))))
                 .replaceWithVoid();
     }
 
@@ -158,26 +161,25 @@ public class PartitionMaintenance {
     }
 
     private Uni<Dropped> dropExpired(Instant now) {
-        return pool.getConnection().chain(connection -> connection.query("SELECT pg_try_advisory_lock(" + RETENTION_LOCK + ") AS locked").execute()
+        return postgres.jobs().onOneConnection(session -> session.command("SELECT pg_try_advisory_lock(" + RETENTION_LOCK + ") AS locked")
                 .chain(locked -> {
                     if (!locked.iterator().next().getBoolean("locked")) {
                         return Uni.createFrom().item(new Dropped(List.of(), Optional.empty()));
                     }
-                    return partitions().chain(existing -> dropEach(connection, PartitionPlan.expired(existing, now, settings.keep()), now,
+                    return partitions().chain(existing -> dropEach(session, PartitionPlan.expired(existing, now, settings.keep()), now,
                                     new ArrayList<>()))
-                            .eventually(() -> connection.query("SELECT pg_advisory_unlock(" + RETENTION_LOCK + ")").execute());
-                })
-                .eventually(connection::close));
+                            .eventually(() -> session.command("SELECT pg_advisory_unlock(" + RETENTION_LOCK + ")"));
+                }));
     }
 
-    private Uni<Dropped> dropEach(SqlConnection connection, List<PartitionPlan.Range> expired, Instant now, List<String> dropped) {
+    private Uni<Dropped> dropEach(Statements session, List<PartitionPlan.Range> expired, Instant now, List<String> dropped) {
         if (expired.isEmpty()) {
             blocked.set(0);
             return Uni.createFrom().item(new Dropped(dropped, Optional.empty()));
         }
         PartitionPlan.Range range = expired.get(0);
         String name = checkedName(range.name());
-        return connection.query("SELECT sequence, hash FROM " + name + " ORDER BY sequence DESC LIMIT 1").execute()
+        return session.command("SELECT sequence, hash FROM " + name + " ORDER BY sequence DESC LIMIT 1")
                 .chain(rows -> {
                     if (rows.size() == 0) {
                         return Uni.createFrom().item(Optional.<String>empty());
@@ -193,10 +195,10 @@ public class PartitionMaintenance {
                                 name, problem.get());
                         return Uni.createFrom().item(new Dropped(dropped, problem));
                     }
-                    return detachAndDrop(connection, name).invoke(() -> {
+                    return detachAndDrop(session, name).invoke(() -> {
                         dropped.add(name);
                         LOG.infof("Dropped expired audit partition %s [%s, %s)", name, range.startsAt(), range.endsAt());
-                    }).chain(() -> dropEach(connection, expired.subList(1, expired.size()), now, dropped));
+                    }).chain(() -> dropEach(session, expired.subList(1, expired.size()), now, dropped));
                 });
     }
 
@@ -214,26 +216,26 @@ public class PartitionMaintenance {
                 return Uni.createFrom().item(Optional.of("the partition's last event " + sequence + " is not the end of the verified chain"));
             }
             Checkpoint edge = signer.sign(sequence, hash, now);
-            return checkpoints.insert(pool, edge, true).replaceWith(Optional.<String>empty());
+            return checkpoints.insert(postgres, edge, true).replaceWith(Optional.<String>empty());
         });
     }
 
-    private Uni<Void> detachAndDrop(SqlConnection connection, String name) {
-        return connection.preparedQuery("SELECT i.inhdetachpending AS pending FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-                        + " WHERE c.relname = $1").execute(Tuple.of(name))
+    private Uni<Void> detachAndDrop(Statements session, String name) {
+        return session.execute("SELECT i.inhdetachpending AS pending FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                        + " WHERE c.relname = $1", Tuple.of(name))
                 .chain(rows -> {
                     if (rows.size() == 0) {
                         return Uni.createFrom().voidItem(); // already detached by an earlier, interrupted run
                     }
                     boolean pending = rows.iterator().next().getBoolean("pending");
                     // CONCURRENTLY waits for queries that may still read the partition and blocks no new insert or query.
-                    return connection.query("ALTER TABLE audit_event DETACH PARTITION " + name + (pending ? " FINALIZE" : " CONCURRENTLY"))
-                            .execute().replaceWithVoid();
+                    return session.command("ALTER TABLE audit_event DETACH PARTITION " + name + (pending ? " FINALIZE" : " CONCURRENTLY"))
+                            .replaceWithVoid();
                 })
-                .chain(() -> connection.query("DROP TABLE IF EXISTS " + name).execute())
-                .chain(() -> connection.preparedQuery("DELETE FROM audit_partition WHERE name = $1").execute(Tuple.of(name)))
+                .chain(() -> session.command("DROP TABLE IF EXISTS " + name))
+                .chain(() -> session.execute("DELETE FROM audit_partition WHERE name = $1", Tuple.of(name)))
                 .chain(() -> checkpoints.retentionEdge())
-                .chain(edge -> edge.map(e -> checkpoints.deleteBelow(e.sequence()).replaceWithVoid()).orElse(Uni.createFrom().voidItem()))
+                .chain(edge -> edge.map(e -> checkpoints.deleteBelow(session, e.sequence()).replaceWithVoid()).orElse(Uni.createFrom().voidItem()))
                 .call(() -> partitions());
     }
 

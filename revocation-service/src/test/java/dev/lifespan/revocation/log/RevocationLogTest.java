@@ -138,7 +138,7 @@ class RevocationLogTest {
                         .setDatabase(servers.database()).setUser(servers.username()).setPassword(servers.password()))
                 .using(vertx).build();
         try {
-            RevocationLog restarted = new RevocationLog(new BoundedPostgres(pool, vertx, () -> Duration.ofSeconds(3)));
+            RevocationLog restarted = new RevocationLog(new BoundedPostgres(pool, vertx, Duration.ofSeconds(3), Duration.ofSeconds(3)));
             assertThat(restarted.latestSequence().await().indefinitely()).isEqualTo(before.getSequence());
             Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
             long continued = restarted.append(List.of(new NewRule(RuleKind.RULE_KIND_TOKEN, Rules.unique("jti"), null,

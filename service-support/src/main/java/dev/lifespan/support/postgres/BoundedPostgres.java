@@ -15,6 +15,7 @@ import io.vertx.sqlclient.impl.Connection;
 import io.vertx.sqlclient.impl.SocketConnectionBase;
 import io.vertx.sqlclient.impl.SqlConnectionInternal;
 import org.jboss.logging.Logger;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import java.time.Duration;
@@ -77,17 +78,49 @@ public class BoundedPostgres implements Statements {
     private static final long TAKEN_HOLD_NANOS = Duration.ofDays(1).toNanos();
 
     private final Pool pool;
-    /** Connections {@link #closeWhenLate} closed, until the pool has dropped them (held weakly). */
-    private final Set<Connection> closing = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+    /** Connections {@link #closeWhenLate} closed, until the pool has dropped them (held weakly); shared with {@link #jobs}. */
+    private final Set<Connection> closing;
     private final SilenceDeadline deadline;
     private final RemoteClock clock = new RemoteClock(CLOCK_REFRESH_MILLIS);
+    /** The same pool under {@code lifespan.postgres.job-deadline}; this instance itself for that one. */
+    private final BoundedPostgres jobs;
 
+    @Inject
     public BoundedPostgres(Pool pool, Vertx vertx, PostgresConfig config) {
-        if (config.deadline().isNegative() || config.deadline().isZero()) {
-            throw new IllegalArgumentException("lifespan.postgres.deadline must be positive, got " + config.deadline());
-        }
+        this(pool, vertx, config.deadline(), config.jobDeadline());
+    }
+
+    public BoundedPostgres(Pool pool, Vertx vertx, Duration deadline, Duration jobDeadline) {
         this.pool = pool;
-        this.deadline = new SilenceDeadline(vertx, config.deadline(), "PostgreSQL");
+        this.closing = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+        this.deadline = new SilenceDeadline(vertx, positive(deadline, "lifespan.postgres.deadline"), "PostgreSQL");
+        this.jobs = new BoundedPostgres(this, new SilenceDeadline(vertx, positive(jobDeadline, "lifespan.postgres.job-deadline"), "PostgreSQL"));
+    }
+
+    private BoundedPostgres(BoundedPostgres requests, SilenceDeadline deadline) {
+        this.pool = requests.pool;
+        this.closing = requests.closing;
+        this.deadline = deadline;
+        this.jobs = this;
+    }
+
+    private static Duration positive(Duration deadline, String key) {
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException(key + " must be positive, got " + deadline);
+        }
+        return deadline;
+    }
+
+    /**
+     * The same statements for background work whose statements may rightly wait on locks or read many rows (partition
+     * DDL, sweeps over the store, verification and export pages), each given up once unanswered for
+     * {@code lifespan.postgres.job-deadline} instead. What they must not do is wait on a connection that died in a
+     * failover until the kernel gives up on it; given up, the job runs again on a new connection. Background work whose
+     * statements take milliseconds (signing a checkpoint, storing an alert) keeps the request deadline, and so recovers
+     * as fast as requests do.
+     */
+    public BoundedPostgres jobs() {
+        return jobs;
     }
 
     /**
@@ -98,6 +131,12 @@ public class BoundedPostgres implements Statements {
     @Override
     public Uni<RowSet<Row>> execute(String sql, Tuple parameters) {
         return deadline.bound(call -> onConnection(call, () -> !call.givenUp(), connection -> connection.preparedQuery(sql).execute(parameters)));
+    }
+
+    /** As {@link #execute}, for a statement without parameters sent as a simple query. */
+    @Override
+    public Uni<RowSet<Row>> command(String sql) {
+        return deadline.bound(call -> onConnection(call, () -> !call.givenUp(), connection -> connection.query(sql).execute()));
     }
 
     /**
@@ -187,8 +226,27 @@ public class BoundedPostgres implements Statements {
      * ever, so a background job that runs this does not stop for good on a connection that will never answer.
      */
     public <T> Uni<T> inTransactionAround(Function<Statements, Uni<T>> work) {
-        return onOpenConnection(connection -> transaction(command -> boundOn(connection, () -> connection.query(command).execute()),
-                () -> work.apply((sql, parameters) -> boundOn(connection, () -> connection.preparedQuery(sql).execute(parameters)))));
+        return onOneConnection(statements -> transaction(statements::command, () -> work.apply(statements)));
+    }
+
+    /**
+     * Work on one pooled connection outside a transaction, each statement given up on its own as in
+     * {@link #inTransactionAround}: for what must run on one session but not in a transaction block (a session advisory
+     * lock held across {@code DETACH PARTITION ... CONCURRENTLY}). The connection goes back to the pool afterwards, so
+     * the work releases what it took on the session.
+     */
+    public <T> Uni<T> onOneConnection(Function<Statements, Uni<T>> work) {
+        return onOpenConnection(connection -> work.apply(new Statements() {
+            @Override
+            public Uni<RowSet<Row>> execute(String sql, Tuple parameters) {
+                return boundOn(connection, () -> connection.preparedQuery(sql).execute(parameters));
+            }
+
+            @Override
+            public Uni<RowSet<Row>> command(String sql) {
+                return boundOn(connection, () -> connection.query(sql).execute());
+            }
+        }));
     }
 
     /** BEGIN, the work, COMMIT, each transaction command sent by {@code command}; ROLLBACK when anything failed. */

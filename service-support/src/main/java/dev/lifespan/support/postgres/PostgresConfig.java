@@ -15,4 +15,13 @@ public interface PostgresConfig {
      */
     @WithDefault("3s")
     Duration deadline();
+
+    /**
+     * The same bound for background work ({@link BoundedPostgres#jobs()}): key rotation, partition maintenance, sweeps
+     * and verification, whose statements may rightly wait on locks or read many rows. Long enough for those; short
+     * enough that a job whose connection died in a failover runs again on a new one instead of waiting for the kernel
+     * to give up on it (about fifteen minutes).
+     */
+    @WithDefault("60s")
+    Duration jobDeadline();
 }

@@ -13,4 +13,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public interface Statements {
     /** One prepared statement with its parameters. */
     Uni<RowSet<Row>> execute(String sql, Tuple parameters);
+
+    /** One statement without parameters, sent as a simple query: DDL, advisory locks, transaction control. */
+    Uni<RowSet<Row>> command(String sql);
 }

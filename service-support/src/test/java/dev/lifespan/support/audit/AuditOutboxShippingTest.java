@@ -64,7 +64,7 @@ class AuditOutboxShippingTest {
         vertx = Vertx.vertx();
         pool = PgPool.pool(vertx, PgConnectOptions.fromUri(servers.reactiveUrl()).setUser(servers.username()).setPassword(servers.password()),
                 new PoolOptions().setMaxSize(4));
-        postgres = new BoundedPostgres(pool, vertx, () -> Duration.ofSeconds(5));
+        postgres = new BoundedPostgres(pool, vertx, Duration.ofSeconds(5), Duration.ofSeconds(5));
     }
 
     @AfterAll
@@ -192,7 +192,7 @@ class AuditOutboxShippingTest {
         Pool through = PgPool.pool(vertx, PgConnectOptions.fromUri(servers.reactiveUrlThrough(proxy)).setUser(servers.username())
                 .setPassword(servers.password()), new PoolOptions().setMaxSize(1));
         try {
-            Relay<AuditEvent> relay = relay(new BoundedPostgres(through, vertx, () -> Duration.ofSeconds(1)),
+            Relay<AuditEvent> relay = relay(new BoundedPostgres(through, vertx, Duration.ofSeconds(1), Duration.ofSeconds(1)),
                     rows -> Uni.createFrom().voidItem().invoke(() -> rows.forEach(e -> received.add(e.getEventId()))), 10);
             relay.tick(Duration.ofHours(1)).await().atMost(Duration.ofSeconds(30));
             assertThat(received).hasSize(3);

@@ -73,7 +73,7 @@ class BoundedPostgresTest {
      */
     @Test
     void connectionsThatWentSilentAreClosedAndNewOnesServe() throws Exception {
-        BoundedPostgres postgres = new BoundedPostgres(pool, vertx, () -> DEADLINE);
+        BoundedPostgres postgres = new BoundedPostgres(pool, vertx, DEADLINE, DEADLINE);
         // Every slot holds an open connection: two statements at once need two.
         CompletableFuture<RowSet<Row>> first = sleep(postgres);
         CompletableFuture<RowSet<Row>> second = sleep(postgres);
@@ -100,13 +100,51 @@ class BoundedPostgresTest {
     }
 
     /**
+     * Background jobs have a bound of their own: a statement that rightly takes longer than a request may wait (a lock
+     * wait, a long read) finishes, and one on a connection that went silent is given up after the job deadline, so the
+     * job's next run gets a new connection instead of waiting until the kernel gives up on the old one. Work held on one
+     * connection outside a transaction (a session lock) is bounded statement by statement the same way.
+     */
+    @Test
+    void jobsHaveALongerBoundOfTheirOwnAndStillLetGoOfASilentConnection() throws Exception {
+        BoundedPostgres postgres = new BoundedPostgres(pool, vertx, Duration.ofMillis(500), DEADLINE.multipliedBy(4));
+        String longStatement = "SELECT pg_sleep(1.5)";
+        assertThatThrownBy(() -> postgres.execute(longStatement, Tuple.tuple()).subscribeAsCompletionStage().get(30, TimeUnit.SECONDS))
+                .cause().as("a request does not wait that long").isInstanceOf(SilenceDeadline.Late.class);
+        assertThat(postgres.jobs().execute(longStatement, Tuple.tuple()).subscribeAsCompletionStage().get(30, TimeUnit.SECONDS))
+                .as("a job does").hasSize(1);
+        assertThat(postgres.jobs().onOneConnection(session -> session.command("SELECT pg_advisory_lock(4242)")
+                        .chain(() -> session.execute("SELECT pg_advisory_unlock($1) AS released", Tuple.of(4242L))))
+                .subscribeAsCompletionStage().get(30, TimeUnit.SECONDS).iterator().next().getBoolean("released"))
+                .as("one session throughout").isTrue();
+
+        proxy.stallOpen();
+        long started = System.nanoTime();
+        int givenUp = 0;
+        RowSet<Row> served = null;
+        while (served == null && givenUp <= SLOTS) {
+            try {
+                served = postgres.jobs().onOneConnection(session -> session.command("SELECT 1")).subscribeAsCompletionStage()
+                        .get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                assertThat(e).cause().isInstanceOf(SilenceDeadline.Late.class);
+                givenUp++;
+            }
+        }
+        assertThat(givenUp).as("the connection the pool held went silent").isPositive();
+        assertThat(served).as("a later run is served on a new connection").isNotNull();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("one job deadline per silent connection, not the kernel's")
+                .isLessThan(Duration.ofSeconds(30));
+    }
+
+    /**
      * Work waiting in this replica for its turn (a rotation waiting for its group) while PostgreSQL answers nothing is
      * given up after the deadline, as a statement waiting for a connection is, and never sent; work already sent is left
      * to its statement's bound, however long that takes.
      */
     @Test
     void queuedWorkIsGivenUpWhilePostgresIsSilentAndNeverSent() throws Exception {
-        BoundedPostgres postgres = new BoundedPostgres(pool, vertx, () -> DEADLINE);
+        BoundedPostgres postgres = new BoundedPostgres(pool, vertx, DEADLINE, DEADLINE);
         select(postgres).get(30, TimeUnit.SECONDS);
         CompletableFuture<Void> firstGroupDone = new CompletableFuture<>();
         List<List<Integer>> sent = new CopyOnWriteArrayList<>();
@@ -129,8 +167,10 @@ class BoundedPostgresTest {
 
     @Test
     void aDeadlineMustBePositive() {
-        assertThatThrownBy(() -> new BoundedPostgres(pool, vertx, () -> Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new BoundedPostgres(pool, vertx, Duration.ZERO, DEADLINE)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("lifespan.postgres.deadline");
+        assertThatThrownBy(() -> new BoundedPostgres(pool, vertx, DEADLINE, Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lifespan.postgres.job-deadline");
     }
 
     private static CompletableFuture<RowSet<Row>> sleep(BoundedPostgres postgres) {

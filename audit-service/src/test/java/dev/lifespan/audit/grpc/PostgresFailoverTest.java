@@ -1,0 +1,135 @@
+package dev.lifespan.audit.grpc;
+
+import dev.lifespan.api.v1.AuditEvent;
+import dev.lifespan.api.v1.EventType;
+import dev.lifespan.api.v1.RecordResponse;
+import dev.lifespan.api.v1.WatchAlertsRequest;
+import dev.lifespan.audit.alert.AnomalyDetector;
+import dev.lifespan.audit.checkpoint.Checkpointer;
+import dev.lifespan.audit.retention.PartitionMaintenance;
+import dev.lifespan.audit.support.AlertWatch;
+import dev.lifespan.audit.support.AuditTestResource;
+import dev.lifespan.audit.support.Events;
+import dev.lifespan.audit.support.Grpc;
+import dev.lifespan.audit.support.InjectPostgresProxy;
+import dev.lifespan.devstack.TcpProxy;
+import dev.lifespan.support.deadline.SilenceDeadline;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * PostgreSQL failed over: the connections the service holds stay open and answer nothing (nothing resets them), while
+ * new connections reach the server. Requests recover by giving those connections up; so must the background work,
+ * which otherwise waits on them until the kernel gives up (about fifteen minutes) while its schedule skips every run:
+ * alerts, checkpoints, the anomaly sweep and partition maintenance each end every run within their bound and go on
+ * working on new connections.
+ */
+@QuarkusTest
+@WithTestResource(PostgresFailoverTest.Resource.class)
+class PostgresFailoverTest {
+    private static final Duration REQUEST_DEADLINE = Duration.ofSeconds(1);
+    private static final Duration JOB_DEADLINE = Duration.ofSeconds(2);
+    /** A run given up ends within its deadline and the timer's slack; one that waits on a dead connection never does. */
+    private static final Duration ONE_RUN = JOB_DEADLINE.multipliedBy(5);
+
+    public static class Resource extends AuditTestResource {
+        @Override
+        protected boolean proxyPostgres() {
+            return true;
+        }
+
+        @Override
+        protected Map<String, String> extra() {
+            return Map.of("lifespan.postgres.deadline", REQUEST_DEADLINE.toMillis() + "ms",
+                    "lifespan.postgres.job-deadline", JOB_DEADLINE.toMillis() + "ms");
+        }
+    }
+
+    @InjectPostgresProxy
+    TcpProxy postgres;
+    @Inject
+    Checkpointer checkpointer;
+    @Inject
+    AnomalyDetector detector;
+    @Inject
+    PartitionMaintenance partitions;
+
+    @AfterEach
+    void postgresAnswersAgain() {
+        postgres.resume();
+    }
+
+    @Test
+    void backgroundWorkEndsEachRunInItsBoundAndGoesOnOnNewConnections() throws Exception {
+        try (AlertWatch watch = AlertWatch.open(WatchAlertsRequest.newBuilder().addRules("refresh-reuse").setAfterAlertId("0").build())) {
+            AuditEvent before = Events.event(EventType.REFRESH_TOKEN_REUSED, Events.unique("before-failover")).build();
+            Grpc.record(List.of(before));
+            watch.await(a -> a.getTriggerEventId().equals(before.getEventId()), Duration.ofSeconds(10)); // the watch is live
+            holdSeveralConnections();
+
+            postgres.stallOpen();
+
+            AuditEvent reuse = Events.event(EventType.REFRESH_TOKEN_REUSED, Events.unique("after-failover")).build();
+            // A producer retries a Record answered UNAVAILABLE; ingest is idempotent, so the event is stored once.
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+                RecordResponse response = Grpc.record(List.of(reuse));
+                return response.getStored() + response.getDuplicates() == 1;
+            });
+            watch.await(a -> a.getTriggerEventId().equals(reuse.getEventId()), Duration.ofSeconds(60));
+            assertThat(watch.errors()).isEmpty();
+        }
+
+        assertEachRunEndsAndOneSucceeds("checkpoint", () -> checkpointer.checkpointNow());
+        assertEachRunEndsAndOneSucceeds("anomaly sweep", () -> detector.catchUp());
+        assertEachRunEndsAndOneSucceeds("partition maintenance", () -> partitions.run());
+    }
+
+    /**
+     * Runs the work as its schedule would, again after each failure: every run ends within {@link #ONE_RUN}, those that
+     * met a connection that died failing as the dependency being late, and a later one succeeds.
+     */
+    private static void assertEachRunEndsAndOneSucceeds(String what, Supplier<Uni<?>> work) {
+        List<Throwable> failures = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            CompletableFuture<?> run = work.get().subscribeAsCompletionStage();
+            try {
+                run.get(ONE_RUN.toMillis(), TimeUnit.MILLISECONDS);
+                return true;
+            } catch (TimeoutException e) {
+                throw new AssertionError(what + ": a run did not end within " + ONE_RUN + " (waiting on a dead connection?)");
+            } catch (ExecutionException e) {
+                failures.add(e.getCause());
+                return false;
+            }
+        });
+        assertThat(failures).as("%s: runs that failed before one succeeded", what)
+                .allSatisfy(f -> assertThat(f).isInstanceOf(SilenceDeadline.Late.class));
+    }
+
+    /** Several queries at once, so the pool holds several connections when they go silent. */
+    private static void holdSeveralConnections() {
+        List<CompletableFuture<Integer>> queries = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            queries.add(CompletableFuture.supplyAsync(() -> given().queryParam("subject", "nobody").get("/audit/events").statusCode()));
+        }
+        queries.forEach(q -> assertThat(q.join()).isEqualTo(200));
+    }
+}
