@@ -12,6 +12,7 @@ import dev.lifespan.audit.support.AuditTestResource;
 import dev.lifespan.audit.support.Events;
 import dev.lifespan.audit.support.Grpc;
 import dev.lifespan.audit.support.InjectPostgresProxy;
+import dev.lifespan.devstack.BoundedRuns;
 import dev.lifespan.devstack.TcpProxy;
 import dev.lifespan.support.deadline.SilenceDeadline;
 import io.quarkus.test.common.WithTestResource;
@@ -26,9 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import static io.restassured.RestAssured.given;
@@ -102,26 +100,10 @@ class PostgresFailoverTest {
         assertEachRunEndsAndOneSucceeds("partition maintenance", () -> partitions.run());
     }
 
-    /**
-     * Runs the work as its schedule would, again after each failure: every run ends within {@link #ONE_RUN}, those that
-     * met a connection that died failing as the dependency being late, and a later one succeeds.
-     */
-    private static void assertEachRunEndsAndOneSucceeds(String what, Supplier<Uni<?>> work) {
-        List<Throwable> failures = new ArrayList<>();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            CompletableFuture<?> run = work.get().subscribeAsCompletionStage();
-            try {
-                run.get(ONE_RUN.toMillis(), TimeUnit.MILLISECONDS);
-                return true;
-            } catch (TimeoutException e) {
-                throw new AssertionError(what + ": a run did not end within " + ONE_RUN + " (waiting on a dead connection?)");
-            } catch (ExecutionException e) {
-                failures.add(e.getCause());
-                return false;
-            }
-        });
-        assertThat(failures).as("%s: runs that failed before one succeeded", what)
-                .allSatisfy(f -> assertThat(f).isInstanceOf(SilenceDeadline.Late.class));
+    /** Every run of the work ends within {@link #ONE_RUN}; those that met a connection that died fail as late. */
+    private static void assertEachRunEndsAndOneSucceeds(String what, Supplier<Uni<?>> work) throws InterruptedException {
+        assertThat(BoundedRuns.untilOneSucceeds(what, ONE_RUN, 20, () -> work.get().subscribeAsCompletionStage()))
+                .as("%s: runs that failed before one succeeded", what).allSatisfy(f -> assertThat(f).isInstanceOf(SilenceDeadline.Late.class));
     }
 
     /** Several queries at once, so the pool holds several connections when they go silent. */

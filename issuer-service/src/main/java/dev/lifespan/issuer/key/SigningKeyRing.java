@@ -45,7 +45,7 @@ public class SigningKeyRing {
         return store.loadAll().invoke(this::replace).replaceWithVoid();
     }
 
-    private void replace(List<SigningKeyEntity> rows) {
+    private void replace(List<SigningKeyRow> rows) {
         Map<String, LoadedKey> previous = new HashMap<>();
         keys.forEach(k -> previous.put(k.kid(), k));
         Instant now = Clocks.now(clock);

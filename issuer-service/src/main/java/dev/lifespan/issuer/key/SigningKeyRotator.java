@@ -91,7 +91,7 @@ public class SigningKeyRotator {
 
     /**
      * Generates a key on a worker thread (RSA generation takes long enough to stall an event
-     * loop) and continues on the caller's Vert.x context, which Hibernate Reactive needs.
+     * loop) and continues on the caller's Vert.x context.
      */
     private static Uni<JwsAlgorithm.GeneratedKey> generated(JwsAlgorithm algorithm) {
         Context context = Vertx.currentContext();

@@ -20,12 +20,12 @@ import dev.lifespan.issuer.support.Jwt;
 import dev.lifespan.issuer.support.MutableClock;
 import dev.lifespan.issuer.support.Outbox;
 import dev.lifespan.issuer.support.TestClients;
+import dev.lifespan.support.postgres.BoundedPostgres;
 import dev.lifespan.support.time.Clocks;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
 import jakarta.inject.Inject;
-import org.hibernate.reactive.mutiny.Mutiny;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -48,7 +48,7 @@ class SigningKeyRotationTest {
     @Inject
     SigningKeyRing ring;
     @Inject
-    Mutiny.SessionFactory sessionFactory;
+    BoundedPostgres postgres;
     @Inject
     MasterKey masterKey;
     @Inject
@@ -113,7 +113,7 @@ class SigningKeyRotationTest {
     @Test
     void twoIssuerInstancesOnOneDatabaseShareOneActiveKeyAndNeverBothRotate() throws Throwable {
         // A second replica: its own store, ring and rotator on the same database.
-        SigningKeyStore otherStore = new SigningKeyStore(sessionFactory, masterKey);
+        SigningKeyStore otherStore = new SigningKeyStore(postgres, masterKey);
         SigningKeyRing otherRing = new SigningKeyRing(otherStore, masterKey, clock);
         SigningKeyRotator other = new SigningKeyRotator(otherStore, otherRing, config, clock);
         VertxContextSupport.subscribeAndAwait(rotator::checkNow);
