@@ -14,6 +14,7 @@ import dev.lifespan.devstack.TcpProxy;
 import dev.lifespan.issuer.support.Grpc;
 import dev.lifespan.issuer.support.InjectPostgresProxy;
 import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.Logs;
 import dev.lifespan.issuer.support.Outbox;
 import dev.lifespan.issuer.support.TestClients;
 import io.grpc.Status;
@@ -22,11 +23,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import org.jboss.logmanager.ExtHandler;
-import org.jboss.logmanager.ExtLogRecord;
-import org.jboss.logmanager.Level;
-import org.jboss.logmanager.LogContext;
-import org.jboss.logmanager.Logger;
 import org.junit.jupiter.api.Test;
 
 import java.net.URL;
@@ -35,7 +31,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -63,7 +58,7 @@ class PostgresOutageTest {
         var issuer = Grpc.issuer();
         postgres.cut();
         try {
-            probes = captureLog(() -> {
+            probes = Logs.capture(() -> {
                 for (int i = 0; i < 5; i++) {
                     readiness = given().get(managementReady).then().extract().response();
                 }
@@ -155,24 +150,4 @@ class PostgresOutageTest {
     }
 
     /** Log lines at INFO and above written while {@code body} runs. */
-    private static List<String> captureLog(Runnable body) {
-        List<String> lines = new CopyOnWriteArrayList<>();
-        ExtHandler capture = new ExtHandler() {
-            @Override
-            protected void doPublish(ExtLogRecord record) {
-                if (record.getLevel().intValue() >= Level.INFO.intValue()
-                        && (record.getLoggerName() == null || !record.getLoggerName().startsWith("org.apache.http"))) {
-                    lines.add(record.getLoggerName() + ": " + record.getFormattedMessage());
-                }
-            }
-        };
-        Logger root = LogContext.getLogContext().getLogger("");
-        root.addHandler(capture);
-        try {
-            body.run();
-        } finally {
-            root.removeHandler(capture);
-        }
-        return lines;
-    }
 }

@@ -1,11 +1,17 @@
 package dev.lifespan.support.deadline;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Context;
 import io.vertx.mutiny.core.Vertx;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -28,6 +34,11 @@ import java.util.function.Function;
  * if the call was given up already. The deadline is a Vert.x timer set on the caller's context, so a late failure
  * arrives on the event loop an answer would have. (One periodic sweep per client instead of a timer per call was
  * tried and measured no faster: bench/README.md section 4.0a.)
+ *
+ * <p>Silence is judged by what this process has read, so before a call is given up every event loop runs its network
+ * input once more: an answer that arrived while the loop its connection lives on was busy (a burst on a cold JVM, a
+ * pause) is read then, and the call is answered instead of given up. A dependency that really is silent costs that
+ * check a few microseconds more.
  */
 public final class SilenceDeadline {
     /** The longest a call waits, in deadlines, while the dependency answers others. */
@@ -119,7 +130,7 @@ public final class SilenceDeadline {
         private final long started = System.nanoTime();
         private long sentAt;
         private boolean sent;
-        private long timer;
+        private long timer = -1;
         private long heldUntil = started;
         private boolean givenUp;
         private boolean late;
@@ -170,13 +181,22 @@ public final class SilenceDeadline {
             return late;
         }
 
+        /** Sets the one timer of this call (replacing one still pending). */
         synchronized void arm(long delayMillis) {
             if (!givenUp) {
+                if (timer >= 0) {
+                    vertx.cancelTimer(timer);
+                }
                 timer = vertx.setTimer(Math.max(1, delayMillis), id -> expired());
             }
         }
 
         private void expired() {
+            expired(false);
+        }
+
+        /** @param loopsCaughtUp every event loop has read its network input since this call was found due */
+        private void expired(boolean loopsCaughtUp) {
             long now = System.nanoTime();
             long silence = now - lastAnswer.get();
             Runnable afterwards;
@@ -199,6 +219,12 @@ public final class SilenceDeadline {
                     arm(next / 1_000_000 + 1);
                     return;
                 }
+                if (!loopsCaughtUp && now - started < MAX_WAIT_FACTOR * deadlineNanos) {
+                    afterEventLoopsReadTheirInput(() -> expired(true));
+                    // Should a loop be stuck for good, the longest wait still ends it.
+                    arm((started + MAX_WAIT_FACTOR * deadlineNanos - now) / 1_000_000 + 1);
+                    return;
+                }
                 givenUp = true;
                 late = true;
                 afterwards = whenLate;
@@ -215,6 +241,25 @@ public final class SilenceDeadline {
                 armed = timer;
             }
             vertx.cancelTimer(armed);
+        }
+    }
+
+    /**
+     * Runs {@code then} on the current context once every event loop has run a full round of network input after now:
+     * two hops of a task scheduled on each loop (a scheduled task runs after the loop's next read of its sockets, and the
+     * second hop makes sure that read started after the first hop), then back on the context the call lives on.
+     */
+    private void afterEventLoopsReadTheirInput(Runnable then) {
+        Context context = vertx.getDelegate().getOrCreateContext();
+        List<EventExecutor> loops = new ArrayList<>();
+        vertx.getDelegate().nettyEventLoopGroup().forEach(loops::add);
+        AtomicInteger remaining = new AtomicInteger(loops.size());
+        for (EventExecutor loop : loops) {
+            loop.schedule(() -> loop.schedule(() -> {
+                if (remaining.decrementAndGet() == 0) {
+                    context.runOnContext(ignored -> then.run());
+                }
+            }, 0, TimeUnit.NANOSECONDS), 0, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -7,8 +7,11 @@ import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.vertx.redis.client.impl.PooledRedisConnection;
 import org.jboss.logging.Logger;
+
+import java.lang.reflect.Field;
 
 import java.time.Duration;
 
@@ -22,7 +25,12 @@ import java.time.Duration;
  * are harmless when they run late go through here (counters, sequence-checked scripts, publishes, scripts that check
  * a run-by time themselves).
  */
+// Quarkus wraps each connection for its metrics; closing a silent one reads the pooled connection out of the wrapper.
+@RegisterForReflection(classNames = BoundedRedis.QUARKUS_WRAPPER, fields = true)
 public final class BoundedRedis {
+    /** The connection wrapper of Quarkus' Redis client when metrics are on (its {@code delegate} is the pooled connection). */
+    static final String QUARKUS_WRAPPER = "io.quarkus.redis.runtime.client.ObservableRedis$ObservableRedisConnection";
+
     private static final Logger LOG = Logger.getLogger(BoundedRedis.class);
 
     private final Redis redis;
@@ -50,11 +58,26 @@ public final class BoundedRedis {
     }
 
     private static void close(RedisConnection connection) {
-        if (connection.getDelegate() instanceof PooledRedisConnection pooled) {
+        io.vertx.redis.client.RedisConnection actual = pooled(connection.getDelegate());
+        if (actual instanceof PooledRedisConnection pooled) {
             pooled.actual().forceClose(); // its socket, after which the pool drops it
         } else {
             LOG.warnf("A Redis connection that went silent cannot be closed (%s); it stays in the pool until the kernel gives up on it",
-                    connection.getDelegate().getClass().getName());
+                    actual.getClass().getName());
+        }
+    }
+
+    /** The pooled connection, out of Quarkus' metrics wrapper if there is one; the connection as it is otherwise. */
+    private static io.vertx.redis.client.RedisConnection pooled(io.vertx.redis.client.RedisConnection connection) {
+        if (!connection.getClass().getName().equals(QUARKUS_WRAPPER)) {
+            return connection;
+        }
+        try {
+            Field delegate = connection.getClass().getDeclaredField("delegate");
+            delegate.setAccessible(true);
+            return (io.vertx.redis.client.RedisConnection) delegate.get(connection);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return connection; // a Quarkus that wraps differently: warned about by the caller
         }
     }
 

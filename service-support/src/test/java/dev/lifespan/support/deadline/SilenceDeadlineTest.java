@@ -1,6 +1,7 @@
 package dev.lifespan.support.deadline;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import io.vertx.mutiny.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,5 +108,54 @@ class SilenceDeadlineTest {
         CompletableFuture<Void> registeredLate = new CompletableFuture<>();
         handle.get().whenLate(() -> registeredLate.complete(null));
         assertThat(registeredLate).as("left after the call was given up: runs at once").isCompleted();
+    }
+
+    /**
+     * The answer is there but the event loop its connection lives on is busy (a burst on a cold JVM, a pause) past the
+     * deadline: the call is answered, not given up for a silence that was this process's own. (Before: given up at the
+     * deadline, and a rate limiter took that for Redis being down and let a burst through.)
+     */
+    @Test
+    void anAnswerHeldUpByABusyEventLoopIsNotTakenForSilence() throws Exception {
+        SilenceDeadline deadline = new SilenceDeadline(vertx, DEADLINE, "Test");
+        Context connectionLoop = vertx.getDelegate().getOrCreateContext();
+        Context callerLoop = otherLoopThan(connectionLoop);
+        CompletableFuture<String> answer = new CompletableFuture<>();
+        CompletableFuture<Object> call = new CompletableFuture<>();
+        long busyNanos = DEADLINE.toNanos() * 3;
+        connectionLoop.runOnContext(ignored -> {
+            long until = System.nanoTime() + busyNanos;
+            while (System.nanoTime() - until < 0) {
+                Thread.onSpinWait(); // a loop busy with other work, not waiting
+            }
+        });
+        connectionLoop.runOnContext(ignored -> answer.complete("answer")); // read only once the loop is free again
+        callerLoop.runOnContext(ignored -> deadline.bound(c -> {
+            c.sent();
+            return Uni.createFrom().completionStage(answer);
+        }).subscribe().with(call::complete, call::completeExceptionally));
+
+        assertThat(call.get(30, TimeUnit.SECONDS)).isEqualTo("answer");
+    }
+
+    /** A context on another event loop (a thread that is not Vert.x's keeps one loop for all its contexts). */
+    private static Context otherLoopThan(Context context) throws Exception {
+        String taken = threadOf(context);
+        for (int i = 0; i < 16; i++) {
+            CompletableFuture<Context> fresh = new CompletableFuture<>();
+            Thread thread = new Thread(() -> fresh.complete(vertx.getDelegate().getOrCreateContext()));
+            thread.start();
+            Context candidate = fresh.get(30, TimeUnit.SECONDS);
+            if (!threadOf(candidate).equals(taken)) {
+                return candidate;
+            }
+        }
+        throw new AssertionError("Vert.x gave every context the event loop " + taken);
+    }
+
+    private static String threadOf(Context context) throws Exception {
+        CompletableFuture<String> name = new CompletableFuture<>();
+        context.runOnContext(ignored -> name.complete(Thread.currentThread().getName()));
+        return name.get(30, TimeUnit.SECONDS);
     }
 }
