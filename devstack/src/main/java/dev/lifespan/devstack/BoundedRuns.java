@@ -21,19 +21,23 @@ public final class BoundedRuns {
     /**
      * Runs {@code work} until a run succeeds, at most {@code maxRuns} times.
      *
-     * @return the failures of the runs before the one that succeeded
-     * @throws AssertionError if a run did not end within {@code oneRun}, or none of {@code maxRuns} succeeded
+     * @param failure what a run that fails must fail with (the dependency being late)
+     * @throws AssertionError if a run did not end within {@code oneRun}, failed otherwise, or none of {@code maxRuns}
+     *                        succeeded
      */
-    public static List<Throwable> untilOneSucceeds(String what, Duration oneRun, int maxRuns, Supplier<? extends CompletionStage<?>> work)
-            throws InterruptedException {
+    public static void untilOneSucceeds(String what, Duration oneRun, int maxRuns, Class<? extends Throwable> failure,
+            Supplier<? extends CompletionStage<?>> work) throws InterruptedException {
         List<Throwable> failures = new ArrayList<>();
         for (int run = 1; run <= maxRuns; run++) {
             try {
                 work.get().toCompletableFuture().get(oneRun.toMillis(), TimeUnit.MILLISECONDS);
-                return failures;
+                return;
             } catch (TimeoutException e) {
                 throw new AssertionError(what + ": run " + run + " did not end within " + oneRun + " (waiting on a dead connection?)");
             } catch (ExecutionException e) {
+                if (!failure.isInstance(e.getCause())) {
+                    throw new AssertionError(what + ": run " + run + " failed otherwise than " + failure.getSimpleName(), e.getCause());
+                }
                 failures.add(e.getCause());
             }
         }
