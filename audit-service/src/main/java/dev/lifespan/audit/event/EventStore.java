@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +36,8 @@ import static dev.lifespan.support.time.Clocks.utc;
  * statement and moves the head, then commits and releases the lock. Sequences are therefore gapless and committed in
  * order, each event links to the one committed before it, and an id is never stored twice. Each statement after the
  * lock sees every earlier writer's commit (READ COMMITTED takes a snapshot per statement), which is why the lock is a
- * statement of its own.
+ * statement of its own. An append may carry several Record calls' batches ({@link Recorder}'s group commit); the
+ * rules are the same for the group as for one batch.
  */
 @Singleton
 public class EventStore {
@@ -69,20 +71,27 @@ public class EventStore {
     }
 
     /**
-     * Appends the events that are not stored yet, in order, and links them to the chain.
+     * Appends the events that are not stored yet, in order, and links them to the chain: several callers' batches in one
+     * transaction (group commit, {@link Recorder}), the first batch's events first. An event id the group carries twice
+     * is stored once, by the first batch that carries it, and is a duplicate for the others.
      *
-     * @param events        unchained, validated events
+     * @param batches       unchained, validated events, one list per caller
      * @param now           this replica's time (the store's precision)
      * @param maxClockAhead how far ahead of the recording time {@code occurred_at} may be: the first copy of an id was
      *                      recorded no earlier than its {@code occurred_at} minus this, which bounds the id look-up to
      *                      recent partitions
+     * @return what the append did for each batch, in the order given
      */
-    public Uni<Appended> append(List<AuditRecord> events, Instant now, Duration maxClockAhead) {
+    public Uni<List<Appended>> append(List<List<AuditRecord>> batches, Instant now, Duration maxClockAhead) {
         Map<String, AuditRecord> unique = new LinkedHashMap<>();
-        for (AuditRecord e : events) {
-            unique.putIfAbsent(e.eventId(), e);
+        Map<String, Integer> carriedBy = new HashMap<>();
+        for (int b = 0; b < batches.size(); b++) {
+            for (AuditRecord e : batches.get(b)) {
+                if (unique.putIfAbsent(e.eventId(), e) == null) {
+                    carriedBy.put(e.eventId(), b);
+                }
+            }
         }
-        int repeatedInBatch = events.size() - unique.size();
         Instant earliest = unique.values().stream().map(AuditRecord::occurredAt).min(Instant::compareTo).orElse(now).minus(maxClockAhead);
         UUID[] ids = unique.keySet().stream().map(UUID::fromString).toArray(UUID[]::new);
         return postgres.inTransaction(connection -> connection.query("SELECT pg_advisory_xact_lock(" + APPEND_LOCK + ")").execute()
@@ -106,14 +115,29 @@ public class EventStore {
                             fresh.add(e);
                         }
                     }
-                    int duplicates = repeatedInBatch + (unique.size() - fresh.size());
                     if (fresh.isEmpty()) {
-                        return Uni.createFrom().item(new Appended(List.of(), duplicates, head));
+                        return Uni.createFrom().item(perBatch(batches, List.of(), carriedBy, head));
                     }
-                    return insert(connection, head, fresh, now).map(chained -> new Appended(chained,
-                            duplicates, new Head(chained.get(chained.size() - 1).sequence(), chained.get(chained.size() - 1).hash(),
-                                    chained.get(chained.size() - 1).recordedAt())));
+                    return insert(connection, head, fresh, now).map(chained -> {
+                        AuditRecord last = chained.get(chained.size() - 1);
+                        return perBatch(batches, chained, carriedBy, new Head(last.sequence(), last.hash(), last.recordedAt()));
+                    });
                 }));
+    }
+
+    /** Each batch's share of what the group stored: the events it carried first; the rest of it are duplicates. */
+    private static List<Appended> perBatch(List<List<AuditRecord>> batches, List<AuditRecord> stored, Map<String, Integer> carriedBy,
+            Head head) {
+        List<List<AuditRecord>> storedBy = new ArrayList<>(batches.size());
+        batches.forEach(batch -> storedBy.add(new ArrayList<>()));
+        for (AuditRecord e : stored) {
+            storedBy.get(carriedBy.get(e.eventId())).add(e);
+        }
+        List<Appended> appended = new ArrayList<>(batches.size());
+        for (int b = 0; b < batches.size(); b++) {
+            appended.add(new Appended(storedBy.get(b), batches.get(b).size() - storedBy.get(b).size(), head));
+        }
+        return appended;
     }
 
     private static Uni<List<AuditRecord>> insert(SqlConnection connection, Head head, List<AuditRecord> events, Instant now) {

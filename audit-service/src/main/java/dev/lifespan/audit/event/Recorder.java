@@ -6,20 +6,33 @@ import dev.lifespan.audit.checkpoint.Checkpointer;
 import dev.lifespan.audit.config.AuditConfig;
 import dev.lifespan.audit.metrics.AuditMetrics;
 import dev.lifespan.audit.retention.PartitionMaintenance;
+import dev.lifespan.audit.verifier.AuditRecord;
+import dev.lifespan.support.postgres.BoundedPostgres;
+import dev.lifespan.support.postgres.StatementGroup;
 import dev.lifespan.support.time.Clocks;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
 
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code Record}: validates a batch, appends the events not stored yet to the chain, and after the commit hands the new
  * ones to the anomaly rules and the checkpointer (neither delays nor fails the caller).
+ *
+ * <p>Appends take the chain's one lock in turn, so a replica runs one at a time ({@link StatementGroup}, group commit):
+ * the Record calls that arrive while it runs wait here, not in PostgreSQL, and go together in the next append, in the
+ * order they arrived, as one transaction (one lock, one look-up of ids, one insert, one commit), up to
+ * {@value #GROUP_BATCHES} batches. A quiet service sends each batch at once.
  */
 @Singleton
 public class Recorder {
+    /** The most Record calls one append carries. */
+    static final int GROUP_BATCHES = 8;
+
     private final EventStore store;
     private final PartitionMaintenance partitions;
     private final AnomalyDetector anomalies;
@@ -27,10 +40,15 @@ public class Recorder {
     private final AuditMetrics metrics;
     private final InstantSource clock;
     private final AuditConfig.Record settings;
+    private final BoundedPostgres postgres;
+    private final StatementGroup<Batch, EventStore.Appended> appends;
+    private final AtomicLong arrivals = new AtomicLong();
 
     public Recorder(EventStore store, PartitionMaintenance partitions, AnomalyDetector anomalies, Checkpointer checkpointer,
-            AuditMetrics metrics, InstantSource clock, AuditConfig config) {
+            AuditMetrics metrics, InstantSource clock, AuditConfig config, BoundedPostgres postgres) {
         this.store = store;
+        this.postgres = postgres;
+        this.appends = postgres.group(1, GROUP_BATCHES, Comparator.comparingLong(Batch::arrival), this::appendTogether);
         this.partitions = partitions;
         this.anomalies = anomalies;
         this.checkpointer = checkpointer;
@@ -47,12 +65,26 @@ public class Recorder {
         Instant now = Clocks.now(clock);
         var validated = EventValidation.validate(events, now, settings.maxClockAhead());
         return partitions.ensureCovering(now)
-                .chain(() -> store.append(validated, now, settings.maxClockAhead()))
+                .chain(() -> postgres.queued(take -> appends.submit(new Batch(arrivals.incrementAndGet(), validated), take)))
                 .invoke(appended -> {
                     metrics.recorded(appended.stored(), appended.duplicates(), appended.head().sequence());
                     anomalies.observe(appended.stored());
                     checkpointer.onAppended(appended.head());
                 })
                 .map(appended -> new Outcome(appended.stored().size(), appended.duplicates()));
+    }
+
+    /** One Record call's validated events, numbered by arrival (the order appends keep). */
+    private record Batch(long arrival, List<AuditRecord> events) {
+    }
+
+    private Uni<Void> appendTogether(List<StatementGroup.Member<Batch, EventStore.Appended>> group) {
+        return store.append(group.stream().map(member -> member.input().events()).toList(), Clocks.now(clock), settings.maxClockAhead())
+                .invoke(appended -> {
+                    for (int i = 0; i < group.size(); i++) {
+                        group.get(i).answer(appended.get(i));
+                    }
+                })
+                .replaceWithVoid();
     }
 }
