@@ -30,6 +30,11 @@ public class AlertStore {
     static final String COLUMNS = "alert_id, rule, severity, raised_at, subject, session_id, client_id, source_ip, summary, action_taken,"
             + " trigger_event_id, observed, threshold";
 
+    /** Under {@link #ALERT_LOCK}: ids are max + 1, so they are committed in order. */
+    private static final String INSERT = "INSERT INTO audit_alert (" + COLUMNS + ", webhook_state, webhook_next_at)"
+            + " SELECT COALESCE(max(alert_id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM audit_alert"
+            + " RETURNING " + COLUMNS;
+
     private final BoundedPostgres postgres;
 
     public AlertStore(BoundedPostgres postgres) {
@@ -43,20 +48,19 @@ public class AlertStore {
 
     /** Stores the alert; {@code webhook} marks it for delivery now. */
     public Uni<Alert> insert(Draft draft, boolean webhook) {
+        Tuple values = Tuple.from(Arrays.asList(draft.rule(), draft.severity().name(), utc(draft.raisedAt()), blank(draft.subject()),
+                blank(draft.sessionId()), blank(draft.clientId()), blank(draft.sourceIp()), draft.summary(), draft.actionTaken(),
+                draft.triggerEventId() == null || draft.triggerEventId().isEmpty() ? null : UUID.fromString(draft.triggerEventId()),
+                draft.observed(), draft.threshold(), webhook ? "PENDING" : "NONE", webhook ? utc(draft.raisedAt()) : null));
         return postgres.inTransactionAround(tx -> tx.command("SELECT pg_advisory_xact_lock(" + ALERT_LOCK + ")")
-                .chain(() -> tx.execute("INSERT INTO audit_alert (" + COLUMNS + ", webhook_state, webhook_next_at)"
-                                + " SELECT COALESCE(max(alert_id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM audit_alert"
-                                + " RETURNING " + COLUMNS, Tuple.from(Arrays.asList(draft.rule(), draft.severity().name(), utc(draft.raisedAt()), blank(draft.subject()),
-                                blank(draft.sessionId()), blank(draft.clientId()), blank(draft.sourceIp()), draft.summary(), draft.actionTaken(),
-                                draft.triggerEventId() == null || draft.triggerEventId().isEmpty() ? null : UUID.fromString(draft.triggerEventId()),
-                                draft.observed(), draft.threshold(), webhook ? "PENDING" : "NONE", webhook ? utc(draft.raisedAt()) : null)))))
+                .chain(() -> tx.execute(INSERT, values)))
                 .map(rows -> alert(rows.iterator().next()));
     }
 
     /** Alerts with an id above {@code afterId}, oldest first. */
     public Uni<List<Alert>> after(long afterId, int limit) {
-        return postgres.execute("SELECT " + COLUMNS + " FROM audit_alert WHERE alert_id > $1 ORDER BY alert_id LIMIT $2", Tuple.of(afterId, limit))
-                .map(AlertStore::alerts);
+        return postgres.execute("SELECT " + COLUMNS + " FROM audit_alert WHERE alert_id > $1 ORDER BY alert_id LIMIT $2",
+                Tuple.of(afterId, limit)).map(AlertStore::alerts);
     }
 
     /** The highest alert id (0 when none). */

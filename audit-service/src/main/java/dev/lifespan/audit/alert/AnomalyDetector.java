@@ -50,7 +50,8 @@ public class AnomalyDetector {
     private final Counter tooOld;
     private final Counter unavailable;
 
-    public AnomalyDetector(BoundedRedis redis, Alerts alerts, BoundedPostgres postgres, InstantSource clock, AuditConfig config, MeterRegistry registry) {
+    public AnomalyDetector(BoundedRedis redis, Alerts alerts, BoundedPostgres postgres, InstantSource clock, AuditConfig config,
+            MeterRegistry registry) {
         this.settings = config.anomaly();
         this.windows = new AnomalyWindows(redis, AnomalyRules.configured(settings.rules()), settings.maxEventAge());
         this.alerts = alerts;

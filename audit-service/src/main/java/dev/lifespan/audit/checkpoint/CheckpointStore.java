@@ -33,8 +33,9 @@ public class CheckpointStore {
     public Uni<Boolean> insert(Statements db, Checkpoint checkpoint, boolean retentionEdge) {
         return db.execute("INSERT INTO audit_checkpoint (" + COLUMNS + ", retention_edge) VALUES ($1, $2, $3, $4, $5, $6)"
                         + " ON CONFLICT (sequence) DO UPDATE SET retention_edge = audit_checkpoint.retention_edge OR EXCLUDED.retention_edge"
-                        + " RETURNING (xmax = 0) AS created", Tuple.of(checkpoint.sequence(), checkpoint.hash(), utc(checkpoint.signedAt()), checkpoint.keyId(), checkpoint.signature(),
-                        retentionEdge))
+                        + " RETURNING (xmax = 0) AS created",
+                        Tuple.of(checkpoint.sequence(), checkpoint.hash(), utc(checkpoint.signedAt()), checkpoint.keyId(), checkpoint.signature(),
+                                retentionEdge))
                 .map(rows -> rows.iterator().next().getBoolean("created"));
     }
 
