@@ -101,7 +101,6 @@ class PostgresFailoverTest {
                 () -> partitions.run().subscribeAsCompletionStage());
     }
 
-
     /** Several queries at once, so the pool holds several connections when they go silent. */
     private static void holdSeveralConnections() {
         List<CompletableFuture<Integer>> queries = new ArrayList<>();

@@ -57,7 +57,6 @@ class SigningKeyFailoverTest {
                 () -> rotator.checkNow().subscribeAsCompletionStage());
     }
 
-
     /** Several calls at once, so the pool holds several connections when they go silent. */
     private static void holdSeveralConnections() {
         List<CompletableFuture<Integer>> calls = new ArrayList<>();
