@@ -86,7 +86,8 @@ public class SigningKeyStore {
                             List<KeyTimes> gone = KeySchedule.gone(times, now);
                             Uni<SigningKeyRow> created = due.isEmpty() ? Uni.createFrom().nullItem()
                                     : schedule(s, keys, generated, now, due.get(), settings.retention(), "scheduled rotation");
-                            return created.call(() -> update(s, keys)).chain(c -> deleteGone(s, gone).map(n -> new Outcome(c, null, n)));
+                            return created.call(() -> update(s, keys, times))
+                                    .chain(c -> deleteGone(s, gone).map(n -> new Outcome(c, null, n)));
                         })));
     }
 
@@ -113,11 +114,11 @@ public class SigningKeyStore {
                                 return Uni.createFrom().item(new Outcome(standby, null, 0));
                             }
                             activate(keys, standby, earliest, settings.retention());
-                            return update(s, keys).chain(() -> outbox(s, EventType.KEY_ROTATED, now, standby.kid, reason))
+                            return update(s, keys, times).chain(() -> outbox(s, EventType.KEY_ROTATED, now, standby.kid, reason))
                                     .replaceWith(new Outcome(standby, null, 0));
                         }
                         return schedule(s, keys, generated, now, now.plus(settings.lead()), settings.retention(), reason)
-                                .call(() -> update(s, keys)).map(c -> new Outcome(c, null, 0));
+                                .call(() -> update(s, keys, times)).map(c -> new Outcome(c, null, 0));
                     }
                     String target = compromisedKid != null && !compromisedKid.isEmpty() ? compromisedKid
                             : KeySchedule.signingKey(times, now).map(KeyTimes::kid).orElse(null);
@@ -143,7 +144,7 @@ public class SigningKeyStore {
                     return outbox(s, EventType.KEY_COMPROMISED, now, victim.kid, reason)
                             .chain(() -> s.execute(QUEUE_KEY, Tuple.of(victim.kid, reason, utc(now))))
                             .chain(() -> signer)
-                            .call(() -> update(s, keys))
+                            .call(() -> update(s, keys, times))
                             .map(c -> new Outcome(c, victim, 0));
                 }));
     }
@@ -172,9 +173,10 @@ public class SigningKeyStore {
         });
     }
 
-    /** Writes back the times and compromise of every key read: a rotation may have changed any of them. */
-    private static Uni<Void> update(Statements s, List<SigningKeyRow> keys) {
-        return Multi.createFrom().iterable(keys).onItem().transformToUniAndConcatenate(k -> s.execute(UPDATE, Tuple.from(Arrays.asList(
+    /** Writes back the keys a rotation changed: those whose times differ from what was read ({@code read}). */
+    private static Uni<Void> update(Statements s, List<SigningKeyRow> keys, List<KeyTimes> read) {
+        List<SigningKeyRow> changed = keys.stream().filter(k -> !read.contains(k.times())).toList();
+        return Multi.createFrom().iterable(changed).onItem().transformToUniAndConcatenate(k -> s.execute(UPDATE, Tuple.from(Arrays.asList(
                         k.kid, utc(k.activatesAt), utc(k.retiresAt), utc(k.expiresAt), utc(k.compromisedAt), k.compromiseReason))))
                 .collect().last().replaceWithVoid();
     }

@@ -111,6 +111,15 @@ class SigningKeyRotationTest {
     }
 
     @Test
+    void aCheckWithNothingDueWritesNothing() throws Throwable {
+        VertxContextSupport.subscribeAndAwait(rotator::checkNow);
+        String rowVersions = "SELECT kid || ' ' || xmin::text FROM signing_key ORDER BY kid";
+        List<String> before = Outbox.strings(servers, rowVersions);
+        VertxContextSupport.subscribeAndAwait(rotator::checkNow);
+        assertThat(Outbox.strings(servers, rowVersions)).as("no key row rewritten").isEqualTo(before).isNotEmpty();
+    }
+
+    @Test
     void twoIssuerInstancesOnOneDatabaseShareOneActiveKeyAndNeverBothRotate() throws Throwable {
         // A second replica: its own store, ring and rotator on the same database.
         SigningKeyStore otherStore = new SigningKeyStore(postgres, masterKey);
