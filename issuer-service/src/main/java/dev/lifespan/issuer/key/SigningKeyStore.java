@@ -32,7 +32,7 @@ import static dev.lifespan.support.time.Clocks.utc;
  * Signing keys in PostgreSQL. Every change happens in a transaction holding one PostgreSQL advisory lock, so of
  * several issuer replicas exactly one rotates at a time and the others see its result; who signs is then derived from
  * the rows and the clock ({@link KeySchedule}), identically on every replica. A rotation reads the rows, changes them
- * in memory ({@link #activate}) and writes every row it read back before it commits.
+ * in memory ({@link #activate}) and writes back the rows it changed before it commits.
  *
  * <p>Statements are bounded as every other statement of the issuer ({@link BoundedPostgres}): after a failover a
  * rotation or reload that met a connection that died is given up within the deadline, and the next check runs on a
