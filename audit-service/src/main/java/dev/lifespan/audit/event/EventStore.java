@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import static dev.lifespan.support.time.Clocks.utc;
 
@@ -48,13 +49,24 @@ public class EventStore {
     public static final String COLUMNS = "sequence, recorded_at, event_id, type, occurred_at, producer, subject, session_id, client_id, token_id,"
             + " source_ip, validation_failure, attributes, previous_hash, hash";
 
-    private static final String INSERT = "WITH inserted AS (INSERT INTO audit_event (" + COLUMNS + ")"
+    /** Inserts one chunk of chained events (parameters 1-15: one array per column, in {@link #COLUMNS} order). */
+    private static final String INSERT_ROWS = "INSERT INTO audit_event (" + COLUMNS + ")"
             + " SELECT s, r, e, t, o, NULLIF(p, ''), NULLIF(sub, ''), NULLIF(sid, ''), NULLIF(c, ''), NULLIF(tok, ''), NULLIF(ip, ''),"
             + " NULLIF(vf, ''), a::jsonb, ph, h"
             + " FROM unnest($1::bigint[], $2::timestamptz[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],"
             + " $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])"
-            + " AS x(s, r, e, t, o, p, sub, sid, c, tok, ip, vf, a, ph, h) RETURNING 1)"
+            + " AS x(s, r, e, t, o, p, sub, sid, c, tok, ip, vf, a, ph, h)";
+
+    /** The last chunk, and the head moved to its last event in the same statement, only if every row went in. */
+    private static final String INSERT_ROWS_AND_MOVE_HEAD = "WITH inserted AS (" + INSERT_ROWS + " RETURNING 1)"
             + " UPDATE audit_chain_head SET sequence = $16, hash = $17, recorded_at = $18 WHERE (SELECT count(*) FROM inserted) = $19";
+
+    /**
+     * Events per INSERT of an append. An append sends its chunks one after another without waiting for answers, so
+     * PostgreSQL inserts one chunk while this service links and encodes the next: the service's share of the work
+     * under the lock overlaps PostgreSQL's instead of leaving it idle.
+     */
+    static final int INSERT_CHUNK = 500;
 
     private final BoundedPostgres postgres;
 
@@ -140,13 +152,58 @@ public class EventStore {
         return appended;
     }
 
+    /**
+     * Links the events after the head and inserts them in chunks of {@link #INSERT_CHUNK}, each chunk sent as soon as it
+     * is encoded (the connection pipelines them), the last one moving the head. A failed chunk fails the transaction,
+     * so the later ones fail too and nothing is committed.
+     */
     private static Uni<List<AuditRecord>> insert(SqlConnection connection, Head head, List<AuditRecord> events, Instant now) {
         // recorded_at never decreases along the chain, so partitions by recorded_at hold contiguous sequence ranges.
         Instant recordedAt = head.recordedAt() != null && head.recordedAt().isAfter(now) ? head.recordedAt() : now;
+        OffsetDateTime recorded = utc(recordedAt);
         int n = events.size();
         List<AuditRecord> chained = new ArrayList<>(n);
+        List<CompletableFuture<RowSet<Row>>> sent = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        long sequence = head.sequence();
+        String previousHash = head.hash();
+        for (int from = 0; from < n; from += INSERT_CHUNK) {
+            int size = Math.min(INSERT_CHUNK, n - from);
+            for (int i = from; i < from + size; i++) {
+                AuditRecord unhashed = events.get(i).chained(++sequence, recordedAt, previousHash, "");
+                AuditRecord e = unhashed.withHash(EventHash.hash(unhashed));
+                chained.add(e);
+                previousHash = e.hash();
+            }
+            List<Object> params = columns(chained.subList(from, from + size), recorded);
+            boolean last = from + size == n;
+            if (last) {
+                params.addAll(List.of(sequence, previousHash, recorded, (long) size));
+            }
+            // Subscribed now, so the chunk leaves before the next one is encoded.
+            sent.add(connection.preparedQuery(last ? INSERT_ROWS_AND_MOVE_HEAD : INSERT_ROWS).execute(Tuple.from(params))
+                    .subscribeAsCompletionStage());
+            sizes.add(size);
+        }
+        Uni<Void> answered = Uni.createFrom().voidItem();
+        for (int c = 0; c < sent.size(); c++) {
+            CompletableFuture<RowSet<Row>> chunk = sent.get(c);
+            int expected = c == sent.size() - 1 ? 1 : sizes.get(c); // the last answers the head's update
+            answered = answered.chain(() -> Uni.createFrom().completionStage(chunk)).invoke(rows -> {
+                if (rows.rowCount() != expected) {
+                    throw new IllegalStateException("an append's INSERT answered " + rows.rowCount() + " rows, not " + expected
+                            + ": the chain head did not move");
+                }
+            }).replaceWithVoid();
+        }
+        return answered.replaceWith(chained);
+    }
+
+    /** The {@link #INSERT_ROWS} parameters for these chained events: one array per column. */
+    private static List<Object> columns(List<AuditRecord> chunk, OffsetDateTime recorded) {
+        int n = chunk.size();
         Long[] sequences = new Long[n];
-        OffsetDateTime[] recorded = new OffsetDateTime[n];
+        OffsetDateTime[] recordedAt = new OffsetDateTime[n];
         UUID[] ids = new UUID[n];
         String[] types = new String[n];
         OffsetDateTime[] occurred = new OffsetDateTime[n];
@@ -160,15 +217,10 @@ public class EventStore {
         String[] attributes = new String[n];
         String[] previous = new String[n];
         String[] hashes = new String[n];
-        long sequence = head.sequence();
-        String previousHash = head.hash();
         for (int i = 0; i < n; i++) {
-            AuditRecord unhashed = events.get(i).chained(++sequence, recordedAt, previousHash, "");
-            AuditRecord e = unhashed.withHash(EventHash.hash(unhashed));
-            chained.add(e);
-            previousHash = e.hash();
+            AuditRecord e = chunk.get(i);
             sequences[i] = e.sequence();
-            recorded[i] = utc(recordedAt);
+            recordedAt[i] = recorded;
             ids[i] = UUID.fromString(e.eventId());
             types[i] = e.type();
             occurred[i] = utc(e.occurredAt());
@@ -183,15 +235,8 @@ public class EventStore {
             previous[i] = e.previousHash();
             hashes[i] = e.hash();
         }
-        AuditRecord last = chained.get(n - 1);
-        Tuple params = Tuple.from(List.of(sequences, recorded, ids, types, occurred, producers, subjects, sessions, clients, tokens,
-                addresses, failures, attributes, previous, hashes, last.sequence(), last.hash(), utc(recordedAt), (long) n));
-        return connection.preparedQuery(INSERT).execute(params).map(rows -> {
-            if (rows.rowCount() != 1) {
-                throw new IllegalStateException("the chain head did not move after inserting " + n + " events");
-            }
-            return chained;
-        });
+        return new ArrayList<>(List.of(sequences, recordedAt, ids, types, occurred, producers, subjects, sessions, clients, tokens,
+                addresses, failures, attributes, previous, hashes));
     }
 
     /** The chain head now. */

@@ -7,6 +7,8 @@ import dev.lifespan.api.v1.QueryResponse;
 import dev.lifespan.api.v1.RecordRequest;
 import dev.lifespan.api.v1.RecordResponse;
 import dev.lifespan.api.v1.ValidationFailure;
+import dev.lifespan.api.v1.VerifyChainRequest;
+import dev.lifespan.api.v1.VerifyChainResponse;
 import dev.lifespan.audit.support.AuditTestResource;
 import dev.lifespan.audit.support.Events;
 import dev.lifespan.audit.support.Grpc;
@@ -19,6 +21,8 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,6 +101,32 @@ class RecordTest {
     }
 
     @Test
+    void aBatchWhoseLaterInsertFailsStoresNoneOfItsEvents() throws Exception {
+        // An append inserts a batch of 1000 in two statements sent back to back; the second one fails here.
+        String subject = Events.unique("chunked");
+        String refused = Events.unique("refused");
+        List<AuditEvent> batch = new ArrayList<>(Events.issued(subject, 1000));
+        batch.set(700, Events.event(EventType.TOKEN_ISSUED, refused).build());
+        sql("CREATE FUNCTION test_refuse_subject() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " IF NEW.subject = '" + refused + "' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$");
+        sql("CREATE TRIGGER test_refuse_subject BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION test_refuse_subject()");
+        try {
+            GrpcAssertions.failure(Status.Code.INTERNAL, () -> Grpc.record(batch));
+            assertThat(Events.storedOf(servers, subject)).isZero();
+        } finally {
+            sql("DROP TRIGGER test_refuse_subject ON audit_event");
+            sql("DROP FUNCTION test_refuse_subject()");
+        }
+
+        RecordResponse again = Grpc.record(batch);
+        assertThat(again.getStored()).isEqualTo(1000);
+        assertThat(again.getDuplicates()).isZero();
+        assertThat(Events.storedOf(servers, subject)).isEqualTo(999);
+        VerifyChainResponse chain = Grpc.audit().verifyChain(VerifyChainRequest.getDefaultInstance());
+        assertThat(chain.getIntact()).as(chain.getProblem()).isTrue();
+    }
+
+    @Test
     void everyFieldIsBoundedAndNamedWhenTooLong() {
         String subject = Events.unique("bounds");
         assertBad(Events.event(EventType.TOKEN_ISSUED, "s".repeat(256)), "events[1].subject", "events[1].subject is longer than 255 characters");
@@ -163,5 +193,11 @@ class RecordTest {
 
     private static StatusRuntimeException invalid(List<AuditEvent> batch) {
         return GrpcAssertions.failure(Status.Code.INVALID_ARGUMENT, () -> Grpc.audit().record(RecordRequest.newBuilder().addAllEvents(batch).build()));
+    }
+
+    private void sql(String statement) throws Exception {
+        try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement()) {
+            s.execute(statement);
+        }
     }
 }
