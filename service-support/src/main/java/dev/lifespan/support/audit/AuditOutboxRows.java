@@ -4,89 +4,33 @@ import dev.lifespan.api.v1.AuditEvent;
 import dev.lifespan.api.v1.EventType;
 import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.support.input.ProtoTime;
-import dev.lifespan.support.postgres.Statements;
-import dev.lifespan.support.relay.Relay;
-import io.smallrye.mutiny.Uni;
+import dev.lifespan.support.relay.OutboxTable;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
-
-import static dev.lifespan.support.time.Clocks.utc;
 
 /**
  * The SQL that reads the audit outbox for the relay (the writing side is {@link AuditOutbox}): rows waiting, oldest
  * first, as {@code lifespan.v1.AuditEvent}s; marking them shipped; setting aside a row the audit service refused;
  * the backlog; pruning shipped rows. Every service's {@code audit_outbox} has the same columns.
  */
-public final class AuditOutboxRows implements Relay.Outbox<AuditEvent> {
-    private static final String WAITING = "shipped_at IS NULL AND refused IS NULL";
-
-    private static final String TAKE = """
-            SELECT event_id, type, occurred_at, subject, sid, client_id, token_id, source_ip, failure, attributes
-              FROM audit_outbox
-             WHERE %s
-             ORDER BY occurred_at, event_id
-             LIMIT $1
-               FOR UPDATE SKIP LOCKED
-            """.formatted(WAITING);
-
-    private static final String MARK_SHIPPED = "UPDATE audit_outbox SET shipped_at = $2 WHERE event_id = ANY($1)";
-
-    private static final String MARK_REFUSED = "UPDATE audit_outbox SET refused = $2 WHERE event_id = $1";
-
-    private static final String BACKLOG = """
-            SELECT (SELECT count(*) FROM (SELECT 1 FROM audit_outbox WHERE %1$s LIMIT $1) counted) AS waiting,
-                   (SELECT min(occurred_at) FROM audit_outbox WHERE %1$s) AS oldest,
-                   (SELECT count(*) FROM audit_outbox WHERE refused IS NOT NULL) AS refused
-            """.formatted(WAITING);
-
-    private static final String PRUNE = """
-            DELETE FROM audit_outbox
-             WHERE event_id IN (SELECT event_id FROM audit_outbox WHERE shipped_at < $1 ORDER BY shipped_at LIMIT $2)
-            """;
-
-    @Override
-    public Uni<List<AuditEvent>> take(Statements tx, int max) {
-        return tx.execute(TAKE, Tuple.of(max)).map(rows -> {
-            List<AuditEvent> events = new ArrayList<>(rows.size());
-            for (Row row : rows) {
-                events.add(event(row));
-            }
-            return events;
-        });
+public final class AuditOutboxRows extends OutboxTable<AuditEvent, UUID> {
+    public AuditOutboxRows() {
+        super(new Layout("audit_outbox", "event_id", "event_id, type, occurred_at, subject, sid, client_id, token_id, source_ip, failure, attributes",
+                "occurred_at, event_id", "shipped_at", "occurred_at"), UUID[]::new);
     }
 
     @Override
-    public Uni<Void> markDelivered(Statements tx, List<AuditEvent> rows, Instant now) {
-        UUID[] ids = rows.stream().map(e -> UUID.fromString(e.getEventId())).toArray(UUID[]::new);
-        return tx.execute(MARK_SHIPPED, Tuple.of(ids, utc(now))).replaceWithVoid();
+    protected AuditEvent read(Row row) {
+        return event(row);
     }
 
     @Override
-    public Uni<Void> markRefused(Statements tx, AuditEvent row, String reason) {
-        return tx.execute(MARK_REFUSED, Tuple.of(UUID.fromString(row.getEventId()), reason)).replaceWithVoid();
-    }
-
-    @Override
-    public Uni<Relay.Backlog> backlog(Statements db, long limit) {
-        return db.execute(BACKLOG, Tuple.of(limit)).map(rows -> {
-            Row row = rows.iterator().next();
-            OffsetDateTime oldest = row.getOffsetDateTime("oldest");
-            return new Relay.Backlog(row.getLong("waiting"), oldest == null ? null : oldest.toInstant(), row.getLong("refused"));
-        });
-    }
-
-    @Override
-    public Uni<Integer> prune(Statements db, Instant before, int max) {
-        return db.execute(PRUNE, Tuple.of(utc(before), max)).map(rows -> rows.rowCount());
+    protected UUID key(AuditEvent row) {
+        return UUID.fromString(row.getEventId());
     }
 
     /** One outbox row as the audit service receives it (the producer is set by the sender). */
