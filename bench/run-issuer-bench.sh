@@ -30,6 +30,7 @@ GRPC_CHANNELS="${GRPC_CHANNELS:-2}"      # gRPC connections the load generator's
 SKIP_BUILD="${SKIP_BUILD:-0}"       # 1 = use the jars already built
 PG_DURABLE="${PG_DURABLE:-0}"       # 1 = PostgreSQL with fsync, synchronous_commit and full_page_writes on (production)
 WITH_KEYCLOAK="${WITH_KEYCLOAK:-0}" # 1 = run the Keycloak peer (refresh_rotating, client_credentials) afterwards
+PG_STATEMENTS="${PG_STATEMENTS:-0}" # N > 0 = after each measured mode, PostgreSQL's N costliest statements (pg_stat_statements)
 BENCH_WAIT_QUIET="${BENCH_WAIT_QUIET:-0}"  # seconds to wait for other CPU load to go away before starting
 BENCH_OUT="${BENCH_OUT:-$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 
@@ -120,7 +121,8 @@ STACK_FIFO="$STACK_DIR/stdin"; rm -f "$STACK_FIFO"; mkfifo "$STACK_FIFO"
 exec 7<>"$STACK_FIFO"   # held open by this shell only: BenchStack sees end of file when the shell goes away
 log "starting embedded PostgreSQL + Redis"
 STACK_FLAGS=(); [ "$PG_DURABLE" = 1 ] && STACK_FLAGS+=(--durable)
-"$JAVA" -Xmx128m -cp "$BENCH_JAR" dev.lifespan.bench.BenchStack --out "$STACK_DIR" "${STACK_FLAGS[@]}" \
+STACK_JVM=(); [ "$PG_STATEMENTS" -gt 0 ] && STACK_JVM+=(-Dlifespan.devstack.postgres.shared_preload_libraries=pg_stat_statements)
+"$JAVA" -Xmx128m "${STACK_JVM[@]}" -cp "$BENCH_JAR" dev.lifespan.bench.BenchStack --out "$STACK_DIR" "${STACK_FLAGS[@]}" \
   <"$STACK_FIFO" >"$STACK_DIR/bench-stack.log" 2>&1 7>&- &
 STACK_PID=$!
 for _ in $(seq 1 240); do
@@ -192,6 +194,11 @@ run_mode() {
     grpc-client-credentials|http-client-credentials) client=bench-svc; secret=$SVC_SECRET ;;
     *) die "unknown mode $mode" ;;
   esac
+  local statements=0
+  if [ "$PG_STATEMENTS" -gt 0 ] && [ "$tsv" = "$SUMMARY" ]; then
+    statements=1
+    "$JAVA" -cp "$BENCH_JAR" dev.lifespan.bench.PgStatements --jvm-args "$STACK_DIR/jvm-args" reset 7>&- || die "pg_stat_statements reset failed"
+  fi
   log "[$label] ${warmup}s warm-up, ${duration}s measured, $CONCURRENCY callers; CPU of pids $CPU_PIDS (+ descendants)"
   BENCH_CLIENT_SECRET="$secret" BENCH_ISSUE_CLIENT_SECRET="$SVC_SECRET" \
     "$JAVA" -Xmx256m -cp "$BENCH_JAR" dev.lifespan.bench.LoadGenerator \
@@ -210,6 +217,10 @@ run_mode() {
   fi
   rc=0; wait "$LOADGEN_PID" || rc=$?
   LOADGEN_PID=""
+  if [ "$statements" = 1 ]; then   # since the reset before this mode: its warm-up and measured seconds
+    "$JAVA" -cp "$BENCH_JAR" dev.lifespan.bench.PgStatements --jvm-args "$STACK_DIR/jvm-args" top "$PG_STATEMENTS" \
+      >"$BENCH_OUT/$label.pg-statements.txt" 2>&1 7>&- || log "WARNING: no pg_stat_statements for $label"
+  fi
   if [ "$profiling" = 1 ]; then
     for _ in $(seq 1 40); do [ -s "$BENCH_OUT/$label.jfr" ] && break; sleep 0.5; done
     "$JAVA" -cp "$BENCH_JAR" dev.lifespan.bench.FlameGraph --jfr "$BENCH_OUT/$label.jfr" --out "$BENCH_OUT/flame-$mode" \

@@ -28,6 +28,8 @@ public final class EmbeddedServers implements AutoCloseable {
 
     /** Points tests at an external PostgreSQL instead of the embedded one. */
     public static final String POSTGRES_URL_ENV = "LIFESPAN_TEST_POSTGRES_URL";
+    /** System properties that start with this set an embedded PostgreSQL's server settings (the rest of the name). */
+    public static final String POSTGRES_SETTING_PREFIX = "lifespan.devstack.postgres.";
     /** Points tests at an external Redis instead of the embedded one. */
     public static final String REDIS_URL_ENV = "LIFESPAN_TEST_REDIS_URL";
 
@@ -85,6 +87,9 @@ public final class EmbeddedServers implements AutoCloseable {
                 builder.setServerConfig("fsync", durability)
                         .setServerConfig("synchronous_commit", durability)
                         .setServerConfig("full_page_writes", durability);
+                // Settings for an investigation, e.g. -Dlifespan.devstack.postgres.shared_preload_libraries=pg_stat_statements
+                System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith(POSTGRES_SETTING_PREFIX))
+                        .forEach(name -> builder.setServerConfig(name.substring(POSTGRES_SETTING_PREFIX.length()), System.getProperty(name)));
                 pg = builder.start();
                 host = "localhost";
                 port = pg.getPort();

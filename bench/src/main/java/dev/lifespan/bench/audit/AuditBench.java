@@ -172,6 +172,10 @@ public final class AuditBench {
                     s.execute("SELECT pg_reload_conf()");
                 }
             }
+            Integer statements = Integer.getInteger("audit.bench.pg-statements");
+            if (statements != null) {
+                sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", "SELECT pg_stat_statements_reset()");
+            }
             List<Double> record = new ArrayList<>();
             List<Double> raw = new ArrayList<>();
             for (int round = 1; round <= 2; round++) {
@@ -183,6 +187,9 @@ public final class AuditBench {
                 System.out.printf(Locale.ROOT, "round %d: Record %.0f events/s, raw INSERT %.0f events/s%n", round, record.get(round - 1), raw.get(round - 1));
                 System.out.println("  CPU ms per 1000 events, Record: " + between.minus(before).per(events) + "; raw: " + after.minus(between).per(events));
             }
+            if (statements != null) {
+                printStatements(statements, 2 * events); // each side wrote events twice
+            }
             double r = (record.get(0) + record.get(1)) / 2;
             double w = (raw.get(0) + raw.get(1)) / 2;
             System.out.printf(Locale.ROOT, "RESULT ingest: Record %.0f events/s, raw batched INSERT %.0f events/s, ratio %.2f (%d events per round, %d Record callers, %d raw writers, batches of 1000)%n",
@@ -190,6 +197,34 @@ public final class AuditBench {
         } finally {
             for (Connection c : writers) {
                 c.close();
+            }
+        }
+    }
+
+    private void sql(String... statements) throws Exception {
+        try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+    }
+
+    /**
+     * The statements PostgreSQL spent most time executing since the reset (needs
+     * {@code -Dlifespan.devstack.postgres.shared_preload_libraries=pg_stat_statements}), per 1,000 of the events one side
+     * ({@code Record} or raw) wrote in the measured rounds.
+     */
+    private void printStatements(int top, long events) throws Exception {
+        System.out.println("  PostgreSQL statements by execution time (ms per 1000 events; calls; ms per call; rows per call):");
+        try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT total_exec_time, calls, rows, regexp_replace(query, '\\s+', ' ', 'g')"
+                        + " FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT " + top)) {
+            while (rs.next()) {
+                double total = rs.getDouble(1);
+                long calls = rs.getLong(2);
+                String query = rs.getString(4);
+                System.out.printf(Locale.ROOT, "  %8.2f %8d %8.3f %8.1f  %s%n", total * 1000 / events, calls, total / calls,
+                        (double) rs.getLong(3) / calls, query.length() > 150 ? query.substring(0, 150) + "..." : query);
             }
         }
     }
