@@ -38,10 +38,7 @@ public final class PgStatements {
         try (Connection c = DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"), config.get("quarkus.datasource.username"),
                 config.get("quarkus.datasource.password")); Statement s = c.createStatement()) {
             switch (args[2]) {
-                case "reset" -> {
-                    s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-                    s.execute("SELECT pg_stat_statements_reset()");
-                }
+                case "reset" -> reset(s);
                 case "top" -> top(s, Integer.parseInt(args[3]));
                 default -> {
                     System.err.println(USAGE);
@@ -51,7 +48,14 @@ public final class PgStatements {
         }
     }
 
-    private static void top(Statement s, int n) throws Exception {
+    /** Creates the extension if needed and clears its counters. */
+    public static void reset(Statement s) throws Exception {
+        s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        s.execute("SELECT pg_stat_statements_reset()");
+    }
+
+    /** Prints the {@code n} statements with the most execution time since the reset, and the total of all. */
+    public static void top(Statement s, int n) throws Exception {
         try (ResultSet total = s.executeQuery("SELECT sum(total_exec_time), sum(calls) FROM pg_stat_statements")) {
             total.next();
             System.out.printf(Locale.ROOT, "all statements: %.0f ms executing, %d calls%n", total.getDouble(1), total.getLong(2));

@@ -9,6 +9,7 @@ import dev.lifespan.api.v1.QueryResponse;
 import dev.lifespan.api.v1.RecordRequest;
 import dev.lifespan.api.v1.VerifyChainRequest;
 import dev.lifespan.api.v1.VerifyChainResponse;
+import dev.lifespan.bench.PgStatements;
 import dev.lifespan.devstack.EmbeddedServers;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
@@ -174,7 +175,9 @@ public final class AuditBench {
             }
             Integer statements = Integer.getInteger("audit.bench.pg-statements");
             if (statements != null) {
-                sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", "SELECT pg_stat_statements_reset()");
+                try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement()) {
+                    PgStatements.reset(s);
+                }
             }
             List<Double> record = new ArrayList<>();
             List<Double> raw = new ArrayList<>();
@@ -188,7 +191,10 @@ public final class AuditBench {
                 System.out.println("  CPU ms per 1000 events, Record: " + between.minus(before).per(events) + "; raw: " + after.minus(between).per(events));
             }
             if (statements != null) {
-                printStatements(statements, 2 * events); // each side wrote events twice
+                System.out.println("PostgreSQL's costliest statements in the measured rounds (Record and raw each wrote " + 2 * events + " events):");
+                try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement()) {
+                    PgStatements.top(s, statements);
+                }
             }
             double r = (record.get(0) + record.get(1)) / 2;
             double w = (raw.get(0) + raw.get(1)) / 2;
@@ -197,34 +203,6 @@ public final class AuditBench {
         } finally {
             for (Connection c : writers) {
                 c.close();
-            }
-        }
-    }
-
-    private void sql(String... statements) throws Exception {
-        try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
-    }
-
-    /**
-     * The statements PostgreSQL spent most time executing since the reset (needs
-     * {@code -Dlifespan.devstack.postgres.shared_preload_libraries=pg_stat_statements}), per 1,000 of the events one side
-     * ({@code Record} or raw) wrote in the measured rounds.
-     */
-    private void printStatements(int top, long events) throws Exception {
-        System.out.println("  PostgreSQL statements by execution time (ms per 1000 events; calls; ms per call; rows per call):");
-        try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT total_exec_time, calls, rows, regexp_replace(query, '\\s+', ' ', 'g')"
-                        + " FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT " + top)) {
-            while (rs.next()) {
-                double total = rs.getDouble(1);
-                long calls = rs.getLong(2);
-                String query = rs.getString(4);
-                System.out.printf(Locale.ROOT, "  %8.2f %8d %8.3f %8.1f  %s%n", total * 1000 / events, calls, total / calls,
-                        (double) rs.getLong(3) / calls, query.length() > 150 ? query.substring(0, 150) + "..." : query);
             }
         }
     }
