@@ -282,8 +282,13 @@ public interface LifespanConfig {
      * run is sent at once, so a quiet issuer waits for nothing.
      */
     interface GroupCommit {
-        /** Statements of a kind at once (about PostgreSQL's cores); at most the pool's connections. */
-        @WithDefault("4")
+        /**
+         * Statements of a kind at once, per replica; at most the pool's connections. Fewer means larger groups and less
+         * PostgreSQL work per token under load (2 against 4: 28 % less PostgreSQL CPU per rotation and 8-13 % more
+         * tokens per second on two cores, bench/README section 4.0f); more lets a call wait less when PostgreSQL has
+         * cores to spare.
+         */
+        @WithDefault("2")
         int concurrentStatements();
 
         /** Most calls in one statement. */
