@@ -74,6 +74,11 @@ public class Recorder {
                 .map(appended -> new Outcome(appended.stored().size(), appended.duplicates()));
     }
 
+    /** Record calls that have reached the append queue so far (a test waits for all of its calls to be there). */
+    long arrivals() {
+        return arrivals.get();
+    }
+
     /** One Record call's validated events, numbered by arrival (the order appends keep). */
     private record Batch(long arrival, List<AuditRecord> events) {
     }
