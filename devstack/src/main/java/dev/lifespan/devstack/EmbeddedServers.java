@@ -234,6 +234,15 @@ public final class EmbeddedServers implements AutoCloseable {
         return DriverManager.getConnection(jdbcUrl(), pgUser, pgPassword);
     }
 
+    /** Runs SQL statements, one after another, on a connection of their own (test set-up and tampering). */
+    public void execute(String... statements) throws SQLException {
+        try (Connection c = jdbcConnection(); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+    }
+
     /** Quarkus configuration pointing the reactive and JDBC datasources and the Redis client here. */
     public Map<String, String> quarkusConfig() {
         Map<String, String> config = new LinkedHashMap<>();

@@ -163,8 +163,7 @@ public class EventStore {
         OffsetDateTime recorded = utc(recordedAt);
         int n = events.size();
         List<AuditRecord> chained = new ArrayList<>(n);
-        List<CompletableFuture<RowSet<Row>>> sent = new ArrayList<>();
-        List<Integer> sizes = new ArrayList<>();
+        Uni<Void> answered = Uni.createFrom().voidItem();
         long sequence = head.sequence();
         String previousHash = head.hash();
         for (int from = 0; from < n; from += INSERT_CHUNK) {
@@ -180,15 +179,10 @@ public class EventStore {
             if (last) {
                 params.addAll(List.of(sequence, previousHash, recorded, (long) size));
             }
-            // Subscribed now, so the chunk leaves before the next one is encoded.
-            sent.add(connection.preparedQuery(last ? INSERT_ROWS_AND_MOVE_HEAD : INSERT_ROWS).execute(Tuple.from(params))
-                    .subscribeAsCompletionStage());
-            sizes.add(size);
-        }
-        Uni<Void> answered = Uni.createFrom().voidItem();
-        for (int c = 0; c < sent.size(); c++) {
-            CompletableFuture<RowSet<Row>> chunk = sent.get(c);
-            int expected = c == sent.size() - 1 ? 1 : sizes.get(c); // the last answers the head's update
+            // Subscribed now, so the chunk leaves before the next one is encoded; answers are read in chunk order.
+            CompletableFuture<RowSet<Row>> chunk = connection.preparedQuery(last ? INSERT_ROWS_AND_MOVE_HEAD : INSERT_ROWS)
+                    .execute(Tuple.from(params)).subscribeAsCompletionStage();
+            int expected = last ? 1 : size; // the last answers the head's update
             answered = answered.chain(() -> Uni.createFrom().completionStage(chunk)).invoke(rows -> {
                 if (rows.rowCount() != expected) {
                     throw new IllegalStateException("an append's INSERT answered " + rows.rowCount() + " rows, not " + expected

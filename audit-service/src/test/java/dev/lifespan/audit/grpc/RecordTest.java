@@ -21,8 +21,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -196,8 +194,6 @@ class RecordTest {
     }
 
     private void sql(String statement) throws Exception {
-        try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement()) {
-            s.execute(statement);
-        }
+        servers.execute(statement);
     }
 }

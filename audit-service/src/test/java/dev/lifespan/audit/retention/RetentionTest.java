@@ -203,8 +203,6 @@ class RetentionTest {
     }
 
     private void sql(String statement) throws Exception {
-        try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement()) {
-            s.execute(statement);
-        }
+        servers.execute(statement);
     }
 }
