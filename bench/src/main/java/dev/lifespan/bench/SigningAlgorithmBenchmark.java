@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 public class SigningAlgorithmBenchmark {
 
     /** Which algorithm and implementation; see {@link SigningImplementation}. */
-    @Param({"ES256_JDK", "EDDSA_TINK", "EDDSA_JDK", "RS256_JDK", "PS256_JDK"})
+    @Param({"ES256_JDK", "EDDSA_TINK", "EDDSA_BC", "EDDSA_JDK", "RS256_JDK", "PS256_JDK"})
     public String implementation;
 
     private JwsSigner signer;

@@ -2,6 +2,7 @@ package dev.lifespan.bench;
 
 import com.google.crypto.tink.subtle.Ed25519Sign;
 import com.google.crypto.tink.subtle.Ed25519Verify;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -55,6 +56,38 @@ public enum SigningImplementation {
                     } catch (GeneralSecurityException invalid) {
                         return false;
                     }
+                }
+            };
+        }
+    },
+
+    /**
+     * EdDSA with Ed25519 through Bouncy Castle's low-level RFC 8032 code ({@code org.bouncycastle.math.ec.rfc8032}),
+     * the public key passed in so that signing does not derive it again per token.
+     */
+    EDDSA_BC("EdDSA") {
+        @Override
+        public JwsSigner newSigner() {
+            byte[] secretKey = new byte[Ed25519.SECRET_KEY_SIZE];
+            new java.security.SecureRandom().nextBytes(secretKey);
+            byte[] publicKey = new byte[Ed25519.PUBLIC_KEY_SIZE];
+            Ed25519.generatePublicKey(secretKey, 0, publicKey, 0);
+            return new JwsSigner() {
+                @Override
+                public String jwsAlgorithm() {
+                    return EDDSA_BC.jwsAlgorithm;
+                }
+
+                @Override
+                public byte[] sign(byte[] signingInput) {
+                    byte[] signature = new byte[Ed25519.SIGNATURE_SIZE];
+                    Ed25519.sign(secretKey, 0, publicKey, 0, signingInput, 0, signingInput.length, signature, 0);
+                    return signature;
+                }
+
+                @Override
+                public boolean verify(byte[] signingInput, byte[] signature) {
+                    return Ed25519.verify(signature, 0, publicKey, 0, signingInput, 0, signingInput.length);
                 }
             };
         }

@@ -1,7 +1,7 @@
 package dev.lifespan.issuer.crypto;
 
-import com.google.crypto.tink.subtle.Ed25519Sign;
 import dev.lifespan.validator.jose.Base64Url;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -9,6 +9,7 @@ import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -28,9 +29,11 @@ import java.util.Optional;
  * The JWS algorithms Lifespan signs with. Each knows how to make a key pair, describe its public
  * half as a JWK and turn its stored private half back into a {@link JwsSigner}.
  *
- * <p>Private parts are stored as PKCS#8 for the JDK algorithms and as the 32-byte seed for
- * Ed25519, which is signed through Google Tink: on the machines measured (see LIMITS.md) Tink's
- * Ed25519 signs about 8x faster than the JDK's and verifies 3x faster.
+ * <p>Private parts are stored as PKCS#8 for the JDK algorithms and as the 32-byte seed (RFC 8032's
+ * private key) for Ed25519, which is signed through Bouncy Castle's RFC 8032 code: on this machine it
+ * signs about 2x faster than Google Tink's, which signs about 10x faster than the JDK's
+ * (bench/README.md, section 1). Ed25519 signatures are deterministic, so a seed signs exactly as it did
+ * under Tink, which signed until 2026-12-04.
  */
 public enum JwsAlgorithm {
     ES256("ES256", "EC"),
@@ -96,12 +99,13 @@ public enum JwsAlgorithm {
                     yield new GeneratedKey(this, jwk, pair.getPrivate().getEncoded());
                 }
                 case EdDSA -> {
-                    Ed25519Sign.KeyPair pair = Ed25519Sign.KeyPair.newKeyPair();
+                    byte[] seed = new byte[Ed25519.SECRET_KEY_SIZE];
+                    Ed25519.generatePrivateKey(new SecureRandom(), seed);
                     Map<String, String> jwk = new LinkedHashMap<>();
                     jwk.put("crv", "Ed25519");
                     jwk.put("kty", "OKP");
-                    jwk.put("x", Base64Url.encode(pair.getPublicKey()));
-                    yield new GeneratedKey(this, jwk, pair.getPrivateKey());
+                    jwk.put("x", Base64Url.encode(new Ed25519Signer(seed).publicKey()));
+                    yield new GeneratedKey(this, jwk, seed);
                 }
             };
         } catch (GeneralSecurityException e) {
@@ -116,7 +120,7 @@ public enum JwsAlgorithm {
                 case ES256 -> new JdkSigner("SHA256withECDSAinP1363Format", null, privateKey("EC", privatePart));
                 case RS256 -> new JdkSigner("SHA256withRSA", null, privateKey("RSA", privatePart));
                 case PS256 -> new JdkSigner("RSASSA-PSS", PSS_SHA256, privateKey("RSA", privatePart));
-                case EdDSA -> new TinkEd25519Signer(privatePart);
+                case EdDSA -> new Ed25519Signer(privatePart);
             };
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("Stored " + joseName + " private key is unusable", e);
@@ -178,21 +182,32 @@ public enum JwsAlgorithm {
         }
     }
 
-    /** Ed25519 through Tink; {@link Ed25519Sign} is immutable and safe to share. */
-    private static final class TinkEd25519Signer implements JwsSigner {
-        private final Ed25519Sign sign;
+    /**
+     * Ed25519 (RFC 8032, pure) through Bouncy Castle's low-level code, with the public key derived once: signing needs
+     * it, and Bouncy Castle's seed-only call would derive it again, a second scalar multiplication, for every token.
+     * The static calls keep no state between signatures, so one instance serves every thread.
+     */
+    static final class Ed25519Signer implements JwsSigner {
+        private final byte[] seed;
+        private final byte[] publicKey = new byte[Ed25519.PUBLIC_KEY_SIZE];
 
-        TinkEd25519Signer(byte[] seed) throws GeneralSecurityException {
-            this.sign = new Ed25519Sign(seed);
+        Ed25519Signer(byte[] seed) throws GeneralSecurityException {
+            if (seed.length != Ed25519.SECRET_KEY_SIZE) {
+                throw new GeneralSecurityException("an Ed25519 private key is " + Ed25519.SECRET_KEY_SIZE + " bytes, got " + seed.length);
+            }
+            this.seed = seed.clone();
+            Ed25519.generatePublicKey(this.seed, 0, publicKey, 0);
+        }
+
+        byte[] publicKey() {
+            return publicKey.clone();
         }
 
         @Override
         public byte[] sign(byte[] signingInput) {
-            try {
-                return sign.sign(signingInput);
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("Signing failed", e);
-            }
+            byte[] signature = new byte[Ed25519.SIGNATURE_SIZE];
+            Ed25519.sign(seed, 0, publicKey, 0, signingInput, 0, signingInput.length, signature, 0);
+            return signature;
         }
     }
 }
