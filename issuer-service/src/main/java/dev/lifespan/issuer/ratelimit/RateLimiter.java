@@ -5,6 +5,8 @@ import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.support.audit.AuditOutbox;
 import dev.lifespan.support.error.Failures;
 import dev.lifespan.support.error.ServiceException;
+import dev.lifespan.support.deadline.SilenceDeadline;
+import dev.lifespan.support.postgres.StatementGroup;
 import dev.lifespan.support.redis.BoundedRedis;
 import dev.lifespan.support.time.Clocks;
 import io.micrometer.core.instrument.Counter;
@@ -15,7 +17,6 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
-import io.vertx.mutiny.redis.client.Response;
 import dev.lifespan.support.postgres.BoundedPostgres;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
@@ -26,25 +27,32 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fixed-window limits on the token endpoints per client and per source address, counted in
- * Redis so every replica shares them: one round trip (a Lua script increments every counter of
- * the request). Over a limit the caller gets RESOURCE_EXHAUSTED / HTTP 429 with the time to the
- * next window.
+ * Redis so every replica shares them: a Lua script increments every counter of the request. Over a
+ * limit the caller gets RESOURCE_EXHAUSTED / HTTP 429 with the time to the next window.
  *
- * <p>The limits hold exactly under bursts: every request waits its turn for a Redis connection
- * ({@code quarkus.redis.max-pool-waiting} is sized for thousands of concurrent requests), and a
- * request that finds even that queue full is refused as an overload (UNAVAILABLE / 503, retry in a
+ * <p>Concurrent requests are counted together ({@link StatementGroup}): at most
+ * {@value #SCRIPTS_AT_ONCE} scripts run at once per replica, and the requests that arrive meanwhile
+ * go in the next one, each request's counters after those of the requests that came before it. The
+ * script increments its keys one after the other, so every request reads the count it would have read
+ * alone and the limits hold exactly; a round trip to Redis, with its system calls on both sides, is
+ * paid once per group instead of once per request (bench/README.md, section 4.0h).
+ *
+ * <p>The limits hold exactly under bursts: every request waits its turn for a script (its queue
+ * drains a group of up to {@value #GROUP_SIZE} requests per round trip), and should one find the
+ * Redis connections' own waiting queue full it is refused as an overload (UNAVAILABLE / 503, retry in a
  * second) rather than let through uncounted. Only when Redis is really unreachable (a refused,
  * reset or closed connection, or no answer within {@code lifespan.rate-limit.redis-deadline}) do
  * requests pass, since issuance must not depend on the limiter: {@code lifespan_rate_limit_unavailable}
  * counts them and the log says so once per outage (and once when Redis is back). During an outage
  * requests do not ask Redis at all, except one probe a second: a silent Redis would otherwise cost
- * every request the whole deadline and fill the connection pool's queue with calls it never answers.
+ * every request the whole deadline and fill the queue with calls it never answers.
  * Anything else (a script error) is a bug: logged, and the request is refused with a server error
  * rather than admitted unlimited.
  */
@@ -65,6 +73,11 @@ public class RateLimiter {
     private static final String RATE_LIMITED = AuditOutbox.event(EventType.RATE_LIMITED).at("$1").client("$2").sourceIp("$3")
             .attributes("jsonb_build_object('limit', $4::text)").insert();
 
+    /** Scripts sent at once per replica; more requests wait for the next group. */
+    static final int SCRIPTS_AT_ONCE = 2;
+    /** Most requests counted by one script. */
+    static final int GROUP_SIZE = 64;
+
     /** How often a request asks Redis again while it is unreachable. */
     private static final long PROBE_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
 
@@ -74,6 +87,8 @@ public class RateLimiter {
     private final InstantSource clock;
     private final Counter limited;
     private final Counter unavailable;
+    private final StatementGroup<Count, long[]> counting;
+    private final AtomicLong arrivals = new AtomicLong();
     private final AtomicBoolean failingOpen = new AtomicBoolean();
     /** While failing open: when ({@link System#nanoTime()}) the next request may ask Redis again. */
     private final AtomicLong nextProbe = new AtomicLong();
@@ -86,6 +101,14 @@ public class RateLimiter {
         this.clock = clock;
         this.limited = Counter.builder("lifespan_rate_limited").register(registry);
         this.unavailable = Counter.builder("lifespan_rate_limit_unavailable").register(registry);
+        // A script error is a bug, not one request's trouble: nothing to send again alone. A group Redis left unanswered
+        // fails the requests waiting for the next one too (they pass unlimited at once instead of waiting a deadline).
+        this.counting = new StatementGroup<>(SCRIPTS_AT_ONCE, GROUP_SIZE, Comparator.comparingLong(Count::arrival), failure -> false,
+                SilenceDeadline.Late.class::isInstance, this::countTogether);
+    }
+
+    /** One request's counters, and its place in the order of arrival (which orders a group's increments). */
+    private record Count(long arrival, List<String> keys) {
     }
 
     /** Counts one token request; fails with a rate-limit error when the client or address is over its limit. */
@@ -113,11 +136,8 @@ public class RateLimiter {
             unavailable.increment();
             return Uni.createFrom().voidItem();
         }
-        Request eval = Request.cmd(Command.EVAL).arg(SCRIPT).arg(keys.size());
-        keys.forEach(eval::arg);
-        eval.arg(windowMillis * 2);
         Duration retryAfter = Duration.ofMillis((window + 1) * windowMillis - now.toEpochMilli());
-        return redis.send(eval)
+        return counting.submit(new Count(arrivals.incrementAndGet(), keys))
                 .onItem().invoke(this::reachable)
                 .onFailure(RateLimiter::isOverloaded).transform(failure -> ServiceException.unavailable(
                         "the rate limiter is overloaded; retry in a second", Duration.ofSeconds(1)))
@@ -127,6 +147,28 @@ public class RateLimiter {
                     return null;
                 })
                 .chain(counts -> verdict(counts, max, keys, clientId, sourceIp, now, retryAfter));
+    }
+
+    /** One script for a group: every member's keys, in the group's order; each member answered with its own counts. */
+    private Uni<Void> countTogether(List<StatementGroup.Member<Count, long[]>> group) {
+        Request eval = Request.cmd(Command.EVAL).arg(SCRIPT).arg(group.stream().mapToInt(member -> member.input().keys().size()).sum());
+        group.forEach(member -> member.input().keys().forEach(eval::arg));
+        eval.arg(limits.window().toMillis() * 2);
+        return redis.send(eval).invoke(counts -> {
+            int next = 0;
+            for (StatementGroup.Member<Count, long[]> member : group) {
+                long[] own = new long[member.input().keys().size()];
+                for (int i = 0; i < own.length; i++) {
+                    own[i] = counts.get(next++).toLong();
+                }
+                member.answer(own);
+            }
+        }).replaceWithVoid();
+    }
+
+    /** Requests that have reached the limiter's queue since start (for tests). */
+    long arrivals() {
+        return arrivals.get();
     }
 
     /**
@@ -151,7 +193,7 @@ public class RateLimiter {
         return now - due >= 0 && nextProbe.compareAndSet(due, now + PROBE_INTERVAL_NANOS);
     }
 
-    private void reachable(Response ignored) {
+    private void reachable(Object ignored) {
         if (failingOpen.compareAndSet(true, false)) {
             LOG.info("Rate limiter reaches Redis again: limits are enforced");
         }
@@ -175,13 +217,13 @@ public class RateLimiter {
         return false;
     }
 
-    private Uni<Void> verdict(Response counts, List<Integer> max, List<String> keys, String clientId, String sourceIp, Instant now,
+    private Uni<Void> verdict(long[] counts, List<Integer> max, List<String> keys, String clientId, String sourceIp, Instant now,
             Duration retryAfter) {
         if (counts == null) {
             return Uni.createFrom().voidItem();
         }
         for (int i = 0; i < max.size(); i++) {
-            long count = counts.get(i).toLong();
+            long count = counts[i];
             if (count > max.get(i)) {
                 limited.increment();
                 ServiceException refusal = ServiceException.rateLimited(retryAfter.isNegative() ? Duration.ZERO : retryAfter);

@@ -3,18 +3,26 @@ package dev.lifespan.issuer.ratelimit;
 import dev.lifespan.api.v1.IssueServiceTokenRequest;
 import dev.lifespan.api.v1.IssueServiceTokenResponse;
 import dev.lifespan.api.v1.TokenIssuerGrpc;
+import dev.lifespan.devstack.TcpProxy;
+import dev.lifespan.issuer.support.InjectRedisProxy;
 import dev.lifespan.issuer.support.IssuerTestResource;
 import dev.lifespan.issuer.support.Metrics;
 import dev.lifespan.issuer.support.TestClients;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -23,21 +31,25 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A burst of a thousand concurrent token requests from one address, with Redis healthy: exactly the limit is
- * admitted and none slips past the limiter uncounted.
+ * admitted and none slips past the limiter uncounted, though concurrent requests share their scripts.
  */
 @QuarkusTest
-@WithTestResource(IssuerTestResource.class)
+@WithTestResource(value = IssuerTestResource.class, initArgs = @ResourceArg(name = IssuerTestResource.REDIS_PROXY, value = "true"))
 @TestProfile(RateLimitBurstTest.HundredPerAddress.class)
 class RateLimitBurstTest {
     static final int LIMIT = 100;
@@ -46,15 +58,83 @@ class RateLimitBurstTest {
     @TestHTTPResource(value = "/metrics", management = true)
     URL managementMetrics;
 
-    /** 100 requests per address per hour, no per-client limit: the count is the machine's speed's business, not the test's. */
+    @Inject
+    RateLimiter limiter;
+
+    @Inject
+    Redis redis;
+
+    @InjectRedisProxy
+    TcpProxy redisProxy;
+
+    /**
+     * 100 requests per address per hour, no per-client limit: the count is the machine's speed's business, not the test's.
+     * A Redis deadline long enough that holding Redis's answers for a moment makes no request give up.
+     */
     public static class HundredPerAddress implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("lifespan.rate-limit.enabled", "true",
                     "lifespan.rate-limit.window", "1h",
                     "lifespan.rate-limit.per-client", "0",
-                    "lifespan.rate-limit.per-address", Integer.toString(LIMIT));
+                    "lifespan.rate-limit.per-address", Integer.toString(LIMIT),
+                    "lifespan.rate-limit.redis-deadline", "60s");
         }
+    }
+
+    @AfterEach
+    void redisAnswersAgain() {
+        redisProxy.resume();
+    }
+
+    /**
+     * Requests that arrive while the limiter's scripts are out are counted by one script: Redis's answers are held until
+     * all 40 requests have reached the limiter, so two scripts are out (the first two requests) and the other 38 wait;
+     * once Redis answers they go in one more script (a fourth, should the last arrival be a moment late). Counted one
+     * request per script this is 40.
+     */
+    @Test
+    void concurrentRequestsAreCountedTogetherInFewScripts() throws Exception {
+        long scriptsBefore = evalCalls();
+        long arrivedBefore = limiter.arrivals();
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", RestAssured.port).usePlaintext().build();
+        try {
+            IssueServiceTokenRequest request = IssueServiceTokenRequest.newBuilder().setClientId(TestClients.SERVICE)
+                    .setClientSecret(TestClients.SERVICE_SECRET).setSourceIp("203.0.113.9").build();
+            redisProxy.stall();
+            List<CompletableFuture<Status.Code>> outcomes = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                outcomes.add(issue(TokenIssuerGrpc.newFutureStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS), request));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> limiter.arrivals() - arrivedBefore == 40);
+            redisProxy.resume();
+            CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            assertThat(outcomes).as("all admitted: 40 of the address's 100").allMatch(o -> o.join() == Status.Code.OK);
+        } finally {
+            channel.shutdownNow();
+        }
+        assertThat(evalCalls() - scriptsBefore).as("scripts Redis ran for 40 requests").isBetween(3L, 4L);
+    }
+
+    /** How many scripts Redis has run since it started, by its own count. */
+    private long evalCalls() {
+        String stats = redis.send(Request.cmd(Command.INFO).arg("commandstats")).await().atMost(Duration.ofSeconds(10)).toString();
+        Matcher calls = Pattern.compile("cmdstat_eval:calls=(\\d+)").matcher(stats);
+        return calls.find() ? Long.parseLong(calls.group(1)) : 0;
+    }
+
+    private static CompletableFuture<Status.Code> issue(TokenIssuerGrpc.TokenIssuerFutureStub stub, IssueServiceTokenRequest request) {
+        CompletableFuture<Status.Code> outcome = new CompletableFuture<>();
+        var call = stub.issueServiceToken(request);
+        call.addListener(() -> {
+            try {
+                IssueServiceTokenResponse ignored = call.get();
+                outcome.complete(Status.Code.OK);
+            } catch (Exception e) {
+                outcome.complete(Status.fromThrowable(e).getCode());
+            }
+        }, Runnable::run);
+        return outcome;
     }
 
     @Test
@@ -69,18 +149,8 @@ class RateLimitBurstTest {
             IssueServiceTokenRequest request = IssueServiceTokenRequest.newBuilder().setClientId(TestClients.SERVICE)
                     .setClientSecret(TestClients.SERVICE_SECRET).setSourceIp("203.0.113.7").build();
             for (int i = 0; i < 1000; i++) {
-                var stub = TokenIssuerGrpc.newFutureStub(channels.get(i % channels.size())).withDeadlineAfter(60, TimeUnit.SECONDS);
-                CompletableFuture<Status.Code> outcome = new CompletableFuture<>();
-                var call = stub.issueServiceToken(request);
-                call.addListener(() -> {
-                    try {
-                        IssueServiceTokenResponse ignored = call.get();
-                        outcome.complete(Status.Code.OK);
-                    } catch (Exception e) {
-                        outcome.complete(Status.fromThrowable(e).getCode());
-                    }
-                }, Runnable::run);
-                outcomes.add(outcome);
+                outcomes.add(issue(TokenIssuerGrpc.newFutureStub(channels.get(i % channels.size())).withDeadlineAfter(60, TimeUnit.SECONDS),
+                        request));
             }
             CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
             long admitted = outcomes.stream().filter(o -> o.join() == Status.Code.OK).count();

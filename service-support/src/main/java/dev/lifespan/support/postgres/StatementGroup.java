@@ -18,7 +18,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * Concurrent calls of one statement sent together, as one statement and one commit: group commit.
+ * Concurrent calls of one statement sent together, as one statement and one commit: group commit. (The issuer's rate
+ * limiter groups its Redis scripts with it too: a Redis script is one statement for this class.)
  *
  * <p>At most {@code maxInFlight} groups run at once. A call that arrives while fewer run is sent at once, alone, so a
  * quiet service waits for nothing; one that arrives while all run waits for the next group, which takes every waiting
