@@ -285,8 +285,8 @@ public interface LifespanConfig {
         /**
          * Statements of a kind at once, per replica; at most the pool's connections. Fewer means larger groups and less
          * PostgreSQL work per token under load (on two cores, 2 against 4: 28 % less PostgreSQL CPU per rotation, bench/README
-         * section 4.0f; 1 against 2: 15 % more refreshes and 11 % more grants per second at 15-23 % less CPU per token,
-         * section 4.0h); more lets a call wait less when PostgreSQL has cores to spare, and keeps rotations moving on this
+         * section 4.0f; 1 against 2: 15-49 % more refreshes and 11-23 % more grants per second at 15-36 % less CPU per
+         * token, section 4.0h); more lets a call wait less when PostgreSQL has cores to spare, and keeps rotations moving on this
          * replica while one statement waits for a row lock another replica holds (with 1 they wait for it: at most that
          * statement's deadline). Several replicas still run several statements at once.
          */
