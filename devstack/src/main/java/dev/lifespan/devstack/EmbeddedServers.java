@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Real PostgreSQL and Redis for tests and local runs, without Docker or a system install.
@@ -282,13 +283,25 @@ public final class EmbeddedServers implements AutoCloseable {
         }
     }
 
-    /** A free loopback port, for servers that need one chosen up front. */
+    /**
+     * Where {@link #freePort()} looks: below the ports the kernel hands out to outgoing connections (Linux 32768-60999,
+     * macOS and Windows 49152-65535). A port the kernel chose for a listening socket comes from that same range, so
+     * between its being found free and a service binding it, any outgoing connection on the machine could take it (seen:
+     * a service's management port, "Address already in use"); outside the range only another listener can.
+     */
+    static final int FREE_PORT_FROM = 20_000;
+    static final int FREE_PORT_TO = 32_000;
+
+    /** A free port, for servers that need one chosen up front; see {@link #FREE_PORT_FROM}. */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int candidate = ThreadLocalRandom.current().nextInt(FREE_PORT_FROM, FREE_PORT_TO);
+            try (ServerSocket socket = new ServerSocket(candidate)) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // in use: another one
+            }
         }
+        throw new IllegalStateException("no free port between " + FREE_PORT_FROM + " and " + FREE_PORT_TO + " after 200 tries");
     }
 }
