@@ -31,6 +31,8 @@ public final class ConfigurationCheck {
     /** Group commit: statements of a kind at once, and calls in one (a statement's parameters stay small). */
     public static final int MAX_GROUP_STATEMENTS = 32;
     public static final int MAX_GROUP_SIZE = 1000;
+    /** Most of a rate limit one replica may hold ahead of use (the rest of the replicas may be refused that much early). */
+    public static final double MAX_LEASE_SHARE = 0.1;
     /** Profiles the issuer relies on by name. */
     public static final Set<String> REQUIRED_PROFILES = Set.of("admin", "service", "single-use");
     /** Grants a client may be given. */
@@ -86,6 +88,11 @@ public final class ConfigurationCheck {
         }
         if (config.rateLimit().redisDeadline().isNegative() || config.rateLimit().redisDeadline().isZero()) {
             problems.add("lifespan.rate-limit.redis-deadline must be positive");
+        }
+        double leaseShare = config.rateLimit().leaseShare();
+        if (!(leaseShare >= 0 && leaseShare <= MAX_LEASE_SHARE)) {
+            problems.add("lifespan.rate-limit.lease-share=" + leaseShare + " must be between 0 and " + MAX_LEASE_SHARE
+                    + ": counts a replica holds unused are refused to the others");
         }
         problems.addAll(config.revocation().tls().client().problems("lifespan.revocation.tls"));
         Duration tolerance = config.callerAuth().feedOutageTolerance();

@@ -273,6 +273,16 @@ public interface LifespanConfig {
          */
         @WithDefault("500ms")
         Duration redisDeadline();
+
+        /**
+         * Share of a limit a replica takes from Redis ahead of use, at most {@code 100} counts at once (a limit under
+         * {@code 1 / lease-share} gets none): a busy client's or address's requests are then counted locally, and only
+         * one in so many asks Redis. One replica still admits exactly the limit. Across replicas, counts one holds unused
+         * are not given back, so another may be refused early by at most this share per replica and window; together they
+         * never admit more than the limit. 0: every request asks Redis.
+         */
+        @WithDefault("0.01")
+        double leaseShare();
     }
 
     /**

@@ -29,15 +29,28 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fixed-window limits on the token endpoints per client and per source address, counted in
- * Redis so every replica shares them: a Lua script increments every counter of the request. Over a
+ * Redis so every replica shares them: a Lua script grants counts from each counter of the request. Over a
  * limit the caller gets RESOURCE_EXHAUSTED / HTTP 429 with the time to the next window.
  *
- * <p>Concurrent requests are counted together ({@link StatementGroup}): at most
+ * <p>A busy client or address does not send every request to Redis: a request that asks Redis also takes a lease of
+ * counts for later ones ({@code lifespan.rate-limit.lease-share} of the limit, at most {@value #MOST_LEASED}; one lease on
+ * its way per counter and replica), and the requests after it count locally until the lease is used up, admitted
+ * without waiting for anything. Redis grants only what the limit has left, and a request Redis refuses takes a leased
+ * count still held or on its way, so one replica still admits exactly the limit under any burst; counts a replica holds
+ * unused are not given back, so across replicas another may be refused early by at most one lease per replica and
+ * window, and together they never admit more than the limit. A limit too small for a lease of one has every request
+ * ask Redis, and its first refusal of a window is audited once across replicas; with leases, once per replica.
+ * (bench/README.md, section 4.0j: what leases save per token.)
+ *
+ * <p>Requests that ask Redis concurrently are counted together ({@link StatementGroup}): at most
  * {@value #SCRIPTS_AT_ONCE} scripts run at once per replica, and the requests that arrive meanwhile
  * go in the next one, each request's counters after those of the requests that came before it. The
  * script increments its keys one after the other, so every request reads the count it would have read
@@ -61,24 +74,43 @@ import java.util.concurrent.atomic.AtomicLong;
 @Singleton
 public class RateLimiter {
     private static final Logger LOG = Logger.getLogger(RateLimiter.class);
+    /**
+     * KEYS: counters; ARGV[1]: their expiry (ms), then for each counter the counts asked and its limit. Grants what the limit
+     * has left of the counts asked; a request granted none still counts one (past the limit: the first refusal of a
+     * window finds limit + 1). Answers each counter's counts granted and its count after.
+     */
     private static final String SCRIPT = """
-            local counts = {}
+            local answers = {}
             for i, key in ipairs(KEYS) do
-              local n = redis.call('INCR', key)
-              if n == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
-              counts[i] = n
+              local asked = tonumber(ARGV[2 * i])
+              local limit = tonumber(ARGV[2 * i + 1])
+              local before = tonumber(redis.call('GET', key) or '0')
+              local granted = math.max(0, math.min(asked, limit - before))
+              local after = redis.call('INCRBY', key, math.max(granted, 1))
+              if before == 0 then redis.call('PEXPIRE', key, ARGV[1]) end
+              answers[2 * i - 1] = granted
+              answers[2 * i] = after
             end
-            return counts
+            return answers
             """;
 
     /** $1 now, $2 client, $3 source address, $4 which limit. */
     private static final String RATE_LIMITED = AuditOutbox.event(EventType.RATE_LIMITED).at("$1").client("$2").sourceIp("$3")
             .attributes("jsonb_build_object('limit', $4::text)").insert();
 
+    /** Counter keys, before the client or address and the window. */
+    private static final String CLIENT_KEY = "lifespan:rl:c:";
+    private static final String ADDRESS_KEY = "lifespan:rl:a:";
+
     /** Scripts sent at once per replica; more requests wait for the next group. */
     static final int SCRIPTS_AT_ONCE = 2;
     /** Most requests counted by one script. */
     static final int GROUP_SIZE = 64;
+
+    /** Most counts one lease takes ahead of use. */
+    static final int MOST_LEASED = 100;
+    /** Counters a replica keeps leases for at once; requests for others ask Redis each time. */
+    static final int MOST_LEASES = 10_000;
 
     /** How often a request asks Redis again while it is unreachable. */
     private static final long PROBE_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
@@ -90,6 +122,10 @@ public class RateLimiter {
     private final Counter limited;
     private final Counter unavailable;
     private final StatementGroup<Count, long[]> counting;
+    /** Leases of the current window by counter key. */
+    private final Map<String, Lease> leases = new ConcurrentHashMap<>();
+    /** The newest window leases were taken in: older ones are dropped when it changes. */
+    private volatile long leaseWindow;
     private final AtomicLong arrivals = new AtomicLong();
     private final AtomicBoolean failingOpen = new AtomicBoolean();
     /** While failing open: when ({@link System#nanoTime()}) the next request may ask Redis again. */
@@ -109,37 +145,120 @@ public class RateLimiter {
                 SilenceDeadline.Late.class::isInstance, this::countTogether);
     }
 
-    /** One request's counters, and its place in the order of arrival (which orders a group's increments). */
-    private record Count(long arrival, List<String> keys) {
+    /** The counters of one request that ask Redis, and its place in the order of arrival (which orders a group's increments). */
+    private record Count(long arrival, List<Tally> asking) {
     }
 
-    /** Counts one token request; fails with a rate-limit error when the client or address is over its limit. */
+    /**
+     * One counter of one request: its Redis key, its limit, its lease (null: none kept) and how many counts the request
+     * asks Redis for (0: counted from the lease, 1: its own, more: its own and a new lease).
+     */
+    private record Tally(String key, int limit, Lease lease, int asked) {
+        boolean client() {
+            return key.startsWith(CLIENT_KEY);
+        }
+    }
+
+    /** Counts of one counter in one window that this replica took from Redis ahead of use. */
+    static final class Lease {
+        private final long window;
+        private final int size;
+        private long left;
+        /** The lease on its way from Redis; done when none is. */
+        private CompletableFuture<Void> arrival = CompletableFuture.completedFuture(null);
+        private boolean refused;
+
+        Lease(long window, int size) {
+            this.window = window;
+            this.size = size;
+        }
+
+        /** Counts a request asks Redis for: 0 when a leased count covers it; its own and a new lease when none is on its way. */
+        synchronized int ask() {
+            if (left > 0) {
+                left--;
+                return 0;
+            }
+            if (!arrival.isDone()) {
+                return 1;
+            }
+            arrival = new CompletableFuture<>();
+            return 1 + size;
+        }
+
+        /** The lease on its way came back with {@code counts} for later requests (0 when Redis granted none or did not answer). */
+        void arrived(long counts) {
+            CompletableFuture<Void> done;
+            synchronized (this) {
+                left += counts;
+                done = arrival;
+            }
+            done.complete(null);
+        }
+
+        /**
+         * For a request Redis refused: a leased count, if one is left or comes with the lease on its way (else a burst would
+         * leave a lease unused that Redis granted before refusing the requests that asked around it).
+         */
+        Uni<Boolean> claim() {
+            CompletableFuture<Void> pending;
+            synchronized (this) {
+                if (left > 0) {
+                    left--;
+                    return Uni.createFrom().item(true);
+                }
+                if (arrival.isDone()) {
+                    return Uni.createFrom().item(false);
+                }
+                pending = arrival;
+            }
+            return Uni.createFrom().completionStage(pending).chain(this::claim);
+        }
+
+        /** True once: for this replica's first refusal on this counter in this window. */
+        synchronized boolean firstRefusal() {
+            boolean first = !refused;
+            refused = true;
+            return first;
+        }
+    }
+
+    /**
+     * Counts one token request when subscribed to; fails with a rate-limit error when the client or address is over its
+     * limit.
+     */
     public Uni<Void> admit(String clientId, String sourceIp) {
         if (!limits.enabled()) {
             return Uni.createFrom().voidItem();
         }
+        // Taking a leased count, or the turn to ask for a lease, only once subscribed: a turn taken by a request that never
+        // runs would leave the lease on its way for ever.
+        return Uni.createFrom().deferred(() -> count(clientId, sourceIp));
+    }
+
+    private Uni<Void> count(String clientId, String sourceIp) {
         Instant now = Clocks.now(clock);
         long windowMillis = limits.window().toMillis();
         long window = now.toEpochMilli() / windowMillis;
-        List<String> keys = new ArrayList<>(2);
-        List<Integer> max = new ArrayList<>(2);
+        List<Tally> tallies = new ArrayList<>(2);
         if (limits.perClient() > 0 && clientId != null) {
-            keys.add("lifespan:rl:c:" + clientId + ":" + window);
-            max.add(limits.perClient());
+            tallies.add(tally(CLIENT_KEY + clientId + ":" + window, limits.perClient(), window));
         }
         if (limits.perAddress() > 0 && sourceIp != null) {
-            keys.add("lifespan:rl:a:" + sourceIp + ":" + window);
-            max.add(limits.perAddress());
+            tallies.add(tally(ADDRESS_KEY + sourceIp + ":" + window, limits.perAddress(), window));
         }
-        if (keys.isEmpty()) {
+        List<Tally> asking = tallies.stream().filter(tally -> tally.asked() > 0).toList();
+        if (asking.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         if (failingOpen.get() && !mayProbe()) {
+            leasesArrived(asking, null);
             unavailable.increment();
             return Uni.createFrom().voidItem();
         }
         Duration retryAfter = Duration.ofMillis((window + 1) * windowMillis - now.toEpochMilli());
-        return counting.submit(new Count(arrivals.incrementAndGet(), keys))
+        return counting.submit(new Count(arrivals.incrementAndGet(), asking))
+                .onTermination().invoke((answers, failure, cancelled) -> leasesArrived(asking, answers))
                 .onItem().invoke(this::reachable)
                 .onFailure(RateLimiter::isOverloaded).transform(failure -> ServiceException.unavailable(
                         "the rate limiter is overloaded; retry in a second", Duration.ofSeconds(1)))
@@ -148,20 +267,54 @@ public class RateLimiter {
                     unreachable(failure);
                     return null;
                 })
-                .chain(counts -> verdict(counts, max, keys, clientId, sourceIp, now, retryAfter));
+                .chain(answers -> verdict(answers, asking, 0, clientId, sourceIp, now, retryAfter));
     }
 
-    /** One script for a group: every member's keys, in the group's order; each member answered with its own counts. */
+    /** One counter of a request, counted from its lease when that has a count left. */
+    private Tally tally(String key, int limit, long window) {
+        Lease lease = lease(key, limit, window);
+        return new Tally(key, limit, lease, lease == null ? 1 : lease.ask());
+    }
+
+    /** The counter's lease in this window; null when its limit is too small for one or too many counters have one. */
+    private Lease lease(String key, int limit, long window) {
+        int size = (int) Math.min(MOST_LEASED, (long) (limit * limits.leaseShare()));
+        if (size == 0) {
+            return null;
+        }
+        if (window > leaseWindow) {
+            leaseWindow = window;
+            leases.values().removeIf(lease -> lease.window < window);
+        }
+        Lease lease = leases.get(key);
+        if (lease == null && leases.size() < MOST_LEASES) {
+            lease = leases.computeIfAbsent(key, ignored -> new Lease(window, size));
+        }
+        return lease;
+    }
+
+    /** Hands each lease a request asked for what Redis granted beyond the request's own count (nothing when it did not answer). */
+    private static void leasesArrived(List<Tally> asking, long[] answers) {
+        for (int i = 0; i < asking.size(); i++) {
+            Tally tally = asking.get(i);
+            if (tally.asked() > 1) {
+                tally.lease().arrived(answers == null ? 0 : Math.max(0, answers[2 * i] - 1));
+            }
+        }
+    }
+
+    /** One script for a group: every member's counters, in the group's order; each member answered with its own. */
     private Uni<Void> countTogether(List<StatementGroup.Member<Count, long[]>> group) {
-        Request eval = Request.cmd(Command.EVAL).arg(SCRIPT).arg(group.stream().mapToInt(member -> member.input().keys().size()).sum());
-        group.forEach(member -> member.input().keys().forEach(eval::arg));
+        Request eval = Request.cmd(Command.EVAL).arg(SCRIPT).arg(group.stream().mapToInt(member -> member.input().asking().size()).sum());
+        group.forEach(member -> member.input().asking().forEach(tally -> eval.arg(tally.key())));
         eval.arg(limits.window().toMillis() * 2);
-        return redis.send(eval).invoke(counts -> {
+        group.forEach(member -> member.input().asking().forEach(tally -> eval.arg(tally.asked()).arg(tally.limit())));
+        return redis.send(eval).invoke(answers -> {
             int next = 0;
             for (StatementGroup.Member<Count, long[]> member : group) {
-                long[] own = new long[member.input().keys().size()];
+                long[] own = new long[2 * member.input().asking().size()];
                 for (int i = 0; i < own.length; i++) {
-                    own[i] = counts.get(next++).toLong();
+                    own[i] = answers.get(next++).toLong();
                 }
                 member.answer(own);
             }
@@ -219,27 +372,41 @@ public class RateLimiter {
         return false;
     }
 
-    private Uni<Void> verdict(long[] counts, List<Integer> max, List<String> keys, String clientId, String sourceIp, Instant now,
+    /**
+     * Refused when Redis granted a counter nothing and its lease has no count for the request either (answers: counts granted
+     * and count after, per counter asked, from the {@code from}th on).
+     */
+    private Uni<Void> verdict(long[] answers, List<Tally> asking, int from, String clientId, String sourceIp, Instant now,
             Duration retryAfter) {
-        if (counts == null) {
+        if (answers == null) {
             return Uni.createFrom().voidItem();
         }
-        for (int i = 0; i < max.size(); i++) {
-            long count = counts[i];
-            if (count > max.get(i)) {
-                limited.increment();
-                ServiceException refusal = ServiceException.rateLimited(retryAfter.isNegative() ? Duration.ZERO : retryAfter);
-                if (count == max.get(i) + 1) {
-                    // The first refusal of a window is audited; the rest only counted, so a flood
-                    // cannot turn into a flood of database writes.
-                    return recordRateLimited(keys.get(i).startsWith("lifespan:rl:c:") ? "client" : "address", clientId, sourceIp, now)
-                            .onFailure().recoverWithNull()
-                            .chain(() -> Uni.createFrom().failure(refusal));
+        for (int i = from; i < asking.size(); i++) {
+            if (answers[2 * i] == 0) {
+                Tally tally = asking.get(i);
+                if (tally.lease() == null) {
+                    // Counted in Redis past the limit: the first refusal of a window, on any replica, finds limit + 1.
+                    return refuse(tally, answers[2 * i + 1] == tally.limit() + 1L, clientId, sourceIp, now, retryAfter);
                 }
-                return Uni.createFrom().failure(refusal);
+                int next = i + 1;
+                return tally.lease().claim().chain(claimed -> claimed
+                        ? verdict(answers, asking, next, clientId, sourceIp, now, retryAfter)
+                        : refuse(tally, tally.lease().firstRefusal(), clientId, sourceIp, now, retryAfter));
             }
         }
         return Uni.createFrom().voidItem();
+    }
+
+    /** The first refusal of a window is audited; the rest only counted, so a flood cannot turn into a flood of database writes. */
+    private Uni<Void> refuse(Tally tally, boolean first, String clientId, String sourceIp, Instant now, Duration retryAfter) {
+        limited.increment();
+        ServiceException refusal = ServiceException.rateLimited(retryAfter.isNegative() ? Duration.ZERO : retryAfter);
+        if (!first) {
+            return Uni.createFrom().failure(refusal);
+        }
+        return recordRateLimited(tally.client() ? "client" : "address", clientId, sourceIp, now)
+                .onFailure().recoverWithNull()
+                .chain(() -> Uni.createFrom().failure(refusal));
     }
 
     private Uni<Void> recordRateLimited(String limit, String clientId, String sourceIp, Instant now) {

@@ -51,6 +51,15 @@ class ConfigurationCheckTest {
     }
 
     @Test
+    void rateLimitLeaseShareOutsideItsBoundsIsRefused() {
+        assertThat(problems("lifespan.rate-limit.lease-share", "0.5")).singleElement().asString()
+                .contains("lifespan.rate-limit.lease-share=0.5").contains("between 0 and 0.1");
+        assertThat(problems("lifespan.rate-limit.lease-share", "-0.01")).singleElement().asString()
+                .contains("lifespan.rate-limit.lease-share=-0.01");
+        assertThat(problems("lifespan.rate-limit.lease-share", "0")).isEmpty();
+    }
+
+    @Test
     void missingOrWeakMasterKeyIsRefusedWithHowToMakeOne() {
         assertThat(problems("lifespan.master-key", "")).singleElement().asString()
                 .contains("LIFESPAN_MASTER_KEY").contains("openssl rand -base64 32");

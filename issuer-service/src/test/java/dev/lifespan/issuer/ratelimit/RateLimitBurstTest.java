@@ -6,6 +6,7 @@ import dev.lifespan.api.v1.TokenIssuerGrpc;
 import dev.lifespan.devstack.TcpProxy;
 import dev.lifespan.issuer.support.InjectRedisProxy;
 import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.RedisStats;
 import dev.lifespan.issuer.support.Metrics;
 import dev.lifespan.issuer.support.TestClients;
 import io.grpc.ManagedChannel;
@@ -18,9 +19,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
-import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
-import io.vertx.mutiny.redis.client.Request;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -38,8 +37,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -95,7 +92,7 @@ class RateLimitBurstTest {
      */
     @Test
     void concurrentRequestsAreCountedTogetherInFewScripts() throws Exception {
-        long scriptsBefore = evalCalls();
+        long scriptsBefore = RedisStats.evalCalls(redis);
         long arrivedBefore = limiter.arrivals();
         ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", RestAssured.port).usePlaintext().build();
         try {
@@ -113,14 +110,7 @@ class RateLimitBurstTest {
         } finally {
             channel.shutdownNow();
         }
-        assertThat(evalCalls() - scriptsBefore).as("scripts Redis ran for 40 requests").isBetween(3L, 4L);
-    }
-
-    /** How many scripts Redis has run since it started, by its own count. */
-    private long evalCalls() {
-        String stats = redis.send(Request.cmd(Command.INFO).arg("commandstats")).await().atMost(Duration.ofSeconds(10)).toString();
-        Matcher calls = Pattern.compile("cmdstat_eval:calls=(\\d+)").matcher(stats);
-        return calls.find() ? Long.parseLong(calls.group(1)) : 0;
+        assertThat(RedisStats.evalCalls(redis) - scriptsBefore).as("scripts Redis ran for 40 requests").isBetween(3L, 4L);
     }
 
     private static CompletableFuture<Status.Code> issue(TokenIssuerGrpc.TokenIssuerFutureStub stub, IssueServiceTokenRequest request) {
