@@ -321,7 +321,7 @@ public class RateLimiter {
         }).replaceWithVoid();
     }
 
-    /** Requests that have reached the limiter's queue since start (for tests). */
+    /** Requests that have asked Redis (joined the queue for a script) since start, for tests. */
     long arrivals() {
         return arrivals.get();
     }
