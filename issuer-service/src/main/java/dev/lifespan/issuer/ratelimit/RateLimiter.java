@@ -150,8 +150,8 @@ public class RateLimiter {
     }
 
     /**
-     * One counter of one request: its Redis key, its limit, its lease (null: none kept) and how many counts the request
-     * asks Redis for (0: counted from the lease, 1: its own, more: its own and a new lease).
+     * One counter of one request that asks Redis: its key, its limit, its lease (null: none kept) and how many counts the
+     * request asks for (1: its own, more: its own and a new lease).
      */
     private record Tally(String key, int limit, Lease lease, int asked) {
         boolean client() {
@@ -240,14 +240,13 @@ public class RateLimiter {
         Instant now = Clocks.now(clock);
         long windowMillis = limits.window().toMillis();
         long window = now.toEpochMilli() / windowMillis;
-        List<Tally> tallies = new ArrayList<>(2);
+        List<Tally> asking = new ArrayList<>(2);
         if (limits.perClient() > 0 && clientId != null) {
-            tallies.add(tally(CLIENT_KEY + clientId + ":" + window, limits.perClient(), window));
+            tally(asking, CLIENT_KEY + clientId + ":" + window, limits.perClient(), window);
         }
         if (limits.perAddress() > 0 && sourceIp != null) {
-            tallies.add(tally(ADDRESS_KEY + sourceIp + ":" + window, limits.perAddress(), window));
+            tally(asking, ADDRESS_KEY + sourceIp + ":" + window, limits.perAddress(), window);
         }
-        List<Tally> asking = tallies.stream().filter(tally -> tally.asked() > 0).toList();
         if (asking.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
@@ -270,10 +269,13 @@ public class RateLimiter {
                 .chain(answers -> verdict(answers, asking, 0, clientId, sourceIp, now, retryAfter));
     }
 
-    /** One counter of a request, counted from its lease when that has a count left. */
-    private Tally tally(String key, int limit, long window) {
+    /** One counter of a request: counted from its lease when that has a count left, else added to those that ask Redis. */
+    private void tally(List<Tally> asking, String key, int limit, long window) {
         Lease lease = lease(key, limit, window);
-        return new Tally(key, limit, lease, lease == null ? 1 : lease.ask());
+        int asked = lease == null ? 1 : lease.ask();
+        if (asked > 0) {
+            asking.add(new Tally(key, limit, lease, asked));
+        }
     }
 
     /** The counter's lease in this window; null when its limit is too small for one or too many counters have one. */
