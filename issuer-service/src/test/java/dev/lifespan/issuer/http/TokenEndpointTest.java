@@ -7,6 +7,7 @@ import dev.lifespan.issuer.support.Jwt;
 import dev.lifespan.issuer.support.TestClients;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +29,7 @@ class TokenEndpointTest {
                 .formParam("grant_type", "refresh_token").formParam("refresh_token", refresh)
                 .post("/oauth2/token");
         response.then().statusCode(200)
+                .contentType(ContentType.JSON)
                 .header("Cache-Control", "no-store")
                 .header("Pragma", "no-cache")
                 .body("token_type", equalTo("Bearer"))
@@ -51,7 +53,9 @@ class TokenEndpointTest {
                 .formParam("grant_type", "client_credentials").formParam("scope", "api.read")
                 .post("/oauth2/token");
         response.then().statusCode(200)
+                .contentType(ContentType.JSON)
                 .header("Cache-Control", "no-store")
+                .body("token_type", equalTo("Bearer"))
                 .body("expires_in", equalTo(300))
                 .body("refresh_token", nullValue())
                 .body("scope", equalTo("api.read"));
