@@ -254,7 +254,10 @@ public interface LifespanConfig {
         @WithDefault("1s")
         Duration window();
 
-        /** Refreshes per session per window. */
+        /**
+         * Refreshes per session per window. <b>Not enforced yet</b> (README, "Not yet"): a refresh token does not name its
+         * session before the database is read, so nothing counts by session; requests are limited per client and address.
+         */
         @WithDefault("10")
         int perSession();
 
