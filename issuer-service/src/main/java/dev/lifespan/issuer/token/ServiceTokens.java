@@ -94,13 +94,17 @@ public class ServiceTokens {
     private Uni<MintedToken> mint(RegisteredClient client, List<String> scopes, List<String> audience, String sourceIp) {
         Instant now = Clocks.now(clock);
         String jti = SecureTokens.tokenId();
-        MintedToken token = minter.mint(new AccessTokenClaims(client.id(), audience.isEmpty() ? client.audiences() : audience, now,
-                now.plus(client.serviceTokenTtl()), jti, null, client.id(), scopes, null, null, List.of(), List.of()));
         Issued issued = new Issued(now, client.id(), jti, sourceIp);
-        return postgres.queued(take -> audited.submit(issued, take))
-                .map(ignored -> {
+        // The audit row joins its group first and the token is signed while the row waits for its commit; the token is
+        // answered only once both are done, so none leaves without its committed TOKEN_ISSUED row.
+        Uni<Boolean> recorded = postgres.queued(take -> audited.submit(issued, take)).replaceWith(Boolean.TRUE);
+        Uni<MintedToken> signed = Uni.createFrom().item(() -> minter.mint(new AccessTokenClaims(client.id(),
+                audience.isEmpty() ? client.audiences() : audience, now, now.plus(client.serviceTokenTtl()), jti, null, client.id(),
+                scopes, null, null, List.of(), List.of())));
+        return Uni.combine().all().unis(recorded, signed).asTuple()
+                .map(both -> {
                     metrics.issued("service", "service");
-                    return token;
+                    return both.getItem2();
                 });
     }
 
