@@ -72,7 +72,7 @@ class AccessTokenTest {
         assertThat(lifetime).as("web profile access TTL").isEqualTo(15 * 60);
         assertThat(issued.getAccessToken().getExpiresInSeconds()).isEqualTo(15 * 60);
         assertThat(issued.getProfile()).isEqualTo("web");
-        assertThat(issued.getRefreshToken().getToken()).startsWith("lsr_").hasSize(4 + 43);
+        assertThat(issued.getRefreshToken().getToken()).startsWith("lsr_").hasSize(4 + 86);
     }
 
     @Test

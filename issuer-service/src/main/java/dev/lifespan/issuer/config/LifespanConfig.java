@@ -255,8 +255,8 @@ public interface LifespanConfig {
         Duration window();
 
         /**
-         * Refreshes per session per window. <b>Not enforced yet</b> (README, "Not yet"): a refresh token does not name its
-         * session before the database is read, so nothing counts by session; requests are limited per client and address.
+         * Refreshes per session per window, the session the refresh token names. A token made before refresh tokens named
+         * their session is counted per client and address only, once: its successor names it.
          */
         @WithDefault("10")
         int perSession();

@@ -11,9 +11,9 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The operator's master key and the two keys derived from it: one encrypts signing keys at rest
- * (AES-256-GCM), the other is the pepper of refresh and single-use token hashes. Deriving both
- * from one secret keeps deployment to a single Kubernetes Secret.
+ * The operator's master key and the keys derived from it: one encrypts signing keys at rest
+ * (AES-256-GCM), one is the pepper of refresh and single-use token hashes, one tags the session a
+ * refresh token names. Deriving them from one secret keeps deployment to a single Kubernetes Secret.
  */
 public final class MasterKey {
     /** Fewer random bytes than this cannot protect AES-256 keys. */
@@ -23,11 +23,13 @@ public final class MasterKey {
 
     private final SecretKeySpec encryptionKey;
     private final byte[] pepper;
+    private final byte[] sessionTagKey;
     private final SecureRandom random = new SecureRandom();
 
     private MasterKey(byte[] master) {
         this.encryptionKey = new SecretKeySpec(derive(master, "lifespan/signing-key-encryption/v1"), "AES");
         this.pepper = derive(master, "lifespan/token-pepper/v1");
+        this.sessionTagKey = derive(master, "lifespan/refresh-token-session-tag/v1");
     }
 
     /**
@@ -60,6 +62,11 @@ public final class MasterKey {
     /** Key for the HMAC-SHA256 of refresh and single-use tokens. */
     public byte[] tokenPepper() {
         return pepper.clone();
+    }
+
+    /** Key for the HMAC-SHA256 tag of the session a refresh token names ({@code RefreshTokens}). */
+    public byte[] sessionTagKey() {
+        return sessionTagKey.clone();
     }
 
     /** AES-256-GCM encryption: {@code nonce || ciphertext+tag}, bound to {@code context} (the kid). */

@@ -13,8 +13,16 @@ public final class SecureTokens {
 
     /** {@code prefix} + base64url of {@code bytes} random bytes. */
     public static String random(String prefix, int bytes) {
-        byte[] b = new byte[bytes];
-        RANDOM.nextBytes(b);
+        return random(prefix, new byte[0], bytes);
+    }
+
+    /** {@code prefix} + base64url of {@code head} followed by {@code bytes} random bytes. */
+    public static String random(String prefix, byte[] head, int bytes) {
+        byte[] b = new byte[head.length + bytes];
+        byte[] random = new byte[bytes];
+        RANDOM.nextBytes(random);
+        System.arraycopy(head, 0, b, 0, head.length);
+        System.arraycopy(random, 0, b, head.length, bytes);
         return prefix + Base64Url.encode(b);
     }
 

@@ -8,7 +8,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Keyed hash (HMAC-SHA256 under the server-side pepper) of opaque tokens: the only form in which
  * refresh and single-use tokens are stored. Without the pepper a stolen database reveals nothing
- * that can be presented, nor lets anyone test guesses offline.
+ * that can be presented, nor lets anyone test guesses offline. (Under a key of its own, the tag of
+ * the session a refresh token names: {@code RefreshTokens}.)
  */
 public final class TokenHasher {
     private final SecretKeySpec key;

@@ -8,7 +8,7 @@ import dev.lifespan.issuer.session.RefreshTokenState;
 import dev.lifespan.issuer.session.SessionLiveness;
 import dev.lifespan.issuer.session.SessionRow;
 import dev.lifespan.issuer.session.SessionStore;
-import dev.lifespan.issuer.token.OpaqueTokens;
+import dev.lifespan.issuer.session.RefreshTokens;
 import dev.lifespan.support.time.Clocks;
 import dev.lifespan.validator.TokenValidator;
 import dev.lifespan.validator.ValidationResult;
@@ -37,13 +37,15 @@ public class Introspection {
     private final SessionStore sessions;
     private final RefreshFamilyStore family;
     private final TokenHasher hasher;
+    private final RefreshTokens refreshTokens;
     private final InstantSource clock;
 
-    public Introspection(TokenValidator validator, SessionStore sessions, RefreshFamilyStore family, TokenHasher hasher, InstantSource clock) {
+    public Introspection(TokenValidator validator, SessionStore sessions, RefreshFamilyStore family, TokenHasher hasher, RefreshTokens refreshTokens, InstantSource clock) {
         this.validator = validator;
         this.sessions = sessions;
         this.family = family;
         this.hasher = hasher;
+        this.refreshTokens = refreshTokens;
         this.clock = clock;
     }
 
@@ -55,7 +57,7 @@ public class Introspection {
      */
     public Uni<Map<String, Object>> introspect(String token, RegisteredClient caller) {
         Instant now = Clocks.now(clock);
-        if (OpaqueTokens.isWellFormed(OpaqueTokens.REFRESH_PREFIX, token)) {
+        if (refreshTokens.read(token).wellFormed()) {
             return family.inspect(hasher.hash(token))
                     .map(state -> state.isPresent() && state.get().clientId().equals(caller.id()) ? refreshTokenAnswer(state, now) : INACTIVE);
         }

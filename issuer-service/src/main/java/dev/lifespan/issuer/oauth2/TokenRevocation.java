@@ -5,7 +5,7 @@ import dev.lifespan.issuer.crypto.TokenHasher;
 import dev.lifespan.issuer.outbox.PendingRevocations;
 import dev.lifespan.issuer.session.RefreshFamilyStore;
 import dev.lifespan.issuer.session.SessionStore;
-import dev.lifespan.issuer.token.OpaqueTokens;
+import dev.lifespan.issuer.session.RefreshTokens;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.time.Clocks;
@@ -32,21 +32,23 @@ public class TokenRevocation {
     private final RefreshFamilyStore family;
     private final PendingRevocations revocations;
     private final TokenHasher hasher;
+    private final RefreshTokens refreshTokens;
     private final InstantSource clock;
 
     public TokenRevocation(TokenValidator validator, SessionStore sessions, RefreshFamilyStore family, PendingRevocations revocations,
-            TokenHasher hasher, InstantSource clock) {
+            TokenHasher hasher, RefreshTokens refreshTokens, InstantSource clock) {
         this.validator = validator;
         this.sessions = sessions;
         this.family = family;
         this.revocations = revocations;
         this.hasher = hasher;
+        this.refreshTokens = refreshTokens;
         this.clock = clock;
     }
 
     public Uni<Void> revoke(String token, RegisteredClient caller) {
         Instant now = Clocks.now(clock);
-        if (OpaqueTokens.isWellFormed(OpaqueTokens.REFRESH_PREFIX, token)) {
+        if (refreshTokens.read(token).wellFormed()) {
             return family.inspect(hasher.hash(token)).chain(state -> {
                 if (state.isEmpty()) {
                     return Uni.createFrom().voidItem();

@@ -36,8 +36,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Fixed-window limits on the token endpoints per client and per source address, counted in
- * Redis so every replica shares them: a Lua script grants counts from each counter of the request. Over a
+ * Fixed-window limits on the token endpoints per client, per source address and (refreshes) per session, the session a
+ * refresh token names ({@code RefreshTokens}), counted in Redis so every replica shares them: a Lua script grants counts from each counter of the requester. Over a
  * limit the caller gets RESOURCE_EXHAUSTED / HTTP 429 with the time to the next window.
  *
  * <p>A busy client or address does not send every request to Redis: a request that asks Redis also takes a lease of
@@ -94,13 +94,14 @@ public class RateLimiter {
             return answers
             """;
 
-    /** $1 now, $2 client, $3 source address, $4 which limit. */
+    /** $1 now, $2 client, $3 source address, $4 which limit, $5 session. */
     private static final String RATE_LIMITED = AuditOutbox.event(EventType.RATE_LIMITED).at("$1").client("$2").sourceIp("$3")
-            .attributes("jsonb_build_object('limit', $4::text)").insert();
+            .session("$5").attributes("jsonb_build_object('limit', $4::text)").insert();
 
     /** Counter keys, before the client or address and the window. */
     private static final String CLIENT_KEY = "lifespan:rl:c:";
     private static final String ADDRESS_KEY = "lifespan:rl:a:";
+    private static final String SESSION_KEY = "lifespan:rl:s:";
 
     /** Scripts sent at once per replica; more requests wait for the next group. */
     static final int SCRIPTS_AT_ONCE = 2;
@@ -150,13 +151,10 @@ public class RateLimiter {
     }
 
     /**
-     * One counter of one request that asks Redis: its key, its limit, its lease (null: none kept) and how many counts the
-     * request asks for (1: its own, more: its own and a new lease).
+     * One counter of one request that asks Redis: which limit it counts for (as audited), its key, its limit, its lease
+     * (null: none kept) and how many counts the request asks for (1: its own, more: its own and a new lease).
      */
-    private record Tally(String key, int limit, Lease lease, int asked) {
-        boolean client() {
-            return key.startsWith(CLIENT_KEY);
-        }
+    private record Tally(String name, String key, int limit, Lease lease, int asked) {
     }
 
     /** Counts of one counter in one window that this replica took from Redis ahead of use. */
@@ -228,24 +226,32 @@ public class RateLimiter {
      * limit.
      */
     public Uni<Void> admit(String clientId, String sourceIp) {
+        return admit(clientId, sourceIp, null);
+    }
+
+    /** As {@link #admit(String, String)}, for a refresh of session {@code sessionId} (null: none named), limited per session too. */
+    public Uni<Void> admit(String clientId, String sourceIp, String sessionId) {
         if (!limits.enabled()) {
             return Uni.createFrom().voidItem();
         }
         // Taking a leased count, or the turn to ask for a lease, only once subscribed: a turn taken by a request that never
         // runs would leave the lease on its way for ever.
-        return Uni.createFrom().deferred(() -> count(clientId, sourceIp));
+        return Uni.createFrom().deferred(() -> count(clientId, sourceIp, sessionId));
     }
 
-    private Uni<Void> count(String clientId, String sourceIp) {
+    private Uni<Void> count(String clientId, String sourceIp, String sessionId) {
         Instant now = Clocks.now(clock);
         long windowMillis = limits.window().toMillis();
         long window = now.toEpochMilli() / windowMillis;
         List<Tally> asking = new ArrayList<>(2);
         if (limits.perClient() > 0 && clientId != null) {
-            tally(asking, CLIENT_KEY + clientId + ":" + window, limits.perClient(), window);
+            tally(asking, "client", CLIENT_KEY + clientId + ":" + window, limits.perClient(), window);
         }
         if (limits.perAddress() > 0 && sourceIp != null) {
-            tally(asking, ADDRESS_KEY + sourceIp + ":" + window, limits.perAddress(), window);
+            tally(asking, "address", ADDRESS_KEY + sourceIp + ":" + window, limits.perAddress(), window);
+        }
+        if (limits.perSession() > 0 && sessionId != null) {
+            tally(asking, "session", SESSION_KEY + sessionId + ":" + window, limits.perSession(), window);
         }
         if (asking.isEmpty()) {
             return Uni.createFrom().voidItem();
@@ -266,15 +272,15 @@ public class RateLimiter {
                     unreachable(failure);
                     return null;
                 })
-                .chain(answers -> verdict(answers, asking, 0, clientId, sourceIp, now, retryAfter));
+                .chain(answers -> verdict(answers, asking, 0, new Requester(clientId, sourceIp, sessionId, now, retryAfter)));
     }
 
     /** One counter of a request: counted from its lease when that has a count left, else added to those that ask Redis. */
-    private void tally(List<Tally> asking, String key, int limit, long window) {
+    private void tally(List<Tally> asking, String name, String key, int limit, long window) {
         Lease lease = lease(key, limit, window);
         int asked = lease == null ? 1 : lease.ask();
         if (asked > 0) {
-            asking.add(new Tally(key, limit, lease, asked));
+            asking.add(new Tally(name, key, limit, lease, asked));
         }
     }
 
@@ -374,12 +380,15 @@ public class RateLimiter {
         return false;
     }
 
+    /** Who asked (as audited when refused), when, and how long until the window ends. */
+    private record Requester(String clientId, String sourceIp, String sessionId, Instant now, Duration retryAfter) {
+    }
+
     /**
      * Refused when Redis granted a counter nothing and its lease has no count for the request either (answers: counts granted
      * and count after, per counter asked, from the {@code from}th on).
      */
-    private Uni<Void> verdict(long[] answers, List<Tally> asking, int from, String clientId, String sourceIp, Instant now,
-            Duration retryAfter) {
+    private Uni<Void> verdict(long[] answers, List<Tally> asking, int from, Requester requester) {
         if (answers == null) {
             return Uni.createFrom().voidItem();
         }
@@ -388,31 +397,28 @@ public class RateLimiter {
                 Tally tally = asking.get(i);
                 if (tally.lease() == null) {
                     // Counted in Redis past the limit: the first refusal of a window, on any replica, finds limit + 1.
-                    return refuse(tally, answers[2 * i + 1] == tally.limit() + 1L, clientId, sourceIp, now, retryAfter);
+                    return refuse(tally, answers[2 * i + 1] == tally.limit() + 1L, requester);
                 }
                 int next = i + 1;
                 return tally.lease().claim().chain(claimed -> claimed
-                        ? verdict(answers, asking, next, clientId, sourceIp, now, retryAfter)
-                        : refuse(tally, tally.lease().firstRefusal(), clientId, sourceIp, now, retryAfter));
+                        ? verdict(answers, asking, next, requester)
+                        : refuse(tally, tally.lease().firstRefusal(), requester));
             }
         }
         return Uni.createFrom().voidItem();
     }
 
     /** The first refusal of a window is audited; the rest only counted, so a flood cannot turn into a flood of database writes. */
-    private Uni<Void> refuse(Tally tally, boolean first, String clientId, String sourceIp, Instant now, Duration retryAfter) {
+    private Uni<Void> refuse(Tally tally, boolean first, Requester requester) {
         limited.increment();
+        Duration retryAfter = requester.retryAfter();
         ServiceException refusal = ServiceException.rateLimited(retryAfter.isNegative() ? Duration.ZERO : retryAfter);
         if (!first) {
             return Uni.createFrom().failure(refusal);
         }
-        return recordRateLimited(tally.client() ? "client" : "address", clientId, sourceIp, now)
+        return postgres.execute(RATE_LIMITED, Tuple.from(Arrays.asList(Clocks.utc(requester.now()), requester.clientId(), requester.sourceIp(),
+                        tally.name(), requester.sessionId())))
                 .onFailure().recoverWithNull()
                 .chain(() -> Uni.createFrom().failure(refusal));
-    }
-
-    private Uni<Void> recordRateLimited(String limit, String clientId, String sourceIp, Instant now) {
-        return postgres.execute(RATE_LIMITED, Tuple.from(Arrays.asList(Clocks.utc(now), clientId, sourceIp, limit)))
-                .replaceWithVoid();
     }
 }

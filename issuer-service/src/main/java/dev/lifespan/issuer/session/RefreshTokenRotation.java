@@ -11,7 +11,6 @@ import dev.lifespan.issuer.ratelimit.RateLimiter;
 import dev.lifespan.issuer.token.AccessTokenClaims;
 import dev.lifespan.issuer.token.AccessTokenMinter;
 import dev.lifespan.issuer.token.MintedToken;
-import dev.lifespan.issuer.token.OpaqueTokens;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.input.Inputs;
@@ -45,13 +44,15 @@ public class RefreshTokenRotation {
     private final ClientRegistry clients;
     private final AccessTokenMinter minter;
     private final TokenHasher hasher;
+    private final RefreshTokens refreshTokens;
     private final IssuerMetrics metrics;
     private final InstantSource clock;
     private final RateLimiter rateLimiter;
     private final PendingRevocations revocations;
 
     public RefreshTokenRotation(RefreshFamilyStore family, SessionStore sessions, ClientRegistry clients, AccessTokenMinter minter,
-            TokenHasher hasher, IssuerMetrics metrics, InstantSource clock, RateLimiter rateLimiter, PendingRevocations revocations) {
+            TokenHasher hasher, RefreshTokens refreshTokens, IssuerMetrics metrics, InstantSource clock, RateLimiter rateLimiter,
+            PendingRevocations revocations) {
         this.revocations = revocations;
         this.rateLimiter = rateLimiter;
         this.family = family;
@@ -59,6 +60,7 @@ public class RefreshTokenRotation {
         this.clients = clients;
         this.minter = minter;
         this.hasher = hasher;
+        this.refreshTokens = refreshTokens;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -74,17 +76,31 @@ public class RefreshTokenRotation {
         if (!client.allows("refresh_token")) {
             throw new ServiceException(ErrorKind.UNAUTHORIZED_CLIENT, "client may not use the refresh_token grant");
         }
-        if (!OpaqueTokens.isWellFormed(OpaqueTokens.REFRESH_PREFIX, token)) {
+        RefreshTokens.Presented named = refreshTokens.read(token);
+        if (!named.wellFormed()) {
             metrics.refreshed("malformed");
             throw ServiceException.invalidGrant("refresh token is invalid");
         }
         byte[] presented = hasher.hash(token);
-        return rateLimiter.admit(client.id(), sourceIp).chain(() -> rotate(presented, client.id(), deviceId, narrowed, sourceIp));
+        String sid = named.sessionId();
+        if (sid == null) {
+            // A token of the earlier form names no session: counted per client and address, then its session is read so
+            // that its successor names it (a read only after the limiter, so unknown tokens cannot make reads unlimited).
+            return rateLimiter.admit(client.id(), sourceIp, null).chain(() -> family.inspect(presented))
+                    .chain(state -> rotate(presented, state.map(known -> known.session().sid()).orElse(null), client.id(), deviceId,
+                            narrowed, sourceIp));
+        }
+        return rateLimiter.admit(client.id(), sourceIp, sid).chain(() -> rotate(presented, sid, client.id(), deviceId, narrowed, sourceIp));
     }
 
-    private Uni<TokenPair> rotate(byte[] presented, String clientId, String deviceId, List<String> narrowed, String sourceIp) {
+    private Uni<TokenPair> rotate(byte[] presented, String sid, String clientId, String deviceId, List<String> narrowed,
+            String sourceIp) {
+        if (sid == null) {
+            // Of the earlier form and not known.
+            return refused(Optional.empty(), presented, null, clientId, deviceId, narrowed, sourceIp, Clocks.now(clock), false);
+        }
         if (narrowed.isEmpty()) {
-            return attempt(presented, clientId, deviceId, narrowed, sourceIp, true);
+            return attempt(presented, sid, clientId, deviceId, narrowed, sourceIp, true);
         }
         // RFC 6749 section 6: a narrower scope may be asked for, never a wider one. Checked before
         // rotating, so a bad request does not burn the caller's refresh token.
@@ -93,23 +109,23 @@ public class RefreshTokenRotation {
                 return Uni.createFrom().failure(new ServiceException(ErrorKind.INVALID_SCOPE,
                         "scope exceeds the scope originally granted"));
             }
-            return attempt(presented, clientId, deviceId, narrowed, sourceIp, true);
+            return attempt(presented, sid, clientId, deviceId, narrowed, sourceIp, true);
         });
     }
 
-    private Uni<TokenPair> attempt(byte[] presented, String clientId, String deviceId, List<String> narrowed,
+    private Uni<TokenPair> attempt(byte[] presented, String sid, String clientId, String deviceId, List<String> narrowed,
             String sourceIp, boolean mayRetry) {
         Instant now = Clocks.now(clock);
-        String successor = OpaqueTokens.newToken(OpaqueTokens.REFRESH_PREFIX);
+        String successor = refreshTokens.newToken(sid);
         String jti = SecureTokens.tokenId();
         return family.rotate(presented, hasher.hash(successor), clientId, deviceId, now, jti, sourceIp)
                 .chain(rotated -> rotated.isPresent()
                         ? Uni.createFrom().item(pair(rotated.get(), successor, jti, narrowed, now, "rotated"))
-                        : family.inspect(presented).chain(state -> refused(state, presented, clientId, deviceId, narrowed, sourceIp,
-                                now, mayRetry)));
+                        : family.inspect(presented).chain(state -> refused(state, presented, sid, clientId, deviceId, narrowed,
+                                sourceIp, now, mayRetry)));
     }
 
-    private Uni<TokenPair> refused(Optional<RefreshTokenState> state, byte[] presented, String clientId, String deviceId,
+    private Uni<TokenPair> refused(Optional<RefreshTokenState> state, byte[] presented, String sid, String clientId, String deviceId,
             List<String> narrowed, String sourceIp, Instant now, boolean mayRetry) {
         RefreshDecision decision = RefreshDecision.of(state, clientId, deviceId, now);
         metrics.refreshed(decision.name().toLowerCase());
@@ -121,21 +137,21 @@ public class RefreshTokenRotation {
                     .chain(() -> Uni.createFrom().failure(ServiceException.invalidGrant("the session has expired")));
             case SESSION_IDLE -> sessions.end(state.get().session().sid(), SessionStore.Ending.IDLE, "idle timeout", now, null)
                     .chain(() -> Uni.createFrom().failure(ServiceException.invalidGrant("the session has been idle too long")));
-            case GRACE_RETRY -> graceRetry(presented, clientId, deviceId, narrowed, sourceIp, now, mayRetry);
+            case GRACE_RETRY -> graceRetry(presented, sid, clientId, deviceId, narrowed, sourceIp, now, mayRetry);
             case REUSE -> reuse(state.get(), now);
-            case STILL_ROTATABLE -> mayRetry ? attempt(presented, clientId, deviceId, narrowed, sourceIp, false)
+            case STILL_ROTATABLE -> mayRetry ? attempt(presented, sid, clientId, deviceId, narrowed, sourceIp, false)
                     : Uni.createFrom().failure(ServiceException.invalidGrant("refresh token is invalid"));
         };
     }
 
-    private Uni<TokenPair> graceRetry(byte[] presented, String clientId, String deviceId, List<String> narrowed,
+    private Uni<TokenPair> graceRetry(byte[] presented, String sid, String clientId, String deviceId, List<String> narrowed,
             String sourceIp, Instant now, boolean mayRetry) {
-        String successor = OpaqueTokens.newToken(OpaqueTokens.REFRESH_PREFIX);
+        String successor = refreshTokens.newToken(sid);
         String jti = SecureTokens.tokenId();
         return family.rotateWithinGrace(presented, hasher.hash(successor), clientId, deviceId, now, jti, sourceIp)
                 .chain(rotated -> rotated.isPresent()
                         ? Uni.createFrom().item(pair(rotated.get(), successor, jti, narrowed, now, "grace"))
-                        : mayRetry ? attempt(presented, clientId, deviceId, narrowed, sourceIp, false)
+                        : mayRetry ? attempt(presented, sid, clientId, deviceId, narrowed, sourceIp, false)
                         : Uni.createFrom().failure(ServiceException.invalidGrant("refresh token is invalid")));
     }
 

@@ -13,7 +13,6 @@ import dev.lifespan.issuer.profile.Lifetimes;
 import dev.lifespan.issuer.token.AccessTokenClaims;
 import dev.lifespan.issuer.token.AccessTokenMinter;
 import dev.lifespan.issuer.token.MintedToken;
-import dev.lifespan.issuer.token.OpaqueTokens;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.input.Inputs;
@@ -37,6 +36,7 @@ public class SessionService {
     private final LifetimePolicy policy;
     private final AccessTokenMinter minter;
     private final TokenHasher hasher;
+    private final RefreshTokens refreshTokens;
     private final IssuerMetrics metrics;
     private final InstantSource clock;
     private final PendingRevocations revocations;
@@ -45,12 +45,13 @@ public class SessionService {
     private final Set<String> amrValues;
 
     public SessionService(SessionStore store, ClientRegistry clients, LifetimePolicy policy, AccessTokenMinter minter, TokenHasher hasher,
-            IssuerMetrics metrics, InstantSource clock, LifespanConfig config, PendingRevocations revocations) {
+            RefreshTokens refreshTokens, IssuerMetrics metrics, InstantSource clock, LifespanConfig config, PendingRevocations revocations) {
         this.store = store;
         this.clients = clients;
         this.policy = policy;
         this.minter = minter;
         this.hasher = hasher;
+        this.refreshTokens = refreshTokens;
         this.metrics = metrics;
         this.clock = clock;
         this.revocations = revocations;
@@ -105,7 +106,7 @@ public class SessionService {
         String sid = SecureTokens.tokenId();
         String jti = SecureTokens.tokenId();
         Instant sessionEnd = LifetimePolicy.sessionEnd(now, lifetimes);
-        String refreshToken = lifetimes.refreshAllowed() ? OpaqueTokens.newToken(OpaqueTokens.REFRESH_PREFIX) : null;
+        String refreshToken = lifetimes.refreshAllowed() ? refreshTokens.newToken(sid) : null;
         NewSession session = new NewSession(sid, subject, client.id(), lifetimes.profile(), lifetimes.deviceBound() ? deviceId : null,
                 scopes, audience, roles, acr, amr, authTime, lifetimes.accessTtl().toSeconds(), lifetimes.idleTimeout().toSeconds(),
                 lifetimes.reuseGrace().toSeconds(), now, sessionEnd);

@@ -10,12 +10,14 @@ import dev.lifespan.api.v1.Session;
 import dev.lifespan.api.v1.SessionState;
 import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.InjectServers;
+import dev.lifespan.issuer.crypto.TokenHasher;
 import dev.lifespan.issuer.support.Grpc;
 import dev.lifespan.issuer.support.IssuerTestResource;
 import dev.lifespan.issuer.support.Jwt;
 import dev.lifespan.issuer.support.MutableClock;
 import dev.lifespan.issuer.support.Outbox;
 import dev.lifespan.issuer.support.TestClients;
+import dev.lifespan.validator.jose.Base64Url;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
@@ -23,9 +25,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -42,6 +46,9 @@ class RefreshTokenRotationTest {
 
     @Inject
     MutableClock clock;
+
+    @Inject
+    TokenHasher hasher;
 
     @InjectServers
     EmbeddedServers servers;
@@ -193,6 +200,53 @@ class RefreshTokenRotationTest {
         assertThat(Grpc.errorInfo(wrongSecret).getReason()).isEqualTo("invalid_client");
         assertThat(webRefresh(login.getRefreshToken().getToken()).getSessionId()).as("failed attempts burn nothing")
                 .isEqualTo(login.getSessionId());
+    }
+
+    @Test
+    void refreshTokenNamesItsSessionAndNoOneElseCanMakeOneThatDoes() {
+        IssueTokensResponse a = webLogin();
+        IssueTokensResponse b = webLogin();
+        byte[] tokenA = body(a.getRefreshToken().getToken());
+        byte[] tokenB = body(b.getRefreshToken().getToken());
+        assertThat(tokenA).as("session id, tag, 256 random bits").hasSize(16 + 16 + 32);
+        assertThat(Base64Url.encode(Arrays.copyOf(tokenA, 16))).isEqualTo(a.getSessionId());
+
+        // B's token made to name A (B's tag and random bits), and A's token with its tag changed: neither is A's.
+        byte[] namesA = tokenB.clone();
+        System.arraycopy(tokenA, 0, namesA, 0, 16);
+        byte[] otherTag = tokenA.clone();
+        otherTag[20] ^= 1;
+        for (byte[] forged : List.of(namesA, otherTag)) {
+            StatusRuntimeException e = Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> webRefresh("lsr_" + Base64Url.encode(forged)));
+            assertThat(Grpc.errorInfo(e).getReason()).isEqualTo("invalid_grant");
+        }
+        assertThat(webRefresh(a.getRefreshToken().getToken()).getSessionId()).isEqualTo(a.getSessionId());
+        assertThat(webRefresh(b.getRefreshToken().getToken()).getSessionId()).isEqualTo(b.getSessionId());
+    }
+
+    @Test
+    void tokenOfTheEarlierFormIsRotatedIntoOneThatNamesItsSession() {
+        IssueTokensResponse login = webLogin();
+        // As issued before refresh tokens named their session: lsr_ + 256 random bits.
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String earlier = "lsr_" + Base64Url.encode(random);
+        assertThat(Outbox.strings(servers, "UPDATE refresh_token SET token_hash = ? WHERE token_hash = ? RETURNING sid",
+                hasher.hash(earlier), hasher.hash(login.getRefreshToken().getToken()))).containsExactly(login.getSessionId());
+
+        RefreshTokensResponse next = webRefresh(earlier);
+        assertThat(next.getSessionId()).isEqualTo(login.getSessionId());
+        assertThat(Base64Url.encode(Arrays.copyOf(body(next.getRefreshToken().getToken()), 16))).isEqualTo(login.getSessionId());
+        assertThat(webRefresh(next.getRefreshToken().getToken()).getSessionId()).isEqualTo(login.getSessionId());
+        StatusRuntimeException reuse = Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> webRefresh(earlier));
+        assertThat(Grpc.errorInfo(reuse).getReason()).isEqualTo("invalid_grant");
+        assertThat(sessionOf(login).getRevokeReason()).as("reuse of a token of the earlier form").isEqualTo("refresh_token_reuse");
+    }
+
+    /** A refresh token's bytes after its prefix. */
+    private static byte[] body(String token) {
+        assertThat(token).startsWith("lsr_");
+        return Base64Url.decodeCanonical(token.substring(4));
     }
 
     @Test
