@@ -12,7 +12,10 @@ public final class Inputs {
     public static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
     /** A compact JWS/JWT: a JSON header always encodes to "eyJ". */
     private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]*");
-    /** Lifespan's opaque refresh and single-use tokens: prefix and 256 random bits of base64url. */
+    /**
+     * Lifespan's opaque refresh and single-use tokens: prefix and 43 or more base64url characters (256 random bits, after a
+     * refresh token's session and tag).
+     */
     private static final Pattern OPAQUE = Pattern.compile("ls[ru]_[A-Za-z0-9_-]{43}");
 
     private Inputs() {
