@@ -37,8 +37,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fixed-window limits on the token endpoints per client, per source address and (refreshes) per session, the session a
- * refresh token names ({@code RefreshTokens}), counted in Redis so every replica shares them: a Lua script grants counts from each counter of the requester. Over a
- * limit the caller gets RESOURCE_EXHAUSTED / HTTP 429 with the time to the next window.
+ * refresh token names ({@code RefreshTokens}), counted in Redis so every replica shares them: a Lua script grants counts
+ * from each counter of the request. Over a limit the caller gets RESOURCE_EXHAUSTED / HTTP 429 with the time to the next
+ * window.
  *
  * <p>A busy client or address does not send every request to Redis: a request that asks Redis also takes a lease of
  * counts for later ones ({@code lifespan.rate-limit.lease-share} of the limit, at most {@value #MOST_LEASED}; one lease on
@@ -416,8 +417,8 @@ public class RateLimiter {
         if (!first) {
             return Uni.createFrom().failure(refusal);
         }
-        return postgres.execute(RATE_LIMITED, Tuple.from(Arrays.asList(Clocks.utc(requester.now()), requester.clientId(), requester.sourceIp(),
-                        tally.name(), requester.sessionId())))
+        return postgres.execute(RATE_LIMITED, Tuple.from(Arrays.asList(Clocks.utc(requester.now()), requester.clientId(),
+                        requester.sourceIp(), tally.name(), requester.sessionId())))
                 .onFailure().recoverWithNull()
                 .chain(() -> Uni.createFrom().failure(refusal));
     }

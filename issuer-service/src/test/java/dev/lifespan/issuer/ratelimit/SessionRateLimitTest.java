@@ -1,8 +1,6 @@
 package dev.lifespan.issuer.ratelimit;
 
-import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.api.v1.IssueTokensResponse;
-import dev.lifespan.api.v1.RefreshTokensRequest;
 import dev.lifespan.api.v1.RefreshTokensResponse;
 import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.InjectServers;
@@ -23,8 +21,9 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 
+import static dev.lifespan.issuer.support.UserSessions.webLogin;
+import static dev.lifespan.issuer.support.UserSessions.webRefresh;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -56,10 +55,10 @@ class SessionRateLimitTest {
 
     @Test
     void sessionOverItsLimitIsRefusedWithoutBurningItsTokenWhileOtherSessionsRefresh() {
-        IssueTokensResponse busy = login();
-        String token = refresh(refresh(busy.getRefreshToken().getToken()).getRefreshToken().getToken()).getRefreshToken().getToken();
+        IssueTokensResponse busy = webLogin();
+        String token = webRefresh(webRefresh(busy.getRefreshToken().getToken()).getRefreshToken().getToken()).getRefreshToken().getToken();
 
-        StatusRuntimeException refused = Grpc.failure(Status.Code.RESOURCE_EXHAUSTED, () -> refresh(token));
+        StatusRuntimeException refused = Grpc.failure(Status.Code.RESOURCE_EXHAUSTED, () -> webRefresh(token));
         assertThat(Grpc.errorInfo(refused).getReason()).isEqualTo("rate_limited");
         // Over HTTP too: the limit is the session's, whichever way it is asked.
         given().formParam("grant_type", "refresh_token").formParam("refresh_token", token)
@@ -68,35 +67,25 @@ class SessionRateLimitTest {
         assertThat(Outbox.strings(servers, "SELECT attributes->>'limit' FROM audit_outbox WHERE type = 'RATE_LIMITED' AND sid = ?",
                 busy.getSessionId())).as("audited once per window, naming the session").containsExactly("session");
 
-        IssueTokensResponse other = login();
-        assertThat(refresh(other.getRefreshToken().getToken()).getSessionId()).as("same client and address, another session")
+        IssueTokensResponse other = webLogin();
+        assertThat(webRefresh(other.getRefreshToken().getToken()).getSessionId()).as("same client and address, another session")
                 .isEqualTo(other.getSessionId());
 
         clock.advance(Duration.ofHours(1));
-        RefreshTokensResponse next = refresh(token);
+        RefreshTokensResponse next = webRefresh(token);
         assertThat(next.getSessionId()).as("the refused token was not burned").isEqualTo(busy.getSessionId());
     }
 
     @Test
     void tokensThatNameASessionWithoutItsTagSpendNothingOfIt() {
-        IssueTokensResponse victim = login();
-        byte[] forged = Base64Url.decodeCanonical(login().getRefreshToken().getToken().substring(4));
+        IssueTokensResponse victim = webLogin();
+        byte[] forged = Base64Url.decodeCanonical(webLogin().getRefreshToken().getToken().substring(4));
         System.arraycopy(Base64Url.decodeCanonical(victim.getSessionId()), 0, forged, 0, 16);
         for (int i = 0; i < 3; i++) {
-            StatusRuntimeException e = Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> refresh("lsr_" + Base64Url.encode(forged)));
+            StatusRuntimeException e = Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> webRefresh("lsr_" + Base64Url.encode(forged)));
             assertThat(Grpc.errorInfo(e).getReason()).isEqualTo("invalid_grant");
         }
-        assertThat(refresh(refresh(victim.getRefreshToken().getToken()).getRefreshToken().getToken()).getSessionId())
+        assertThat(webRefresh(webRefresh(victim.getRefreshToken().getToken()).getRefreshToken().getToken()).getSessionId())
                 .as("both of the victim's refreshes left").isEqualTo(victim.getSessionId());
-    }
-
-    private static IssueTokensResponse login() {
-        return Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
-                .setSubject("user-" + UUID.randomUUID()).setClientId(TestClients.WEB).addScopes("openid").build());
-    }
-
-    private static RefreshTokensResponse refresh(String token) {
-        return Grpc.issuer().refreshTokens(RefreshTokensRequest.newBuilder()
-                .setRefreshToken(token).setClientId(TestClients.WEB).setClientSecret(TestClients.WEB_SECRET).build());
     }
 }

@@ -28,9 +28,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static dev.lifespan.issuer.session.RefreshTokenRotationTest.mobileLogin;
-import static dev.lifespan.issuer.session.RefreshTokenRotationTest.mobileRefresh;
-import static dev.lifespan.issuer.session.RefreshTokenRotationTest.webLogin;
+import static dev.lifespan.issuer.support.UserSessions.mobileLogin;
+import static dev.lifespan.issuer.support.UserSessions.mobileRefresh;
+import static dev.lifespan.issuer.support.UserSessions.webLogin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

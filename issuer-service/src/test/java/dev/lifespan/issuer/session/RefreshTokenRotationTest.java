@@ -1,7 +1,6 @@
 package dev.lifespan.issuer.session;
 
 import dev.lifespan.api.v1.EndSessionRequest;
-import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.api.v1.IssueTokensResponse;
 import dev.lifespan.api.v1.ListSessionsRequest;
 import dev.lifespan.api.v1.RefreshTokensRequest;
@@ -31,13 +30,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static dev.lifespan.issuer.support.UserSessions.mobileLogin;
+import static dev.lifespan.issuer.support.UserSessions.mobileRefresh;
+import static dev.lifespan.issuer.support.UserSessions.webLogin;
+import static dev.lifespan.issuer.support.UserSessions.webRefresh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @QuarkusTest
@@ -270,25 +272,5 @@ class RefreshTokenRotationTest {
         String subject = Outbox.strings(servers, "SELECT subject FROM session WHERE sid = ?", login.getSessionId()).get(0);
         return Grpc.issuer().listSessions(ListSessionsRequest.newBuilder().setSubject(subject).setIncludeEnded(true).build())
                 .getSessionsList().stream().filter(s -> s.getSessionId().equals(login.getSessionId())).findFirst().orElseThrow();
-    }
-
-    static IssueTokensResponse webLogin() {
-        return Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
-                .setSubject("user-" + UUID.randomUUID()).setClientId(TestClients.WEB).addScopes("openid").build());
-    }
-
-    static RefreshTokensResponse webRefresh(String token) {
-        return Grpc.issuer().refreshTokens(RefreshTokensRequest.newBuilder()
-                .setRefreshToken(token).setClientId(TestClients.WEB).setClientSecret(TestClients.WEB_SECRET).build());
-    }
-
-    static IssueTokensResponse mobileLogin(String device) {
-        return Grpc.issuer().issueTokens(IssueTokensRequest.newBuilder()
-                .setSubject("user-" + UUID.randomUUID()).setClientId(TestClients.MOBILE).setDeviceId(device).build());
-    }
-
-    static RefreshTokensResponse mobileRefresh(String token, String device) {
-        return Grpc.issuer().refreshTokens(RefreshTokensRequest.newBuilder()
-                .setRefreshToken(token).setClientId(TestClients.MOBILE).setDeviceId(device).build());
     }
 }
