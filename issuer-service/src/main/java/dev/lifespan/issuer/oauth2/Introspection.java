@@ -40,7 +40,8 @@ public class Introspection {
     private final RefreshTokens refreshTokens;
     private final InstantSource clock;
 
-    public Introspection(TokenValidator validator, SessionStore sessions, RefreshFamilyStore family, TokenHasher hasher, RefreshTokens refreshTokens, InstantSource clock) {
+    public Introspection(TokenValidator validator, SessionStore sessions, RefreshFamilyStore family, TokenHasher hasher,
+            RefreshTokens refreshTokens, InstantSource clock) {
         this.validator = validator;
         this.sessions = sessions;
         this.family = family;
