@@ -101,6 +101,16 @@ class PostgresFailoverTest {
                 () -> partitions.run().subscribeAsCompletionStage());
     }
 
+    @Test
+    void deadConnectionsNoRequestMeetsAreClosedWhileIdleAndTheNextQueryIsServedAtOnce() {
+        holdSeveralConnections();
+        postgres.stallOpen();
+
+        // Closed by the pool's idle timeout (service-support's default, 10 s), long before the kernel would give up on them.
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).until(() -> !postgres.anyHeldOpenByClient());
+        given().queryParam("subject", "nobody").get("/audit/events").then().statusCode(200);
+    }
+
     /** Several queries at once, so the pool holds several connections when they go silent. */
     private static void holdSeveralConnections() {
         List<CompletableFuture<Integer>> queries = new ArrayList<>();
