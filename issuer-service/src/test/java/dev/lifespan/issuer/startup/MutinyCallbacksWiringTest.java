@@ -13,8 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The issuer's Mutiny callbacks run as written: no MicroProfile context-propagation wrapper captures and restores
- * contexts around each one (the issuer keeps nothing in contexts that needs it; bench/README section 4.0p measured the
- * wrappers at several per cent of its CPU per token). Mutiny asks its decorators for every callback it is given.
+ * contexts around each one (the issuer keeps nothing in a context that needs it; in bench/README section 4.0p's profiles the
+ * wrappers were 3.5-4.3 % of its CPU samples per token). Mutiny asks its decorators for every callback it is given.
  */
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
