@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,20 +38,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
-@TestProfile(RateLimitLeaseTest.ThousandPerAddress.class)
+@TestProfile(RateLimitLeaseTest.ThousandPerAddressAndSession.class)
 class RateLimitLeaseTest {
     static final int LIMIT = 1000;
     /** The shipped lease share, 1 %: ten counts ahead of use. */
     static final int LEASE = 10;
 
-    /** 1,000 requests per address per hour and the shipped lease share; no per-client limit. */
-    public static class ThousandPerAddress implements QuarkusTestProfile {
+    /** 1,000 requests per address and per session per hour and the shipped lease share; no per-client limit. */
+    public static class ThousandPerAddressAndSession implements QuarkusTestProfile {
         @Override
         public java.util.Map<String, String> getConfigOverrides() {
             return java.util.Map.of("lifespan.rate-limit.enabled", "true",
                     "lifespan.rate-limit.window", "1h",
                     "lifespan.rate-limit.per-client", "0",
-                    "lifespan.rate-limit.per-address", Integer.toString(LIMIT));
+                    "lifespan.rate-limit.per-address", Integer.toString(LIMIT),
+                    "lifespan.rate-limit.per-session", Integer.toString(LIMIT));
         }
     }
 
@@ -137,6 +139,24 @@ class RateLimitLeaseTest {
         }
         CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
         assertThat(outcomes.stream().filter(CompletableFuture::join).count()).isEqualTo(LIMIT);
+    }
+
+    /** A session's refreshes are counted as an address's requests are: leased per replica, exactly the limit in all. */
+    @Test
+    void concurrentRefreshesOfOneSessionOnTwoReplicasAdmitExactlyItsLimit() throws Exception {
+        List<RateLimiter> replicas = List.of(replica(noon), replica(noon));
+        String session = UUID.randomUUID().toString();
+        List<CompletableFuture<Boolean>> outcomes = new ArrayList<>();
+        for (int i = 0; i < 2 * LIMIT; i++) {
+            // Each from an address of its own, so only the session's counter can refuse.
+            outcomes.add(replicas.get(i % 2).admit(null, "10.0." + (i / 256) + "." + (i % 256), session).map(ignored -> true)
+                    .onFailure(RateLimitLeaseTest::refused).recoverWithItem(false)
+                    .subscribeAsCompletionStage());
+        }
+        CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        assertThat(outcomes.stream().filter(CompletableFuture::join).count()).isEqualTo(LIMIT);
+        assertThat(Outbox.strings(servers, "SELECT attributes->>'limit' FROM audit_outbox WHERE type = 'RATE_LIMITED' AND sid = ?", session))
+                .as("refusals audited, naming the session's limit; at most the first of each replica").hasSizeBetween(1, 2).containsOnly("session");
     }
 
     @Test
