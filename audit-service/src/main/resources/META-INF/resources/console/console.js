@@ -34,7 +34,9 @@ async function api(path, options = {}) {
   let body = null;
   try { body = await response.json(); } catch (e) { body = null; }
   if (response.status === 401 && body && body.error === 'signed_out') {
-    showSignIn(capitalize(body.error_description));
+    // Only the first answer that finds the sign-in gone says why: one that was on its way when the operator signed out
+    // (or when another request already found it gone) must not replace that message.
+    if (state.signedIn) showSignIn(capitalize(body.error_description));
     throw new SignedOut(body.error_description);
   }
   if (!response.ok) {
@@ -101,6 +103,9 @@ $('signin-form').addEventListener('submit', async (event) => {
 });
 
 $('signout').addEventListener('click', async () => {
+  // Live updates stop before the token is revoked, so that none of them reports the revocation as a sign-in lost.
+  state.signedIn = false;
+  stopLive();
   let text = 'Signed out.';
   try { const s = await api('/sign-out', { method: 'POST' }); state.csrf = s.csrf; text = s.message || text; } catch (e) { /* signed out either way */ }
   showSignIn(text);
@@ -222,7 +227,7 @@ function startLive() {
   source.onerror = () => {
     $('alerts-state').textContent = '· reconnecting';
     // The stream ends when the sign-in expires: ask whether we are still signed in.
-    api('/session').then(s => { if (!s.signed_in) showSignIn(s.message ? capitalize(s.message) : 'Your sign-in ended; sign in again.'); })
+    api('/session').then(s => { if (!s.signed_in && state.signedIn) showSignIn(s.message ? capitalize(s.message) : 'Your sign-in ended; sign in again.'); })
       .catch(() => {});
   };
   // Node figures every 5 s (cheap: readiness and metrics); the whole rule snapshot only while its tab is open, every 15 s.
