@@ -34,9 +34,7 @@ async function api(path, options = {}) {
   let body = null;
   try { body = await response.json(); } catch (e) { body = null; }
   if (response.status === 401 && body && body.error === 'signed_out') {
-    // Only the first answer that finds the sign-in gone says why: one that was on its way when the operator signed out
-    // (or when another request already found it gone) must not replace that message.
-    if (state.signedIn) showSignIn(capitalize(body.error_description));
+    signInLost(capitalize(body.error_description));
     throw new SignedOut(body.error_description);
   }
   if (!response.ok) {
@@ -62,6 +60,14 @@ async function loadSession() {
   const s = await api('/session');
   state.csrf = s.csrf;
   if (s.signed_in) showApp(s); else showSignIn(s.message ? capitalize(s.message) : '');
+}
+
+/**
+ * A live update or request found the sign-in gone. Only the first says why: one that was on its way when the operator
+ * signed out (or when another already found it gone) must not replace that message.
+ */
+function signInLost(text) {
+  if (state.signedIn) showSignIn(text);
 }
 
 function showSignIn(text) {
@@ -227,7 +233,7 @@ function startLive() {
   source.onerror = () => {
     $('alerts-state').textContent = '· reconnecting';
     // The stream ends when the sign-in expires: ask whether we are still signed in.
-    api('/session').then(s => { if (!s.signed_in && state.signedIn) showSignIn(s.message ? capitalize(s.message) : 'Your sign-in ended; sign in again.'); })
+    api('/session').then(s => { if (!s.signed_in) signInLost(s.message ? capitalize(s.message) : 'Your sign-in ended; sign in again.'); })
       .catch(() => {});
   };
   // Node figures every 5 s (cheap: readiness and metrics); the whole rule snapshot only while its tab is open, every 15 s.
