@@ -42,6 +42,52 @@ T0=$SECONDS
 log() { printf '[%s +%ss] %s\n' "$(date +%H:%M:%S)" "$((SECONDS - T0))" "$*"; }
 die() { log "ERROR: $*"; exit 1; }
 
+# median_columns KEY COL... -- FILE...: per value of column KEY (first-seen order), the median of each named column
+# over the rows of every FILE (tab-separated, each with a header row naming its columns).
+median_columns() {
+  local cols=()
+  while [ "$1" != -- ]; do cols+=("$1"); shift; done; shift
+  awk -F'\t' -v OFS='\t' -v want="${cols[*]}" '
+    function median(list,   n, a, i, j, t) {
+      n = split(list, a, " ")
+      for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    BEGIN { nw = split(want, w, " ") }
+    FNR == 1 { for (i = 1; i <= NF; i++) at[$i] = i
+               for (k = 1; k <= nw; k++) if (!(w[k] in at)) { print "no column " w[k] " in " FILENAME > "/dev/stderr"; exit 1 }
+               next }
+    { key = $(at[w[1]]); if (!(key in seen)) { seen[key] = 1; order[++keys] = key }
+      for (k = 2; k <= nw; k++) vals[key, k] = vals[key, k] " " $(at[w[k]]) }
+    END { line = w[1]; for (k = 2; k <= nw; k++) line = line OFS w[k]; print line
+          for (i = 1; i <= keys; i++) { line = order[i]; for (k = 2; k <= nw; k++) line = line OFS median(vals[order[i], k]); print line } }
+  ' "$@"
+}
+# versus_keycloak LIFESPAN_MEDIANS KEYCLOAK_MEDIANS: issue 12's ratios, per mode: throughput x Keycloak (target >= 10),
+# Keycloak's CPU per token / Lifespan's (target >= 10), and per grant gRPC / HTTP throughput (>= 1) and CPU (<= 1).
+versus_keycloak() {
+  awk -F'\t' -v OFS='\t' '
+    FNR == 1 { delete at; for (i = 1; i <= NF; i++) at[$i] = i; file++; next }
+    file == 1 { m = $(at["mode"]); t = m; sub(/-.*/, "", t); g = m; sub(/^[^-]*-/, "", g)
+                mode[++n] = m; tr[m] = t; grant[m] = g; ok[m] = $(at["ok_per_s"]); cpu[m] = $(at["server_cpu_ms_per_ok"])
+                byg[g, t] = m }
+    file == 2 { c = $(at["case"]); kok[c] = $(at["req_per_s"]); kcpu[c] = $(at["kc_cpu_ms_per_req"]) }
+    END {
+      kc["refresh"] = "refresh_rotating"; kc["client-credentials"] = "client_credentials"
+      print "mode", "ok_per_s", "keycloak_ok_per_s", "throughput_x_keycloak", "server_cpu_ms_per_ok", "keycloak_cpu_ms_per_ok", \
+            "keycloak_cpu_per_ours", "grpc_per_http_ok", "grpc_per_http_cpu"
+      for (i = 1; i <= n; i++) {
+        m = mode[i]; c = kc[grant[m]]
+        x = (c in kok && ok[m] > 0) ? sprintf("%.1f", ok[m] / kok[c]) : "-"
+        y = (c in kcpu && cpu[m] > 0) ? sprintf("%.1f", kcpu[c] / cpu[m]) : "-"
+        hm = byg[grant[m], "http"]
+        r = (tr[m] == "grpc" && hm != "" && ok[hm] > 0) ? sprintf("%.2f", ok[m] / ok[hm]) : "-"
+        s = (tr[m] == "grpc" && hm != "" && cpu[hm] > 0) ? sprintf("%.2f", cpu[m] / cpu[hm]) : "-"
+        print m, ok[m], (c in kok ? kok[c] : "-"), x, cpu[m], (c in kcpu ? kcpu[c] : "-"), y, r, s
+      }
+    }' "$1" "$2"
+}
+
 [ -x "$JAVA" ] || die "no java at $JAVA (set BENCH_JAVA_HOME)"
 command -v curl >/dev/null || die "curl is missing (apt-get install -y curl)"
 mkdir -p "$BENCH_OUT"
@@ -277,19 +323,8 @@ if [ "$ROUNDS" -gt 1 ] && [ -f "$SUMMARY" ]; then
   # The median of the rounds per mode: a noisy neighbour on a shared VM moves single runs by 10-20 %.
   echo
   echo "medians over $ROUNDS rounds ($BENCH_OUT/medians.tsv):"
-  awk -F'\t' -v OFS='\t' '
-    function median(list,   n, a, i, j, t) {
-      n = split(list, a, " ")
-      for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
-    NR == 1 { next }
-    { if (!($1 in ok)) order[++modes] = $1; ok[$1] = ok[$1] " " $3; cpu[$1] = cpu[$1] " " $11; gen[$1] = gen[$1] " " $13
-      host[$1] = host[$1] " " $18; other[$1] = other[$1] " " $16 }
-    END {
-      print "mode", "ok_per_s", "server_cpu_ms_per_ok", "loadgen_cpu_ms_per_ok", "host_cpu_ms_per_ok", "other_cpu_cores"
-      for (i = 1; i <= modes; i++) { m = order[i]; print m, median(ok[m]), median(cpu[m]), median(gen[m]), median(host[m]), median(other[m]) }
-    }' "$SUMMARY" >"$BENCH_OUT/medians.tsv"
+  median_columns mode ok_per_s server_cpu_ms_per_ok loadgen_cpu_ms_per_ok host_cpu_ms_per_ok other_cpu_cores -- "$SUMMARY" \
+    >"$BENCH_OUT/medians.tsv"
   column -t -s $'\t' "$BENCH_OUT/medians.tsv"
 fi
 awk -F'\t' 'NR > 1 && $16 > 0.2 { printf "WARNING: other processes used %s cores during %s: those figures are skewed\n", $16, $1 }' \
@@ -300,8 +335,22 @@ if [ "$WITH_KEYCLOAK" = 1 ]; then
   stop_all   # free the CPUs for Keycloak
   KC_RUN="$ROOT/../shared/peers/keycloak/run.sh"
   [ -x "$KC_RUN" ] || die "Keycloak harness not found at $KC_RUN"
-  log "running the Keycloak peer harness (about 5 min)"
-  BENCH_CASES="${KC_CASES:-refresh_rotating client_credentials}" BENCH_OUT="$BENCH_OUT/keycloak" \
-    BENCH_CONNECTIONS="$CONCURRENCY" BENCH_WARMUP="$WARMUP" BENCH_DURATION="$DURATION" \
-    bash "$KC_RUN" 7>&-
+  # Measured as the issuer is: ROUNDS times (each round a fresh start of the harness), the median per case.
+  for round in $(seq 1 "$ROUNDS"); do
+    KC_OUT="$BENCH_OUT/keycloak"; [ "$ROUNDS" -gt 1 ] && KC_OUT="$BENCH_OUT/keycloak/r$round"
+    log "running the Keycloak peer harness, round $round of $ROUNDS (about 2 min)"
+    BENCH_CASES="${KC_CASES:-refresh_rotating client_credentials}" BENCH_OUT="$KC_OUT" \
+      BENCH_CONNECTIONS="$CONCURRENCY" BENCH_WARMUP="$WARMUP" BENCH_DURATION="$DURATION" \
+      bash "$KC_RUN" 7>&-
+  done
+  OURS="$SUMMARY"; THEIRS="$BENCH_OUT/keycloak/summary.tsv"
+  if [ "$ROUNDS" -gt 1 ]; then
+    OURS="$BENCH_OUT/medians.tsv"; THEIRS="$BENCH_OUT/keycloak/medians.tsv"
+    median_columns case req_per_s kc_cpu_ms_per_req other_cpu_cores -- "$BENCH_OUT"/keycloak/r*/summary.tsv >"$THEIRS"
+  fi
+  versus_keycloak "$OURS" "$THEIRS" >"$BENCH_OUT/versus-keycloak.tsv"
+  echo
+  echo "against Keycloak (issue 12's targets: x Keycloak >= 10, Keycloak's CPU per ours >= 10, gRPC per HTTP ok >= 1 and CPU <= 1;"
+  echo "$BENCH_OUT/versus-keycloak.tsv):"
+  column -t -s $'\t' "$BENCH_OUT/versus-keycloak.tsv"
 fi

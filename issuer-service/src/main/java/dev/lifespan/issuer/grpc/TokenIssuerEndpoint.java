@@ -34,6 +34,8 @@ import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.mutiny.Uni;
 
+import java.util.function.Supplier;
+
 import static dev.lifespan.support.grpc.GrpcCalls.call;
 import static dev.lifespan.support.input.ProtoTime.timestamp;
 
@@ -51,20 +53,27 @@ public class TokenIssuerEndpoint implements TokenIssuer {
     private final SingleUseTokens singleUse;
     private final PublishedKeys keys;
     private final KeyRotation keyRotation;
+    private final CallLoops loops;
 
     public TokenIssuerEndpoint(SessionService sessions, RefreshTokenRotation rotation, ServiceTokens serviceTokens,
-            SingleUseTokens singleUse, PublishedKeys keys, KeyRotation keyRotation) {
+            SingleUseTokens singleUse, PublishedKeys keys, KeyRotation keyRotation, CallLoops loops) {
         this.sessions = sessions;
         this.rotation = rotation;
         this.serviceTokens = serviceTokens;
         this.singleUse = singleUse;
         this.keys = keys;
         this.keyRotation = keyRotation;
+        this.loops = loops;
+    }
+
+    /** Every call: its body on the next event loop in turn ({@link CallLoops}), failures as gRPC statuses. */
+    private <T> Uni<T> run(Supplier<Uni<T>> body) {
+        return loops.spread(() -> call(body));
     }
 
     @Override
     public Uni<IssueTokensResponse> issueTokens(IssueTokensRequest r) {
-        return call(() -> sessions.issue(new SessionService.IssueCommand(r.getSubject(), r.getClientId(), r.getScopesList(),
+        return run(() -> sessions.issue(new SessionService.IssueCommand(r.getSubject(), r.getClientId(), r.getScopesList(),
                         r.getAudienceList(), r.getProfile(), ProtoTime.instant("auth_time", r.hasAuthTime(), r.getAuthTime()), r.getAcr(),
                         r.getAmrList(), r.getRolesList(), r.getDeviceId(),
                         Inputs.enumValue("risk_level", r.getRiskLevelValue(), RiskLevel::forNumber, false), r.getSourceIp()))
@@ -82,7 +91,7 @@ public class TokenIssuerEndpoint implements TokenIssuer {
 
     @Override
     public Uni<RefreshTokensResponse> refreshTokens(RefreshTokensRequest r) {
-        return call(() -> rotation.refresh(new RefreshCommand(r.getRefreshToken(), r.getClientId(), r.getClientSecret(), r.getDeviceId(),
+        return run(() -> rotation.refresh(new RefreshCommand(r.getRefreshToken(), r.getClientId(), r.getClientSecret(), r.getDeviceId(),
                         r.getScopesList(), r.getSourceIp()))
                 .map(pair -> RefreshTokensResponse.newBuilder()
                         .setAccessToken(IssuerMessages.accessToken(pair.access()))
@@ -93,14 +102,14 @@ public class TokenIssuerEndpoint implements TokenIssuer {
 
     @Override
     public Uni<IssueServiceTokenResponse> issueServiceToken(IssueServiceTokenRequest r) {
-        return call(() -> serviceTokens.issue(new ServiceTokens.Command(r.getClientId(), r.getClientSecret(), r.getScopesList(),
+        return run(() -> serviceTokens.issue(new ServiceTokens.Command(r.getClientId(), r.getClientSecret(), r.getScopesList(),
                         r.getAudienceList(), r.getSourceIp()))
                 .map(token -> IssueServiceTokenResponse.newBuilder().setAccessToken(IssuerMessages.accessToken(token)).build()));
     }
 
     @Override
     public Uni<IssueSingleUseTokenResponse> issueSingleUseToken(IssueSingleUseTokenRequest r) {
-        return call(() -> singleUse.issue(new SingleUseTokens.IssueCommand(r.getSubject(), purpose(r.getPurposeValue()), r.getClientId(),
+        return run(() -> singleUse.issue(new SingleUseTokens.IssueCommand(r.getSubject(), purpose(r.getPurposeValue()), r.getClientId(),
                         r.getTtlSeconds(), r.getBinding().toByteArray()))
                 .map(issued -> IssueSingleUseTokenResponse.newBuilder()
                         .setToken(issued.token())
@@ -111,7 +120,7 @@ public class TokenIssuerEndpoint implements TokenIssuer {
 
     @Override
     public Uni<RedeemSingleUseTokenResponse> redeemSingleUseToken(RedeemSingleUseTokenRequest r) {
-        return call(() -> singleUse.redeem(new SingleUseTokens.RedeemCommand(r.getToken(), purpose(r.getPurposeValue()), r.getClientId()))
+        return run(() -> singleUse.redeem(new SingleUseTokens.RedeemCommand(r.getToken(), purpose(r.getPurposeValue()), r.getClientId()))
                 .map(redeemed -> RedeemSingleUseTokenResponse.newBuilder()
                         .setSubject(redeemed.subject())
                         .setTokenId(redeemed.tokenId())
@@ -122,20 +131,20 @@ public class TokenIssuerEndpoint implements TokenIssuer {
 
     @Override
     public Uni<ListSessionsResponse> listSessions(ListSessionsRequest r) {
-        return call(() -> sessions.list(r.getSubject(), r.getIncludeEnded(), r.getPageSize())
+        return run(() -> sessions.list(r.getSubject(), r.getIncludeEnded(), r.getPageSize())
                 .map(views -> ListSessionsResponse.newBuilder().addAllSessions(views.stream().map(IssuerMessages::session).toList()).build()));
     }
 
     @Override
     public Uni<EndSessionResponse> endSession(EndSessionRequest r) {
-        return call(() -> sessions.end(r.getSessionId(), r.getReason())
+        return run(() -> sessions.end(r.getSessionId(), r.getReason())
                 .map(ended -> EndSessionResponse.newBuilder().setSession(IssuerMessages.session(ended.session()))
                         .setEndedNow(ended.endedNow()).build()));
     }
 
     @Override
     public Uni<GetJwksResponse> getJwks(GetJwksRequest r) {
-        return call(() -> {
+        return run(() -> {
             PublishedKeys.Jwks jwks = keys.jwks();
             return Uni.createFrom().item(GetJwksResponse.newBuilder()
                     .setJwksJson(jwks.json())
@@ -147,7 +156,7 @@ public class TokenIssuerEndpoint implements TokenIssuer {
 
     @Override
     public Uni<RotateSigningKeyResponse> rotateSigningKey(RotateSigningKeyRequest r) {
-        return call(() -> keyRotation.rotate(new KeyRotation.Command(r.getEmergency(), r.getKeyId(), r.getAlgorithm(), r.getReason()))
+        return run(() -> keyRotation.rotate(new KeyRotation.Command(r.getEmergency(), r.getKeyId(), r.getAlgorithm(), r.getReason()))
                 .map(rotated -> {
                     RotateSigningKeyResponse.Builder response = RotateSigningKeyResponse.newBuilder()
                             .setNewKey(IssuerMessages.signingKey(rotated.newKey()));
