@@ -17,6 +17,9 @@ DURATION="${DURATION:-20}"          # seconds per mode, measured
 PRIME="${PRIME:-$WARMUP}"           # seconds per mode of an unmeasured first pass over all modes (0 = none)
 ROUNDS="${ROUNDS:-1}"               # measured passes over all modes, interleaved; >1 adds medians per mode
 PROFILE="${PROFILE:-0}"             # 1 = after the rounds, one more run per mode with a JFR CPU profile, as a flame graph
+MACHINE_PROFILE="${MACHINE_PROFILE:-0}"  # 1 = then one more run per mode under `perf record -a`: the whole machine's CPU
+                                         # per request by part (issuer's signature, Java, kernel; PostgreSQL; load generator)
+MACHINE_PROFILE_HZ="${MACHINE_PROFILE_HZ:-499}"
 ISSUER_HEAP="${ISSUER_HEAP:--Xms512m -Xmx512m}"
 ISSUER_JVM_OPTS="${ISSUER_JVM_OPTS:-}"   # more JVM flags for the issuer, e.g. -XX:+UseParallelGC
 ISSUER_OPTS="${ISSUER_OPTS:-}"           # more -Dkey=value settings for the issuer
@@ -262,8 +265,30 @@ run_mode() {
     ( sleep $((warmup + 2)) && "$BENCH_JAVA_HOME/bin/jcmd" "$ISSUER_PID" JFR.start name="$label" settings=profile \
         'jdk.ExecutionSample#period=1ms' duration=$((duration - 4))s filename="$BENCH_OUT/$label.jfr" >"$BENCH_OUT/$label.jcmd.log" 2>&1 ) 7>&- &
   fi
+  local perf_pid="" perf_s=$((duration - 4))
+  if [[ "$label" == machine-* ]] && [ "$perf_s" -gt 2 ]; then
+    # Inside the measured window only, every process on every CPU; samples only (no call graphs), so its cost is small.
+    ( sleep $((warmup + 2)) && perf record -a -F "$MACHINE_PROFILE_HZ" -o "$BENCH_OUT/$label.perf.data" -- sleep "$perf_s" \
+        >"$BENCH_OUT/$label.perf.log" 2>&1 ) 7>&- &
+    perf_pid=$!
+  fi
+  local loadgen=$LOADGEN_PID
   rc=0; wait "$LOADGEN_PID" || rc=$?
   LOADGEN_PID=""
+  if [ -n "$perf_pid" ]; then
+    if wait "$perf_pid" && "$BENCH_JAVA_HOME/bin/jcmd" "$ISSUER_PID" Compiler.perfmap >>"$BENCH_OUT/$label.perf.log" 2>&1; then
+      # The JIT's symbols are in /tmp/perf-PID.map (written just now), where perf looks for them.
+      perf script -i "$BENCH_OUT/$label.perf.data" -F comm,pid,ip,sym,dso 2>>"$BENCH_OUT/$label.perf.log" \
+        | awk -v hz="$MACHINE_PROFILE_HZ" -v seconds="$perf_s" -v cpus="$(nproc)" -v top=30 \
+            -v requests="$(awk -F'\t' -v s="$perf_s" 'END { printf "%d", $3 * s }' "$tsv")" \
+            -v issuer="$ISSUER_PID" -v loadgen="$loadgen" -v redis="$REDIS_PID" \
+            -v postgres="$POSTMASTER_PID $(pgrep -d ' ' -P "$POSTMASTER_PID")" -f "$ROOT/bench/machine-profile.awk" \
+        >"$BENCH_OUT/$label.parts.tsv" || log "WARNING: no machine profile for $label (see $BENCH_OUT/$label.perf.log)"
+      rm -f "/tmp/perf-$ISSUER_PID.map"
+    else
+      log "WARNING: perf record failed for $label (see $BENCH_OUT/$label.perf.log; perf installed, kernel.perf_event_paranoid <= 0?)"
+    fi
+  fi
   if [ "$statements" = 1 ]; then   # since the reset before this mode: its warm-up and measured seconds
     "$JAVA" -cp "$BENCH_JAR" dev.lifespan.bench.PgStatements --jvm-args "$STACK_DIR/jvm-args" top "$PG_STATEMENTS" \
       >"$BENCH_OUT/$label.pg-statements.txt" 2>&1 7>&- || log "WARNING: no pg_stat_statements for $label"
@@ -292,6 +317,10 @@ done
 # Profiles in runs of their own, so that the profiler's cost is in none of the figures above.
 if [ "$PROFILE" = 1 ]; then
   for mode in $MODES; do run_mode "$mode" "profile-$mode" "$WARMUP" "$DURATION" "$BENCH_OUT/profile.tsv"; done
+fi
+if [ "$MACHINE_PROFILE" = 1 ]; then
+  command -v perf >/dev/null || die "MACHINE_PROFILE=1 needs perf (Debian: linux-perf)"
+  for mode in $MODES; do run_mode "$mode" "machine-$mode" "$WARMUP" "$DURATION" "$BENCH_OUT/machine.tsv"; done
 fi
 LOAD_S=$((SECONDS - LOAD_T0))
 
