@@ -286,7 +286,7 @@ run_mode() {
         >"$BENCH_OUT/$label.parts.tsv" || log "WARNING: no machine profile for $label (see $BENCH_OUT/$label.perf.log)"
       rm -f "/tmp/perf-$ISSUER_PID.map"
     else
-      log "WARNING: perf record failed for $label (see $BENCH_OUT/$label.perf.log; perf installed, kernel.perf_event_paranoid <= 0?)"
+      log "WARNING: perf record or jcmd Compiler.perfmap failed for $label (see $BENCH_OUT/$label.perf.log; root, or kernel.perf_event_paranoid <= 0?)"
     fi
   fi
   if [ "$statements" = 1 ]; then   # since the reset before this mode: its warm-up and measured seconds
