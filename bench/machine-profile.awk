@@ -1,11 +1,12 @@
 # Where the whole machine's CPU goes per request, from `perf script -F comm,pid,ip,sym,dso` of `perf record -a -F HZ`
-# (no call graphs: each sample is charged to the function it was in). Used by run-issuer-bench.sh (PROFILE=1).
+# (no call graphs: each sample is charged to the function it was in). Used by run-issuer-bench.sh (MACHINE_PROFILE=1).
 #
 # awk -v hz=499 -v seconds=16 -v cpus=2 -v requests=N -v issuer=PID -v loadgen=PID -v redis=PID -v postgres="PID PID..."
 #     -v top=25 -f machine-profile.awk
 #
 # Prints "part<TAB>us_per_request<TAB>share_of_machine" rows (one sample is 1e6/hz us of one CPU), then the issuer's
 # costliest functions outside the signature and the JVM's own code.
+
 # Sorts keys[1..n] by count[key], largest first.
 function by_count(keys, n, count,   i, j, t) {
     for (i = 2; i <= n; i++) { t = keys[i]; for (j = i - 1; j >= 1 && count[keys[j]] < count[t]; j--) keys[j + 1] = keys[j]; keys[j + 1] = t }
