@@ -32,6 +32,8 @@ ISSUER_START_TIMEOUT="${ISSUER_START_TIMEOUT:-180}"
 SEPARATE_GRPC_PORT="${SEPARATE_GRPC_PORT:-0}"  # 1 = gRPC on its own server and port instead of the HTTP port
 GRPC_CHANNELS="${GRPC_CHANNELS:-2}"      # gRPC connections the load generator's callers share
 LOADGEN_IO_THREADS="${LOADGEN_IO_THREADS:-1}"  # event-loop threads running the load generator's callers
+GRPC_CLIENT="${GRPC_CLIENT:-frames}"     # the load generator's gRPC client: frames (Netty's HTTP/2 codec, as its HTTP
+                                         # client uses Netty's HTTP/1.1 codec) | stub (grpc-java's channel and stubs)
 SKIP_BUILD="${SKIP_BUILD:-0}"       # 1 = use the jars already built
 PG_DURABLE="${PG_DURABLE:-0}"       # 1 = PostgreSQL with fsync, synchronous_commit and full_page_writes on (production)
 WITH_KEYCLOAK="${WITH_KEYCLOAK:-0}" # 1 = run the Keycloak peer (refresh_rotating, client_credentials) afterwards
@@ -254,7 +256,7 @@ run_mode() {
   BENCH_CLIENT_SECRET="$secret" BENCH_ISSUE_CLIENT_SECRET="$SVC_SECRET" \
     "$JAVA" -Xmx256m -cp "$BENCH_JAR" dev.lifespan.bench.LoadGenerator \
       --target "127.0.0.1:$PORT" --grpc-target "127.0.0.1:$GRPC_PORT" --grpc-channels "$GRPC_CHANNELS" --io-threads "$LOADGEN_IO_THREADS" \
-      --mode "$mode" --concurrency "$CONCURRENCY" \
+      --grpc-client "$GRPC_CLIENT" --mode "$mode" --concurrency "$CONCURRENCY" \
       --warmup "$warmup" --duration "$duration" --client-id "$client" \
       --issue-client-id bench-svc --subject-prefix "bench-$label-" \
       --cpu-pids "$CPU_PIDS" --tsv-out "$tsv" >"$BENCH_OUT/$label.txt" 2>"$BENCH_OUT/$label.log" 7>&- &
@@ -334,7 +336,7 @@ HWM_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$ISSUER_PID/status" 2>/dev/null || ec
   echo "issuer_opts=$RATE_LIMIT_OPTS $ISSUER_OPTS"
   echo "alg=${ALG:-issuer default}"
   echo "access_token_header=${AT_HEADER:-?}"
-  echo "load=concurrency $CONCURRENCY grpc_channels $GRPC_CHANNELS io_threads $LOADGEN_IO_THREADS warmup ${WARMUP}s duration ${DURATION}s modes: $MODES"
+  echo "load=concurrency $CONCURRENCY grpc_channels $GRPC_CHANNELS io_threads $LOADGEN_IO_THREADS grpc_client $GRPC_CLIENT warmup ${WARMUP}s duration ${DURATION}s modes: $MODES"
   echo "grpc_port=$GRPC_PORT http_port=$PORT (separate gRPC server: $SEPARATE_GRPC_PORT)"
   echo "postgresql=$PG_DURABILITY"
   echo "cpus=$(nproc) model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo) host=$(uname -srm)"

@@ -7,6 +7,7 @@ import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.api.v1.IssueTokensResponse;
 import dev.lifespan.api.v1.RefreshTokensRequest;
 import dev.lifespan.api.v1.RefreshTokensResponse;
+import dev.lifespan.api.v1.TokenIssuerGrpc;
 import dev.lifespan.api.v1.TokenIssuerGrpc.TokenIssuerStub;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -28,9 +29,9 @@ final class Callers {
     static Caller create(LoadOptions options, int index, IssuerConnection grpc, TokenEndpointConnection http,
             IssueAuthorization issueAuthorization) {
         return switch (options.mode()) {
-            case GRPC_REFRESH -> new GrpcRefresh(options, index, grpc.stub(index), issueAuthorization);
+            case GRPC_REFRESH -> new GrpcRefresh(options, index, grpc, issueAuthorization);
             case HTTP_REFRESH -> new HttpRefresh(options, index, grpc.stub(index), issueAuthorization, http);
-            case GRPC_CLIENT_CREDENTIALS -> new GrpcClientCredentials(options, grpc.stub(index));
+            case GRPC_CLIENT_CREDENTIALS -> new GrpcClientCredentials(options, index, grpc);
             case HTTP_CLIENT_CREDENTIALS -> new HttpClientCredentials(options, http);
         };
     }
@@ -38,14 +39,12 @@ final class Callers {
     /** Starts a session with {@code IssueTokens} and keeps the chain's current refresh token. */
     private abstract static class RefreshChain implements Caller {
         final LoadOptions options;
-        final TokenIssuerStub stub;
         private final TokenIssuerStub issueStub;
         private final String subject;
         String refreshToken;
 
         RefreshChain(LoadOptions options, int index, TokenIssuerStub stub, IssueAuthorization authorization) {
             this.options = options;
-            this.stub = stub;
             this.issueStub = authorization == null ? stub : stub.withInterceptors(authorization);
             this.subject = options.subjectPrefix() + index;
         }
@@ -87,8 +86,13 @@ final class Callers {
     }
 
     static final class GrpcRefresh extends RefreshChain {
-        GrpcRefresh(LoadOptions options, int index, TokenIssuerStub stub, IssueAuthorization authorization) {
-            super(options, index, stub, authorization);
+        private final IssuerConnection grpc;
+        private final int index;
+
+        GrpcRefresh(LoadOptions options, int index, IssuerConnection grpc, IssueAuthorization authorization) {
+            super(options, index, grpc.stub(index), authorization);
+            this.grpc = grpc;
+            this.index = index;
         }
 
         @Override
@@ -99,8 +103,8 @@ final class Callers {
                     .setClientSecret(options.clientSecret())
                     .setSourceIp(SOURCE_IP)
                     .build();
-            stub.withDeadlineAfter(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .refreshTokens(request, unary(done, (RefreshTokensResponse response) -> {
+            grpc.unary(index, TokenIssuerGrpc.getRefreshTokensMethod(), request,
+                    unary(done, (RefreshTokensResponse response) -> {
                         if (response.getAccessToken().getToken().isEmpty()) {
                             return "grpc OK without access token";
                         }
@@ -136,13 +140,13 @@ final class Callers {
     }
 
     static final class GrpcClientCredentials implements Caller {
-        private final LoadOptions options;
-        private final TokenIssuerStub stub;
+        private final IssuerConnection grpc;
+        private final int index;
         private final IssueServiceTokenRequest request;
 
-        GrpcClientCredentials(LoadOptions options, TokenIssuerStub stub) {
-            this.options = options;
-            this.stub = stub;
+        GrpcClientCredentials(LoadOptions options, int index, IssuerConnection grpc) {
+            this.grpc = grpc;
+            this.index = index;
             this.request = IssueServiceTokenRequest.newBuilder()
                     .setClientId(options.clientId())
                     .setClientSecret(options.clientSecret())
@@ -152,8 +156,8 @@ final class Callers {
 
         @Override
         public void call(Consumer<String> done) {
-            stub.withDeadlineAfter(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .issueServiceToken(request, unary(done, (IssueServiceTokenResponse response) ->
+            grpc.unary(index, TokenIssuerGrpc.getIssueServiceTokenMethod(), request,
+                    unary(done, (IssueServiceTokenResponse response) ->
                             response.getAccessToken().getToken().isEmpty() ? "grpc OK without access token" : null));
         }
     }

@@ -102,7 +102,8 @@ public final class LoadGenerator {
         boolean needsHttp = options.mode() == LoadMode.HTTP_REFRESH || options.mode() == LoadMode.HTTP_CLIENT_CREDENTIALS;
         List<TokenEndpointConnection> connections = new ArrayList<>();
         try (IssuerConnection grpc = needsGrpc
-                ? new IssuerConnection(options.grpcHost(), options.grpcPort(), options.grpcChannels(), io) : null) {
+                ? new IssuerConnection(options.grpcHost(), options.grpcPort(), options.grpcChannels(), io,
+                        options.grpcClient(), options.requestTimeout()) : null) {
             IssueAuthorization issueAuthorization = null;
             if (options.mode().refreshChain() && options.issueClientId() != null) {
                 TokenEndpointConnection connection = newConnection(io);

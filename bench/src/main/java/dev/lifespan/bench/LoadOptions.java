@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param issueClientSecret its secret
  * @param grpcChannels   gRPC channels (HTTP/2 connections) the callers share round-robin
  * @param ioThreads      Netty event-loop threads running all callers (HTTP modes: one connection per caller)
+ * @param grpcClient     how the measured gRPC calls are made
  * @param cpuPids        process trees whose CPU is charged to the server side
  * @param tsvOut         file the TSV result line is appended to (with a header when new), or null
  */
@@ -49,6 +50,7 @@ public record LoadOptions(
         String issueClientSecret,
         int grpcChannels,
         int ioThreads,
+        GrpcClient grpcClient,
         List<Integer> cpuPids,
         String tsvOut) {
 
@@ -76,11 +78,14 @@ public record LoadOptions(
             "  --issue-client-secret S      its secret                             [$" + ISSUE_CLIENT_SECRET_ENV + "]",
             "  --grpc-channels N            gRPC connections shared by the callers [2]",
             "  --io-threads N               event-loop threads running the callers [1]",
+            "  --grpc-client C              measured gRPC calls through: frames (Netty's HTTP/2 codec, as the",
+            "                               HTTP modes use its HTTP/1.1 codec) or stub (grpc-java) [frames]",
             "  --cpu-pids p1,p2             server processes (with all their descendants) to charge CPU to",
             "  --tsv-out FILE               append the TSV result line (header when the file is new)");
 
     public LoadOptions {
         Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(grpcClient, "grpcClient");
         requirePositive("--concurrency", concurrency);
         requirePositive("--grpc-channels", grpcChannels);
         requirePositive("--io-threads", ioThreads);
@@ -119,6 +124,7 @@ public record LoadOptions(
         String issueClientSecret = env.get(ISSUE_CLIENT_SECRET_ENV);
         int grpcChannels = 2;
         int ioThreads = 1;
+        GrpcClient grpcClient = GrpcClient.FRAMES;
         List<Integer> cpuPids = List.of();
         String tsvOut = null;
 
@@ -159,6 +165,7 @@ public record LoadOptions(
                 case "issue-client-secret" -> issueClientSecret = value;
                 case "grpc-channels" -> grpcChannels = parseInt(name, value);
                 case "io-threads" -> ioThreads = parseInt(name, value);
+                case "grpc-client" -> grpcClient = GrpcClient.fromLabel(value);
                 case "cpu-pids" -> cpuPids = splitList(value).stream().map(p -> parseInt(name, p)).toList();
                 case "tsv-out" -> tsvOut = value;
                 default -> throw new IllegalArgumentException("unknown option --" + name);
@@ -173,8 +180,8 @@ public record LoadOptions(
         URI grpcUri = grpcTarget == null ? uri : hostPort("--grpc-target", grpcTarget);
         return new LoadOptions(uri.getHost(), uri.getPort(), grpcUri.getHost(), grpcUri.getPort(), mode, concurrency,
                 Duration.ofSeconds(warmup), Duration.ofSeconds(duration), Duration.ofSeconds(timeout), clientId,
-                clientSecret, subjectPrefix, scopes, issueClientId, issueClientSecret, grpcChannels, ioThreads, cpuPids,
-                tsvOut);
+                clientSecret, subjectPrefix, scopes, issueClientId, issueClientSecret, grpcChannels, ioThreads, grpcClient,
+                cpuPids, tsvOut);
     }
 
     /** Base URI of the issuer's HTTP endpoints. */
@@ -230,6 +237,34 @@ public record LoadOptions(
         return "LoadOptions[target=" + host + ":" + port + ", grpcTarget=" + grpcHost + ":" + grpcPort
                 + ", mode=" + mode.label() + ", concurrency=" + concurrency
                 + ", warmup=" + warmup.toSeconds() + "s, duration=" + duration.toSeconds() + "s, clientId=" + clientId
-                + ", issueClientId=" + issueClientId + ", cpuPids=" + cpuPids + "]";
+                + ", issueClientId=" + issueClientId + ", grpcClient=" + grpcClient.label() + ", cpuPids=" + cpuPids
+                + "]";
+    }
+
+    /** The load generator's gRPC client for the measured calls (set-up calls always go through grpc-java's stubs). */
+    public enum GrpcClient {
+        /** {@link GrpcFrameConnection}: HTTP/2 frames written with Netty's codec, as the HTTP modes write HTTP/1.1. */
+        FRAMES("frames"),
+        /** grpc-java's channel and generated stubs, as a service calling the issuer would. */
+        STUB("stub");
+
+        private final String label;
+
+        GrpcClient(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        static GrpcClient fromLabel(String label) {
+            for (GrpcClient client : values()) {
+                if (client.label.equals(label)) {
+                    return client;
+                }
+            }
+            throw new IllegalArgumentException("--grpc-client must be frames or stub, got '" + label + "'");
+        }
     }
 }

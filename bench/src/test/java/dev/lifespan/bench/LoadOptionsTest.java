@@ -24,6 +24,7 @@ class LoadOptionsTest {
         assertThat(options.cpuPids()).isEmpty();
         assertThat(options.grpcChannels()).isEqualTo(2);
         assertThat(options.ioThreads()).isEqualTo(1);
+        assertThat(options.grpcClient()).isEqualTo(LoadOptions.GrpcClient.FRAMES);
     }
 
     @Test
@@ -33,6 +34,7 @@ class LoadOptionsTest {
                 "--warmup=0", "--duration", "5", "--client-id", "svc", "--client-secret=top",
                 "--subject-prefix", "u-", "--scopes", "a,b c", "--issue-client-id", "issuer-caller",
                 "--issue-client-secret", "x", "--cpu-pids", "12,345", "--grpc-channels", "3", "--io-threads", "2",
+                "--grpc-client", "stub",
                 "--tsv-out", "r.tsv"},
                 Map.of());
 
@@ -53,6 +55,7 @@ class LoadOptionsTest {
         assertThat(options.cpuPids()).containsExactly(12, 345);
         assertThat(options.grpcChannels()).isEqualTo(3);
         assertThat(options.ioThreads()).isEqualTo(2);
+        assertThat(options.grpcClient()).isEqualTo(LoadOptions.GrpcClient.STUB);
         assertThat(options.tsvOut()).isEqualTo("r.tsv");
     }
 
@@ -102,6 +105,8 @@ class LoadOptionsTest {
                 Map.of())).hasMessageContaining("--issue-client-secret");
         assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--client-secret"}, Map.of()))
                 .hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--client-secret", "s", "--grpc-client", "okhttp"},
+                Map.of())).hasMessage("--grpc-client must be frames or stub, got 'okhttp'");
         assertThat(List.of(LoadMode.values())).extracting(LoadMode::label)
                 .containsExactly("grpc-refresh", "http-refresh", "grpc-client-credentials", "http-client-credentials");
     }
