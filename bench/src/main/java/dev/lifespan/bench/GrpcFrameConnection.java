@@ -4,7 +4,6 @@ import com.google.protobuf.MessageLite;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.channel.Channel;
@@ -12,12 +11,10 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
@@ -50,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * ({@code --grpc-client frames}). A call is a HEADERS frame and one DATA frame with the length-prefixed message; the
  * answer is HEADERS, DATA and trailers carrying {@code grpc-status} (gRPC over HTTP/2, "Requests" and "Responses").
  * Requests go out with the {@code grpc-timeout} the stub would send, so the server does the same work either way;
- * answers are parsed with the method's own marshaller and reported to a {@link StreamObserver} exactly as a stub
+ * answers are parsed with the method's own marshaller and reported to a {@link StreamObserver} as a stub
  * reports them, an error as a {@link Status} exception.
  *
  * <p>Everything runs on the connection's event loop. Calls started while a read is being handled (the next call of a
@@ -154,11 +151,7 @@ final class GrpcFrameConnection {
             return;
         }
         connecting = true;
-        new Bootstrap()
-                .group(loop)
-                .channel(NioSocketChannel.class)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
+        TokenEndpointConnection.bootstrap(loop, timeoutMillis)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

@@ -138,11 +138,7 @@ final class TokenEndpointConnection {
             write(channel, authorization, form);
             return;
         }
-        new Bootstrap()
-                .group(loop)
-                .channel(NioSocketChannel.class)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
+        bootstrap(loop, timeoutMillis)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -247,6 +243,18 @@ final class TokenEndpointConnection {
                 ctx.close();
             }
         }
+    }
+
+    /**
+     * A client connection's bootstrap on {@code loop}, as both load-generator clients make theirs: NIO, Nagle off (a
+     * request is one write, and waiting for more would only delay it), the connect bounded by the call's timeout.
+     */
+    static Bootstrap bootstrap(EventLoop loop, long connectTimeoutMillis) {
+        return new Bootstrap()
+                .group(loop)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
     }
 
     static String basic(String clientId, String clientSecret) {
