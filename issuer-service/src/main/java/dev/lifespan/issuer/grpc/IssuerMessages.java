@@ -1,6 +1,7 @@
 package dev.lifespan.issuer.grpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.lifespan.api.v1.AccessToken;
 import dev.lifespan.api.v1.RefreshToken;
 import dev.lifespan.api.v1.Session;
@@ -14,6 +15,7 @@ import dev.lifespan.issuer.session.TokenPair;
 import dev.lifespan.issuer.token.MintedToken;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 
 import static dev.lifespan.support.input.ProtoTime.timestamp;
@@ -25,13 +27,22 @@ final class IssuerMessages {
 
     static AccessToken accessToken(MintedToken token) {
         return AccessToken.newBuilder()
-                .setToken(token.token())
+                .setTokenBytes(utf8(token.token()))
                 .setTokenId(token.tokenId())
                 .setExpiresAt(timestamp(token.expiresAt()))
                 .setExpiresInSeconds(token.expiresInSeconds())
                 .setKeyId(token.keyId())
                 .addAllScopes(token.scopes())
                 .build();
+    }
+
+    /**
+     * A compact JWS (base64url and dots, so ASCII) as the bytes protobuf writes for it. Set as a string, protobuf scans
+     * all of its ~600 characters once to size the message and again to encode them (about 0.9 us per answer in the
+     * issuer's profile, bench/README 4.0s); as bytes it copies them. The wire format is the same.
+     */
+    private static ByteString utf8(String token) {
+        return UnsafeByteOperations.unsafeWrap(token.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The refresh token of a pair; null when the pair has none. */
