@@ -4,7 +4,11 @@ import dev.lifespan.api.v1.AccessToken;
 import dev.lifespan.api.v1.IssueServiceTokenRequest;
 import dev.lifespan.api.v1.IssueServiceTokenResponse;
 import dev.lifespan.api.v1.TokenIssuerGrpc;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyServerBuilder;
@@ -31,6 +35,9 @@ import static org.awaitility.Awaitility.await;
 /** The lean gRPC client against grpc-java's own server: answers, statuses, deadlines and a lost connection. */
 class GrpcFrameConnectionTest {
 
+    private static final Metadata.Key<String> GRPC_TIMEOUT =
+            Metadata.Key.of("grpc-timeout", Metadata.ASCII_STRING_MARSHALLER);
+
     private final NioEventLoopGroup loops = new NioEventLoopGroup(1);
     private final Set<StreamObserver<IssueServiceTokenResponse>> unanswered = ConcurrentHashMap.newKeySet();
     private final List<String> timeouts = new ArrayList<>();
@@ -40,13 +47,12 @@ class GrpcFrameConnectionTest {
     @BeforeEach
     void start() throws Exception {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .intercept(new io.grpc.ServerInterceptor() {
+                .intercept(new ServerInterceptor() {
                     @Override
-                    public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call,
-                            io.grpc.Metadata headers, io.grpc.ServerCallHandler<Q, R> next) {
+                    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                            ServerCallHandler<Q, R> next) {
                         synchronized (timeouts) {
-                            timeouts.add(headers.get(io.grpc.Metadata.Key.of("grpc-timeout",
-                                    io.grpc.Metadata.ASCII_STRING_MARSHALLER)));
+                            timeouts.add(headers.get(GRPC_TIMEOUT));
                         }
                         return next.startCall(call, headers);
                     }
