@@ -151,7 +151,7 @@ final class GrpcFrameConnection {
             return;
         }
         connecting = true;
-        TokenEndpointConnection.bootstrap(loop, timeoutMillis)
+        ClientBootstrap.on(loop, timeoutMillis)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

@@ -1,16 +1,13 @@
 package dev.lifespan.bench;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -138,7 +135,7 @@ final class TokenEndpointConnection {
             write(channel, authorization, form);
             return;
         }
-        bootstrap(loop, timeoutMillis)
+        ClientBootstrap.on(loop, timeoutMillis)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -243,18 +240,6 @@ final class TokenEndpointConnection {
                 ctx.close();
             }
         }
-    }
-
-    /**
-     * A client connection's bootstrap on {@code loop}, as both load-generator clients make theirs: NIO, Nagle off (a
-     * request is one write, and waiting for more would only delay it), the connect bounded by the call's timeout.
-     */
-    static Bootstrap bootstrap(EventLoop loop, long connectTimeoutMillis) {
-        return new Bootstrap()
-                .group(loop)
-                .channel(NioSocketChannel.class)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
     }
 
     static String basic(String clientId, String clientSecret) {
