@@ -37,7 +37,7 @@ GRPC_CLIENT="${GRPC_CLIENT:-frames}"     # the load generator's gRPC client: fra
 SKIP_BUILD="${SKIP_BUILD:-0}"       # 1 = use the jars already built
 PG_DURABLE="${PG_DURABLE:-0}"       # 1 = PostgreSQL with fsync, synchronous_commit and full_page_writes on (production)
 WITH_KEYCLOAK="${WITH_KEYCLOAK:-0}" # 1 = run the Keycloak peer (refresh_rotating, client_credentials) afterwards
-PG_STATEMENTS="${PG_STATEMENTS:-0}" # N > 0 = after each measured mode, PostgreSQL's N costliest statements (pg_stat_statements)
+PG_STATEMENTS="${PG_STATEMENTS:-0}" # N > 0 = after each measured mode, PostgreSQL's N costliest statements and how often each was planned (pg_stat_statements)
 BENCH_WAIT_QUIET="${BENCH_WAIT_QUIET:-0}"  # seconds to wait for other CPU load to go away before starting
 BENCH_OUT="${BENCH_OUT:-$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 
@@ -174,7 +174,8 @@ STACK_FIFO="$STACK_DIR/stdin"; rm -f "$STACK_FIFO"; mkfifo "$STACK_FIFO"
 exec 7<>"$STACK_FIFO"   # held open by this shell only: BenchStack sees end of file when the shell goes away
 log "starting embedded PostgreSQL + Redis"
 STACK_FLAGS=(); [ "$PG_DURABLE" = 1 ] && STACK_FLAGS+=(--durable)
-STACK_JVM=(); [ "$PG_STATEMENTS" -gt 0 ] && STACK_JVM+=(-Dlifespan.devstack.postgres.shared_preload_libraries=pg_stat_statements)
+STACK_JVM=(); [ "$PG_STATEMENTS" -gt 0 ] && STACK_JVM+=(-Dlifespan.devstack.postgres.shared_preload_libraries=pg_stat_statements
+  -Dlifespan.devstack.postgres.pg_stat_statements.track_planning=on)
 "$JAVA" -Xmx128m "${STACK_JVM[@]}" -cp "$BENCH_JAR" dev.lifespan.bench.BenchStack --out "$STACK_DIR" "${STACK_FLAGS[@]}" \
   <"$STACK_FIFO" >"$STACK_DIR/bench-stack.log" 2>&1 7>&- &
 STACK_PID=$!

@@ -13,7 +13,10 @@ import java.util.Map;
 /**
  * Where PostgreSQL's time goes in a benchmark run, from {@code pg_stat_statements} (the server must preload it:
  * {@code run-issuer-bench.sh} does with {@code PG_STATEMENTS=N}). {@code reset} creates the extension if needed and
- * clears its counters; {@code top N} prints the N statements with the most execution time since, and the total.
+ * clears its counters; {@code top N} prints the N statements with the most execution time since, and the total. With
+ * {@code pg_stat_statements.track_planning} on (as {@code run-issuer-bench.sh} sets it) each line also says how often the
+ * statement was planned: a prepared statement on its generic plan is planned a handful of times for thousands of
+ * executions, one planned afresh for each execution as often as it ran (bench/README.md 4.0t).
  *
  * <pre>java -cp benchmarks.jar dev.lifespan.bench.PgStatements --jvm-args STACK_DIR/jvm-args reset|top N</pre>
  */
@@ -60,14 +63,14 @@ public final class PgStatements {
             total.next();
             System.out.printf(Locale.ROOT, "all statements: %.0f ms executing, %d calls%n", total.getDouble(1), total.getLong(2));
         }
-        System.out.println("total ms | calls | ms per call | rows per call | statement");
-        try (ResultSet rs = s.executeQuery("SELECT total_exec_time, calls, rows, regexp_replace(query, '\\s+', ' ', 'g')"
+        System.out.println("total ms | calls | ms per call | rows per call | plans | statement");
+        try (ResultSet rs = s.executeQuery("SELECT total_exec_time, calls, rows, plans, regexp_replace(query, '\\s+', ' ', 'g')"
                 + " FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT " + n)) {
             while (rs.next()) {
                 long calls = rs.getLong(2);
-                String query = rs.getString(4);
-                System.out.printf(Locale.ROOT, "%9.1f | %8d | %7.4f | %6.1f | %s%n", rs.getDouble(1), calls, rs.getDouble(1) / calls,
-                        (double) rs.getLong(3) / calls, query.length() > 200 ? query.substring(0, 200) + "..." : query);
+                String query = rs.getString(5);
+                System.out.printf(Locale.ROOT, "%9.1f | %8d | %7.4f | %6.1f | %8d | %s%n", rs.getDouble(1), calls, rs.getDouble(1) / calls,
+                        (double) rs.getLong(3) / calls, rs.getLong(4), query.length() > 200 ? query.substring(0, 200) + "..." : query);
             }
         }
     }
