@@ -13,8 +13,9 @@ import java.util.Objects;
  * exists exactly when its change committed. A relay ships the rows to the audit service.
  *
  * <p>An event is built from SQL expressions: column names of the statement's own CTE ({@code subject},
- * {@code sid}), parameter placeholders ({@code $3}) or literals. The event id is {@code gen_random_uuid()},
- * one per row, so an event written from a CTE of several rows gets one id each.
+ * {@code sid}), parameter placeholders ({@code $3}) or literals. Each row gets its own event id, so an event written
+ * from a CTE of several rows gets one id each: {@code lifespan_event_id()}, a UUID version 7 that sorts by when it was
+ * written, defined by the Flyway migration {@value #EVENT_ID_MIGRATION} that every service with an outbox runs.
  *
  * <pre>{@code
  * ", e AS (" + AuditOutbox.event(EventType.TOKEN_REFRESHED).at("$1").subject("subject").session("sid")
@@ -28,6 +29,9 @@ import java.util.Objects;
 public final class AuditOutbox {
     /** The outbox's columns, in the order every insert names them. */
     public static final String COLUMNS = "event_id, type, occurred_at, subject, sid, client_id, token_id, source_ip, failure, attributes";
+
+    /** The classpath resource defining {@code lifespan_event_id()}; its folder is a Flyway location of every service with an outbox. */
+    public static final String EVENT_ID_MIGRATION = "db/audit-outbox/R__audit_event_id.sql";
 
     private AuditOutbox() {
     }
@@ -121,7 +125,7 @@ public final class AuditOutbox {
         }
 
         String select() {
-            return "SELECT gen_random_uuid(), '" + type.name() + "', " + occurredAt + ", " + subject + ", " + session + ", " + client
+            return "SELECT lifespan_event_id(), '" + type.name() + "', " + occurredAt + ", " + subject + ", " + session + ", " + client
                     + ", " + token + ", " + sourceIp + ", " + failure + ", " + attributes + (from == null ? "" : " FROM " + from)
                     + (where == null ? "" : " WHERE " + where);
         }

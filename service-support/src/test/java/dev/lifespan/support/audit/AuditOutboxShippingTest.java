@@ -22,6 +22,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -31,6 +35,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -44,13 +49,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * backlog, pruning; and validation-failure counts written as VALIDATION_FAILED events the relay reads back.
  */
 class AuditOutboxShippingTest {
-    /** The columns of every service's audit_outbox (issuer V1+V3, revocation service V2+V3). */
+    /**
+     * The columns of every service's audit_outbox (issuer V1+V3, revocation service V2+V3), and the event id function
+     * the services' migrations take from service-support.
+     */
     static final String TABLE = """
             CREATE TABLE audit_outbox (
                 event_id uuid PRIMARY KEY, type text NOT NULL, occurred_at timestamptz NOT NULL, subject text, sid text, client_id text,
                 token_id text, source_ip text, attributes jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(attributes) = 'object'), shipped_at timestamptz,
-                failure text, refused text)
-            """;
+                failure text, refused text);
+            """ + eventIdMigration();
     private static EmbeddedServers servers;
     private static Vertx vertx;
     private static Pool pool;
@@ -78,6 +86,14 @@ class AuditOutboxShippingTest {
     void table() throws Exception {
         sql("DROP TABLE IF EXISTS audit_outbox");
         sql(TABLE);
+    }
+
+    private static String eventIdMigration() {
+        try (InputStream in = AuditOutbox.class.getClassLoader().getResourceAsStream(AuditOutbox.EVENT_ID_MIGRATION)) {
+            return new String(Objects.requireNonNull(in, AuditOutbox.EVENT_ID_MIGRATION).readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void sql(String statement) throws Exception {

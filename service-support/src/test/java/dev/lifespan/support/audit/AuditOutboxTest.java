@@ -7,6 +7,9 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,6 +44,43 @@ class AuditOutboxTest {
                 rs.next();
                 assertThat(rs.getInt(1)).as("one id per event").isEqualTo(3);
             }
+        }
+    }
+
+    @Test
+    void eventIdsAreVersion7WithTheDatabaseClockSoLaterEventsSortLater() throws Exception {
+        try (EmbeddedServers servers = EmbeddedServers.start(); Connection db = servers.jdbcConnection(); Statement sql = db.createStatement()) {
+            sql.execute(AuditOutboxShippingTest.TABLE);
+            long before = millis(sql, "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
+            for (int statement = 0; statement < 20; statement++) {
+                // occurred_at records the order the statements ran in (each is its own transaction, so now() grows); within one
+                // statement the ids are read in their own order.
+                sql.execute(AuditOutbox.event(EventType.TOKEN_ISSUED).at("now()").token("'jti-" + statement + "-' || g")
+                        .from("generate_series(1, 50) g").insert());
+            }
+            long after = millis(sql, "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
+            List<UUID> ids = new ArrayList<>();
+            try (ResultSet rs = sql.executeQuery("SELECT event_id FROM audit_outbox ORDER BY occurred_at, event_id")) {
+                while (rs.next()) {
+                    ids.add(rs.getObject(1, UUID.class));
+                }
+            }
+            assertThat(ids).hasSize(1_000).doesNotHaveDuplicates();
+            long previous = before;
+            for (UUID id : ids) {
+                assertThat(id.version()).as("version of %s", id).isEqualTo(7);
+                assertThat(id.variant()).as("variant of %s (RFC 9562)", id).isEqualTo(2);
+                long written = id.getMostSignificantBits() >>> 16;
+                assertThat(written).as("milliseconds in %s", id).isBetween(previous, after);
+                previous = written;
+            }
+        }
+    }
+
+    private static long millis(Statement sql, String query) throws Exception {
+        try (ResultSet rs = sql.executeQuery(query)) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 }
