@@ -254,8 +254,13 @@ class RevocationSystemTest {
         stack.startRevocationService();
         List<RevocationRule> rulesAfter = snapshot();
         assertThat(rulesAfter).usingRecursiveFieldByFieldElementComparator().containsAll(rulesBefore);
-        RevocationRule next = revocationAs(serviceToken()).revoke(RevokeRequest.newBuilder().setRule(RevocationRule.newBuilder()
-                .setKind(RuleKind.RULE_KIND_TOKEN).setValue("after-restart").setReason("after restart")).build()).getRule();
+        // Until the restarted service's own feed is in step, the write RPCs answer UNAVAILABLE with a retry delay (it stays
+        // ready meanwhile, for the nodes that catch up from it); a caller retries, and so does this test, on nothing else.
+        RevokeRequest afterRestart = RevokeRequest.newBuilder().setRule(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_TOKEN)
+                .setValue("after-restart").setReason("after restart")).build();
+        RevocationRule next = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .ignoreExceptionsMatching(RevocationSystemTest::unavailable)
+                .until(() -> revocationAs(serviceToken()).revoke(afterRestart).getRule(), rule -> rule.getSequence() > 0);
         assertThat(next.getSequence()).as("the sequence continues").isGreaterThan(lastSequence(rulesBefore));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> "in step".equals(issuerFeedState()));
@@ -277,6 +282,10 @@ class RevocationSystemTest {
                     }
                 });
         return rules;
+    }
+
+    private static boolean unavailable(Throwable failure) {
+        return failure instanceof StatusRuntimeException status && status.getStatus().getCode() == Status.Code.UNAVAILABLE;
     }
 
     private static long lastSequence(List<RevocationRule> rules) {
