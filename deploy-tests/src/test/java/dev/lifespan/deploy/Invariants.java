@@ -33,11 +33,16 @@ import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -57,6 +62,7 @@ final class Invariants {
         violations.addAll(selectorsMatchWorkloads(m));
         violations.addAll(portsAreContainerPorts(m));
         violations.addAll(referencedKeysExist(m, external));
+        violations.addAll(databasesOfTheirOwn(m));
         return violations;
     }
 
@@ -365,6 +371,120 @@ final class Invariants {
             v.add(where + " reads " + (key == null ? "" : "key " + key + " of ") + kind + " " + name
                     + ", which the overlay does not contain" + external.hint());
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Databases
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /** The environment variables a Lifespan service reads its database from: the reactive client's and Flyway's. */
+    static final List<String> DATABASE_URLS = List.of("LIFESPAN_DB_REACTIVE_URL", "LIFESPAN_DB_JDBC_URL");
+    private static final Pattern DATABASE_URL = Pattern.compile("^(?:jdbc:)?postgres(?:ql)?://(?:[^@/]*@)?([^/?#]+)/([^/?#]+)");
+    private static final Pattern CREATE_DATABASE = Pattern.compile("(?i)CREATE\\s+DATABASE\\s+\"?([A-Za-z0-9_]+)\"?");
+    /** A Service's in-cluster DNS names ({@code db}, {@code db.ns.svc}, {@code db.ns.svc.cluster.local}): one server. */
+    private static final Pattern IN_CLUSTER = Pattern.compile("^([a-z0-9-]+)\\.[a-z0-9-]+\\.svc(?:\\.cluster\\.local)?$");
+    private static final String INIT_SCRIPTS = "/docker-entrypoint-initdb.d";
+
+    /**
+     * A database on a server: {@code host:port/name}, the port defaulted as PostgreSQL's drivers do and a Service's
+     * in-cluster names taken as its bare name (the overlays are rendered into one namespace).
+     */
+    record Database(String host, int port, String name) {
+        static Optional<Database> of(String url) {
+            Matcher match = DATABASE_URL.matcher(url);
+            if (!match.find()) {
+                return Optional.empty();
+            }
+            String server = match.group(1).toLowerCase(Locale.ROOT);
+            int colon = server.lastIndexOf(':');
+            String host = colon < 0 ? server : server.substring(0, colon);
+            int port = colon < 0 ? 5432 : Integer.parseInt(server.substring(colon + 1));
+            return Optional.of(new Database(IN_CLUSTER.matcher(host).replaceFirst("$1"), port, match.group(2)));
+        }
+
+        @Override
+        public String toString() {
+            return "database " + name + " on " + host + ":" + port;
+        }
+    }
+
+    /**
+     * Each service has a database of its own: its migrations create tables of the same names as the others' (every
+     * producer's {@code audit_outbox}), so the second to migrate into a shared database crash-loops. A container's
+     * reactive and JDBC URLs name the same database (Flyway migrates the one the service uses). A database on a
+     * PostgreSQL the overlay runs itself is made there: the image's {@code POSTGRES_DB}, or a {@code CREATE DATABASE}
+     * in a ConfigMap mounted at {@value #INIT_SCRIPTS}. URLs that come from outside the overlay are not checked.
+     */
+    static List<String> databasesOfTheirOwn(Manifests m) {
+        Map<String, Map<String, String>> configMaps = new HashMap<>();
+        m.all(ConfigMap.class).forEach(cm -> configMaps.put(cm.getMetadata().getName(), cm.getData() == null ? Map.of() : cm.getData()));
+        List<String> v = new ArrayList<>();
+        Map<Database, String> owners = new HashMap<>();
+        for (Manifests.Workload w : m.workloads()) {
+            for (Container c : list(w.template().getSpec().getContainers())) {
+                String where = w + " container " + c.getName();
+                Map<String, Database> named = new LinkedHashMap<>();
+                for (EnvVar e : list(c.getEnv())) {
+                    if (!DATABASE_URLS.contains(e.getName())) continue;
+                    Optional<String> url = value(e, configMaps);
+                    if (url.isEmpty()) continue;
+                    Optional<Database> db = Database.of(url.get());
+                    if (db.isEmpty()) {
+                        v.add(where + " env " + e.getName() + " is not a PostgreSQL URL with a database: " + url.get());
+                    } else {
+                        named.put(e.getName(), db.get());
+                    }
+                }
+                if (new HashSet<>(named.values()).size() > 1) {
+                    v.add(where + " names different databases in " + named + ": Flyway would migrate another database than the service uses");
+                }
+                for (Database db : new HashSet<>(named.values())) {
+                    String other = owners.putIfAbsent(db, where);
+                    if (other != null && !other.startsWith(w + " ")) {
+                        v.add(where + " and " + other + " share " + db + ": each service needs a database of its own");
+                    }
+                    madeInTheOverlay(m, db, configMaps).ifPresent(problem -> v.add(where + " uses " + db + ", " + problem));
+                }
+            }
+        }
+        return v;
+    }
+
+    /** Empty when {@code db} is on a server outside the overlay or the overlay's server makes it; else what is wrong. */
+    private static Optional<String> madeInTheOverlay(Manifests m, Database db, Map<String, Map<String, String>> configMaps) {
+        Optional<Service> service = m.named(Service.class, db.host());
+        if (service.isEmpty()) {
+            return Optional.empty();
+        }
+        for (Manifests.Workload server : m.selectedBy(service.get().getSpec().getSelector())) {
+            PodSpec pod = server.template().getSpec();
+            for (Container c : list(pod.getContainers())) {
+                Optional<String> initial = list(c.getEnv()).stream().filter(e -> "POSTGRES_DB".equals(e.getName())).findFirst()
+                        .flatMap(e -> value(e, configMaps));
+                if (initial.isEmpty()) continue;
+                Set<String> made = new java.util.TreeSet<>(Set.of(initial.get()));
+                for (VolumeMount mount : list(c.getVolumeMounts())) {
+                    if (!INIT_SCRIPTS.equals(mount.getMountPath())) continue;
+                    list(pod.getVolumes()).stream().filter(vol -> vol.getName().equals(mount.getName()) && vol.getConfigMap() != null)
+                            .map(vol -> configMaps.getOrDefault(vol.getConfigMap().getName(), Map.of()))
+                            .flatMap(scripts -> scripts.values().stream())
+                            .forEach(script -> CREATE_DATABASE.matcher(script).results().forEach(r -> made.add(r.group(1))));
+                }
+                if (!made.contains(db.name())) {
+                    return Optional.of("which " + server + " never makes (it makes " + made + ": POSTGRES_DB and " + INIT_SCRIPTS + ")");
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** An env var's value, given inline or from a ConfigMap the overlay renders; empty when it comes from elsewhere. */
+    private static Optional<String> value(EnvVar e, Map<String, Map<String, String>> configMaps) {
+        if (e.getValue() != null) {
+            return Optional.of(e.getValue());
+        }
+        var ref = e.getValueFrom() == null ? null : e.getValueFrom().getConfigMapKeyRef();
+        return ref == null ? Optional.empty() : Optional.ofNullable(configMaps.getOrDefault(ref.getName(), Map.of()).get(ref.getKey()));
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -293,4 +293,60 @@ class InvariantsTest {
             assertThat(check(check, yaml.replace("key: tls.crt", "key: tls.pem"))).singleElement().asString().contains("tls.pem");
         }
     }
+
+    @Nested
+    class Databases {
+        final Function<Manifests, List<String>> check = Invariants::databasesOfTheirOwn;
+        final String two = Fixtures.resource("/fixtures/databases.yaml");
+
+        List<String> brokenBy(String from, String to) {
+            return check(check, replaceOnce(two, from, to));
+        }
+
+        @Test
+        void twoServicesWithADatabaseEachThatTheServerMakesPass() {
+            assertThat(check(check, two)).isEmpty();
+            assertThat(Invariants.all(Manifests.parse(two), ExternalReferences.NONE)).filteredOn(v -> v.contains("database")).isEmpty();
+        }
+
+        @Test
+        void twoServicesSharingADatabaseAreReported() {
+            // The k8s base shipped this way once: every service on .../lifespan, and audit_outbox created by two of them.
+            String shared = replaceOnce(replaceOnce(two, "b-reactive: postgresql://db.ns.svc/b_db", "b-reactive: postgresql://db.ns.svc/a_db"),
+                    "jdbc:postgresql://user@db:5432/b_db", "jdbc:postgresql://user@db.ns.svc.cluster.local/a_db");
+            assertThat(check(check, shared)).singleElement().asString()
+                    .contains("Deployment b container b and Deployment a container a share database a_db on db:5432");
+        }
+
+        @Test
+        void theSameNameOnAnotherServerIsAnotherDatabase() {
+            assertThat(brokenBy("b-reactive: postgresql://db.ns.svc/b_db", "b-reactive: postgresql://other:5433/a_db"))
+                    .noneMatch(violation -> violation.contains("share"));
+        }
+
+        @Test
+        void reactiveAndJdbcUrlsNamingDifferentDatabasesAreReported() {
+            assertThat(brokenBy("a-jdbc: jdbc:postgresql://db:5432/a_db", "a-jdbc: jdbc:postgresql://db:5432/b_db"))
+                    .anySatisfy(violation -> assertThat(violation).contains("Deployment a container a names different databases")
+                            .contains("Flyway would migrate another database"));
+        }
+
+        @Test
+        void aDatabaseTheOverlaysServerNeverMakesIsReported() {
+            assertThat(brokenBy("CREATE DATABASE b_db;", "CREATE DATABASE b;")).singleElement().asString()
+                    .contains("Deployment b container b uses database b_db on db:5432, which StatefulSet db never makes (it makes [a_db, b]");
+        }
+
+        @Test
+        void initScriptsCountOnlyWhereTheImageRunsThem() {
+            assertThat(brokenBy("mountPath: /docker-entrypoint-initdb.d", "mountPath: /etc/init")).singleElement().asString()
+                    .contains("uses database b_db on db:5432, which StatefulSet db never makes (it makes [a_db]");
+        }
+
+        @Test
+        void aUrlWithoutADatabaseIsReported() {
+            assertThat(brokenBy("b-reactive: postgresql://db.ns.svc/b_db", "b-reactive: postgresql://db.ns.svc"))
+                    .singleElement().asString().contains("env LIFESPAN_DB_REACTIVE_URL is not a PostgreSQL URL with a database");
+        }
+    }
 }
