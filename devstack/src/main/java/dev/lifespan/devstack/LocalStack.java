@@ -146,8 +146,14 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /** Another replica of a service, on the same databases, Redis, secrets and settings, on ports of its own. */
+    public record Replica(Service service, String baseUrl, String managementUrl, Process process) {
+    }
+
     /** One process per {@link Service}, by ordinal; an entry changes when that service is restarted. */
     private final List<Process> children;
+    /** Replicas started by {@link #startReplica}, stopped with the rest. */
+    private final List<Replica> replicas = new ArrayList<>();
     private final Map<Service, Launch> launches;
     private final int port;
     private final String appSecret;
@@ -197,6 +203,29 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
+     * Starts another replica of {@code service}: its command line but for its two ports (free ones), so the same
+     * database, Redis, secrets and settings, as a second pod of a Deployment has; waits until it is ready. The first
+     * replica stays where it is ({@link #baseUrl}, and the URLs the other services were given). Output goes to
+     * {@code <module>-replica-<n>.log}.
+     */
+    public synchronized Replica startReplica(Service service) throws IOException, InterruptedException {
+        int api = EmbeddedServers.freePort();
+        int management = EmbeddedServers.freePort();
+        List<String> command = launches.get(service).command().stream()
+                .map(arg -> arg.startsWith("-Dquarkus.http.port=") ? "-Dquarkus.http.port=" + api
+                        : arg.startsWith("-Dquarkus.management.port=") ? "-Dquarkus.management.port=" + management : arg)
+                .toList();
+        String log = service.module + "-replica-" + (replicas.stream().filter(r -> r.service() == service).count() + 2);
+        Process process = launch(log, new Launch(command, launches.get(service).environment(), launches.get(service).jdbcUrl()), logDir);
+        Replica replica = new Replica(service, "http://localhost:" + api, "http://localhost:" + management, process);
+        replicas.add(replica);
+        if (!awaitReady(replica.managementUrl() + "/q/health/ready", process, Duration.ofSeconds(120))) {
+            throw new IllegalStateException("a second replica of the " + service.title + " did not become ready; see " + log + ".log");
+        }
+        return replica;
+    }
+
+    /**
      * Starts the revocation service (on {@code port + 1}, its own database), the issuer (on {@code port}) and the audit
      * service (on {@code port + 2}, its own database) as child JVMs on the given servers (management ports
      * {@link #MANAGEMENT_OFFSET} above), with the demo clients and the
@@ -210,10 +239,10 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
-     * As {@link #start(EmbeddedServers, Path, int, Path)}, with extra system properties for the issuer and the
-     * revocation service (tests shorten a tolerance, for example) and for the audit service (its anomaly rules).
+     * As {@link #start(EmbeddedServers, Path, int, Path)}, with extra system properties for the issuer (a test makes its
+     * scheduled key reload rare, for example) and for the audit service (its anomaly rules).
      */
-    public static LocalStack start(EmbeddedServers servers, Path root, int port, Path logDir, Map<String, String> extra,
+    public static LocalStack start(EmbeddedServers servers, Path root, int port, Path logDir, Map<String, String> issuerExtra,
             Map<String, String> auditExtra) throws IOException, InterruptedException {
         for (Service service : Service.values()) {
             if (!Files.exists(service.jar(root))) {
@@ -234,7 +263,6 @@ public final class LocalStack implements AutoCloseable {
         // The revocation service, on its own database: the issuer delivers revocations to it, authenticated by tokens
         // it checks against the issuer's JWKS; it ships its audit events to the audit service.
         Map<String, String> revocation = new LinkedHashMap<>(servers.quarkusConfigForNewDatabase());
-        revocation.putAll(extra);
         revocation.put("lifespan.revocation.validation.issuer", issuerUrl);
         revocation.put("lifespan.revocation.validation.jwks-url", issuerUrl + "/.well-known/jwks.json");
         revocation.put("lifespan.audit-outbox.target", "localhost:" + (port + Service.AUDIT.portOffset));
@@ -244,7 +272,7 @@ public final class LocalStack implements AutoCloseable {
                 Map.of("LIFESPAN_AUDIT_CLIENT_SECRET", revocationClientSecret), revocation));
 
         Map<String, String> issuer = new LinkedHashMap<>(servers.quarkusConfig());
-        issuer.putAll(extra);
+        issuer.putAll(issuerExtra);
         issuer.put("lifespan.revocation.target", "localhost:" + (port + Service.REVOCATION.portOffset));
         issuer.put("lifespan.audit-outbox.target", "localhost:" + (port + Service.AUDIT.portOffset));
         issuer.put("lifespan.issuer", issuerUrl);
@@ -303,13 +331,17 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private static Process launch(Service service, Launch launch, Path logDir) throws IOException {
+        return launch(service.module, launch, logDir);
+    }
+
+    private static Process launch(String name, Launch launch, Path logDir) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(launch.command());
         builder.environment().putAll(launch.environment());
         if (logDir == null) {
             builder.inheritIO();
         } else {
             Files.createDirectories(logDir);
-            builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(service.module + ".log").toFile()));
+            builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(name + ".log").toFile()));
         }
         return builder.start();
     }
@@ -422,9 +454,10 @@ public final class LocalStack implements AutoCloseable {
         return operatorSecret;
     }
 
-    /** Stops every service (the servers belong to the caller); safe to call more than once. */
+    /** Stops every service and replica (the servers belong to the caller); safe to call more than once. */
     @Override
     public synchronized void close() {
+        stop(replicas.stream().map(Replica::process).toList());
         stop(children);
     }
 

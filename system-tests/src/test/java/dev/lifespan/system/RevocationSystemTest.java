@@ -194,7 +194,7 @@ class RevocationSystemTest {
         // A fourth node whose JWKS was cached before the standby key was published: it has never seen the key
         // that will sign next.
         AtomicBoolean first = new AtomicBoolean(true);
-        String signingKid = kidOf(issuerAs(serviceToken()).issueTokens(IssueTokensRequest.newBuilder().setSubject("vera")
+        String signingKid = RunningStack.kidOf(issuerAs(serviceToken()).issueTokens(IssueTokensRequest.newBuilder().setSubject("vera")
                 .setClientId("demo-app").build()).getAccessToken().getToken());
         nodes.add(node(() -> {
             String jwks = get(stack.issuerUrl() + "/.well-known/jwks.json");
@@ -212,7 +212,7 @@ class RevocationSystemTest {
             Instant rotated = Instant.now();
             String fresh = issuerAs(serviceToken()).issueTokens(IssueTokensRequest.newBuilder().setSubject("vera").setClientId("demo-app")
                     .build()).getAccessToken().getToken();
-            assertThat(kidOf(fresh)).isNotEqualTo(kidOf(old));
+            assertThat(RunningStack.kidOf(fresh)).isNotEqualTo(RunningStack.kidOf(old));
 
             await().atMost(PROPAGATION_BOUND).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> {
                 for (TokenValidator node : nodes) {
@@ -352,11 +352,6 @@ class RevocationSystemTest {
             }
         });
         return new JsonObject().put("keys", keys).encode();
-    }
-
-    private static String kidOf(String token) {
-        String header = new String(Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))), StandardCharsets.UTF_8);
-        return new JsonObject(header).getString("kid");
     }
 
     private static double metric(String base, String name) throws Exception {

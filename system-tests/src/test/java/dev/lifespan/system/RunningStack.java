@@ -12,11 +12,14 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -50,11 +53,16 @@ final class RunningStack implements AutoCloseable {
      * @param auditExtra system properties for the audit service (its anomaly rules)
      */
     static RunningStack start(String logs, Map<String, String> auditExtra) throws Exception {
+        return start(logs, Map.of(), auditExtra);
+    }
+
+    /** As {@link #start(String, Map)}, with system properties for the issuer too. */
+    static RunningStack start(String logs, Map<String, String> issuerExtra, Map<String, String> auditExtra) throws Exception {
         EmbeddedServers servers = EmbeddedServers.start();
         try {
             Path root = Path.of(System.getProperty("lifespan.root", "..")).toAbsolutePath().normalize();
             return new RunningStack(servers, LocalStack.start(servers, root, LocalStack.freePorts(),
-                    root.resolve("system-tests/target/" + logs), Map.of(), auditExtra));
+                    root.resolve("system-tests/target/" + logs), issuerExtra, auditExtra));
         } catch (Exception | Error e) {
             servers.close();
             throw e;
@@ -63,6 +71,12 @@ final class RunningStack implements AutoCloseable {
 
     ManagedChannel channel(Service service) {
         return channels.get(service);
+    }
+
+    /** The {@code kid} of a JWT's header. */
+    static String kidOf(String token) {
+        String header = new String(Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))), StandardCharsets.UTF_8);
+        return new JsonObject(header).getString("kid");
     }
 
     /** {@code stub} sending {@code token} as its bearer credential. */

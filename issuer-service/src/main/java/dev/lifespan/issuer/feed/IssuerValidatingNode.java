@@ -1,6 +1,7 @@
 package dev.lifespan.issuer.feed;
 
 import dev.lifespan.api.v1.RevocationGrpc;
+import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.key.SigningKeyRing;
 import dev.lifespan.support.audit.AuditOutboxRelay;
@@ -70,7 +71,7 @@ public class IssuerValidatingNode {
                     .staleAlert((lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last in step %s): introspection failing %s;"
                             + " privileged callers still checked against the rules held until %s after that", lastFresh,
                             failingOpen ? "OPEN" : "closed", config.callerAuth().feedOutageTolerance()))
-                    .ruleListener(new FeedMetrics(registry));
+                    .ruleListener(reloadingKeysOnKeyRules(new FeedMetrics(registry), keys));
         } else if (feed.enabled()) {
             LOG.warn("No revocation service (lifespan.revocation.target): caller tokens and introspection see ended sessions"
                     + " and compromised keys only, not token, subject, client or global revocation rules");
@@ -83,6 +84,21 @@ public class IssuerValidatingNode {
         Gauge.builder("lifespan_revocation_feed_unheard_seconds", this, n -> n.unheardFor().map(d -> d.toMillis() / 1000.0).orElse(-1.0))
                 .description("Seconds since the revocation feed was last in step; -1 before the first snapshot or when off")
                 .register(registry);
+    }
+
+    /**
+     * {@code metrics}, and a reload of this replica's key ring on every KEY rule. An emergency rotation on another
+     * replica marks the key compromised and promotes the next in one transaction, which queues the KEY rule too; the
+     * rule arrives here within milliseconds, where the scheduled reload ({@code lifespan.keys.reload-interval}) would
+     * leave this replica signing with, and publishing, the compromised key until it comes.
+     */
+    static RevocationFeed.RuleListener reloadingKeysOnKeyRules(RevocationFeed.RuleListener metrics, SigningKeyRing keys) {
+        return (rule, appliedAt, fromSnapshot) -> {
+            metrics.ruleApplied(rule, appliedAt, fromSnapshot);
+            if (rule.getKind() == RuleKind.RULE_KIND_KEY) {
+                keys.reloadSoon();
+            }
+        };
     }
 
     /** Introspection's validator: fails closed as soon as the feed is stale. The {@link TokenValidator} bean. */

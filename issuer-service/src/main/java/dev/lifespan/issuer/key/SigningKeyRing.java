@@ -12,6 +12,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -21,18 +22,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * This replica's in-memory copy of the signing keys: which key signs now, and the JWKS. Reloaded
- * from PostgreSQL on a short interval and after every local rotation; private parts are decrypted
+ * from PostgreSQL on a short interval, after every local rotation, and as soon as this replica's revocation feed
+ * brings a KEY rule ({@link #reloadSoon}: another replica's emergency rotation); private parts are decrypted
  * once per key, and only for keys that can still sign.
  */
 @Singleton
 public class SigningKeyRing {
+    private static final Logger LOG = Logger.getLogger(SigningKeyRing.class);
+
     private final SigningKeyStore store;
     private final MasterKey masterKey;
     private final InstantSource clock;
     private volatile List<LoadedKey> keys = List.of();
+    /** Reloads asked for by {@link #reloadSoon} and not yet covered by one that started after the asking. */
+    private final AtomicInteger asked = new AtomicInteger();
 
     public SigningKeyRing(SigningKeyStore store, MasterKey masterKey, InstantSource clock) {
         this.store = store;
@@ -43,6 +50,31 @@ public class SigningKeyRing {
     /** Re-reads the key rows. */
     public Uni<Void> reload() {
         return store.loadAll().invoke(this::replace).replaceWithVoid();
+    }
+
+    /**
+     * Reloads without waiting for it: one at a time, and once more after it when asked again meanwhile, so a burst of
+     * asks (a snapshot's KEY rules) costs at most two reads and none is missed. A failed reload is logged; the scheduled
+     * reload comes next.
+     */
+    public void reloadSoon() {
+        if (asked.getAndIncrement() == 0) {
+            reloadAsked();
+        }
+    }
+
+    private void reloadAsked() {
+        int covered = asked.get();
+        reload().subscribe().with(ignored -> afterAsked(covered), failure -> {
+            LOG.warnf("Signing key reload after a KEY rule failed: %s", failure.getMessage());
+            afterAsked(covered);
+        });
+    }
+
+    private void afterAsked(int covered) {
+        if (asked.addAndGet(-covered) > 0) {
+            reloadAsked();
+        }
     }
 
     private void replace(List<SigningKeyRow> rows) {
