@@ -25,9 +25,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +51,7 @@ import static org.awaitility.Awaitility.await;
  *       soon as the KEY rule reaches its revocation feed. The stack's issuer reloads its keys on schedule only every
  *       10 minutes here ({@code lifespan.keys.reload-interval} and {@code check-interval}, 10 s and 30 s by default),
  *       so the test cannot pass on the schedule.</li>
+ *   <li>Both replicas' relays ship the one outbox table: every event reaches the audit store, none twice.</li>
  * </ul>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -155,6 +158,30 @@ class IssuerReplicasSystemTest {
                 Duration.between(rotated, Instant.now()).toMillis());
         assertThat(node.validate(atSecond, "api").failure()).isEqualTo(ValidationFailure.REVOKED_KEY);
         assertThat(node.validate(accessTokenFrom(secondChannel), "api").isValid()).isTrue();
+    }
+
+    @Test
+    @Order(3)
+    void bothReplicasShipTheOneOutboxAndTheAuditStoreHoldsEachEventOnce() throws Exception {
+        // A burst of grants at both replicas, so both relays have rows to ship from the one outbox at the same time.
+        String basic = "Basic " + Base64.getEncoder().encodeToString(("demo-service:" + stack.serviceSecret()).getBytes(StandardCharsets.UTF_8));
+        List<CompletableFuture<HttpResponse<Void>>> grants = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String replica = i % 2 == 0 ? stack.issuerUrl() : second.baseUrl();
+            grants.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(replica + "/oauth2/token")).header("Authorization", basic)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials")).build(), HttpResponse.BodyHandlers.discarding()));
+        }
+        assertThat(grants.stream().map(grant -> grant.join().statusCode())).as("200 grants at two replicas").containsOnly(200);
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+            assertThat(running.query(Service.ISSUER, "SELECT count(*) FROM audit_outbox WHERE shipped_at IS NULL AND refused IS NULL"))
+                    .containsExactly("0");
+            assertThat(running.query(Service.AUDIT, "SELECT event_id::text FROM audit_event"))
+                    .containsAll(running.query(Service.ISSUER, "SELECT event_id::text FROM audit_outbox"));
+        });
+        assertThat(running.query(Service.AUDIT, "SELECT event_id::text FROM audit_event GROUP BY event_id HAVING count(*) > 1"))
+                .as("events stored twice").isEmpty();
     }
 
     private static TokenIssuerGrpc.TokenIssuerBlockingStub issuerAt(ManagedChannel replica) throws Exception {

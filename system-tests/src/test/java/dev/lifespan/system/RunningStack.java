@@ -17,6 +17,11 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -71,6 +76,18 @@ final class RunningStack implements AutoCloseable {
 
     ManagedChannel channel(Service service) {
         return channels.get(service);
+    }
+
+    /** The first column of every row, as text, from {@code service}'s own database. */
+    List<String> query(Service service, String sql) throws SQLException {
+        List<String> values = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(stack.jdbcUrl(service), servers.username(), servers.password());
+                Statement s = c.createStatement(); ResultSet rows = s.executeQuery(sql)) {
+            while (rows.next()) {
+                values.add(rows.getString(1));
+            }
+        }
+        return values;
     }
 
     /** The {@code kid} of a JWT's header. */

@@ -143,8 +143,14 @@ class AuditOutboxShippingTest {
     void whileADeliveryWaitsForItsReceiverTheBacklogStillCountsNewRows() throws Exception {
         events(5, "frozen");
         CompletableFuture<Void> answer = new CompletableFuture<>();
-        Relay<AuditEvent> relay = relay(rows -> Uni.createFrom().completionStage(answer), 50);
+        CompletableFuture<Integer> sent = new CompletableFuture<>();
+        Relay<AuditEvent> relay = relay(rows -> {
+            sent.complete(rows.size());
+            return Uni.createFrom().completionStage(answer);
+        }, 50);
         CompletableFuture<Integer> waiting = relay.deliver().subscribeAsCompletionStage();
+        // Written once the delivery has taken its rows and waits for the receiver (before, it could take them too).
+        assertThat(sent.get(10, TimeUnit.SECONDS)).isEqualTo(5);
         events(2, "frozen");
 
         assertThat(relay.deliver().await().atMost(Duration.ofSeconds(10))).as("the running delivery is not doubled").isZero();
