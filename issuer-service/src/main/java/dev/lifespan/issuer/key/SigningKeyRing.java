@@ -5,6 +5,7 @@ import dev.lifespan.issuer.crypto.JwsSigner;
 import dev.lifespan.issuer.crypto.MasterKey;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
+import dev.lifespan.support.run.Coalesced;
 import dev.lifespan.support.time.Clocks;
 import dev.lifespan.validator.jose.Base64Url;
 import dev.lifespan.validator.jose.JwsVerifier;
@@ -22,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * This replica's in-memory copy of the signing keys: which key signs now, and the JWKS. Reloaded
@@ -38,8 +38,8 @@ public class SigningKeyRing {
     private final MasterKey masterKey;
     private final InstantSource clock;
     private volatile List<LoadedKey> keys = List.of();
-    /** Reloads asked for by {@link #reloadSoon} and not yet covered by one that started after the asking. */
-    private final AtomicInteger asked = new AtomicInteger();
+    /** Reloads asked for by {@link #reloadSoon}: one at a time, once more when asked meanwhile. */
+    private final Coalesced reloads = new Coalesced(this::reload);
 
     public SigningKeyRing(SigningKeyStore store, MasterKey masterKey, InstantSource clock) {
         this.store = store;
@@ -58,23 +58,8 @@ public class SigningKeyRing {
      * reload comes next.
      */
     public void reloadSoon() {
-        if (asked.getAndIncrement() == 0) {
-            reloadAsked();
-        }
-    }
-
-    private void reloadAsked() {
-        int covered = asked.get();
-        reload().subscribe().with(ignored -> afterAsked(covered), failure -> {
-            LOG.warnf("Signing key reload after a KEY rule failed: %s", failure.getMessage());
-            afterAsked(covered);
-        });
-    }
-
-    private void afterAsked(int covered) {
-        if (asked.addAndGet(-covered) > 0) {
-            reloadAsked();
-        }
+        reloads.request().subscribe().with(ignored -> { },
+                failure -> LOG.warnf("Signing key reload after a KEY rule failed: %s", failure.getMessage()));
     }
 
     private void replace(List<SigningKeyRow> rows) {

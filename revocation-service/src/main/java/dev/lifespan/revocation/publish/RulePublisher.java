@@ -5,6 +5,7 @@ import dev.lifespan.revocation.log.RevocationLog;
 import dev.lifespan.revocation.rule.Rule;
 import dev.lifespan.revocation.rule.RuleMessages;
 import dev.lifespan.support.redis.BoundedRedis;
+import dev.lifespan.support.run.Coalesced;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -16,7 +17,6 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Applies committed rules to Redis and publishes them on the channel, in sequence order and once
@@ -67,8 +67,8 @@ public class RulePublisher {
     private final BoundedRedis redis;
     private final RevocationLog log;
     private final RevocationConfig config;
-    /** Catch-up requests not yet served; the one run in progress serves those that arrive meanwhile. */
-    private final AtomicInteger catchUpRequests = new AtomicInteger();
+    /** Catch-up runs, one at a time; a request during a run makes it go round once more. */
+    private final Coalesced catchUps = new Coalesced(this::catchUpBatches);
 
     public RulePublisher(Redis redis, Vertx vertx, RevocationLog log, RevocationConfig config) {
         this.redis = new BoundedRedis(redis, vertx, config.redisDeadline());
@@ -116,14 +116,7 @@ public class RulePublisher {
      * publishing a rule twice.
      */
     public Uni<Void> catchUp() {
-        return Uni.createFrom().deferred(() -> catchUpRequests.getAndIncrement() > 0 ? Uni.createFrom().voidItem() : drain());
-    }
-
-    private Uni<Void> drain() {
-        int served = catchUpRequests.get();
-        return catchUpBatches()
-                .onFailure().invoke(() -> catchUpRequests.set(0))
-                .chain(() -> catchUpRequests.addAndGet(-served) > 0 ? drain() : Uni.createFrom().voidItem());
+        return catchUps.request();
     }
 
     private Uni<Void> catchUpBatches() {
