@@ -118,8 +118,8 @@ class RenderedOverlaysTest {
         assertThat(runtime(prod))
                 .containsEntry("QUARKUS_HTTP_SSL_CLIENT_AUTH", "required")
                 .containsEntry("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled")
-                .containsEntry("QUARKUS_TLS_KEY_STORE_PEM_0_CERT", "/etc/lifespan/tls/tls.crt")
-                .containsEntry("QUARKUS_TLS_KEY_STORE_PEM_0_KEY", "/etc/lifespan/tls/tls.key")
+                .containsEntry("QUARKUS_TLS_KEY_STORE_PEM__0__CERT", "/etc/lifespan/tls/tls.crt")
+                .containsEntry("QUARKUS_TLS_KEY_STORE_PEM__0__KEY", "/etc/lifespan/tls/tls.key")
                 .containsEntry("QUARKUS_TLS_TRUST_STORE_PEM_CERTS", "/etc/lifespan/tls/ca.crt")
                 .containsEntry("QUARKUS_MANAGEMENT_ENABLED", "true")
                 .containsEntry("QUARKUS_GRPC_SERVER_ENABLE_REFLECTION_SERVICE", "false");

@@ -3,6 +3,11 @@ package dev.lifespan.revocation.validation;
 import dev.lifespan.support.grpc.ClientTls;
 import io.grpc.ManagedChannel;
 import io.quarkus.runtime.LaunchMode;
+import io.quarkus.tls.runtime.config.KeyStoreConfig;
+import io.quarkus.tls.runtime.config.PemKeyCertConfig;
+import io.quarkus.tls.runtime.config.TlsBucketConfig;
+import io.quarkus.tls.runtime.config.TlsConfig;
+import io.smallrye.config.SmallRyeConfig;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -16,13 +21,15 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * How this service's own validating node reaches this service's gRPC endpoint (the feed replays Snapshot and Since
  * from it): plaintext on the HTTP port while insecure requests are served; once they are not (a TLS deployment with
  * client certificates required), over TLS on the HTTPS port, presenting the service's own certificate
- * ({@code quarkus.tls.key-store.pem.0.*}), which the trust store must accept like any caller's (one CA for all
+ * (the default TLS configuration's PEM key store), which the trust store must accept like any caller's (one CA for all
  * services), and trusting exactly that certificate. The name checked is the certificate's own first DNS (or IP)
  * subject alternative name, since the channel dials {@code localhost}.
  */
@@ -48,10 +55,25 @@ final class OwnEndpoint {
         if (plaintext) {
             return Optional.of(ClientTls.PLAINTEXT.open(target));
         }
-        String certificate = config.getValue("quarkus.tls.key-store.pem.0.cert", String.class);
-        ClientTls own = new ClientTls(Optional.of(certificate), Optional.of(certificate),
-                Optional.of(config.getValue("quarkus.tls.key-store.pem.0.key", String.class)));
+        PemKeyCertConfig.KeyCertConfig served = servedKeyCert(config);
+        String certificate = served.cert().toString();
+        ClientTls own = new ClientTls(Optional.of(certificate), Optional.of(certificate), Optional.of(served.key().toString()));
         return Optional.of(own.open(target, nameIn(Path.of(certificate))));
+    }
+
+    /**
+     * The certificate and key the HTTPS port serves: the default TLS configuration's PEM key store, read through the
+     * TLS registry's own configuration rather than by property name, since its key may be given either way
+     * ({@code quarkus.tls.key-store.pem.0.cert}, or {@code QUARKUS_TLS_KEY_STORE_PEM__0__CERT} with the key quoted).
+     */
+    static PemKeyCertConfig.KeyCertConfig servedKeyCert(Config config) {
+        TlsConfig tls = config.unwrap(SmallRyeConfig.class).getConfigMapping(TlsConfig.class);
+        return tls.defaultCertificateConfig().flatMap(TlsBucketConfig::keyStore).flatMap(KeyStoreConfig::pem).flatMap(pem -> {
+            List<String> order = pem.order().orElse(List.copyOf(new TreeSet<>(pem.keyCerts().keySet())));
+            return order.stream().map(pem.keyCerts()::get).filter(Objects::nonNull).findFirst();
+        }).orElseThrow(() -> new IllegalStateException("quarkus.http.insecure-requests is not enabled, so this service's own"
+                + " revocation feed dials its HTTPS port with the certificate it serves, but the default TLS configuration has"
+                + " no PEM key store (quarkus.tls.key-store.pem.<name>.cert and .key)"));
     }
 
     /** The first DNS name (else IP address) the certificate is for; {@code localhost} when it names none. */
