@@ -2,10 +2,6 @@ package dev.lifespan.deploy;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import redis.embedded.RedisServer;
 
 import java.io.IOException;
@@ -28,16 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * PostgreSQL trusts local connections, so the password is not checked. Then {@link OverlaySmoke}: a service token
  * taken and revoked reaches the audit store, and each service migrated its own database.
  */
-class DevOverlayRunsTest {
-    @TempDir
-    static Path scratch;
-    static OverlayPods pods;
-    static EmbeddedPostgres postgres;
-    static RedisServer redis;
-    static OverlaySmoke smoke;
-
-    @BeforeAll
-    static void applyTheDevOverlay() throws Exception {
+class DevOverlayRunsTest extends OverlayRunsTest {
+    @Override
+    void apply() throws Exception {
         K8sTree tree = K8sTree.prepare(scratch);
         pods = new OverlayPods(Manifests.parse(Kustomize.fromEnvironment().render(tree.dir("overlays/dev"))), scratch,
                 tree.source.getParent(), Path.of("target", "dev-overlay-logs"));
@@ -49,38 +38,12 @@ class DevOverlayRunsTest {
                 "http://127.0.0.1:" + pods.localPort("lifespan-issuer:8080"), postgres);
     }
 
-    @AfterAll
-    static void deleteTheDeployment() throws IOException {
-        try {
-            if (pods != null) {
-                pods.close();
-            }
-            if (redis != null) {
-                redis.stop();
-            }
-        } finally {
-            if (postgres != null) {
-                postgres.close();
-            }
-        }
-    }
-
-    @Test
-    void aServiceTokenIsIssuedAndRevokedAndBothEventsReachTheAuditStore() throws Exception {
-        smoke.aServiceTokenIsIssuedAndRevokedAndBothEventsReachTheAuditStore();
-    }
-
-    @Test
-    void eachServiceMigratedItsOwnDatabase() throws Exception {
-        smoke.eachServiceMigratedItsOwnDatabase();
-    }
-
     /**
      * The postgres image's first start: {@code POSTGRES_USER} (a superuser) with {@code POSTGRES_PASSWORD}, the database
      * {@code POSTGRES_DB} owned by it, then each {@code *.sql} under {@code /docker-entrypoint-initdb.d} in name order,
      * run by that user in that database, statement by statement as psql runs a file.
      */
-    private static void startPostgres(Manifests.Workload w) throws Exception {
+    private void startPostgres(Manifests.Workload w) throws Exception {
         Container c = OverlayPods.container(w);
         Map<String, String> env = pods.environment(c);
         postgres = EmbeddedPostgres.builder().setPort(pods.localPort(w, 5432)).setServerConfig("fsync", "off").start();
@@ -110,7 +73,7 @@ class DevOverlayRunsTest {
     }
 
     /** Redis with the image's arguments' {@code --requirepass} ($(VAR) expanded as the kubelet does). */
-    private static void startRedis(Manifests.Workload w) throws IOException {
+    private void startRedis(Manifests.Workload w) throws IOException {
         Container c = OverlayPods.container(w);
         Map<String, String> env = pods.environment(c);
         List<String> args = (c.getArgs() == null ? List.<String>of() : c.getArgs()).stream().map(a -> OverlayPods.expand(a, env)).toList();

@@ -3,10 +3,6 @@ package dev.lifespan.deploy;
 import dev.lifespan.devstack.TestCertificates;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import redis.embedded.RedisServer;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -51,16 +47,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Images are the JVM jars where prod runs native ones. Then {@link OverlaySmoke}, as a caller with a certificate
  * from the same CA.
  */
-class ProdOverlayRunsTest {
-    @TempDir
-    static Path scratch;
-    static OverlayPods pods;
-    static EmbeddedPostgres postgres;
-    static RedisServer redis;
-    static OverlaySmoke smoke;
-
-    @BeforeAll
-    static void applyTheProdOverlay() throws Exception {
+class ProdOverlayRunsTest extends OverlayRunsTest {
+    @Override
+    void apply() throws Exception {
         K8sTree tree = K8sTree.prepare(scratch);
         Kustomize kustomize = Kustomize.fromEnvironment();
         Manifests prod = Manifests.parse(kustomize.render(tree.dir("overlays/prod")));
@@ -90,34 +79,8 @@ class ProdOverlayRunsTest {
         smoke = new OverlaySmoke(pods, http, "https://127.0.0.1:" + pods.localPort("lifespan-issuer:8443"), postgres);
     }
 
-    @AfterAll
-    static void deleteTheDeployment() throws IOException {
-        try {
-            if (pods != null) {
-                pods.close();
-            }
-            if (redis != null) {
-                redis.stop();
-            }
-        } finally {
-            if (postgres != null) {
-                postgres.close();
-            }
-        }
-    }
-
-    @Test
-    void aServiceTokenIsIssuedAndRevokedAndBothEventsReachTheAuditStore() throws Exception {
-        smoke.aServiceTokenIsIssuedAndRevokedAndBothEventsReachTheAuditStore();
-    }
-
-    @Test
-    void eachServiceMigratedItsOwnDatabase() throws Exception {
-        smoke.eachServiceMigratedItsOwnDatabase();
-    }
-
     /** The {@code lifespan-db} user, owning every database a Lifespan pod's URLs name, as the operator makes them. */
-    private static void startPostgres() throws Exception {
+    private void startPostgres() throws Exception {
         postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
         String user = pods.secretText("lifespan-db", "username");
         String password = pods.secretText("lifespan-db", "password");
@@ -138,7 +101,7 @@ class ProdOverlayRunsTest {
     }
 
     /** Redis requiring the password of the {@code lifespan-redis} Secret's URL. */
-    private static void startRedis() throws IOException {
+    private void startRedis() throws IOException {
         String userInfo = URI.create(pods.secretText("lifespan-redis", "url")).getUserInfo();
         assertThat(userInfo).as("the password in the lifespan-redis Secret's url").isNotBlank();
         int port = OverlayPods.freePort();
