@@ -4,7 +4,11 @@ import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.api.v1.IssueTokensResponse;
 import dev.lifespan.api.v1.RefreshTokensRequest;
 import dev.lifespan.api.v1.RefreshTokensResponse;
+import dev.lifespan.api.v1.RevocationGrpc;
+import dev.lifespan.api.v1.RevocationRule;
+import dev.lifespan.api.v1.RevokeRequest;
 import dev.lifespan.api.v1.RotateSigningKeyRequest;
+import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.api.v1.TokenIssuerGrpc;
 import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.devstack.LocalStack;
@@ -37,6 +41,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -51,6 +56,8 @@ import static org.awaitility.Awaitility.await;
  *       soon as the KEY rule reaches its revocation feed. The stack's issuer reloads its keys on schedule only every
  *       10 minutes here ({@code lifespan.keys.reload-interval} and {@code check-interval}, 10 s and 30 s by default),
  *       so the test cannot pass on the schedule.</li>
+ *   <li>A signing key revoked at the revocation service (a KEY rule, no rotation): the replicas rotate away from it
+ *       instead of signing tokens every node rejects; one of them rotates, the other finds it done.</li>
  *   <li>Both replicas' relays ship the one outbox table: every event reaches the audit store, none twice.</li>
  * </ul>
  */
@@ -162,6 +169,38 @@ class IssuerReplicasSystemTest {
 
     @Test
     @Order(3)
+    void aSigningKeyRevokedAtTheRevocationServiceIsRotatedAwayAtEveryReplica() throws Exception {
+        TokenValidator node = running.node(() -> get(stack.issuerUrl() + "/.well-known/jwks.json"));
+        String before = accessTokenFrom(secondChannel);
+        String revoked = RunningStack.kidOf(before);
+        assertThat(RunningStack.kidOf(accessTokenFrom(running.channel(Service.ISSUER)))).isEqualTo(revoked);
+
+        // An operator revokes the key itself, as a rule, not through RotateSigningKey.
+        RunningStack.as(RevocationGrpc.newBlockingStub(running.channel(Service.REVOCATION)), stack.demoServiceToken(null))
+                .withDeadlineAfter(30, TimeUnit.SECONDS).revoke(RevokeRequest.newBuilder().setRule(RevocationRule.newBuilder()
+                        .setKind(RuleKind.RULE_KIND_KEY).setValue(revoked).setReason("key file found in a public bucket")).build());
+
+        // Until a replica has rotated, the service tokens it issues are born revoked too, and calls made with them are
+        // refused as UNAUTHENTICATED: the state this test waits to end.
+        Predicate<Throwable> bornRevoked = e -> e instanceof StatusRuntimeException refused
+                && refused.getStatus().getCode() == Status.Code.UNAUTHENTICATED;
+        await().atMost(PROPAGATION_BOUND).pollInterval(Duration.ofMillis(50)).ignoreExceptionsMatching(bornRevoked).untilAsserted(() -> {
+            for (ManagedChannel replica : List.of(running.channel(Service.ISSUER), secondChannel)) {
+                String fresh = accessTokenFrom(replica);
+                assertThat(RunningStack.kidOf(fresh)).as("a replica's signing key").isNotEqualTo(revoked);
+                assertThat(node.validate(fresh, "api").isValid()).as("a token signed after the rule").isTrue();
+            }
+            assertThat(get(second.baseUrl() + "/.well-known/jwks.json")).doesNotContain(revoked);
+        });
+        assertThat(node.validate(before, "api").failure()).isEqualTo(ValidationFailure.REVOKED_KEY);
+        // One replica rotated; the other found it done: one KEY_COMPROMISED for the key.
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(running.query(Service.AUDIT,
+                "SELECT count(*) FROM audit_event WHERE type = 'KEY_COMPROMISED' AND attributes ->> 'kid' = '" + revoked + "'"))
+                .containsExactly("1"));
+    }
+
+    @Test
+    @Order(4)
     void bothReplicasShipTheOneOutboxAndTheAuditStoreHoldsEachEventOnce() throws Exception {
         // A burst of grants at both replicas, so both relays have rows to ship from the one outbox at the same time.
         String basic = "Basic " + Base64.getEncoder().encodeToString(("demo-service:" + stack.serviceSecret()).getBytes(StandardCharsets.UTF_8));

@@ -252,9 +252,12 @@ class AlertsTest {
             clock.advance(Duration.ofSeconds(10));
             // The sweep holds the cursor row (and a share lock on the events) while it asks Redis: a Redis that never
             // answers must fail it, or its transaction would stay open and block retention's partition drops.
-            assertThatThrownBy(() -> detector.catchUp().await().atMost(Duration.ofSeconds(30)))
-                    .as("the sweep fails by itself, not by this test's wait").isNotInstanceOf(io.smallrye.mutiny.TimeoutException.class)
-                    .satisfies(e -> assertThat(Failures.isDependencyDown(e)).as("an outage: " + e).isTrue());
+            // A sweep that finds the cursor row held by another (SKIP LOCKED: the scheduler's, or one an earlier wait left
+            // running) returns without asking Redis; CI saw that once. So ask until a sweep runs: it must fail.
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                    assertThatThrownBy(() -> detector.catchUp().await().atMost(Duration.ofSeconds(30)))
+                            .as("the sweep fails by itself, not by this test's wait").isNotInstanceOf(io.smallrye.mutiny.TimeoutException.class)
+                            .satisfies(e -> assertThat(Failures.isDependencyDown(e)).as("an outage: " + e).isTrue()));
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(count(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"))
                     .as("transactions left open").isZero());

@@ -3,6 +3,7 @@ package dev.lifespan.issuer.feed;
 import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.issuer.config.LifespanConfig;
+import dev.lifespan.issuer.key.KeyRotation;
 import dev.lifespan.issuer.key.SigningKeyRing;
 import dev.lifespan.support.audit.AuditOutboxRelay;
 import dev.lifespan.support.time.Clocks;
@@ -54,8 +55,8 @@ public class IssuerValidatingNode {
     private final boolean feedOn;
     private final InstantSource clock;
 
-    public IssuerValidatingNode(LifespanConfig config, RevocationChannel channel, SigningKeyRing keys, Vertx vertx, InstantSource clock,
-            MeterRegistry registry, AuditOutboxRelay audit, @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
+    public IssuerValidatingNode(LifespanConfig config, RevocationChannel channel, SigningKeyRing keys, KeyRotation rotation, Vertx vertx,
+            InstantSource clock, MeterRegistry registry, AuditOutboxRelay audit, @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
         this.clock = clock;
         LifespanConfig.Feed feed = config.revocation().feed();
         ValidatingNode.Builder builder = ValidatingNode.builder(config.issuer())
@@ -71,7 +72,7 @@ public class IssuerValidatingNode {
                     .staleAlert((lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last in step %s): introspection failing %s;"
                             + " privileged callers still checked against the rules held until %s after that", lastFresh,
                             failingOpen ? "OPEN" : "closed", config.callerAuth().feedOutageTolerance()))
-                    .ruleListener(reloadingKeysOnKeyRules(new FeedMetrics(registry), keys));
+                    .ruleListener(withKeyRules(new FeedMetrics(registry), rotation));
         } else if (feed.enabled()) {
             LOG.warn("No revocation service (lifespan.revocation.target): caller tokens and introspection see ended sessions"
                     + " and compromised keys only, not token, subject, client or global revocation rules");
@@ -87,16 +88,15 @@ public class IssuerValidatingNode {
     }
 
     /**
-     * {@code metrics}, and a reload of this replica's key ring on every KEY rule. An emergency rotation on another
-     * replica marks the key compromised and promotes the next in one transaction, which queues the KEY rule too; the
-     * rule arrives here within milliseconds, where the scheduled reload ({@code lifespan.keys.reload-interval}) would
-     * leave this replica signing with, and publishing, the compromised key until it comes.
+     * {@code metrics}, and every KEY rule handed to {@link KeyRotation#keyRuleApplied}: this replica reloads its keys at
+     * once after another replica's emergency rotation, and rotates away from a signing key revoked at the revocation
+     * service, instead of signing tokens that every node rejects.
      */
-    static RevocationFeed.RuleListener reloadingKeysOnKeyRules(RevocationFeed.RuleListener metrics, SigningKeyRing keys) {
+    static RevocationFeed.RuleListener withKeyRules(RevocationFeed.RuleListener metrics, KeyRotation rotation) {
         return (rule, appliedAt, fromSnapshot) -> {
             metrics.ruleApplied(rule, appliedAt, fromSnapshot);
             if (rule.getKind() == RuleKind.RULE_KIND_KEY) {
-                keys.reloadSoon();
+                rotation.keyRuleApplied(rule.getValue(), rule.getReason());
             }
         };
     }
