@@ -1,5 +1,7 @@
 package dev.lifespan.deploy;
 
+import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.LocalStack;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -17,7 +19,6 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,7 +38,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -222,17 +222,7 @@ final class OverlayPods implements AutoCloseable {
 
     @Override
     public void close() {
-        pods.values().forEach(Process::destroy);
-        for (Process pod : pods.values()) {
-            try {
-                if (!pod.waitFor(20, TimeUnit.SECONDS)) {
-                    pod.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                pod.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
+        LocalStack.stopProcesses(List.copyOf(pods.values()));
     }
 
     // -----------------------------------------------------------------------------------------------------------------
@@ -257,7 +247,7 @@ final class OverlayPods implements AutoCloseable {
         }
         if ("8080".equals(env.get("QUARKUS_HTTP_PORT"))) {
             // Not a port of the container (TLS only): a free one, so that pods on one host cannot clash should it open.
-            env.put("QUARKUS_HTTP_PORT", String.valueOf(freePort()));
+            env.put("QUARKUS_HTTP_PORT", String.valueOf(EmbeddedServers.freePort()));
         }
 
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString())
@@ -309,7 +299,7 @@ final class OverlayPods implements AutoCloseable {
     private void assignLocalPorts() throws IOException {
         for (Manifests.Workload w : m.workloads()) {
             for (ContainerPort p : list(container(w).getPorts())) {
-                localPorts.put(podPort(w, p.getContainerPort()), freePort());
+                localPorts.put(podPort(w, p.getContainerPort()), EmbeddedServers.freePort());
             }
         }
         for (Service s : m.all(Service.class).toList()) {
@@ -356,12 +346,6 @@ final class OverlayPods implements AutoCloseable {
             text.forEach((key, value) -> data.put(key, value.getBytes(StandardCharsets.UTF_8)));
         }
         return data;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     /** What the kubelet's HTTPS probes do: TLS without checking the server's certificate. */

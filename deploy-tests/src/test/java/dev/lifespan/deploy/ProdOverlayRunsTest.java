@@ -1,5 +1,6 @@
 package dev.lifespan.deploy;
 
+import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.TestCertificates;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -104,7 +105,7 @@ class ProdOverlayRunsTest extends OverlayRunsTest {
     private void startRedis() throws IOException {
         String userInfo = URI.create(pods.secretText("lifespan-redis", "url")).getUserInfo();
         assertThat(userInfo).as("the password in the lifespan-redis Secret's url").isNotBlank();
-        int port = OverlayPods.freePort();
+        int port = EmbeddedServers.freePort();
         redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("requirepass " + userInfo.substring(userInfo.indexOf(':') + 1))
                 .setting("save \"\"").setting("appendonly no").build();
         redis.start();

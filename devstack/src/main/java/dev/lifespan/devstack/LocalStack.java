@@ -184,7 +184,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** Stops {@code service} (SIGTERM, as Kubernetes would) and waits until it has exited. */
     public synchronized void stop(Service service) {
-        stop(List.of(children.get(service.ordinal())));
+        stopProcesses(List.of(children.get(service.ordinal())));
     }
 
     /**
@@ -457,8 +457,8 @@ public final class LocalStack implements AutoCloseable {
     /** Stops every service and replica (the servers belong to the caller); safe to call more than once. */
     @Override
     public synchronized void close() {
-        stop(replicas.stream().map(Replica::process).toList());
-        stop(children);
+        stopProcesses(replicas.stream().map(Replica::process).toList());
+        stopProcesses(children);
     }
 
     private static List<String> javaCommand(Service service, Path root, int port, Map<String, String> config) {
@@ -495,7 +495,11 @@ public final class LocalStack implements AutoCloseable {
         return false;
     }
 
-    private static void stop(List<Process> children) {
+    /**
+     * Stops processes as Kubernetes stops a pod: SIGTERM to all, then up to 15 s each to exit before they are killed.
+     * (Also for tests that start the services' jars themselves.)
+     */
+    public static void stopProcesses(List<Process> children) {
         for (Process child : children) {
             child.destroy();
         }
