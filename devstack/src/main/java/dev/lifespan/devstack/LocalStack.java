@@ -173,7 +173,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** Stops the revocation service (SIGTERM, as Kubernetes would) and waits until it has exited. */
-    public void stopRevocationService() {
+    public void stopRevocationService() throws InterruptedException {
         stop(Service.REVOCATION);
     }
 
@@ -182,9 +182,17 @@ public final class LocalStack implements AutoCloseable {
         restart(Service.REVOCATION);
     }
 
-    /** Stops {@code service} (SIGTERM, as Kubernetes would) and waits until it has exited. */
-    public synchronized void stop(Service service) {
-        stopProcesses(List.of(children.get(service.ordinal())));
+    /**
+     * Stops {@code service} (SIGTERM, as Kubernetes would) and waits until it has exited; its exit code (143 when it
+     * stopped on the signal, 137 when it was killed for taking longer than {@link #stopProcesses} waits).
+     */
+    public synchronized int stop(Service service) throws InterruptedException {
+        Process child = children.get(service.ordinal());
+        stopProcesses(List.of(child));
+        if (!child.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the " + service.title + " did not exit even when killed");
+        }
+        return child.exitValue();
     }
 
     /**

@@ -20,6 +20,7 @@ import dev.lifespan.devstack.LocalStack;
 import dev.lifespan.devstack.LocalStack.Service;
 import dev.lifespan.validator.JwksCache;
 import dev.lifespan.validator.TokenValidator;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.AfterAll;
@@ -101,24 +102,7 @@ class AuditSystemTest {
                     return true;
                 });
         // Alerts stored from the first on ("0"), then new ones: an alert raised before the stream is set up is not missed.
-        // A failed stream puts its error in the queue, so the test says why instead of timing out.
-        LinkedBlockingQueue<Object> alerts = new LinkedBlockingQueue<>();
-        RunningStack.as(AuditGrpc.newStub(running.channel(Service.AUDIT)), token("audit:read")).watchAlerts(WatchAlertsRequest.newBuilder()
-                .addRules("refresh-reuse").setAfterAlertId("0").build(), new StreamObserver<>() {
-                    @Override
-                    public void onNext(WatchAlertsResponse value) {
-                        alerts.add(value.getAlert());
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        alerts.add(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
+        LinkedBlockingQueue<Object> alerts = watchAlerts(WatchAlertsRequest.newBuilder().addRules("refresh-reuse").setAfterAlertId("0").build());
         String subject = "quinn-" + System.nanoTime();
         IssueTokensResponse other = login(subject);
         IssueTokensResponse stolen = login(subject);
@@ -148,7 +132,19 @@ class AuditSystemTest {
     @Test
     @Order(2)
     void eventsMadeWhileTheAuditServiceIsDownArriveExactlyOnce() throws Exception {
-        stack.stop(Service.AUDIT);
+        // A watcher is told when the service stops, and does not hold the stop up (the drain would wait for its stream).
+        // Its first alert, replayed from the store (test 1 raised one), says the stream is set up.
+        LinkedBlockingQueue<Object> watching = watchAlerts(WatchAlertsRequest.newBuilder().setAfterAlertId("0").build());
+        assertThat(watching.poll(ALERT_BOUND.toMillis(), TimeUnit.MILLISECONDS)).isInstanceOf(Alert.class);
+        assertThat(stack.stop(Service.AUDIT)).as("exit code: 143 when stopped by SIGTERM, 137 when killed after waiting").isEqualTo(143);
+        Object ended = watching.poll(ALERT_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+        while (ended instanceof Alert) {
+            ended = watching.poll(ALERT_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        assertThat(ended).as("how the watcher's stream ended").isInstanceOfSatisfying(StatusRuntimeException.class, failure -> {
+            assertThat(failure.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(failure.getStatus().getDescription()).contains("watch again");
+        });
         String subject = "ruth-" + System.nanoTime();
         IssueTokensResponse login = login(subject);
         RefreshTokensResponse refreshed = refresh(login.getRefreshToken().getToken());
@@ -180,6 +176,27 @@ class AuditSystemTest {
         // age, may make refresh-reuse revoke the subject too, as lifespan-audit, unless the demo service's rule covers it.)
         assertThat(stringColumn("SELECT attributes ->> 'recorded_by' FROM audit_event WHERE type = 'REVOKED' AND subject = '" + subject + "'"))
                 .containsOnlyOnce("demo-service");
+    }
+
+    /** A WatchAlerts stream into a queue: alerts, then its error if it fails (so a test says why instead of timing out). */
+    private LinkedBlockingQueue<Object> watchAlerts(WatchAlertsRequest request) throws Exception {
+        LinkedBlockingQueue<Object> received = new LinkedBlockingQueue<>();
+        RunningStack.as(AuditGrpc.newStub(running.channel(Service.AUDIT)), token("audit:read")).watchAlerts(request, new StreamObserver<>() {
+            @Override
+            public void onNext(WatchAlertsResponse value) {
+                received.add(value.getAlert());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                received.add(t);
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        return received;
     }
 
     @Test

@@ -41,6 +41,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,6 +64,8 @@ import static org.awaitility.Awaitility.await;
  *   <li>A signing key revoked at the revocation service (a KEY rule, no rotation): the replicas rotate away from it
  *       instead of signing tokens every node rejects; one of them rotates, the other finds it done.</li>
  *   <li>Both replicas' relays ship the one outbox table: every event reaches the audit store, none twice.</li>
+ *   <li>A replica stopped (SIGTERM, as Kubernetes stops a pod) while callers refresh on it back to back answers the
+ *       calls it had started; a caller sends a refused call to another replica, and no session is lost.</li>
  * </ul>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -73,8 +80,9 @@ class IssuerReplicasSystemTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // Refreshes per session unlimited: the stop test keeps each of its sessions refreshing back to back.
         running = RunningStack.start("service-logs-replicas", Map.of("lifespan.keys.reload-interval", "10m",
-                "lifespan.keys.check-interval", "10m"), Map.of());
+                "lifespan.keys.check-interval", "10m", "lifespan.rate-limit.per-session", "0"), Map.of());
         stack = running.stack;
         second = stack.startReplica(Service.ISSUER);
         URI uri = URI.create(second.baseUrl());
@@ -223,6 +231,101 @@ class IssuerReplicasSystemTest {
                 .as("events stored twice").isEmpty();
     }
 
+    @Test
+    @Order(5)
+    void replicasStoppedWhileCallersRefreshAnswerWhatTheyStartedAndNoSessionIsLost() throws Exception {
+        ManagedChannel toOther = running.channel(Service.ISSUER);
+        List<AtomicReference<String>> sessions = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            sessions.add(new AtomicReference<>(issuerAt(toOther).issueTokens(IssueTokensRequest.newBuilder().setSubject("rolling-" + i)
+                    .setClientId("demo-app").build()).getRefreshToken().getToken()));
+        }
+        // Three replicas in turn, as a rolling update stops them: whether a stop catches a refresh between its commit and
+        // its answer is chance, so one stop alone would let a replica that drops its calls pass now and then.
+        for (int round = 1; round <= 3; round++) {
+            stopAReplicaWhileTheseRefreshOnIt(sessions, round);
+        }
+        for (AtomicReference<String> session : sessions) {
+            assertThat(refresh(toOther, session.get()).hasAccessToken()).as("each session goes on").isTrue();
+        }
+    }
+
+    /**
+     * Each session refreshes back to back at a new replica; SIGTERM to it once each has refreshed there a few times. A
+     * call it answers UNAVAILABLE is sent to the other replica with the same refresh token, as a client behind a
+     * Service does.
+     */
+    private static void stopAReplicaWhileTheseRefreshOnIt(List<AtomicReference<String>> sessions, int round) throws Exception {
+        LocalStack.Replica stopping = stack.startReplica(Service.ISSUER);
+        URI uri = URI.create(stopping.baseUrl());
+        ManagedChannel toStopping = NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort()).usePlaintext().build();
+        ManagedChannel toOther = running.channel(Service.ISSUER);
+        AtomicLong stoppedAt = new AtomicLong(Long.MAX_VALUE);
+        AtomicInteger answeredAcrossTheStop = new AtomicInteger();
+        AtomicInteger refreshedAfterTheStop = new AtomicInteger();
+        CountDownLatch warm = new CountDownLatch(sessions.size());
+        AtomicBoolean done = new AtomicBoolean();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        List<String> dropped = new CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(sessions.size());
+        try {
+            List<CompletableFuture<Void>> loops = new ArrayList<>();
+            for (AtomicReference<String> token : sessions) {
+                loops.add(CompletableFuture.runAsync(() -> {
+                    int atStopping = 0;
+                    while (!done.get()) {
+                        long started = System.nanoTime();
+                        try {
+                            token.set(refresh(toStopping, token.get()).getRefreshToken().getToken());
+                            if (started < stoppedAt.get() && System.nanoTime() > stoppedAt.get()) {
+                                answeredAcrossTheStop.incrementAndGet();
+                                refreshedAfterTheStop.incrementAndGet();
+                            }
+                            if (++atStopping == 3) {
+                                warm.countDown();
+                            }
+                        } catch (StatusRuntimeException refused) {
+                            if (refused.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                                failures.add("the stopping replica answered " + refused.getStatus());
+                                return;
+                            }
+                            if (droppedAfterStart(refused)) {
+                                dropped.add(refused.getStatus().toString());
+                            }
+                            try {
+                                token.set(refresh(toOther, token.get()).getRefreshToken().getToken());
+                                refreshedAfterTheStop.incrementAndGet();
+                            } catch (StatusRuntimeException e) {
+                                failures.add("sent again to the other replica after " + refused.getStatus() + ": " + e.getStatus());
+                                return;
+                            }
+                        }
+                    }
+                }, pool));
+            }
+            assertThat(warm.await(60, TimeUnit.SECONDS)).as("every session refreshed at the replica").isTrue();
+            stoppedAt.set(System.nanoTime());
+            stopping.process().destroy(); // SIGTERM
+            assertThat(stopping.process().waitFor(60, TimeUnit.SECONDS)).as("the replica stopped").isTrue();
+            long stopMillis = Duration.ofNanos(System.nanoTime() - stoppedAt.get()).toMillis();
+            // The sessions go on at the other replica for a moment, then stop.
+            await().atMost(Duration.ofSeconds(30)).until(() -> !failures.isEmpty() || refreshedAfterTheStop.get() >= 4 * sessions.size());
+            done.set(true);
+            CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            System.out.printf("replica %d stopped with %d sessions refreshing on it: exit %d after %d ms; %d calls started before the "
+                    + "SIGTERM were answered after it%n", round, sessions.size(), stopping.process().exitValue(), stopMillis,
+                    answeredAcrossTheStop.get());
+        } finally {
+            done.set(true);
+            pool.shutdownNow();
+            toStopping.shutdownNow();
+        }
+        assertThat(failures).as("round %d: calls that failed other than as UNAVAILABLE, or whose retry failed", round).isEmpty();
+        assertThat(dropped).as("round %d: calls the stopping replica had started and left unanswered", round).isEmpty();
+        assertThat(answeredAcrossTheStop.get()).as("round %d: calls in flight at the SIGTERM answered by the stopping replica", round)
+                .isPositive();
+    }
+
     private static TokenIssuerGrpc.TokenIssuerBlockingStub issuerAt(ManagedChannel replica) throws Exception {
         return RunningStack.as(TokenIssuerGrpc.newBlockingStub(replica), stack.demoServiceToken(null)).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
@@ -235,6 +338,15 @@ class IssuerReplicasSystemTest {
     private static RefreshTokensResponse refresh(ManagedChannel replica, String refreshToken) {
         return TokenIssuerGrpc.newBlockingStub(replica).withDeadlineAfter(30, TimeUnit.SECONDS).refreshTokens(RefreshTokensRequest.newBuilder()
                 .setRefreshToken(refreshToken).setClientId("demo-app").setClientSecret(stack.appSecret()).build());
+    }
+
+    /**
+     * Whether an UNAVAILABLE says the replica had taken the call and closed the connection under it: grpc-java's words
+     * for a call the server's GOAWAY had counted as started when the connection then closed. The replica's own refusals,
+     * a closed port and a connection closed before it served anything say the call was never started.
+     */
+    private static boolean droppedAfterStart(StatusRuntimeException unavailable) {
+        return String.valueOf(unavailable.getStatus().getDescription()).startsWith("Connection closed after GOAWAY");
     }
 
     private static Status.Code catchStatus(Runnable call) {

@@ -43,7 +43,9 @@ class OperationsTest {
                 .body("checks.find { it.name == 'revocation-feed' }.data.state", equalTo("in step"))
                 .body("checks.find { it.name == 'audit-outbox' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'audit-outbox' }.data.audit_outbox", containsString("not shipped"))
-                .body("checks.size()", equalTo(4));
+                // Quarkus's, down from the moment a stop begins (quarkus.shutdown.delay-enabled, for ShutdownDrain).
+                .body("checks.find { it.name == 'Graceful Shutdown' }.status", equalTo("UP"))
+                .body("checks.size()", equalTo(5));
     }
 
     @Test

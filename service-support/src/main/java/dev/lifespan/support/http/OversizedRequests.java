@@ -1,11 +1,7 @@
 package dev.lifespan.support.http;
 
 import dev.lifespan.support.error.ErrorKind;
-import dev.lifespan.support.error.GrpcErrors;
 import dev.lifespan.support.error.ServiceException;
-import dev.lifespan.support.grpc.StatusMessageEncoding;
-import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.MultiMap;
 import io.vertx.ext.web.Router;
@@ -13,8 +9,6 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.ConfigProvider;
-
-import java.util.Base64;
 
 /**
  * Refuses an over-size request in words, as bad input rather than as a hint to retry.
@@ -67,12 +61,8 @@ public class OversizedRequests {
                 || headers.contains("grpc-status-details-bin")) {
             return;
         }
-        StatusRuntimeException refusal = GrpcErrors.toStatus(new ServiceException(ErrorKind.INVALID_REQUEST,
+        GrpcRequests.setStatus(headers, new ServiceException(ErrorKind.INVALID_REQUEST,
                 "the request message is larger than " + limit + " bytes, the most this service accepts"));
-        headers.set("grpc-status", Integer.toString(refusal.getStatus().getCode().value()));
-        headers.set("grpc-message", StatusMessageEncoding.encode(refusal.getStatus().getDescription()));
-        headers.set("grpc-status-details-bin",
-                Base64.getEncoder().withoutPadding().encodeToString(StatusProto.fromThrowable(refusal).toByteArray()));
     }
 
     private static void tooLarge(RoutingContext ctx, long limit) {
