@@ -66,12 +66,8 @@ public class OversizedRequests {
     }
 
     private static void tooLarge(RoutingContext ctx, long limit) {
-        // The body is not read: close the connection after the answer rather than drain it.
-        ctx.response().setStatusCode(413)
-                .putHeader("Connection", "close")
-                .putHeader("Content-Type", "application/json")
-                .putHeader("Cache-Control", "no-store")
-                .end("{\"error\":\"invalid_request\",\"error_description\":\"the request body is larger than " + limit
-                        + " bytes, the most this service accepts\"}");
+        // The body is not read: the connection closes after the answer rather than drain it.
+        RouteRefusals.refuse(ctx, 413, new ServiceException(ErrorKind.INVALID_REQUEST,
+                "the request body is larger than " + limit + " bytes, the most this service accepts"));
     }
 }

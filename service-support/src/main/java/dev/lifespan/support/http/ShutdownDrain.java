@@ -2,7 +2,9 @@ package dev.lifespan.support.http;
 
 import dev.lifespan.support.error.ServiceException;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -18,10 +20,14 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -57,8 +63,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 @Singleton
 public class ShutdownDrain {
     private static final Logger LOG = Logger.getLogger(ShutdownDrain.class);
-    private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
-    private static final Duration POLL = Duration.ofMillis(10);
+    private static final ServiceException STOPPING =
+            ServiceException.unavailable("this replica is stopping; send the call again, to another", Duration.ofSeconds(1));
     /** How long a client is given to answer the PING behind the first GOAWAY. */
     private static final Duration PING_WAIT = Duration.ofSeconds(1);
     /** How long closing an answered connection may take. */
@@ -78,8 +84,6 @@ public class ShutdownDrain {
     private final Duration timeout;
     /** The API server's open connections, each until it closes. */
     private final Map<Channel, Open> open = new ConcurrentHashMap<>();
-    /** HTTP/1.1 requests begun and not yet answered (an HTTP/2 connection's open streams are its calls in flight). */
-    private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
     /** Set once the calls in flight are answered: any request after that is refused, whatever its connection. */
     private volatile boolean drained;
@@ -94,16 +98,21 @@ public class ShutdownDrain {
 
     private void admit(RoutingContext ctx) {
         if (drained) {
-            refuse(ctx);
+            RouteRefusals.refuse(ctx, STOPPING);
             return;
         }
-        if (ctx.request().connection() instanceof ConnectionBase base && !open.containsKey(base.channel())) {
+        if (!(ctx.request().connection() instanceof ConnectionBase base)) {
+            ctx.next();
+            return;
+        }
+        Open connection = open.get(base.channel());
+        if (connection == null) {
             if (draining) {
-                refuse(ctx);
+                RouteRefusals.refuse(ctx, STOPPING);
                 return;
             }
             Channel channel = base.channel();
-            Open connection = new Open(channel, ctx.request().connection(), ctx.request().version() == HttpVersion.HTTP_2);
+            connection = new Open(channel, ctx.request().connection(), ctx.request().version() == HttpVersion.HTTP_2);
             open.put(channel, connection);
             channel.closeFuture().addListener(closed -> open.remove(channel));
             if (draining) {
@@ -111,9 +120,10 @@ public class ShutdownDrain {
                 connection.goAway();
             }
         }
-        if (ctx.request().version() != HttpVersion.HTTP_2) {
-            inFlight.incrementAndGet();
-            ctx.addEndHandler(ended -> inFlight.decrementAndGet());
+        if (!connection.http2) {
+            Open serving = connection;
+            serving.requestBegun();
+            ctx.addEndHandler(ended -> serving.requestEnded());
             if (draining) {
                 ctx.response().putHeader("Connection", "close");
             }
@@ -124,39 +134,32 @@ public class ShutdownDrain {
     /** Runs late among this event's observers: the streams that never end by themselves have been ended by then. */
     void drain(@Observes @Priority(Integer.MAX_VALUE) ShutdownDelayInitiatedEvent event) {
         draining = true;
-        open.values().forEach(Open::goAway);
         LOG.infof("Stopping: answering the calls in flight on %d connections, starting no new ones", open.size());
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            while (inFlight.get() > 0 || open.values().stream().anyMatch(Open::busy)) {
-                if (System.nanoTime() > deadline) {
-                    LOG.warnf("Stopping with calls unanswered after lifespan.shutdown.drain-timeout (%s)", timeout);
-                    return;
-                }
-                Thread.sleep(POLL.toMillis());
+            // Until a look finds nothing left to wait for: an HTTP/1.1 client may send one more request on a connection
+            // that was idle, and a connection whose first request raced the start of the drain joins the map after it.
+            List<CompletableFuture<Void>> waiting;
+            while (!(waiting = open.values().stream().map(Open::goAway).filter(answered -> !answered.isDone()).toList()).isEmpty()) {
+                CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new)).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
             LOG.info("Stopping: every call in flight answered");
-            drained = true;
-            open.values().forEach(Open::close);
+        } catch (TimeoutException e) {
+            LOG.warnf("Stopping with calls unanswered after lifespan.shutdown.drain-timeout (%s)", timeout);
+        } catch (ExecutionException e) {
+            LOG.warnf("Stopping: the drain failed (%s)", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return;
         }
-    }
-
-    private static void refuse(RoutingContext ctx) {
-        ServiceException stopping = ServiceException.unavailable("this replica is stopping; send the call again, to another", RETRY_AFTER);
-        if (GrpcRequests.isGrpc(ctx.request())) {
-            // Trailers-only: the status in the one HEADERS frame that ends the stream.
-            ctx.response().putHeader("content-type", "application/grpc");
-            GrpcRequests.setStatus(ctx.response().headers(), stopping);
-            ctx.response().end();
-        } else {
-            ctx.response().setStatusCode(stopping.kind().httpStatus())
-                    .putHeader("Connection", "close")
-                    .putHeader("Retry-After", Long.toString(RETRY_AFTER.toSeconds()))
-                    .putHeader("Content-Type", "application/json")
-                    .putHeader("Cache-Control", "no-store")
-                    .end("{\"error\":\"" + stopping.kind().oauthCode() + "\",\"error_description\":\"" + stopping.getMessage() + "\"}");
+        drained = true;
+        List<CompletableFuture<Void>> closed = open.values().stream().map(Open::close).toList();
+        try {
+            CompletableFuture.allOf(closed.toArray(CompletableFuture[]::new)).get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.debugf("Stopping: a connection did not close within %s; the server closes it", CLOSE_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -165,80 +168,121 @@ public class ShutdownDrain {
         private final Channel channel;
         private final HttpConnection connection;
         private final boolean http2;
-        /** Set once the GOAWAY that names its last stream has gone out: no call can start on it after that. */
-        private volatile boolean lastStreamNamed;
+        /** HTTP/2: completed when no call can start on it any more and every call it started is answered, or it closed. */
+        private final CompletableFuture<Void> answered = new CompletableFuture<>();
+        /** Set by the first {@link #goAway}: the drain and a connection that raced its start may both ask. */
+        private final AtomicBoolean told = new AtomicBoolean();
+        /** Set, on its event loop, once the GOAWAY that names its last stream has gone out. */
+        private boolean lastStreamNamed;
+        /** HTTP/1.1: its request in flight, if any (0 or 1), and who waits for it to be answered. */
+        private final AtomicInteger requests = new AtomicInteger();
+        private volatile CompletableFuture<Void> requestAnswered;
 
         Open(Channel channel, HttpConnection connection, boolean http2) {
             this.channel = channel;
             this.connection = connection;
             this.http2 = http2;
+            channel.closeFuture().addListener(closed -> {
+                answered.complete(null);
+                CompletableFuture<Void> waiting = requestAnswered;
+                if (waiting != null) {
+                    waiting.complete(null);
+                }
+            });
+        }
+
+        void requestBegun() {
+            requests.incrementAndGet();
+        }
+
+        void requestEnded() {
+            // Counted down first, read after: either this sees the drain's future, or the drain sees the zero.
+            if (requests.decrementAndGet() == 0) {
+                CompletableFuture<Void> waiting = requestAnswered;
+                if (waiting != null) {
+                    waiting.complete(null);
+                }
+            }
         }
 
         /**
          * HTTP/2, as RFC 9113 section 6.8 advises: a first GOAWAY naming no stream (so the client starts no new
          * calls here, and calls already on their way are still taken), then, once the client has answered a PING sent
          * behind it and so has read it, a second GOAWAY naming the last stream started. No call the client sent is
-         * refused unstarted on the way, so none is sent again. Both from the connection's event loop, where its streams
-         * start. An HTTP/1.1 connection cannot be told in advance; its next answer says {@code Connection: close}.
+         * refused unstarted on the way, so none is sent again. All on the connection's event loop, where its streams
+         * start and end. An HTTP/1.1 connection cannot be told in advance (its next answer says
+         * {@code Connection: close}).
+         *
+         * @return when what it has in flight now is answered: for HTTP/2 every call it will take, for HTTP/1.1 the
+         *         request it is serving (completed at once when it serves none)
          */
-        void goAway() {
+        CompletableFuture<Void> goAway() {
             if (!http2) {
-                return;
+                CompletableFuture<Void> waiting = new CompletableFuture<>();
+                requestAnswered = waiting;
+                if (requests.get() == 0 || !channel.isActive()) {
+                    waiting.complete(null);
+                }
+                return waiting;
             }
-            channel.eventLoop().execute(() -> {
-                connection.goAway(0, Integer.MAX_VALUE, null);
-                connection.ping(Buffer.buffer(new byte[8])).onComplete(pinged -> channel.eventLoop().execute(this::nameLastStream));
-                // A client that does not answer the PING is not waited for beyond this.
-                channel.eventLoop().schedule(this::nameLastStream, PING_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            });
+            if (told.compareAndSet(false, true)) {
+                channel.eventLoop().execute(this::sendGoAways);
+            }
+            return answered;
         }
 
-        /** The second GOAWAY, once (on the event loop). */
-        private void nameLastStream() {
+        private void sendGoAways() {
+            Http2ConnectionHandler handler = channel.pipeline().get(Http2ConnectionHandler.class);
+            if (handler == null) {
+                answered.complete(null);
+                return;
+            }
+            handler.connection().addListener(new Http2ConnectionAdapter() {
+                @Override
+                public void onStreamClosed(Http2Stream stream) {
+                    checkAnswered(handler);
+                }
+            });
+            connection.goAway(0, Integer.MAX_VALUE, null);
+            connection.ping(Buffer.buffer(new byte[8])).onComplete(pinged -> channel.eventLoop().execute(() -> nameLastStream(handler)));
+            // A client that does not answer the PING is not waited for beyond this.
+            channel.eventLoop().schedule(() -> nameLastStream(handler), PING_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        /** The second GOAWAY, once. */
+        private void nameLastStream(Http2ConnectionHandler handler) {
             if (!lastStreamNamed) {
                 connection.goAway(0);
                 lastStreamNamed = true;
+                checkAnswered(handler);
             }
         }
 
-        /** Whether a call may still start or is still unanswered on it (HTTP/1.1 requests are counted in flight). */
-        boolean busy() {
-            if (!http2 || !channel.isActive()) {
-                return false;
-            }
-            if (!lastStreamNamed) {
-                return true;
-            }
-            try {
-                return channel.eventLoop().submit(() -> {
-                    Http2ConnectionHandler handler = channel.pipeline().get(Http2ConnectionHandler.class);
-                    return handler != null && handler.connection().numActiveStreams() > 0;
-                }).get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            } catch (ExecutionException e) {
-                return false;
+        private void checkAnswered(Http2ConnectionHandler handler) {
+            if (lastStreamNamed && handler.connection().numActiveStreams() == 0) {
+                answered.complete(null);
             }
         }
 
         /**
-         * Closes it from its own event loop, its last frames written first, and waits. An HTTP/1.1 connection has no
-         * request in flight by now: it is closed idle, as the server would close it a moment later anyway; a request
-         * its client sends meanwhile is refused unread, and a client may send it again.
+         * Closes it from its own event loop, its last frames written first. An HTTP/1.1 connection still serving a
+         * request is left to close after that answer ({@code Connection: close}); an idle one is closed, as the server
+         * would close it a moment later anyway, and a request its client sends meanwhile is refused unread, which a
+         * client may send again.
+         *
+         * @return when it is closed
          */
-        void close() {
-            if (!channel.isActive()) {
-                return;
-            }
+        CompletableFuture<Void> close() {
+            CompletableFuture<Void> closed = new CompletableFuture<>();
+            channel.closeFuture().addListener(done -> closed.complete(null));
             channel.eventLoop().execute(() -> {
                 if (http2) {
                     connection.shutdown(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                } else {
+                } else if (requests.get() == 0) {
                     connection.close();
                 }
             });
-            channel.closeFuture().awaitUninterruptibly(CLOSE_WAIT.toMillis());
+            return closed;
         }
     }
 }
