@@ -51,7 +51,7 @@ import static org.awaitility.Awaitility.await;
  * <ul>
  *   <li>a reused refresh token raises a {@code refresh-reuse} alert on {@code WatchAlerts} (target: within 2 s; the
  *       time is printed, the test waits up to {@link #ALERT_BOUND}), and the rule, set to revoke the subject, makes a
- *       validating node reject that subject's other tokens;</li>
+ *       validating node reject that subject's other tokens and the issuer refuse its other session's refresh token;</li>
  *   <li>with the audit service down, tokens are issued, refreshed, reused and revoked; after it returns every event
  *       of both producers' outboxes is in the audit store exactly once, and no event is missing or extra;</li>
  *   <li>both producers' outbox tables are the same table (one {@code AuditOutbox} type);</li>
@@ -127,6 +127,13 @@ class AuditSystemTest {
                 assertThat(node.validate(other.getAccessToken().getToken(), "api").failure()).isEqualTo(ValidationFailure.REVOKED_SUBJECT));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(alertActions(alert.getAlertId()))
                 .anySatisfy(action -> assertThat(action).contains("subject " + subject + " revoked")));
+        // And its refresh token is refused by the issuer: the rule ended the session, so no new token outlives the rule.
+        StatusRuntimeException refused = RunningStack.refreshRefusedOnceRevoked(issuer(), subject, other, AuditSystemTest::refresh);
+        assertThat(refused).as("the other session's refresh token after the rule").isNotNull();
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(refused.getStatus().getDescription()).contains("the session has ended");
+        assertThat(RunningStack.session(issuer(), subject, other.getSessionId()).getRevokeReason())
+                .startsWith("revocation rule ").contains("(SUBJECT " + subject + "): audit rule refresh-reuse");
     }
 
     @Test

@@ -4,6 +4,8 @@ import com.google.protobuf.Timestamp;
 import dev.lifespan.api.v1.EndSessionRequest;
 import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.api.v1.IssueTokensResponse;
+import dev.lifespan.api.v1.RefreshTokensRequest;
+import dev.lifespan.api.v1.RefreshTokensResponse;
 import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RevokeRequest;
@@ -53,14 +55,16 @@ import static org.awaitility.Awaitility.await;
  * <ul>
  *   <li>a session ended through the issuer is rejected by every node (the time it took is printed);</li>
  *   <li>the issuer is a validating node too: a subject or client rule recorded at the revocation
- *       service reaches its introspection and its caller checks;</li>
+ *       service reaches its introspection and its caller checks, and a subject or session rule ends the
+ *       sessions it covers, whose refresh tokens are then refused;</li>
  *   <li>"sign out everywhere, sign in again" never gives a token born revoked;</li>
  *   <li>after an emergency key rotation every node, including one that never saw the new key, rejects
  *       the compromised key's tokens and accepts the new key's (target: under a second; printed);</li>
  *   <li>through a revocation-service outage logins and logouts go on and the issuer stays ready (its
  *       introspection fails closed); a restart keeps every rule and the sequence.</li>
  * </ul>
- * The restart runs last, so the other tests see a stack that was never interrupted.
+ * The restart runs sixth, so the earlier tests see a stack that was never interrupted; the session rule's test
+ * runs after it, on the restarted revocation service.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RevocationSystemTest {
@@ -134,6 +138,36 @@ class RevocationSystemTest {
         await().atMost(Duration.ofSeconds(3)).until(() -> Instant.now().getEpochSecond() >= cutoff);
         IssueTokensResponse after = issuer.issueTokens(IssueTokensRequest.newBuilder().setSubject("olga").setClientId("demo-app").build());
         assertThat(introspect(after.getAccessToken().getToken())).contains("\"active\":true");
+
+        // The session begun before the cut-off ends with the rule: its refresh token mints nothing more; the later one refreshes.
+        StatusRuntimeException refused = RunningStack.refreshRefusedOnceRevoked(issuer, "olga", before, RevocationSystemTest::refresh);
+        assertThat(refused).as("the refresh token of a session begun before the rule").isNotNull();
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(refused.getStatus().getDescription()).contains("the session has ended");
+        assertThat(RunningStack.session(issuer, "olga", before.getSessionId()).getRevokeReason())
+                .matches("revocation rule \\d+ \\(SUBJECT olga\\): account compromised");
+        assertThat(refresh(after.getRefreshToken().getToken()).getSessionId()).isEqualTo(after.getSessionId());
+    }
+
+    @Test
+    @Order(7)
+    void sessionRevokedAtTheRevocationServiceCanNoLongerRefresh() throws Exception {
+        TokenIssuerGrpc.TokenIssuerBlockingStub issuer = issuerAs(serviceToken());
+        IssueTokensResponse login = issuer.issueTokens(IssueTokensRequest.newBuilder().setSubject("rosa").setClientId("demo-app").build());
+        IssueTokensResponse kept = issuer.issueTokens(IssueTokensRequest.newBuilder().setSubject("rosa").setClientId("demo-app").build());
+        TokenValidator node = node();
+
+        // What the audit service's session-revoking alert rules, the console and the CLI record: a SESSION rule.
+        revocationAs(serviceToken()).revoke(RevokeRequest.newBuilder().setRule(RevocationRule.newBuilder()
+                .setKind(RuleKind.RULE_KIND_SESSION).setValue(login.getSessionId()).setReason("one session from many addresses")).build());
+
+        StatusRuntimeException refused = RunningStack.refreshRefusedOnceRevoked(issuer, "rosa", login, RevocationSystemTest::refresh);
+        assertThat(refused).as("the revoked session's refresh token").isNotNull();
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(refused.getStatus().getDescription()).contains("the session has ended");
+        assertThat(node.validate(login.getAccessToken().getToken(), "api").failure()).isEqualTo(ValidationFailure.REVOKED_SESSION);
+        RefreshTokensResponse other = refresh(kept.getRefreshToken().getToken());
+        assertThat(node.validate(other.getAccessToken().getToken(), "api").isValid()).as("the subject's other session").isTrue();
     }
 
     @Test
@@ -290,6 +324,11 @@ class RevocationSystemTest {
 
     private static long lastSequence(List<RevocationRule> rules) {
         return rules.stream().mapToLong(RevocationRule::getSequence).max().orElse(0);
+    }
+
+    private static RefreshTokensResponse refresh(String refreshToken) {
+        return TokenIssuerGrpc.newBlockingStub(running.channel(LocalStack.Service.ISSUER)).refreshTokens(RefreshTokensRequest.newBuilder()
+                .setRefreshToken(refreshToken).setClientId("demo-app").setClientSecret(stack.appSecret()).build());
     }
 
     private static TokenIssuerGrpc.TokenIssuerBlockingStub issuerAs(String token) {

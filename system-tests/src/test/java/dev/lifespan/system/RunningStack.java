@@ -1,6 +1,11 @@
 package dev.lifespan.system;
 
+import dev.lifespan.api.v1.IssueTokensResponse;
+import dev.lifespan.api.v1.ListSessionsRequest;
 import dev.lifespan.api.v1.RevocationGrpc;
+import dev.lifespan.api.v1.Session;
+import dev.lifespan.api.v1.SessionState;
+import dev.lifespan.api.v1.TokenIssuerGrpc;
 import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.LocalStack;
 import dev.lifespan.devstack.LocalStack.Service;
@@ -8,6 +13,7 @@ import dev.lifespan.validator.TokenValidator;
 import dev.lifespan.validator.ValidatingNode;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
@@ -30,6 +36,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * What every system test runs against: embedded PostgreSQL and Redis, the three packaged services as processes
@@ -94,6 +104,24 @@ final class RunningStack implements AutoCloseable {
     static String kidOf(String token) {
         String header = new String(Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))), StandardCharsets.UTF_8);
         return new JsonObject(header).getString("kid");
+    }
+
+    /**
+     * Waits until the issuer shows the session REVOKED to an operator ({@code ListSessions}), then presents its refresh
+     * token once and returns the refusal (null if it was not refused). A refresh attempt in a wait loop would be reuse once
+     * one got through, which ends the session for another reason.
+     */
+    static StatusRuntimeException refreshRefusedOnceRevoked(TokenIssuerGrpc.TokenIssuerBlockingStub operator, String subject,
+            IssueTokensResponse login, Function<String, ?> refresh) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> session(operator, subject, login.getSessionId()).getState()
+                == SessionState.SESSION_STATE_REVOKED);
+        return catchThrowableOfType(StatusRuntimeException.class, () -> refresh.apply(login.getRefreshToken().getToken()));
+    }
+
+    /** One of the subject's sessions as {@code ListSessions} shows it, ended ones included. */
+    static Session session(TokenIssuerGrpc.TokenIssuerBlockingStub operator, String subject, String sid) {
+        return operator.listSessions(ListSessionsRequest.newBuilder().setSubject(subject).setIncludeEnded(true).build())
+                .getSessionsList().stream().filter(s -> s.getSessionId().equals(sid)).findFirst().orElseThrow();
     }
 
     /** {@code stub} sending {@code token} as its bearer credential. */

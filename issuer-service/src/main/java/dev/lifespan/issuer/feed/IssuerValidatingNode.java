@@ -20,6 +20,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -27,6 +28,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -55,8 +57,9 @@ public class IssuerValidatingNode {
     private final boolean feedOn;
     private final InstantSource clock;
 
-    public IssuerValidatingNode(LifespanConfig config, RevocationChannel channel, SigningKeyRing keys, KeyRotation rotation, Vertx vertx,
-            InstantSource clock, MeterRegistry registry, AuditOutboxRelay audit, @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
+    public IssuerValidatingNode(LifespanConfig config, RevocationChannel channel, SigningKeyRing keys, KeyRotation rotation,
+            Instance<SessionRule.Listener> sessionRuleListeners, Vertx vertx, InstantSource clock, MeterRegistry registry,
+            AuditOutboxRelay audit, @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
         this.clock = clock;
         LifespanConfig.Feed feed = config.revocation().feed();
         ValidatingNode.Builder builder = ValidatingNode.builder(config.issuer())
@@ -72,7 +75,7 @@ public class IssuerValidatingNode {
                     .staleAlert((lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last in step %s): introspection failing %s;"
                             + " privileged callers still checked against the rules held until %s after that", lastFresh,
                             failingOpen ? "OPEN" : "closed", config.callerAuth().feedOutageTolerance()))
-                    .ruleListener(withKeyRules(new FeedMetrics(registry), rotation));
+                    .ruleListener(withRules(new FeedMetrics(registry), rotation, sessionRuleListeners.stream().toList()));
         } else if (feed.enabled()) {
             LOG.warn("No revocation service (lifespan.revocation.target): caller tokens and introspection see ended sessions"
                     + " and compromised keys only, not token, subject, client or global revocation rules");
@@ -88,16 +91,19 @@ public class IssuerValidatingNode {
     }
 
     /**
-     * {@code metrics}, and every KEY rule handed to {@link KeyRotation#keyRuleApplied}: this replica reloads its keys at
+     * {@code metrics}; every KEY rule handed to {@link KeyRotation#keyRuleApplied}: this replica reloads its keys at
      * once after another replica's emergency rotation, and rotates away from a signing key revoked at the revocation
-     * service, instead of signing tokens that every node rejects.
+     * service, instead of signing tokens that every node rejects; and every SESSION, SUBJECT, CLIENT and GLOBAL rule to
+     * the {@code sessionRules} listeners, which end the sessions it covers so that their refresh tokens are refused.
      */
-    static RevocationFeed.RuleListener withKeyRules(RevocationFeed.RuleListener metrics, KeyRotation rotation) {
+    static RevocationFeed.RuleListener withRules(RevocationFeed.RuleListener metrics, KeyRotation rotation,
+            List<SessionRule.Listener> sessionRules) {
         return (rule, appliedAt, fromSnapshot) -> {
             metrics.ruleApplied(rule, appliedAt, fromSnapshot);
             if (rule.getKind() == RuleKind.RULE_KIND_KEY) {
                 rotation.keyRuleApplied(rule.getValue(), rule.getReason());
             }
+            SessionRule.of(rule, appliedAt).ifPresent(ending -> sessionRules.forEach(listener -> listener.sessionRuleApplied(ending)));
         };
     }
 

@@ -1,6 +1,7 @@
 package dev.lifespan.issuer.session;
 
 import dev.lifespan.api.v1.EventType;
+import dev.lifespan.issuer.feed.SessionRule;
 import dev.lifespan.issuer.outbox.PendingRevocations;
 import dev.lifespan.support.audit.AuditOutbox;
 import io.smallrye.mutiny.Uni;
@@ -11,18 +12,21 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import static dev.lifespan.support.time.Clocks.utc;
 
 /**
  * Sessions in PostgreSQL: starting one (with its first refresh token), ending one (with its whole refresh-token
- * family), finding and listing them. Each change is one SQL statement whose data-modifying CTEs change the
+ * family), ending those a revocation rule covers, finding and listing them. Each change is one SQL statement whose data-modifying CTEs change the
  * session, its family, the audit outbox and the revocation queue together: atomic, one round trip, nothing
  * half-made if the connection drops. Rotation of the family's tokens is {@link RefreshFamilyStore}'s.
  */
@@ -96,6 +100,46 @@ public class SessionStore {
             SELECT %s FROM s
             """;
 
+    /** What each scope of rule ends: the condition on session {@code x} and rule {@code r} in {@link #END_BY_RULES}. */
+    private static final Map<SessionRule.Scope, String> RULE_CONDITIONS = Map.of(
+            SessionRule.Scope.SESSION, "x.sid = r.value",
+            SessionRule.Scope.SUBJECT, "x.subject = r.value AND x.created_at < r.cutoff",
+            SessionRule.Scope.CLIENT, "x.client_id = r.value AND x.created_at < r.cutoff",
+            SessionRule.Scope.GLOBAL, "x.created_at < r.cutoff");
+
+    /**
+     * Scopes whose sessions are ended a page at a time, in {@code sid} order: a CLIENT or GLOBAL rule may cover every
+     * session there is, and one statement for all of them would outlast the silence deadline and be given up for ever.
+     * SESSION and SUBJECT rules cover a few sessions each, found through an index, at most a batch of rules at once.
+     */
+    private static final Set<SessionRule.Scope> PAGED = EnumSet.of(SessionRule.Scope.CLIENT, SessionRule.Scope.GLOBAL);
+    static final int RULE_PAGE = 1000;
+
+    /**
+     * $1 now, $2 the rules' values, $3 their cut-offs, $4 the reasons; paged: $5 the last sid of the page before, $6 the
+     * page size. Every ACTIVE session a rule covers is revoked with its family retired and SESSION_ENDED written; nothing is
+     * queued for the revocation service, where the rule already is. Answers how many ended, how many were found, and the
+     * last sid found (where the next page starts).
+     */
+    private static final String END_BY_RULES = """
+            WITH r AS (
+                SELECT * FROM unnest($2::text[], $3::timestamptz[], $4::text[]) AS r (value, cutoff, reason)
+            ), targets AS (
+                SELECT DISTINCT ON (x.sid) x.sid, r.reason FROM session x JOIN r ON %s WHERE x.state = 'ACTIVE' %s
+            ), s AS (
+                UPDATE session x SET state = 'REVOKED', ended_at = $1, revoke_reason = t.reason
+                FROM targets t WHERE x.sid = t.sid AND x.state = 'ACTIVE'
+                RETURNING x.sid, x.subject, x.client_id, x.state, x.revoke_reason
+            ), family AS (
+                UPDATE refresh_token SET rotated_at = $1 WHERE sid IN (SELECT sid FROM s) AND rotated_at IS NULL
+            ), events AS (
+                %s
+            )
+            SELECT (SELECT count(*) FROM s) AS ended, (SELECT count(*) FROM targets) AS found, (SELECT max(sid) FROM targets) AS last
+            """;
+
+    private static final Map<SessionRule.Scope, String> ENDS_BY_RULES = new EnumMap<>(SessionRule.Scope.class);
+
     private static final String FIND = "SELECT " + SessionRow.columns("s") + " FROM session s WHERE s.sid = $1";
 
     /** $1 subject, $2 limit. */
@@ -127,6 +171,10 @@ public class SessionStore {
                     : AuditOutbox.insertAll(ended);
             ENDS.put(ending, END.formatted(ending.state, queue, events, SessionRow.columns("")));
         }
+        String ended = AuditOutbox.insertAll(AuditOutbox.event(EventType.SESSION_ENDED).at("$1").subject("subject").session("sid")
+                .client("client_id").attributes("jsonb_build_object('reason', revoke_reason, 'state', state)").from("s"));
+        RULE_CONDITIONS.forEach((scope, condition) -> ENDS_BY_RULES.put(scope, END_BY_RULES.formatted(condition,
+                PAGED.contains(scope) ? "AND x.sid > $5 ORDER BY x.sid LIMIT $6" : "", ended)));
     }
 
     private final BoundedPostgres postgres;
@@ -154,6 +202,27 @@ public class SessionStore {
         Tuple parameters = ending.reuse ? Tuple.of(utc(now), sid, reason, extraAttributes == null ? "{}" : extraAttributes)
                 : Tuple.of(utc(now), sid, reason);
         return postgres.execute(ENDS.get(ending), parameters).map(SessionStore::first);
+    }
+
+    /** Ends every ACTIVE session the rules of one scope cover (see {@link #END_BY_RULES}); the answer is how many. */
+    public Uni<Long> endByRules(SessionRule.Scope scope, List<SessionRule> rules, Instant now) {
+        String[] values = rules.stream().map(SessionRule::value).toArray(String[]::new);
+        OffsetDateTime[] cutoffs = rules.stream().map(r -> r.cutoff() == null ? null : utc(r.cutoff())).toArray(OffsetDateTime[]::new);
+        String[] reasons = rules.stream().map(SessionRule::reason).toArray(String[]::new);
+        Tuple parameters = Tuple.of(utc(now), values, cutoffs, reasons);
+        if (!PAGED.contains(scope)) {
+            return postgres.execute(ENDS_BY_RULES.get(scope), parameters).map(rows -> rows.iterator().next().getLong("ended"));
+        }
+        return endPages(ENDS_BY_RULES.get(scope), parameters, "", 0);
+    }
+
+    private Uni<Long> endPages(String statement, Tuple rules, String after, long soFar) {
+        Tuple page = Tuple.of(rules.getValue(0), rules.getValue(1), rules.getValue(2), rules.getValue(3), after, RULE_PAGE);
+        return postgres.execute(statement, page).chain(rows -> {
+            Row row = rows.iterator().next();
+            long ended = soFar + row.getLong("ended");
+            return row.getLong("found") < RULE_PAGE ? Uni.createFrom().item(ended) : endPages(statement, rules, row.getString("last"), ended);
+        });
     }
 
     /** One session, whatever its state. */

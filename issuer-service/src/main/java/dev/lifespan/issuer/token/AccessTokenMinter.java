@@ -7,6 +7,7 @@ import dev.lifespan.issuer.feed.IssuerValidatingNode;
 import dev.lifespan.issuer.key.LoadedKey;
 import dev.lifespan.issuer.key.SigningKeyRing;
 import dev.lifespan.validator.jose.Base64Url;
+import dev.lifespan.validator.revocation.RevocationRules;
 import jakarta.inject.Singleton;
 
 import java.io.ByteArrayOutputStream;
@@ -98,7 +99,7 @@ public class AccessTokenMinter {
         if (cutoffMilli == Long.MIN_VALUE) {
             return now;
         }
-        long firstUncovered = Math.floorDiv(cutoffMilli + 999, 1000);
+        long firstUncovered = RevocationRules.firstUncoveredSecond(cutoffMilli);
         return firstUncovered > now && firstUncovered - now <= maxAheadSeconds ? firstUncovered : now;
     }
 

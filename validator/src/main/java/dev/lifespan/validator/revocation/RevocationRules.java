@@ -92,10 +92,10 @@ public final class RevocationRules {
             case RULE_KIND_TOKEN -> tokens.add(value, keepUntil);
             case RULE_KIND_SESSION -> sessions.add(value, keepUntil);
             case RULE_KIND_KEY -> keys.add(value, keepUntil);
-            case RULE_KIND_SUBJECT -> subjects.merge(value, new Cutoff(notBefore(rule, now), keepUntil), Cutoff::later);
-            case RULE_KIND_CLIENT -> clients.merge(value, new Cutoff(notBefore(rule, now), keepUntil), Cutoff::later);
+            case RULE_KIND_SUBJECT -> subjects.merge(value, new Cutoff(notBeforeMilli(rule, now), keepUntil), Cutoff::later);
+            case RULE_KIND_CLIENT -> clients.merge(value, new Cutoff(notBeforeMilli(rule, now), keepUntil), Cutoff::later);
             case RULE_KIND_GLOBAL -> {
-                Cutoff added = new Cutoff(notBefore(rule, now), keepUntil);
+                Cutoff added = new Cutoff(notBeforeMilli(rule, now), keepUntil);
                 Cutoff current = global;
                 global = current == null ? added : current.later(added);
             }
@@ -181,7 +181,20 @@ public final class RevocationRules {
         return keep.getNano() == 0 ? keep.getEpochSecond() : keep.getEpochSecond() + 1;
     }
 
-    private static long notBefore(RevocationRule rule, Instant now) {
+    /**
+     * The first whole second a SUBJECT, CLIENT or GLOBAL rule's "issued before" cut-off ({@code notBeforeMilli}, as
+     * {@link #notBeforeMilli} or {@link #latestCutoffMilli} give it) does not cover: a cut-off with a fraction covers
+     * its whole second. An issuer mints no {@code iat} and keeps no session begun before it.
+     */
+    public static long firstUncoveredSecond(long notBeforeMilli) {
+        return Math.floorDiv(notBeforeMilli + 999, 1000);
+    }
+
+    /**
+     * A SUBJECT, CLIENT or GLOBAL rule's cut-off in epoch milliseconds: its {@code not_before}, else when it was
+     * recorded, else {@code now} (when it is applied).
+     */
+    public static long notBeforeMilli(RevocationRule rule, Instant now) {
         if (rule.hasNotBefore()) {
             return toInstant(rule.getNotBefore()).toEpochMilli();
         }
