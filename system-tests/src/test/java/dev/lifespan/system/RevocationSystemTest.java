@@ -2,8 +2,11 @@ package dev.lifespan.system;
 
 import com.google.protobuf.Timestamp;
 import dev.lifespan.api.v1.EndSessionRequest;
+import dev.lifespan.api.v1.IssueSingleUseTokenRequest;
+import dev.lifespan.api.v1.IssueSingleUseTokenResponse;
 import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.api.v1.IssueTokensResponse;
+import dev.lifespan.api.v1.RedeemSingleUseTokenRequest;
 import dev.lifespan.api.v1.RefreshTokensRequest;
 import dev.lifespan.api.v1.RefreshTokensResponse;
 import dev.lifespan.api.v1.RevocationGrpc;
@@ -11,6 +14,7 @@ import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RevokeRequest;
 import dev.lifespan.api.v1.RotateSigningKeyRequest;
 import dev.lifespan.api.v1.RuleKind;
+import dev.lifespan.api.v1.SingleUsePurpose;
 import dev.lifespan.api.v1.SnapshotRequest;
 import dev.lifespan.api.v1.TokenIssuerGrpc;
 import dev.lifespan.api.v1.ValidationFailure;
@@ -55,16 +59,17 @@ import static org.awaitility.Awaitility.await;
  * <ul>
  *   <li>a session ended through the issuer is rejected by every node (the time it took is printed);</li>
  *   <li>the issuer is a validating node too: a subject or client rule recorded at the revocation
- *       service reaches its introspection and its caller checks, and a subject or session rule ends the
- *       sessions it covers, whose refresh tokens are then refused;</li>
+ *       service reaches its introspection and its caller checks, a subject or session rule ends the
+ *       sessions it covers, whose refresh tokens are then refused, and single-use tokens a token or subject
+ *       rule covers are refused;</li>
  *   <li>"sign out everywhere, sign in again" never gives a token born revoked;</li>
  *   <li>after an emergency key rotation every node, including one that never saw the new key, rejects
  *       the compromised key's tokens and accepts the new key's (target: under a second; printed);</li>
  *   <li>through a revocation-service outage logins and logouts go on and the issuer stays ready (its
  *       introspection fails closed); a restart keeps every rule and the sequence.</li>
  * </ul>
- * The restart runs sixth, so the earlier tests see a stack that was never interrupted; the session rule's test
- * runs after it, on the restarted revocation service.
+ * The restart runs sixth, so the earlier tests see a stack that was never interrupted; the session-rule and
+ * single-use tests run after it, on the restarted revocation service.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RevocationSystemTest {
@@ -324,6 +329,52 @@ class RevocationSystemTest {
 
     private static long lastSequence(List<RevocationRule> rules) {
         return rules.stream().mapToLong(RevocationRule::getSequence).max().orElse(0);
+    }
+
+    @Test
+    @Order(8)
+    void singleUseTokensCoveredByARuleAreRefusedAndLaterOnesRedeem() throws Exception {
+        TokenIssuerGrpc.TokenIssuerBlockingStub issuer = issuerAs(serviceToken());
+        IssueSingleUseTokenResponse leaked = issuer.issueSingleUseToken(singleUse("tess"));
+        IssueSingleUseTokenResponse reset = issuer.issueSingleUseToken(singleUse("uma"));
+        String umaAccess = issuer.issueTokens(IssueTokensRequest.newBuilder().setSubject("uma").setClientId("demo-app").build())
+                .getAccessToken().getToken();
+        String marker = issuer.issueTokens(IssueTokensRequest.newBuilder().setSubject("tess").setClientId("demo-app").build())
+                .getAccessToken().getToken();
+
+        // A leaked magic link revoked by its public id (`lifespan revoke token ID`), and "sign out everywhere" for uma. The
+        // marker's TOKEN rule comes last in the log: once the issuer's introspection refuses it, the issuer holds all three.
+        RevocationGrpc.RevocationBlockingStub revocation = revocationAs(serviceToken());
+        revocation.revoke(RevokeRequest.newBuilder().setRule(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_TOKEN)
+                .setValue(leaked.getTokenId()).setReason("magic link pasted into a support ticket")).build());
+        revocation.revoke(RevokeRequest.newBuilder().setRule(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_SUBJECT)
+                .setValue("uma").setReason("account compromised")).build());
+        revocation.revoke(RevokeRequest.newBuilder().setRule(RevocationRule.newBuilder().setKind(RuleKind.RULE_KIND_TOKEN)
+                .setValue(RunningStack.claimOf(marker, "jti"))).build());
+        await().atMost(PROPAGATION_BOUND).pollInterval(Duration.ofMillis(20))
+                .untilAsserted(() -> assertThat(introspect(marker)).isEqualTo("{\"active\":false}"));
+        assertThat(introspect(umaAccess)).isEqualTo("{\"active\":false}");
+
+        for (IssueSingleUseTokenResponse revoked : List.of(leaked, reset)) {
+            StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
+                    () -> issuer.redeemSingleUseToken(redemption(revoked)));
+            assertThat(refused).as("redeeming " + revoked.getTokenId()).isNotNull();
+            assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+            assertThat(refused.getStatus().getDescription()).contains("single-use token was revoked");
+        }
+        // The revocation service answered the SUBJECT rule only once its cut-off second had begun: issued now, it is spared.
+        IssueSingleUseTokenResponse fresh = issuer.issueSingleUseToken(singleUse("uma"));
+        assertThat(issuer.redeemSingleUseToken(redemption(fresh)).getSubject()).as("issued after the cut-off").isEqualTo("uma");
+    }
+
+    private static IssueSingleUseTokenRequest singleUse(String subject) {
+        return IssueSingleUseTokenRequest.newBuilder().setSubject(subject).setClientId("demo-app")
+                .setPurpose(SingleUsePurpose.SINGLE_USE_PURPOSE_MAGIC_LINK).build();
+    }
+
+    private static RedeemSingleUseTokenRequest redemption(IssueSingleUseTokenResponse issued) {
+        return RedeemSingleUseTokenRequest.newBuilder().setToken(issued.getToken()).setClientId("demo-app")
+                .setPurpose(SingleUsePurpose.SINGLE_USE_PURPOSE_MAGIC_LINK).build();
     }
 
     private static RefreshTokensResponse refresh(String refreshToken) {

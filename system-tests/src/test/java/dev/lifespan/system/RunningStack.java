@@ -102,8 +102,16 @@ final class RunningStack implements AutoCloseable {
 
     /** The {@code kid} of a JWT's header. */
     static String kidOf(String token) {
-        String header = new String(Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))), StandardCharsets.UTF_8);
-        return new JsonObject(header).getString("kid");
+        return part(token, 0).getString("kid");
+    }
+
+    /** A string claim of a JWT (read, not verified). */
+    static String claimOf(String token, String name) {
+        return part(token, 1).getString(name);
+    }
+
+    private static JsonObject part(String token, int index) {
+        return new JsonObject(new String(Base64.getUrlDecoder().decode(token.split("\\.")[index]), StandardCharsets.UTF_8));
     }
 
     /**

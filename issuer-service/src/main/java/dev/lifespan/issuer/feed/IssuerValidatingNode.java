@@ -2,15 +2,18 @@ package dev.lifespan.issuer.feed;
 
 import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.api.v1.RuleKind;
+import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.key.KeyRotation;
 import dev.lifespan.issuer.key.SigningKeyRing;
 import dev.lifespan.support.audit.AuditOutboxRelay;
 import dev.lifespan.support.time.Clocks;
+import dev.lifespan.validator.RevocationCheck;
 import dev.lifespan.validator.TokenValidator;
 import dev.lifespan.validator.ValidatingNode;
 import dev.lifespan.validator.ValidatorSettings;
 import dev.lifespan.validator.VerificationKey;
+import dev.lifespan.validator.VerifiedClaims;
 import dev.lifespan.validator.guard.FeedMetrics;
 import dev.lifespan.validator.revocation.RevocationFeed;
 import io.micrometer.core.instrument.Gauge;
@@ -27,6 +30,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
@@ -54,6 +58,8 @@ public class IssuerValidatingNode {
 
     private final ValidatingNode node;
     private final TokenValidator callerValidator;
+    private final RevocationCheck heldRules;
+    private final String issuer;
     private final boolean feedOn;
     private final InstantSource clock;
 
@@ -82,6 +88,8 @@ public class IssuerValidatingNode {
         }
         this.node = builder.build();
         this.callerValidator = node.validatorTolerating(config.callerAuth().feedOutageTolerance());
+        this.heldRules = node.feed().map(f -> f.tolerating(config.callerAuth().feedOutageTolerance())).orElse(RevocationCheck.NONE);
+        this.issuer = config.issuer();
         Gauge.builder("lifespan_revocation_feed_in_step", this, n -> n.inStep() ? 1 : 0)
                 .description("1 while this node's revocation feed is in step and fresh, 0 while it is stale (or off)")
                 .register(registry);
@@ -122,6 +130,18 @@ public class IssuerValidatingNode {
     /** The feed, when it is on. */
     public Optional<RevocationFeed> feed() {
         return node.feed();
+    }
+
+    /**
+     * The rule held that covers an opaque token this issuer keeps (a single-use token), as a node would decide for an
+     * access token with the same {@code jti}, {@code sub}, {@code client_id} and {@code iat} (its issue time in whole
+     * seconds): a TOKEN rule naming its public id, or a SUBJECT, CLIENT or GLOBAL cut-off after its issue. With the
+     * feed unheard for longer than the outage tolerance, REVOCATION_FEED_STALE, as for privileged callers.
+     */
+    public Optional<ValidationFailure> revocationOf(String tokenId, String subject, String clientId, Instant issuedAt) {
+        VerifiedClaims claims = new VerifiedClaims(issuer, subject, List.of(), null, Instant.ofEpochSecond(issuedAt.getEpochSecond()), null,
+                tokenId, null, clientId, List.of(), null, null, List.of(), List.of(), null);
+        return heldRules.check(claims, Clocks.now(clock));
     }
 
     /** Whether the feed is on. */

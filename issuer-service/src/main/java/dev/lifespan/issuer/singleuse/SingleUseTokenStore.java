@@ -67,6 +67,9 @@ public class SingleUseTokenStore {
             """.formatted(AuditOutbox.event(EventType.SINGLE_USE_REPLAYED).at("$3").subject("subject").client("client_id")
             .token("token_id").attributes(TOKEN_EVENT_ATTRIBUTES).from("t").where("redeemed_at IS NOT NULL").insert());
 
+    /** $1 hash, $2 client. */
+    private static final String FIND = "SELECT token_id, subject, issued_at FROM single_use_token WHERE token_hash = $1 AND client_id = $2";
+
     private final BoundedPostgres postgres;
 
     public SingleUseTokenStore(BoundedPostgres postgres) {
@@ -77,6 +80,21 @@ public class SingleUseTokenStore {
             Instant expiresAt) {
         return postgres.execute(ISSUE, Tuple.from(Arrays.asList(hash, tokenId, purpose, subject, clientId, binding, utc(now),
                 utc(expiresAt)))).replaceWithVoid();
+    }
+
+    /** What a revocation rule may name of a token: its public id, subject and issue time. */
+    public record Issued(String tokenId, String subject, Instant issuedAt) {
+    }
+
+    /** The client's token with this hash, redeemed or not; empty if there is none. */
+    public Uni<Optional<Issued>> find(byte[] hash, String clientId) {
+        return postgres.execute(FIND, Tuple.of(hash, clientId)).map(rows -> {
+            if (rows.size() == 0) {
+                return Optional.empty();
+            }
+            Row row = rows.iterator().next();
+            return Optional.of(new Issued(row.getString("token_id"), row.getString("subject"), row.getOffsetDateTime("issued_at").toInstant()));
+        });
     }
 
     /** A redemption that happened. */

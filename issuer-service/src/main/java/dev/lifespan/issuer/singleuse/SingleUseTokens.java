@@ -1,11 +1,13 @@
 package dev.lifespan.issuer.singleuse;
 
 import dev.lifespan.api.v1.SingleUsePurpose;
+import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.issuer.client.ClientRegistry;
 import dev.lifespan.issuer.config.ConfigurationCheck;
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.crypto.SecureTokens;
 import dev.lifespan.issuer.crypto.TokenHasher;
+import dev.lifespan.issuer.feed.IssuerValidatingNode;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
 import dev.lifespan.issuer.token.OpaqueTokens;
 import dev.lifespan.support.error.ServiceException;
@@ -18,15 +20,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Purpose-bound tokens redeemable exactly once, by the client they were issued for. N concurrent redemptions give
  * exactly one success ({@link SingleUseTokenStore}); a redemption of an already-redeemed token is audited as a
- * replay.
+ * replay. A token a revocation rule covers (a TOKEN rule naming its public id, or a SUBJECT, CLIENT or GLOBAL rule cut
+ * off after its issue; {@link IssuerValidatingNode#revocationOf}) is refused and stays unredeemed.
  */
 @Singleton
 public class SingleUseTokens {
     static final int MAX_BINDING_BYTES = 1024;
+    private static final Duration FEED_RETRY = Duration.ofSeconds(1);
 
     private final SingleUseTokenStore store;
     private final ClientRegistry clients;
@@ -34,9 +39,11 @@ public class SingleUseTokens {
     private final IssuerMetrics metrics;
     private final InstantSource clock;
     private final Duration defaultTtl;
+    private final IssuerValidatingNode node;
 
     public SingleUseTokens(SingleUseTokenStore store, ClientRegistry clients, TokenHasher hasher, IssuerMetrics metrics,
-            InstantSource clock, LifespanConfig config) {
+            InstantSource clock, LifespanConfig config, IssuerValidatingNode node) {
+        this.node = node;
         this.store = store;
         this.clients = clients;
         this.hasher = hasher;
@@ -90,6 +97,21 @@ public class SingleUseTokens {
             throw ServiceException.invalidGrant("single-use token is invalid");
         }
         byte[] hash = hasher.hash(token);
+        return store.find(hash, clientId).chain(issued -> {
+            Optional<ValidationFailure> revoked = issued.flatMap(t -> node.revocationOf(t.tokenId(), t.subject(), clientId, t.issuedAt()));
+            if (revoked.isEmpty()) {
+                return redeemLive(hash, purpose, clientId);
+            }
+            if (revoked.get() == ValidationFailure.REVOCATION_FEED_STALE) {
+                return Uni.createFrom().failure(ServiceException.unavailable(
+                        "revocations cannot be checked now: the revocation feed has been unheard too long", FEED_RETRY));
+            }
+            metrics.singleUse("revoked");
+            return Uni.createFrom().failure(ServiceException.invalidGrant("single-use token was revoked"));
+        });
+    }
+
+    private Uni<SingleUseTokenStore.Redeemed> redeemLive(byte[] hash, SingleUsePurpose purpose, String clientId) {
         Instant now = Clocks.now(clock);
         return store.redeem(hash, purpose.name(), clientId, now).chain(redeemed -> {
             if (redeemed.isPresent()) {
