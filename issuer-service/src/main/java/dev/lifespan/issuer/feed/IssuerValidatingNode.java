@@ -139,8 +139,9 @@ public class IssuerValidatingNode {
      * feed unheard for longer than the outage tolerance, REVOCATION_FEED_STALE, as for privileged callers.
      */
     public Optional<ValidationFailure> revocationOf(String tokenId, String subject, String clientId, Instant issuedAt) {
-        VerifiedClaims claims = new VerifiedClaims(issuer, subject, List.of(), null, Instant.ofEpochSecond(issuedAt.getEpochSecond()), null,
-                tokenId, null, clientId, List.of(), null, null, List.of(), List.of(), null);
+        Instant iat = Instant.ofEpochSecond(issuedAt.getEpochSecond());
+        VerifiedClaims claims = new VerifiedClaims(issuer, subject, List.of(), null, iat, null, tokenId, null, clientId, List.of(), null,
+                null, List.of(), List.of(), null);
         return heldRules.check(claims, Clocks.now(clock));
     }
 

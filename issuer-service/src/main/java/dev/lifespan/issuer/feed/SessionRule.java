@@ -43,7 +43,6 @@ public record SessionRule(Scope scope, String value, Instant cutoff, String reas
                 : Instant.ofEpochSecond(RevocationRules.firstUncoveredSecond(RevocationRules.notBeforeMilli(rule, appliedAt)));
         String reason = "revocation rule " + rule.getSequence() + " (" + scope + (rule.getValue().isEmpty() ? "" : " " + rule.getValue()) + ")"
                 + (rule.getReason().isEmpty() ? "" : ": " + rule.getReason());
-        return Optional.of(new SessionRule(scope, rule.getValue(), cutoff,
-                reason.length() > Inputs.REASON ? reason.substring(0, Inputs.REASON) : reason));
+        return Optional.of(new SessionRule(scope, rule.getValue(), cutoff, Inputs.reason(reason)));
     }
 }

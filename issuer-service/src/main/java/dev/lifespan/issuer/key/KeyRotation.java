@@ -62,7 +62,7 @@ public class KeyRotation {
             return;
         }
         String reason = "revoked by a KEY rule at the revocation service" + (ruleReason == null || ruleReason.isEmpty() ? "" : ": " + ruleReason);
-        rotator.rotateNow(true, kid, null, reason.length() > Inputs.REASON ? reason.substring(0, Inputs.REASON) : reason)
+        rotator.rotateNow(true, kid, null, Inputs.reason(reason))
                 .invoke(outcome -> revocations.announce())
                 .subscribe().with(
                         outcome -> LOG.warnf("Signing key %s was revoked at the revocation service; rotated away as in an emergency, %s signs"

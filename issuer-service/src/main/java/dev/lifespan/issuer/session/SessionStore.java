@@ -26,9 +26,9 @@ import static dev.lifespan.support.time.Clocks.utc;
 
 /**
  * Sessions in PostgreSQL: starting one (with its first refresh token), ending one (with its whole refresh-token
- * family), ending those a revocation rule covers, finding and listing them. Each change is one SQL statement whose data-modifying CTEs change the
- * session, its family, the audit outbox and the revocation queue together: atomic, one round trip, nothing
- * half-made if the connection drops. Rotation of the family's tokens is {@link RefreshFamilyStore}'s.
+ * family), ending those a revocation rule covers, finding and listing them. Each change is one SQL statement whose
+ * data-modifying CTEs change the session, its family, the audit outbox and the revocation queue together: atomic,
+ * one round trip, nothing half-made if the connection drops. Rotation of the family's tokens is {@link RefreshFamilyStore}'s.
  */
 @Singleton
 public class SessionStore {
@@ -221,7 +221,8 @@ public class SessionStore {
         return postgres.execute(statement, page).chain(rows -> {
             Row row = rows.iterator().next();
             long ended = soFar + row.getLong("ended");
-            return row.getLong("found") < RULE_PAGE ? Uni.createFrom().item(ended) : endPages(statement, rules, row.getString("last"), ended);
+            return row.getLong("found") < RULE_PAGE ? Uni.createFrom().item(ended)
+                    : endPages(statement, rules, row.getString("last"), ended);
         });
     }
 

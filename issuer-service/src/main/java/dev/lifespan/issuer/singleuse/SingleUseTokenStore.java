@@ -93,7 +93,8 @@ public class SingleUseTokenStore {
                 return Optional.empty();
             }
             Row row = rows.iterator().next();
-            return Optional.of(new Issued(row.getString("token_id"), row.getString("subject"), row.getOffsetDateTime("issued_at").toInstant()));
+            return Optional.of(new Issued(row.getString("token_id"), row.getString("subject"),
+                    row.getOffsetDateTime("issued_at").toInstant()));
         });
     }
 

@@ -31,6 +31,11 @@ public final class Inputs {
     private Inputs() {
     }
 
+    /** A reason this service writes itself (not an input), cut to {@link #REASON} characters. */
+    public static String reason(String text) {
+        return text.length() > REASON ? text.substring(0, REASON) : text;
+    }
+
     /** A required single-line value of at most {@code max} characters. */
     public static String required(String field, String value, int max) {
         if (value == null || value.isEmpty()) {
