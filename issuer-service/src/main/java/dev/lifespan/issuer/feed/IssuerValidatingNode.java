@@ -15,6 +15,7 @@ import dev.lifespan.validator.ValidatorSettings;
 import dev.lifespan.validator.VerificationKey;
 import dev.lifespan.validator.VerifiedClaims;
 import dev.lifespan.validator.guard.FeedMetrics;
+import dev.lifespan.validator.report.ValidationFailureReporter;
 import dev.lifespan.validator.revocation.RevocationFeed;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -59,6 +60,7 @@ public class IssuerValidatingNode {
     private final ValidatingNode node;
     private final TokenValidator callerValidator;
     private final RevocationCheck heldRules;
+    private final ValidationFailureReporter failures;
     private final String issuer;
     private final boolean feedOn;
     private final InstantSource clock;
@@ -89,6 +91,7 @@ public class IssuerValidatingNode {
         this.node = builder.build();
         this.callerValidator = node.validatorTolerating(config.callerAuth().feedOutageTolerance());
         this.heldRules = node.feed().map(f -> f.tolerating(config.callerAuth().feedOutageTolerance())).orElse(RevocationCheck.NONE);
+        this.failures = audit.failureReporter();
         this.issuer = config.issuer();
         Gauge.builder("lifespan_revocation_feed_in_step", this, n -> n.inStep() ? 1 : 0)
                 .description("1 while this node's revocation feed is in step and fresh, 0 while it is stale (or off)")
@@ -135,14 +138,18 @@ public class IssuerValidatingNode {
     /**
      * The rule held that covers an opaque token this issuer keeps (a single-use token), as a node would decide for an
      * access token with the same {@code jti}, {@code sub}, {@code client_id} and {@code iat} (its issue time in whole
-     * seconds): a TOKEN rule naming its public id, or a SUBJECT, CLIENT or GLOBAL cut-off after its issue. With the
-     * feed unheard for longer than the outage tolerance, REVOCATION_FEED_STALE, as for privileged callers.
+     * seconds): a TOKEN rule naming its public id, or a SUBJECT, CLIENT or GLOBAL cut-off after its issue. A token a
+     * rule covers is reported as a refused token (the {@code VALIDATION_FAILED} events of this node, with the reason and
+     * the token's subject and client). With the feed unheard for longer than the outage tolerance,
+     * REVOCATION_FEED_STALE, as for privileged callers.
      */
     public Optional<ValidationFailure> revocationOf(String tokenId, String subject, String clientId, Instant issuedAt) {
         Instant iat = Instant.ofEpochSecond(issuedAt.getEpochSecond());
         VerifiedClaims claims = new VerifiedClaims(issuer, subject, List.of(), null, iat, null, tokenId, null, clientId, List.of(), null,
                 null, List.of(), List.of(), null);
-        return heldRules.check(claims, Clocks.now(clock));
+        Optional<ValidationFailure> revoked = heldRules.check(claims, Clocks.now(clock));
+        revoked.filter(reason -> reason != ValidationFailure.REVOCATION_FEED_STALE).ifPresent(reason -> failures.failed(reason, null, claims));
+        return revoked;
     }
 
     /** Whether the feed is on. */
