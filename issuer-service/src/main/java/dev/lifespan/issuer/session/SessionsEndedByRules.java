@@ -3,12 +3,11 @@ package dev.lifespan.issuer.session;
 import dev.lifespan.issuer.feed.SessionRule;
 import dev.lifespan.support.run.Coalesced;
 import dev.lifespan.support.time.Clocks;
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -30,26 +29,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Every replica hears every rule and runs the same statements: only an ACTIVE session ends, so each ends once. A
  * rule ending nothing (the issuer's own EndSession coming back, a start-up snapshot) costs one statement. Rules
  * are grouped per scope, at most {@link #BATCH} per statement. While PostgreSQL fails, the rules wait in memory and
- * are tried again every {@link #RETRY}; a replica that stops before then applies them again from its next
- * snapshot.
+ * are tried again on a one-second tick, as the outbox relays retry; a replica that stops before then applies them
+ * again from its next snapshot.
  */
 @Singleton
 public class SessionsEndedByRules implements SessionRule.Listener {
     private static final Logger LOG = Logger.getLogger(SessionsEndedByRules.class);
     static final int BATCH = 500;
-    static final Duration RETRY = Duration.ofSeconds(1);
 
     private final SessionStore store;
-    private final Vertx vertx;
     private final InstantSource clock;
     private final ConcurrentLinkedQueue<SessionRule> waiting = new ConcurrentLinkedQueue<>();
     private final Coalesced runs = new Coalesced(this::endWaiting);
-    private final AtomicBoolean retryScheduled = new AtomicBoolean();
     private final AtomicBoolean failing = new AtomicBoolean();
 
-    public SessionsEndedByRules(SessionStore store, Vertx vertx, InstantSource clock) {
+    public SessionsEndedByRules(SessionStore store, InstantSource clock) {
         this.store = store;
-        this.vertx = vertx;
         this.clock = clock;
     }
 
@@ -70,6 +65,14 @@ public class SessionsEndedByRules implements SessionRule.Listener {
         return failing.get();
     }
 
+    /** Tries again what waits after a failure. */
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void retry() {
+        if (!waiting.isEmpty()) {
+            run();
+        }
+    }
+
     private void run() {
         runs.request().subscribe().with(ignored -> {
             if (failing.compareAndSet(true, false)) {
@@ -80,14 +83,8 @@ public class SessionsEndedByRules implements SessionRule.Listener {
 
     private void failed(Throwable failure) {
         if (failing.compareAndSet(false, true)) {
-            LOG.warnf("Could not end the sessions covered by revocation rules (%s); %d rule(s) wait and are tried every %d ms,"
-                    + " logged again when it works", failure.getMessage(), waiting.size(), RETRY.toMillis());
-        }
-        if (retryScheduled.compareAndSet(false, true)) {
-            vertx.setTimer(RETRY.toMillis(), id -> {
-                retryScheduled.set(false);
-                run();
-            });
+            LOG.warnf("Could not end the sessions covered by revocation rules (%s); %d rule(s) wait and are tried every second,"
+                    + " logged again when it works", failure.getMessage(), waiting.size());
         }
     }
 
