@@ -199,6 +199,8 @@ class ConsoleTest {
         given().cookies(jar).get("/console/api/events?type=NOT_A_TYPE").then().statusCode(400).body("field", equalTo("type"));
         given().cookies(jar).get("/console/api/events?from=yesterday").then().statusCode(400).body("field", equalTo("from"));
         given().cookies(jar).get("/console/api/events?subject=" + "s".repeat(256)).then().statusCode(400).body("field", equalTo("subject"));
+        given().cookies(jar).get("/console/api/events?subjet=a").then().statusCode(400).body("field", equalTo("subjet"));
+        given().cookies(jar).get("/console/api/events?order=newest&order=oldest").then().statusCode(400).body("field", equalTo("order"));
         given().cookies(jar).get("/console/api/activity?minutes=0").then().statusCode(400).body("field", equalTo("minutes"));
         given().cookies(jar).get("/console/api/activity?minutes=1441").then().statusCode(400).body("field", equalTo("minutes"));
         given().cookies(jar).get("/console/api/subjects/" + "s".repeat(256) + "/sessions").then().statusCode(400).body("field", equalTo("subject"));

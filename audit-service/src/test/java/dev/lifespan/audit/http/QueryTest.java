@@ -121,6 +121,26 @@ class QueryTest {
     }
 
     @Test
+    void restRefusesParametersAnEndpointDoesNotTakeOrTakesOnce() {
+        String subject = Events.unique("strict");
+        Grpc.record(Events.issued(subject, 2));
+        // A mistyped filter must not answer with every subject's events as though they matched.
+        given().queryParam("subjet", subject).get("/audit/events").then().statusCode(400).body("field", equalTo("subjet"))
+                .body("error_description", equalTo("subjet is not a parameter of this endpoint; it takes client_id, cursor, from, "
+                        + "limit, session_id, subject, to, type"));
+        given().queryParam("subject", subject).queryParam("limit", 1).queryParam("limit", 500).get("/audit/events").then().statusCode(400)
+                .body("field", equalTo("limit")).body("error_description", equalTo("limit is given 2 times; it is taken once"));
+        given().queryParam("from", "2025-03-01T00:00:00Z").get("/audit/export").then().statusCode(400).body("field", equalTo("from"));
+        given().queryParam("after", "3").get("/audit/checkpoints").then().statusCode(400).body("field", equalTo("after"));
+        given().queryParam("x" + "\n".repeat(3) + "y".repeat(100)).get("/audit/public-key").then().statusCode(400)
+                .body("error_description", equalTo("x???" + "y".repeat(36) + "... is not a parameter of this endpoint; it takes none"));
+        // type is the one parameter taken more than once, and a name spelled with percent-escapes is the name.
+        given().queryParam("subject", subject).queryParam("type", "TOKEN_ISSUED").queryParam("type", "TOKEN_REFRESHED")
+                .get("/audit/events").then().statusCode(200).body("events.size()", equalTo(2));
+        given().urlEncodingEnabled(false).get("/audit/events?%73ubject=" + subject).then().statusCode(200).body("events.size()", equalTo(2));
+    }
+
+    @Test
     void grpcRefusesBadFiltersNamingThem() {
         var e = GrpcAssertions.failure(Status.Code.INVALID_ARGUMENT, () -> query(QueryRequest.newBuilder().setLimit(10_001).build()));
         assertThat(e.getStatus().getDescription()).isEqualTo("limit is 10001; at most 10000 are allowed");

@@ -25,14 +25,7 @@ public final class OAuthErrors {
         if (error.kind() == ErrorKind.SERVER_ERROR) {
             LOG.error("Unexpected failure answering an OAuth2 request", failure);
         }
-        Map<String, String> body = new LinkedHashMap<>();
-        body.put("error", error.kind().oauthCode());
-        body.put("error_description", error.getMessage());
-        Response.ResponseBuilder response = Response.status(error.kind().httpStatus())
-                .entity(body)
-                .type("application/json")
-                .header("Cache-Control", "no-store")
-                .header("Pragma", "no-cache");
+        Response.ResponseBuilder response = response(error.kind().httpStatus(), error.kind().oauthCode(), error.getMessage());
         if (error.kind() == ErrorKind.INVALID_CLIENT) {
             response.header("WWW-Authenticate", "Basic realm=\"lifespan\", charset=\"UTF-8\"");
         }
@@ -40,5 +33,24 @@ public final class OAuthErrors {
             response.header("Retry-After", Math.max(1, error.retryAfter().toSeconds()));
         }
         return response.build();
+    }
+
+    /**
+     * A request refused before any endpoint ran (wrong method or media type, {@link UnmatchedRequests}): the status as
+     * HTTP has it, with an {@code invalid_request} body saying why.
+     */
+    static Response.ResponseBuilder invalidRequest(int status, String description) {
+        return response(status, ErrorKind.INVALID_REQUEST.oauthCode(), description);
+    }
+
+    private static Response.ResponseBuilder response(int status, String code, String description) {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("error", code);
+        body.put("error_description", description);
+        return Response.status(status)
+                .entity(body)
+                .type("application/json")
+                .header("Cache-Control", "no-store")
+                .header("Pragma", "no-cache");
     }
 }

@@ -1,9 +1,11 @@
 package dev.lifespan.issuer.architecture;
 
 import com.google.protobuf.Message;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import dev.lifespan.issuer.http.UnmatchedRequests;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +15,7 @@ import static com.tngtech.archunit.base.DescribedPredicate.and;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /** The issuer's shape: feature packages without cycles, and the wire format kept at the edges. */
@@ -36,6 +39,13 @@ class ArchitectureTest {
         noClasses().that().resideOutsideOfPackages("dev.lifespan.issuer.grpc..", "dev.lifespan.issuer.relay..", "dev.lifespan.issuer.feed..")
                 .should().dependOnClassesThat(and(resideInAPackage("dev.lifespan.api.v1"), assignableTo(Message.class)))
                 .check(issuer);
+    }
+
+    @Test
+    void everyRestResourceIsKnownToTheMethodNotAllowedAnswer() {
+        // UnmatchedRequests names the methods a path takes in Allow from this list; a resource left out would get none.
+        assertThat(issuer.stream().filter(c -> c.isAnnotatedWith(jakarta.ws.rs.Path.class)).map(JavaClass::getName))
+                .containsExactlyInAnyOrderElementsOf(UnmatchedRequests.RESOURCES.stream().map(Class::getName).toList());
     }
 
     @Test

@@ -117,6 +117,25 @@ class TokenEndpointTest {
     }
 
     @Test
+    void wrongMediaTypeAndMethodAreExplainedAsOAuthErrors() {
+        // A JSON body (a common client mistake) is refused before the endpoint runs; the client is told what to send.
+        given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET).contentType(ContentType.JSON)
+                .body("{\"grant_type\":\"client_credentials\"}").post("/oauth2/token").then().statusCode(415)
+                .header("Cache-Control", "no-store").contentType(ContentType.JSON).body("error", equalTo("invalid_request"))
+                .body("error_description", equalTo("Content-Type application/json is not accepted here; send the parameters as "
+                        + "application/x-www-form-urlencoded"));
+        given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET).queryParam("grant_type", "client_credentials")
+                .get("/oauth2/token").then().statusCode(405).header("Allow", "POST").body("error", equalTo("invalid_request"))
+                .body("error_description", equalTo("GET is not accepted here; use POST"));
+        given().contentType(ContentType.TEXT).body("token=x").post("/oauth2/introspect").then().statusCode(415)
+                .body("error_description", equalTo("Content-Type text/plain; charset=ISO-8859-1 is not accepted here; send the parameters as "
+                        + "application/x-www-form-urlencoded"));
+        given().get("/oauth2/revoke").then().statusCode(405).header("Allow", "POST");
+        given().post("/.well-known/jwks.json").then().statusCode(405).header("Allow", "GET")
+                .body("error_description", equalTo("POST is not accepted here; use GET"));
+    }
+
+    @Test
     void narrowerScopeMayBeAskedOnRefreshButNeverWider() {
         String refresh = login();
         given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET)
