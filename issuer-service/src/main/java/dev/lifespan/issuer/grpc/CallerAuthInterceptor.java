@@ -34,6 +34,7 @@ public class CallerAuthInterceptor implements ServerInterceptor {
             TokenIssuerGrpc.getRedeemSingleUseTokenMethod().getFullMethodName(), LifespanScopes.TOKENS_ISSUE,
             TokenIssuerGrpc.getListSessionsMethod().getFullMethodName(), LifespanScopes.SESSIONS_READ,
             TokenIssuerGrpc.getEndSessionMethod().getFullMethodName(), LifespanScopes.SESSIONS_WRITE,
+            TokenIssuerGrpc.getEndSubjectSessionsMethod().getFullMethodName(), LifespanScopes.SESSIONS_WRITE,
             TokenIssuerGrpc.getRotateSigningKeyMethod().getFullMethodName(), LifespanScopes.KEYS_ROTATE);
     /** RPCs whose callers authenticate with client credentials in the request, or need none. */
     static final Set<String> OPEN_METHODS = Set.of(

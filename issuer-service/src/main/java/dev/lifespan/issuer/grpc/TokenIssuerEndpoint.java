@@ -2,6 +2,8 @@ package dev.lifespan.issuer.grpc;
 
 import dev.lifespan.api.v1.EndSessionRequest;
 import dev.lifespan.api.v1.EndSessionResponse;
+import dev.lifespan.api.v1.EndSubjectSessionsRequest;
+import dev.lifespan.api.v1.EndSubjectSessionsResponse;
 import dev.lifespan.api.v1.GetJwksRequest;
 import dev.lifespan.api.v1.GetJwksResponse;
 import dev.lifespan.api.v1.IssueServiceTokenRequest;
@@ -140,6 +142,13 @@ public class TokenIssuerEndpoint implements TokenIssuer {
         return run(() -> sessions.end(r.getSessionId(), r.getReason())
                 .map(ended -> EndSessionResponse.newBuilder().setSession(IssuerMessages.session(ended.session()))
                         .setEndedNow(ended.endedNow()).build()));
+    }
+
+    @Override
+    public Uni<EndSubjectSessionsResponse> endSubjectSessions(EndSubjectSessionsRequest r) {
+        return run(() -> sessions.endAll(r.getSubject(), r.getReason())
+                .map(ended -> EndSubjectSessionsResponse.newBuilder().setEnded(ended.ended())
+                        .addAllSessions(ended.newest().stream().map(IssuerMessages::session).toList()).build()));
     }
 
     @Override

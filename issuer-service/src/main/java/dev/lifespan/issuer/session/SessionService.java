@@ -22,6 +22,8 @@ import jakarta.inject.Singleton;
 
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 
@@ -147,6 +149,43 @@ public class SessionService {
                         ? Uni.createFrom().item(new Ended(new SessionView(ended.get(), SessionLiveness.status(ended.get(), now)), true))
                         : store.find(sid).map(existing -> new Ended(existing.map(row -> new SessionView(row, SessionLiveness.status(row, now)))
                                 .orElseThrow(() -> new ServiceException(ErrorKind.NOT_FOUND, "no such session")), false)));
+    }
+
+    /** What ending a subject's sessions did: how many it ended, and the newest {@value #ENDED_SHOWN} of them. */
+    public record EndedAll(long ended, List<SessionView> newest) {
+    }
+
+    static final int ENDED_SHOWN = 500;
+
+    /**
+     * Ends every ACTIVE session of a subject, as {@link #end} ends one, a page of {@value SessionStore#SUBJECT_PAGE} per
+     * statement until none is left (sessions begun meanwhile included); idempotent.
+     */
+    public Uni<EndedAll> endAll(String subjectInput, String reasonInput) {
+        String subject = Inputs.required("subject", subjectInput, Inputs.SUBJECT);
+        String reason = Inputs.optional("reason", reasonInput, Inputs.REASON);
+        Instant now = Clocks.now(clock);
+        return endPages(subject, reason == null ? "ended" : reason, now, 0, new ArrayList<>())
+                .invoke(ended -> {
+                    if (ended.ended() > 0) {
+                        revocations.announce();
+                    }
+                });
+    }
+
+    private Uni<EndedAll> endPages(String subject, String reason, Instant now, long soFar, List<SessionRow> newest) {
+        return store.endPageOfSubject(subject, reason, now, SessionStore.SUBJECT_PAGE).chain(page -> {
+            if (page.isEmpty()) {
+                return Uni.createFrom().item(new EndedAll(soFar, newest.stream()
+                        .map(row -> new SessionView(row, SessionLiveness.status(row, now))).toList()));
+            }
+            newest.addAll(page);
+            newest.sort(Comparator.comparing(SessionRow::createdAt).reversed());
+            if (newest.size() > ENDED_SHOWN) {
+                newest.subList(ENDED_SHOWN, newest.size()).clear();
+            }
+            return endPages(subject, reason, now, soFar + page.size(), newest);
+        });
     }
 
     /**

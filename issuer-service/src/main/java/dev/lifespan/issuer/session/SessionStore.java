@@ -84,11 +84,12 @@ public class SessionStore {
     /**
      * $1 now, $2 sid, $3 reason, and for a reuse $4 the REFRESH_TOKEN_REUSED event's attributes. Only an ACTIVE session ends; every live token of
      * its family is retired with it, and a revoked one is queued for the revocation service so every node learns.
+     * ({@link #END_SUBJECT_PAGE}: $2 a subject instead, and $4 the page size.)
      */
     private static final String END = """
             WITH s AS (
                 UPDATE session SET state = '%s', ended_at = $1, revoke_reason = $3
-                WHERE sid = $2 AND state = 'ACTIVE'
+                WHERE %s AND state = 'ACTIVE'
                 RETURNING *
             ), family AS (
                 UPDATE refresh_token SET rotated_at = $1 WHERE sid IN (SELECT sid FROM s) AND rotated_at IS NULL
@@ -158,23 +159,36 @@ public class SessionStore {
 
     private static final Map<Ending, String> ENDS = new EnumMap<>(Ending.class);
 
+    /**
+     * Up to $4 of the ACTIVE sessions of subject $2, ended as {@link Ending#REVOKED} ends one: a subject may have any number
+     * of sessions, and one statement for all of them could outlast the silence deadline.
+     */
+    private static final String END_SUBJECT_PAGE;
+    static final int SUBJECT_PAGE = 1000;
+
     static {
         for (Ending ending : Ending.values()) {
-            String queue = ending.state.equals("REVOKED")
-                    ? PendingRevocations.insert(PendingRevocations.kind(PendingRevocations.Kind.SESSION), "sid", "$3", "NULL", "$1", "s", null)
-                    : "SELECT 1";
-            AuditOutbox.Event ended = AuditOutbox.event(ending.event).at("$1").subject("subject").session("sid").client("client_id")
-                    .attributes("jsonb_build_object('reason', $3::text, 'state', state)").from("s");
-            String events = ending.reuse
-                    ? AuditOutbox.insertAll(AuditOutbox.event(EventType.REFRESH_TOKEN_REUSED).at("$1").subject("subject").session("sid")
-                            .client("client_id").attributes("$4::text::jsonb").from("s"), ended)
-                    : AuditOutbox.insertAll(ended);
-            ENDS.put(ending, END.formatted(ending.state, queue, events, SessionRow.columns("")));
+            ENDS.put(ending, end(ending, "sid = $2"));
         }
+        END_SUBJECT_PAGE = end(Ending.REVOKED, "sid IN (SELECT sid FROM session WHERE subject = $2 AND state = 'ACTIVE' LIMIT $4)");
         String ended = AuditOutbox.insertAll(AuditOutbox.event(EventType.SESSION_ENDED).at("$1").subject("subject").session("sid")
                 .client("client_id").attributes("jsonb_build_object('reason', revoke_reason, 'state', state)").from("s"));
         RULE_CONDITIONS.forEach((scope, condition) -> ENDS_BY_RULES.put(scope, END_BY_RULES.formatted(condition,
                 PAGED.contains(scope) ? "AND x.sid > $5 ORDER BY x.sid LIMIT $6" : "", ended)));
+    }
+
+    /** {@link #END} for an ending, of the sessions {@code target} names. */
+    private static String end(Ending ending, String target) {
+        String queue = ending.state.equals("REVOKED")
+                ? PendingRevocations.insert(PendingRevocations.kind(PendingRevocations.Kind.SESSION), "sid", "$3", "NULL", "$1", "s", null)
+                : "SELECT 1";
+        AuditOutbox.Event ended = AuditOutbox.event(ending.event).at("$1").subject("subject").session("sid").client("client_id")
+                .attributes("jsonb_build_object('reason', $3::text, 'state', state)").from("s");
+        String events = ending.reuse
+                ? AuditOutbox.insertAll(AuditOutbox.event(EventType.REFRESH_TOKEN_REUSED).at("$1").subject("subject").session("sid")
+                        .client("client_id").attributes("$4::text::jsonb").from("s"), ended)
+                : AuditOutbox.insertAll(ended);
+        return END.formatted(ending.state, target, queue, events, SessionRow.columns(""));
     }
 
     private final BoundedPostgres postgres;
@@ -226,6 +240,14 @@ public class SessionStore {
         });
     }
 
+    /**
+     * Ends up to {@code limit} ACTIVE sessions of a subject as {@link #end} ends one with {@link Ending#REVOKED}; the
+     * answer is the sessions ended, none once none is left.
+     */
+    public Uni<List<SessionRow>> endPageOfSubject(String subject, String reason, Instant now, int limit) {
+        return postgres.execute(END_SUBJECT_PAGE, Tuple.of(utc(now), subject, reason, limit)).map(SessionStore::rows);
+    }
+
     /** One session, whatever its state. */
     public Uni<Optional<SessionRow>> find(String sid) {
         return postgres.execute(FIND, Tuple.of(sid)).map(SessionStore::first);
@@ -235,11 +257,13 @@ public class SessionStore {
     public Uni<List<SessionRow>> list(String subject, boolean includeEnded, int limit, Instant now) {
         Uni<RowSet<Row>> rows = includeEnded ? postgres.execute(LIST_ALL, Tuple.of(subject, limit))
                 : postgres.execute(LIST_LIVE, Tuple.of(subject, limit, utc(now)));
-        return rows.map(set -> {
-            List<SessionRow> sessions = new ArrayList<>(set.size());
-            set.forEach(row -> sessions.add(SessionRow.from(row)));
-            return sessions;
-        });
+        return rows.map(SessionStore::rows);
+    }
+
+    private static List<SessionRow> rows(RowSet<Row> set) {
+        List<SessionRow> sessions = new ArrayList<>(set.size());
+        set.forEach(row -> sessions.add(SessionRow.from(row)));
+        return sessions;
     }
 
     /** Records STEP_UP_REQUIRED: a session was refused for want of a stronger or fresher authentication. */
