@@ -157,9 +157,11 @@ async function loadSubject(subject) {
         el('td', {}, el('span', { class: 'state ' + s.state }, s.state), s.revoke_reason ? ' · ' + s.revoke_reason : ''), el('td', {}, end)));
     }
     if (!sessions.sessions.length) body.append(el('tr', {}, el('td', { colSpan: 7 }, 'No sessions.')));
+    // The list may be cut (sessions.more); ending all is one call that ends every active session, listed or not.
+    const capped = sessions.more;
     const endAll = $('end-all');
-    endAll.disabled = active === 0;
-    endAll.textContent = 'End all active sessions (' + active + ')';
+    endAll.disabled = active === 0 && !capped;
+    endAll.textContent = 'End all active sessions (' + active + (capped ? ' listed, maybe more' : '') + ')';
     endAll.dataset.subject = subject;
     endAll.dataset.armed = '';
     fillEvents($('subject-events').tBodies[0], events.events, false);
@@ -189,7 +191,7 @@ $('end-all').addEventListener('click', async () => {
   b.disabled = true;
   try {
     const r = await api('/subjects/' + encodeURIComponent(b.dataset.subject) + '/end-all', { method: 'POST', body: {} });
-    message(r.ended.length + ' session(s) ended.', true);
+    message(r.ended_count + ' session(s) ended; every validating node now refuses their tokens.', true);
     await loadSubject(b.dataset.subject);
     setTimeout(() => { if ($('subject-name').textContent === b.dataset.subject) loadSubject(b.dataset.subject); }, 2000);
   } catch (e) { failed(e); b.disabled = false; }

@@ -181,7 +181,9 @@ class OperatorCommandsTest {
         List<String> ended = new ArrayList<>();
         endAll.json().path("ended").forEach(e -> ended.add(e.path("session_id").asText()));
         assertThat(ended).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(endAll.json().path("ended_count").asLong()).isEqualTo(2);
         assertThat(lifespan("sessions", "list", twice, "-o", "json").json().path("sessions")).isEmpty();
+        assertThat(lifespan("sessions", "end", "--subject", twice).out()).contains("no active sessions for " + twice);
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Timestamp;
 import dev.lifespan.api.v1.Alert;
 import dev.lifespan.api.v1.EndSessionResponse;
+import dev.lifespan.api.v1.EndSubjectSessionsResponse;
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.api.v1.Session;
@@ -72,6 +73,16 @@ class ConsoleJson {
         ArrayNode array = out.putArray("ended");
         for (EndSessionResponse r : responses) {
             array.add(session(r.getSession()).put("ended_now", r.getEndedNow()));
+        }
+        return out.toString();
+    }
+
+    /** A subject's sessions ended at once: how many, and the newest of them (the issuer sends at most 500). */
+    String ended(EndSubjectSessionsResponse response) {
+        ObjectNode out = json.createObjectNode().put("ended_count", response.getEnded());
+        ArrayNode array = out.putArray("ended");
+        for (Session s : response.getSessionsList()) {
+            array.add(session(s).put("ended_now", true));
         }
         return out.toString();
     }

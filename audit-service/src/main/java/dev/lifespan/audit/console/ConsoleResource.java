@@ -186,7 +186,8 @@ public class ConsoleResource {
         ConsoleAuth.Operator operator = read(token, seed);
         String s = Inputs.required("subject", subject, Inputs.SUBJECT);
         return calls.sessions(operator, s).map(list -> {
-            ObjectNode body = out.object().put("subject", s);
+            // "more": the list is cut at the issuer's page, so the subject may have more sessions than it shows.
+            ObjectNode body = out.object().put("subject", s).put("more", list.size() >= OperatorCalls.SESSIONS_LISTED);
             ArrayNode array = body.putArray("sessions");
             list.forEach(session -> array.add(out.session(session)));
             return body.toString();

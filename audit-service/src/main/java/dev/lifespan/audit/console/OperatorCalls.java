@@ -2,6 +2,8 @@ package dev.lifespan.audit.console;
 
 import dev.lifespan.api.v1.EndSessionRequest;
 import dev.lifespan.api.v1.EndSessionResponse;
+import dev.lifespan.api.v1.EndSubjectSessionsRequest;
+import dev.lifespan.api.v1.EndSubjectSessionsResponse;
 import dev.lifespan.api.v1.ListSessionsRequest;
 import dev.lifespan.api.v1.MutinyRevocationGrpc;
 import dev.lifespan.api.v1.MutinyTokenIssuerGrpc;
@@ -10,7 +12,6 @@ import dev.lifespan.api.v1.RevokeRequest;
 import dev.lifespan.api.v1.RevokeResponse;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.api.v1.Session;
-import dev.lifespan.api.v1.SessionState;
 import dev.lifespan.api.v1.SnapshotRequest;
 import dev.lifespan.api.v1.SnapshotResponse;
 import dev.lifespan.audit.config.AuditConfig;
@@ -52,10 +53,13 @@ public class OperatorCalls {
         this.deadline = config.console().deadline();
     }
 
-    /** The subject's sessions, ended ones included, as the issuer lists them (at most 500). */
+    /** The most sessions the issuer lists at once. */
+    static final int SESSIONS_LISTED = 500;
+
+    /** The subject's sessions, ended ones included, newest first, as the issuer lists them (at most {@value #SESSIONS_LISTED}). */
     public Uni<List<Session>> sessions(ConsoleAuth.Operator operator, String subject) {
         return Uni.createFrom().deferred(() -> as(MutinyTokenIssuerGrpc.newMutinyStub(issuerChannel()), operator)
-                        .listSessions(ListSessionsRequest.newBuilder().setSubject(subject).setIncludeEnded(true).setPageSize(500).build()))
+                        .listSessions(ListSessionsRequest.newBuilder().setSubject(subject).setIncludeEnded(true).setPageSize(SESSIONS_LISTED).build()))
                 .map(r -> r.getSessionsList())
                 .onFailure().transform(f -> ConsoleFailure.fromGrpc("issuer", f));
     }
@@ -67,14 +71,14 @@ public class OperatorCalls {
                 .onFailure().transform(f -> ConsoleFailure.fromGrpc("issuer", f));
     }
 
-    /** Ends every active session of the subject, one EndSession each; the answer is the sessions ended now. */
-    public Uni<List<EndSessionResponse>> endAll(ConsoleAuth.Operator operator, String subject, String reason) {
-        return sessions(operator, subject).chain(sessions -> {
-            List<Uni<EndSessionResponse>> ends = sessions.stream().filter(s -> s.getState() == SessionState.SESSION_STATE_ACTIVE)
-                    .map(s -> endSession(operator, s.getSessionId(), reason)).toList();
-            return ends.isEmpty() ? Uni.createFrom().item(List.<EndSessionResponse>of())
-                    : Uni.join().all(ends).andFailFast().map(List::copyOf);
-        });
+    /**
+     * Ends every active session of the subject in one issuer call (EndSubjectSessions), however many there are; the
+     * answer counts them and holds the newest 500.
+     */
+    public Uni<EndSubjectSessionsResponse> endAll(ConsoleAuth.Operator operator, String subject, String reason) {
+        return Uni.createFrom().deferred(() -> as(MutinyTokenIssuerGrpc.newMutinyStub(issuerChannel()), operator)
+                        .endSubjectSessions(EndSubjectSessionsRequest.newBuilder().setSubject(subject).setReason(reason).build()))
+                .onFailure().transform(f -> ConsoleFailure.fromGrpc("issuer", f));
     }
 
     /** Revokes with one rule (the revocation service checks {@code revocation:write} on the operator's token). */

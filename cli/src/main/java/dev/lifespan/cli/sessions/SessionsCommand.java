@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifespan.api.v1.EndSessionRequest;
 import dev.lifespan.api.v1.EndSessionResponse;
+import dev.lifespan.api.v1.EndSubjectSessionsRequest;
+import dev.lifespan.api.v1.EndSubjectSessionsResponse;
 import dev.lifespan.api.v1.ListSessionsRequest;
 import dev.lifespan.api.v1.Session;
 import dev.lifespan.api.v1.SessionState;
@@ -77,7 +79,7 @@ public class SessionsCommand {
 
     /** {@code sessions end SID | --subject S}. */
     @Command(name = "end", mixinStandardHelpOptions = true,
-            description = {"End one session, or every active session of a subject (scope sessions:write; with --subject also sessions:read).",
+            description = {"End one session, or every active session of a subject, however many (scope sessions:write).",
                     "Each ended session is revoked through the revocation service, so every validating node refuses its tokens."})
     public static class EndSessions implements Runnable {
         @Mixin ConnectionOptions connection;
@@ -104,28 +106,27 @@ public class SessionsCommand {
             }
             String why = reason == null ? "ended by an operator (lifespan sessions end)" : reason;
             try (Connection c = new Connection(connection.settings())) {
-                List<String> ids = new ArrayList<>();
-                String scope = which.subject != null ? "sessions:read sessions:write" : "sessions:write";
+                List<EndSessionResponse> ended = new ArrayList<>();
+                long count;
                 if (which.subject != null) {
                     requireSubject(which.subject, "--subject");
-                    c.call(Target.ISSUER, () -> c.withDeadline(c.issuer(scope)).listSessions(ListSessionsRequest.newBuilder()
-                            .setSubject(which.subject).setPageSize(500).build())).getSessionsList()
-                            .forEach(s -> ids.add(s.getSessionId()));
+                    // One call, however many sessions the subject has: the issuer ends them all.
+                    EndSubjectSessionsResponse all = c.call(Target.ISSUER, () -> c.withDeadline(c.issuer("sessions:write"))
+                            .endSubjectSessions(EndSubjectSessionsRequest.newBuilder().setSubject(which.subject).setReason(why).build()));
+                    all.getSessionsList().forEach(s -> ended.add(EndSessionResponse.newBuilder().setSession(s).setEndedNow(true).build()));
+                    count = all.getEnded();
                 } else {
                     if (which.sessionId.isBlank() || which.sessionId.length() > 64) {
                         throw new CliException(ExitCodes.USAGE, "SID: a session id is 1-64 characters");
                     }
-                    ids.add(which.sessionId);
-                }
-                List<EndSessionResponse> ended = new ArrayList<>();
-                for (String id : ids) {
-                    ended.add(c.call(Target.ISSUER, () -> c.withDeadline(c.issuer(scope))
-                            .endSession(EndSessionRequest.newBuilder().setSessionId(id).setReason(why).build())));
+                    ended.add(c.call(Target.ISSUER, () -> c.withDeadline(c.issuer("sessions:write"))
+                            .endSession(EndSessionRequest.newBuilder().setSessionId(which.sessionId).setReason(why).build())));
+                    count = ended.get(0).getEndedNow() ? 1 : 0;
                 }
                 if (output.json()) {
                     ArrayNode array = OutputOptions.array();
                     ended.forEach(e -> array.add(json(e.getSession()).put("ended_now", e.getEndedNow())));
-                    output.print(OutputOptions.object().set("ended", array));
+                    output.print(OutputOptions.object().put("ended_count", count).set("ended", array));
                     return;
                 }
                 if (ended.isEmpty()) {
@@ -136,6 +137,9 @@ public class SessionsCommand {
                     Session s = e.getSession();
                     output.line((e.getEndedNow() ? "ended " : "already ended: ") + s.getSessionId() + " (" + s.getSubject() + ", " + s.getClientId()
                             + ", " + state(s.getState()) + ")");
+                }
+                if (count > ended.size()) {
+                    output.line("... and " + (count - ended.size()) + " older session(s); " + count + " ended in all");
                 }
             }
         }
