@@ -6,6 +6,7 @@ import dev.lifespan.issuer.outbox.PendingRevocations;
 import dev.lifespan.issuer.session.RefreshFamilyStore;
 import dev.lifespan.issuer.session.SessionStore;
 import dev.lifespan.issuer.session.RefreshTokens;
+import dev.lifespan.issuer.singleuse.SingleUseTokens;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.time.Clocks;
@@ -20,8 +21,9 @@ import java.time.InstantSource;
 /**
  * RFC 7009 token revocation by the client that holds the token. A refresh token ends its session, the whole family
  * and so every access token of the grant, as the session rule reaches the validating nodes; an access token becomes
- * a TOKEN rule on its {@code jti} until its {@code exp}. Unknown and invalid tokens are not an error (section 2.2);
- * another client's token is refused.
+ * a TOKEN rule on its {@code jti} until its {@code exp}; a single-use token is never redeemable after it
+ * ({@link SingleUseTokens#revoke}). Unknown and invalid tokens are not an error (section 2.2); another client's access or
+ * refresh token is refused, and another client's single-use token is as unknown as it is to redemption.
  */
 @Singleton
 public class TokenRevocation {
@@ -34,9 +36,11 @@ public class TokenRevocation {
     private final TokenHasher hasher;
     private final RefreshTokens refreshTokens;
     private final InstantSource clock;
+    private final SingleUseTokens singleUse;
 
     public TokenRevocation(TokenValidator validator, SessionStore sessions, RefreshFamilyStore family, PendingRevocations revocations,
-            TokenHasher hasher, RefreshTokens refreshTokens, InstantSource clock) {
+            TokenHasher hasher, RefreshTokens refreshTokens, InstantSource clock, SingleUseTokens singleUse) {
+        this.singleUse = singleUse;
         this.validator = validator;
         this.sessions = sessions;
         this.family = family;
@@ -48,6 +52,9 @@ public class TokenRevocation {
 
     public Uni<Void> revoke(String token, RegisteredClient caller) {
         Instant now = Clocks.now(clock);
+        if (SingleUseTokens.looksLikeOne(token)) {
+            return singleUse.revoke(token, caller.id(), REASON);
+        }
         if (refreshTokens.read(token).wellFormed()) {
             return family.inspect(hasher.hash(token)).chain(state -> {
                 if (state.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.lifespan.issuer.singleuse;
 
 import dev.lifespan.api.v1.EventType;
+import dev.lifespan.issuer.outbox.PendingRevocations;
 import dev.lifespan.support.audit.AuditOutbox;
 import io.smallrye.mutiny.Uni;
 import dev.lifespan.support.postgres.BoundedPostgres;
@@ -43,7 +44,7 @@ public class SingleUseTokenStore {
     private static final String REDEEM = """
             WITH t AS (
                 UPDATE single_use_token SET redeemed_at = $2
-                WHERE token_hash = $1 AND redeemed_at IS NULL AND expires_at > $2 AND purpose = $3 AND client_id = $4
+                WHERE token_hash = $1 AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > $2 AND purpose = $3 AND client_id = $4
                   AND clock_timestamp() < $5
                 RETURNING *
             ), events AS (
@@ -63,9 +64,26 @@ public class SingleUseTokenStore {
             ), events AS (
                 %s
             )
-            SELECT purpose, expires_at, redeemed_at FROM t
+            SELECT purpose, expires_at, redeemed_at, revoked_at FROM t
             """.formatted(AuditOutbox.event(EventType.SINGLE_USE_REPLAYED).at("$3").subject("subject").client("client_id")
             .token("token_id").attributes(TOKEN_EVENT_ATTRIBUTES).from("t").where("redeemed_at IS NOT NULL").insert());
+
+    /**
+     * $1 hash, $2 client, $3 now, $4 reason. The client's token, still redeemable, is revoked: marked so that no redemption
+     * succeeds, and a TOKEN rule on its public id is queued for the revocation service (which records it in the audit
+     * trail) until the token's expiry. Answers its id when it was revoked now.
+     */
+    private static final String REVOKE = """
+            WITH t AS (
+                UPDATE single_use_token SET revoked_at = $3
+                WHERE token_hash = $1 AND client_id = $2 AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > $3
+                RETURNING token_id, expires_at
+            ), queued AS (
+                %s
+            )
+            SELECT token_id FROM t
+            """.formatted(PendingRevocations.insert(PendingRevocations.kind(PendingRevocations.Kind.TOKEN), "token_id", "$4", "expires_at",
+            "$3", "t", null));
 
     /** $1 hash, $2 client. */
     private static final String FIND = "SELECT token_id, subject, issued_at FROM single_use_token WHERE token_hash = $1 AND client_id = $2";
@@ -98,6 +116,11 @@ public class SingleUseTokenStore {
         });
     }
 
+    /** Revokes the client's token if it is still redeemable; true if this call revoked it (queue announced by the caller). */
+    public Uni<Boolean> revoke(byte[] hash, String clientId, String reason, Instant now) {
+        return postgres.execute(REVOKE, Tuple.of(hash, clientId, utc(now), reason)).map(rows -> rows.size() > 0);
+    }
+
     /** A redemption that happened. */
     public record Redeemed(String subject, String tokenId, byte[] binding, String clientId) {
     }
@@ -114,8 +137,8 @@ public class SingleUseTokenStore {
         });
     }
 
-    /** What a refused redemption found: nothing (unknown, or another client's), or the token's purpose, expiry and redemption. */
-    public record Found(String purpose, Instant expiresAt, Instant redeemedAt) {
+    /** What a refused redemption found: nothing (unknown, or another client's), or the token's purpose, expiry, redemption and revocation. */
+    public record Found(String purpose, Instant expiresAt, Instant redeemedAt, Instant revokedAt) {
     }
 
     public Uni<Optional<Found>> refused(byte[] hash, String clientId, Instant now) {
@@ -124,9 +147,12 @@ public class SingleUseTokenStore {
                 return Optional.empty();
             }
             Row row = rows.iterator().next();
-            OffsetDateTime redeemed = row.getOffsetDateTime("redeemed_at");
             return Optional.of(new Found(row.getString("purpose"), row.getOffsetDateTime("expires_at").toInstant(),
-                    redeemed == null ? null : redeemed.toInstant()));
+                    instant(row.getOffsetDateTime("redeemed_at")), instant(row.getOffsetDateTime("revoked_at"))));
         });
+    }
+
+    private static Instant instant(OffsetDateTime time) {
+        return time == null ? null : time.toInstant();
     }
 }

@@ -9,6 +9,7 @@ import dev.lifespan.issuer.crypto.SecureTokens;
 import dev.lifespan.issuer.crypto.TokenHasher;
 import dev.lifespan.issuer.feed.IssuerValidatingNode;
 import dev.lifespan.issuer.metrics.IssuerMetrics;
+import dev.lifespan.issuer.outbox.PendingRevocations;
 import dev.lifespan.issuer.token.OpaqueTokens;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.input.Inputs;
@@ -32,6 +33,7 @@ import java.util.Optional;
 public class SingleUseTokens {
     static final int MAX_BINDING_BYTES = 1024;
     private static final Duration FEED_RETRY = Duration.ofSeconds(1);
+    private static final String REVOKED = "single-use token was revoked";
 
     private final SingleUseTokenStore store;
     private final ClientRegistry clients;
@@ -40,10 +42,12 @@ public class SingleUseTokens {
     private final InstantSource clock;
     private final Duration defaultTtl;
     private final IssuerValidatingNode node;
+    private final PendingRevocations revocations;
 
     public SingleUseTokens(SingleUseTokenStore store, ClientRegistry clients, TokenHasher hasher, IssuerMetrics metrics,
-            InstantSource clock, LifespanConfig config, IssuerValidatingNode node) {
+            InstantSource clock, LifespanConfig config, IssuerValidatingNode node, PendingRevocations revocations) {
         this.node = node;
+        this.revocations = revocations;
         this.store = store;
         this.clients = clients;
         this.hasher = hasher;
@@ -92,7 +96,7 @@ public class SingleUseTokens {
         String token = Inputs.required("token", command.token(), Inputs.TOKEN);
         SingleUsePurpose purpose = required(command.purpose());
         String clientId = Inputs.required("client_id", command.clientId(), Inputs.ID);
-        if (!OpaqueTokens.isWellFormed(OpaqueTokens.SINGLE_USE_PREFIX, token)) {
+        if (!looksLikeOne(token)) {
             metrics.singleUse("malformed");
             throw ServiceException.invalidGrant("single-use token is invalid");
         }
@@ -107,8 +111,27 @@ public class SingleUseTokens {
                         "revocations cannot be checked now: the revocation feed has been unheard too long", FEED_RETRY));
             }
             metrics.singleUse("revoked");
-            return Uni.createFrom().failure(ServiceException.invalidGrant("single-use token was revoked"));
+            return Uni.createFrom().failure(ServiceException.invalidGrant(REVOKED));
         });
+    }
+
+    /** Whether this is a single-use token by its form (prefix and length), before any lookup. */
+    public static boolean looksLikeOne(String token) {
+        return OpaqueTokens.isWellFormed(OpaqueTokens.SINGLE_USE_PREFIX, token);
+    }
+
+    /**
+     * Revokes the client's token (RFC 7009) if it is still redeemable: no redemption succeeds after this, and the TOKEN
+     * rule queued on its public id tells the revocation service (and through it the audit trail). Another client's
+     * token is as unknown as a made-up one, as it is to redemption, and is left as it is.
+     */
+    public Uni<Void> revoke(String token, String clientId, String reason) {
+        return store.revoke(hasher.hash(token), clientId, reason, Clocks.now(clock)).invoke(revoked -> {
+            if (revoked) {
+                metrics.singleUse("revoked_by_client");
+                revocations.announce();
+            }
+        }).replaceWithVoid();
     }
 
     private Uni<SingleUseTokenStore.Redeemed> redeemLive(byte[] hash, SingleUsePurpose purpose, String clientId) {
@@ -121,10 +144,12 @@ public class SingleUseTokens {
             return store.refused(hash, clientId, now).chain(found -> {
                 String why = found.isEmpty() ? "unknown"
                         : found.get().redeemedAt() != null ? "replayed"
+                        : found.get().revokedAt() != null ? "revoked"
                         : !Objects.equals(found.get().purpose(), purpose.name()) ? "wrong_purpose" : "expired";
                 metrics.singleUse(why);
                 return Uni.createFrom().failure(ServiceException.invalidGrant(switch (why) {
                     case "replayed" -> "single-use token was already redeemed";
+                    case "revoked" -> REVOKED;
                     case "expired" -> "single-use token has expired";
                     default -> "single-use token is invalid";
                 }));

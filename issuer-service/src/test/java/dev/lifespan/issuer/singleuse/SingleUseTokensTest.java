@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @QuarkusTest
@@ -130,6 +131,34 @@ class SingleUseTokensTest {
                 IssueSingleUseTokenRequest.newBuilder().setSubject("dana").setClientId(TestClients.WEB)
                         .setPurpose(SingleUsePurpose.SINGLE_USE_PURPOSE_INVITE).setBinding(ByteString.copyFrom(new byte[1025])).build()));
         assertThat(Grpc.errorInfo(big).getMetadataMap()).containsEntry("field", "binding");
+    }
+
+    @Test
+    void itsClientRevokesItPerRfc7009AndNoRedemptionSucceedsAfter() {
+        IssueSingleUseTokenResponse issued = issue(SingleUsePurpose.SINGLE_USE_PURPOSE_PASSWORD_RESET, 0);
+        IssueSingleUseTokenResponse other = issue(SingleUsePurpose.SINGLE_USE_PURPOSE_PASSWORD_RESET, 0);
+        // Another client's revocation is as unknown as a made-up token: 200, and the token stays redeemable.
+        given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET).formParam("token", other.getToken())
+                .post("/oauth2/revoke").then().statusCode(200);
+
+        given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET).formParam("token", issued.getToken())
+                .post("/oauth2/revoke").then().statusCode(200);
+
+        StatusRuntimeException refused = Grpc.failure(Status.Code.FAILED_PRECONDITION,
+                () -> redeem(issued.getToken(), SingleUsePurpose.SINGLE_USE_PURPOSE_PASSWORD_RESET));
+        assertThat(refused.getStatus().getDescription()).isEqualTo("single-use token was revoked");
+        assertThat(Outbox.strings(servers, "SELECT redeemed_at::text FROM single_use_token WHERE token_id = ?", issued.getTokenId()))
+                .as("never redeemed").containsExactly((String) null);
+        assertThat(Outbox.strings(servers, "SELECT kind || ' ' || reason FROM pending_revocation WHERE value = ?", issued.getTokenId()))
+                .as("the revocation service is told, for the audit trail").containsExactly("TOKEN revoked by client (RFC 7009)");
+        // Revoking it again, or after a redemption, changes nothing.
+        given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET).formParam("token", issued.getToken())
+                .post("/oauth2/revoke").then().statusCode(200);
+        assertThat(redeem(other.getToken(), SingleUsePurpose.SINGLE_USE_PURPOSE_PASSWORD_RESET).getSubject()).isEqualTo("dana");
+        given().auth().preemptive().basic(TestClients.WEB, TestClients.WEB_SECRET).formParam("token", other.getToken())
+                .post("/oauth2/revoke").then().statusCode(200);
+        assertThat(Outbox.strings(servers, "SELECT count(*)::text FROM pending_revocation WHERE value IN (?, ?)", issued.getTokenId(),
+                other.getTokenId())).containsExactly("1");
     }
 
     private static IssueSingleUseTokenResponse issue(SingleUsePurpose purpose, long ttlSeconds) {
