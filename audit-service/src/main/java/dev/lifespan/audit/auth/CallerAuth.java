@@ -43,6 +43,7 @@ import org.jboss.logging.Logger;
 
 import javax.net.ssl.SSLContext;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.Optional;
@@ -116,13 +117,41 @@ public class CallerAuth {
         return settings.enabled();
     }
 
-    /** True when a guarded call can be decided now (always, when caller authentication is off). */
+    /**
+     * True once guarded calls can be decided (always, when caller authentication is off): the issuer's keys fetched and the
+     * revocation feed in step once. After that a feed outage does not take this back: callers are checked against the
+     * rules held for {@code feed-outage-tolerance}, and only then refused UNAVAILABLE ({@code REVOCATION_FEED_STALE}), call
+     * by call. Every replica shares the feed, so readiness that followed it would take them all out together.
+     */
     public boolean ready() {
         if (!settings.enabled()) {
             return true;
         }
         ValidatingNode current = node;
-        return guards != null && current != null && current.isReady(clock.instant());
+        return guards != null && current != null && current.holdsKeys();
+    }
+
+    /** The revocation feed's state, for readiness detail: in step, riding out an outage, or beyond the tolerance. */
+    public String feedState() {
+        ValidatingNode current = node;
+        if (!settings.enabled()) {
+            return "off";
+        }
+        if (current == null || current.feed().isEmpty()) {
+            return NOT_READY;
+        }
+        Instant now = clock.instant();
+        Optional<Instant> fresh = current.feed().get().lastFresh();
+        if (fresh.isEmpty()) {
+            return NOT_READY;
+        }
+        if (current.isReady(now)) {
+            return "in step";
+        }
+        Instant until = fresh.get().plus(settings.feedOutageTolerance());
+        return now.isAfter(until)
+                ? "revocation feed unheard since " + fresh.get() + ", beyond the outage tolerance: calls refused UNAVAILABLE"
+                : "revocation feed unheard since " + fresh.get() + "; callers checked against the rules held until " + until;
     }
 
     /**
@@ -198,7 +227,7 @@ public class CallerAuth {
                 .build();
         node = built;
         built.start(Duration.ofMillis(RETRY_MS)).onSuccess(ignored -> {
-            BearerAuthenticator authenticator = new BearerAuthenticator(built.validator(), outcomes);
+            BearerAuthenticator authenticator = new BearerAuthenticator(built.validatorTolerating(settings.feedOutageTolerance()), outcomes);
             guards = new Guards(authenticator, new BearerTokenInterceptor(authenticator, settings.audience(), requiredScopes, openMethods),
                     new BearerTokenFilter(authenticator, settings.audience(), READ, openPaths));
             LOG.info("Caller authentication started: revocation feed in step");

@@ -314,6 +314,15 @@ public interface AuditConfig {
         @WithDefault("5s")
         Duration maxStaleness();
 
+        /**
+         * How long after the feed was last in step callers are still checked against the rules held (between
+         * {@code max-staleness} and 1 h), as the issuer does for its privileged callers: every caller of this service holds
+         * a service token, and while Redis or the revocation service is down no rule can reach the feed, so the rules held
+         * are what there is. Beyond it, calls are refused UNAVAILABLE with a retry delay.
+         */
+        @WithDefault("5m")
+        Duration feedOutageTolerance();
+
         /** Serve {@code GET /audit/checkpoints}, {@code GET /audit/public-key} and ListCheckpoints without a token. */
         @WithDefault("true")
         boolean publicCheckpoints();

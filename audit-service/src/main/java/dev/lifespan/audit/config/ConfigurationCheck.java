@@ -7,6 +7,8 @@ import dev.lifespan.audit.alert.AnomalyRules;
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 
+import dev.lifespan.validator.revocation.RevocationFeed;
+
 import java.time.Duration;
 import java.util.List;
 
@@ -60,6 +62,8 @@ public class ConfigurationCheck {
             require(config.revocation().target().filter(s -> !s.isBlank()).isPresent(),
                     "lifespan.audit.caller-auth.enabled requires lifespan.audit.revocation.target: caller checks follow the revocation feed");
             require(!callers.audience().isBlank(), "lifespan.audit.caller-auth.audience must not be blank");
+            RevocationFeed.toleranceProblem("lifespan.audit.caller-auth.feed-outage-tolerance", callers.feedOutageTolerance(),
+                    "lifespan.audit.caller-auth.max-staleness", callers.maxStaleness()).ifPresent(problem -> require(false, problem));
         }
         AuditConfig.Console console = config.console();
         if (console.enabled()) {

@@ -8,9 +8,9 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Readiness beyond PostgreSQL and Redis (Quarkus checks those itself): a checkpoint signing key that signs and verifies
- * (checked at start-up), and, with caller authentication on, a validator in step with the revocation feed: without it
- * no call can be decided.
+ * Readiness beyond PostgreSQL: a checkpoint signing key that signs and verifies (checked at start-up), and, with caller
+ * authentication on, a validator that has the issuer's keys and has been in step with the revocation feed: before that
+ * no call can be decided. A later feed outage is detail ({@link CallerAuth#feedState}), not readiness.
  */
 @Readiness
 @Singleton
@@ -29,7 +29,7 @@ public class AuditReadiness implements HealthCheck {
         return HealthCheckResponse.named("lifespan-audit")
                 .status(callers)
                 .withData("checkpoint-key", signer.keyId() + (signer.ephemeral() ? " (ephemeral)" : ""))
-                .withData("caller-auth", !callerAuth.enabled() ? "off" : callers ? "in step" : CallerAuth.NOT_READY)
+                .withData("caller-auth", callerAuth.feedState())
                 .build();
     }
 }

@@ -23,6 +23,7 @@ public class CallerAuthStandIns extends AuditTestResource {
         config.put("lifespan.audit.revocation.target", revocation.target());
         // The stand-in publishes no heartbeats: keep its (empty) feed fresh for the length of the test.
         config.put("lifespan.audit.caller-auth.max-staleness", "1h");
+        config.put("lifespan.audit.caller-auth.feed-outage-tolerance", "1h");
         config.putAll(more());
         return config;
     }

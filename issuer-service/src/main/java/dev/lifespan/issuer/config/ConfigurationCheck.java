@@ -4,6 +4,8 @@ import dev.lifespan.issuer.crypto.ClientSecrets;
 import dev.lifespan.issuer.crypto.JwsAlgorithm;
 import dev.lifespan.issuer.crypto.MasterKey;
 
+import dev.lifespan.validator.revocation.RevocationFeed;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,11 +97,8 @@ public final class ConfigurationCheck {
                     + ": counts a replica holds unused are refused to the others");
         }
         problems.addAll(config.revocation().tls().client().problems("lifespan.revocation.tls"));
-        Duration tolerance = config.callerAuth().feedOutageTolerance();
-        if (tolerance.compareTo(config.revocation().feed().maxStaleness()) < 0 || tolerance.compareTo(Duration.ofHours(1)) > 0) {
-            problems.add("lifespan.caller-auth.feed-outage-tolerance=" + tolerance + " must be between lifespan.revocation.feed.max-staleness="
-                    + config.revocation().feed().maxStaleness() + " and 1h");
-        }
+        RevocationFeed.toleranceProblem("lifespan.caller-auth.feed-outage-tolerance", config.callerAuth().feedOutageTolerance(),
+                "lifespan.revocation.feed.max-staleness", config.revocation().feed().maxStaleness()).ifPresent(problems::add);
         return problems;
     }
 

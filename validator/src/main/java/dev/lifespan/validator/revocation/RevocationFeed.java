@@ -168,6 +168,20 @@ public final class RevocationFeed implements RevocationCheck {
         return !isStale(now);
     }
 
+    /** The longest a service may keep deciding with {@link #tolerating}: an hour, as long as any access token lives. */
+    public static final Duration MAX_TOLERANCE = Duration.ofHours(1);
+
+    /**
+     * What is wrong with a configured tolerance for {@link #tolerating} (it must lie between the feed's max staleness and
+     * {@link #MAX_TOLERANCE}), in a sentence naming both keys; empty when it is sound.
+     */
+    public static Optional<String> toleranceProblem(String key, Duration tolerance, String maxStalenessKey, Duration maxStaleness) {
+        if (tolerance.compareTo(maxStaleness) >= 0 && tolerance.compareTo(MAX_TOLERANCE) <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(key + "=" + tolerance + " must be between " + maxStalenessKey + "=" + maxStaleness + " and " + MAX_TOLERANCE);
+    }
+
     /**
      * This feed as a check that keeps answering from the rules it holds while the feed has been unheard for
      * at most {@code tolerance} (measured from the last moment it was in step), and only then answers
