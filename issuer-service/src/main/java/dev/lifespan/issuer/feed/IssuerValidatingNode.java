@@ -7,6 +7,7 @@ import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.key.KeyRotation;
 import dev.lifespan.issuer.key.SigningKeyRing;
 import dev.lifespan.support.audit.AuditOutboxRelay;
+import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.time.Clocks;
 import dev.lifespan.validator.RevocationCheck;
 import dev.lifespan.validator.TokenValidator;
@@ -54,6 +55,8 @@ import java.util.Optional;
  */
 @Singleton
 public class IssuerValidatingNode {
+    /** How soon a caller refused for a stale feed may try again: the feed retries by itself every second. */
+    private static final Duration FEED_RETRY = Duration.ofSeconds(1);
     private static final Logger LOG = Logger.getLogger(IssuerValidatingNode.class);
     private static final Duration RETRY = Duration.ofSeconds(1);
 
@@ -126,6 +129,14 @@ public class IssuerValidatingNode {
     }
 
     /** The privileged callers' validator: tolerates a stale feed for the configured outage tolerance. */
+    /**
+     * The answer where a stale feed (beyond whatever the check tolerates) means a token's revocations cannot be known
+     * now: UNAVAILABLE with a retry delay, a dependency's outage, never the token's fault.
+     */
+    public static ServiceException feedStale() {
+        return ServiceException.unavailable("revocations cannot be checked now: the revocation feed has been unheard too long", FEED_RETRY);
+    }
+
     public TokenValidator callerValidator() {
         return callerValidator;
     }

@@ -1,14 +1,16 @@
 package dev.lifespan.issuer.oauth2;
 
+import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.issuer.client.RegisteredClient;
 import dev.lifespan.issuer.crypto.TokenHasher;
+import dev.lifespan.issuer.feed.IssuerValidatingNode;
 import dev.lifespan.issuer.session.RefreshDecision;
 import dev.lifespan.issuer.session.RefreshFamilyStore;
 import dev.lifespan.issuer.session.RefreshTokenState;
+import dev.lifespan.issuer.session.RefreshTokens;
 import dev.lifespan.issuer.session.SessionLiveness;
 import dev.lifespan.issuer.session.SessionRow;
 import dev.lifespan.issuer.session.SessionStore;
-import dev.lifespan.issuer.session.RefreshTokens;
 import dev.lifespan.support.time.Clocks;
 import dev.lifespan.validator.TokenValidator;
 import dev.lifespan.validator.ValidationResult;
@@ -26,7 +28,9 @@ import java.util.Optional;
  * RFC 7662 token introspection: what the issuer knows about a token it issued. An access token is active when the
  * validator library accepts it (signature, time, every revocation rule, a fresh feed) and its session is live
  * ({@link SessionLiveness}: not ended, not expired, not idle); a refresh token when a refresh with it would rotate,
- * and only to the client it was issued to. Anything else is exactly {@code {"active": false}}.
+ * and only to the client it was issued to. Anything else is exactly {@code {"active": false}}, but for an access token
+ * whose revocations cannot be checked because the feed is stale: that is 503 with a retry delay (fail closed, and an
+ * outage rather than a verdict on the token, so a resource server does not sign its user out).
  */
 @Singleton
 public class Introspection {
@@ -63,6 +67,10 @@ public class Introspection {
                     .map(state -> state.isPresent() && state.get().clientId().equals(caller.id()) ? refreshTokenAnswer(state, now) : INACTIVE);
         }
         ValidationResult result = validator.validateForIntrospection(token);
+        if (result.failure() == ValidationFailure.REVOCATION_FEED_STALE) {
+            // Whether it is revoked cannot be known now: an outage, not an inactive token (the resource server retries).
+            return Uni.createFrom().failure(IssuerValidatingNode.feedStale());
+        }
         if (!result.isValid()) {
             return Uni.createFrom().item(INACTIVE);
         }

@@ -1,11 +1,13 @@
 package dev.lifespan.issuer.oauth2;
 
+import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.issuer.client.RegisteredClient;
 import dev.lifespan.issuer.crypto.TokenHasher;
+import dev.lifespan.issuer.feed.IssuerValidatingNode;
 import dev.lifespan.issuer.outbox.PendingRevocations;
 import dev.lifespan.issuer.session.RefreshFamilyStore;
-import dev.lifespan.issuer.session.SessionStore;
 import dev.lifespan.issuer.session.RefreshTokens;
+import dev.lifespan.issuer.session.SessionStore;
 import dev.lifespan.issuer.singleuse.SingleUseTokens;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
@@ -70,6 +72,10 @@ public class TokenRevocation {
             });
         }
         ValidationResult access = validator.validateForIntrospection(token);
+        if (access.failure() == ValidationFailure.REVOCATION_FEED_STALE) {
+            // The token may be valid; answering 200 now would drop the revocation the client asked for. It retries.
+            return Uni.createFrom().failure(IssuerValidatingNode.feedStale());
+        }
         if (!access.isValid()) {
             return Uni.createFrom().voidItem();
         }

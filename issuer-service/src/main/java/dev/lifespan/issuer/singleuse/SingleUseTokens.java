@@ -32,7 +32,6 @@ import java.util.Optional;
 @Singleton
 public class SingleUseTokens {
     static final int MAX_BINDING_BYTES = 1024;
-    private static final Duration FEED_RETRY = Duration.ofSeconds(1);
     private static final String REVOKED = "single-use token was revoked";
 
     private final SingleUseTokenStore store;
@@ -107,8 +106,7 @@ public class SingleUseTokens {
                 return redeemLive(hash, purpose, clientId);
             }
             if (revoked.get() == ValidationFailure.REVOCATION_FEED_STALE) {
-                return Uni.createFrom().failure(ServiceException.unavailable(
-                        "revocations cannot be checked now: the revocation feed has been unheard too long", FEED_RETRY));
+                return Uni.createFrom().failure(IssuerValidatingNode.feedStale());
             }
             metrics.singleUse("revoked");
             return Uni.createFrom().failure(ServiceException.invalidGrant(REVOKED));

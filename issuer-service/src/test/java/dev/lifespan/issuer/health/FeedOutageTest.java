@@ -27,7 +27,8 @@ import static org.hamcrest.Matchers.hasItem;
  * The issuer with its revocation feed on but never in step (the stand-in revocation service serves no
  * {@code Snapshot}): an outage of the revocation service as the issuer sees it at start-up. It stays ready and
  * serves its core grants; a privileged caller whose token cannot be checked gets UNAVAILABLE with a retry delay,
- * never UNAUTHENTICATED; introspection fails closed.
+ * never UNAUTHENTICATED; introspection and RFC 7009 revocation of an access token fail closed as an outage (503 with
+ * a retry delay), not as an inactive token.
  */
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
@@ -63,10 +64,20 @@ class FeedOutageTest {
     }
 
     @Test
-    void coreGrantsStillWorkAndIntrospectionFailsClosed() {
+    void coreGrantsStillWorkAndIntrospectionAndRevocationFailClosedAsAnOutage() {
         String token = Grpc.anonymous().issueServiceToken(IssueServiceTokenRequest.newBuilder().setClientId(TestClients.SERVICE)
                 .setClientSecret(TestClients.SERVICE_SECRET).build()).getAccessToken().getToken();
-        assertThat(given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET).formParam("token", token)
+        // Not {"active": false}: whether the token is revoked cannot be known now, and a resource server told "inactive"
+        // would sign its user out. It is refused all the same, with a retry delay.
+        given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET).formParam("token", token)
+                .post("/oauth2/introspect").then().statusCode(503).header("Retry-After", "1")
+                .body("error", equalTo("temporarily_unavailable"))
+                .body("error_description", equalTo("revocations cannot be checked now: the revocation feed has been unheard too long"));
+        // An RFC 7009 revocation is not answered 200 while it cannot be carried out: the client retries.
+        given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET).formParam("token", token)
+                .post("/oauth2/revoke").then().statusCode(503).header("Retry-After", "1");
+        // A token that is not one at all is still simply inactive.
+        assertThat(given().auth().preemptive().basic(TestClients.SERVICE, TestClients.SERVICE_SECRET).formParam("token", "not-a-token")
                 .post("/oauth2/introspect").then().statusCode(200).extract().jsonPath().getMap("")).isEqualTo(Map.of("active", false));
     }
 }
