@@ -101,7 +101,6 @@ public final class QueryValidation {
     }
 
     private static String abbreviate(String value) {
-        String v = value.length() > 40 ? value.substring(0, 40) + "..." : value;
-        return "'" + v.replaceAll("\\p{Cntrl}", "?") + "'";
+        return "'" + dev.lifespan.support.input.Inputs.shown(value, 40) + "'";
     }
 }

@@ -41,7 +41,7 @@ public class QueryParameters {
             String name = parameter.getKey();
             Boolean repeatable = accepted.get(name);
             if (repeatable == null) {
-                String shown = shown(name);
+                String shown = dev.lifespan.support.input.Inputs.shown(name, MAX_NAME_SHOWN);
                 throw new InvalidInput(shown, shown + " is not a parameter of this endpoint; it takes "
                         + (accepted.isEmpty() ? "none" : String.join(", ", accepted.keySet())));
             }
@@ -60,10 +60,5 @@ public class QueryParameters {
             }
         }
         return Collections.unmodifiableMap(names); // sorted: the error lists them in order
-    }
-
-    private static String shown(String name) {
-        String cut = name.length() > MAX_NAME_SHOWN ? name.substring(0, MAX_NAME_SHOWN) + "..." : name;
-        return cut.replaceAll("\\p{Cntrl}", "?");
     }
 }

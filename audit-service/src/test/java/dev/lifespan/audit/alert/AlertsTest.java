@@ -43,6 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 /**
  * Anomaly alerts end to end: raised from recorded events, streamed by WatchAlerts (live and replayed), acted on through
@@ -261,10 +262,12 @@ class AlertsTest {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(count(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"))
                     .as("transactions left open").isZero());
-            // Readiness says so in time for a probe (which gives up after 3 s): answered, DOWN, naming Redis.
+            // Readiness says so in time for a probe (which gives up after 3 s), as detail: Redis is shared by every replica,
+            // and ingest and queries go on without it, so the replica stays in its Service (UP, the state named).
             given().config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig().setParam("http.socket.timeout", 8_000)))
-                    .get(managementReady).then().statusCode(503)
-                    .body("checks.find { it.name == 'redis' }.status", equalTo("DOWN"));
+                    .get(managementReady).then().statusCode(200)
+                    .body("checks.find { it.name == 'redis' }.status", equalTo("UP"))
+                    .body("checks.find { it.name == 'redis' }.data.state", startsWith("not answering"));
         } finally {
             redis.resume();
         }

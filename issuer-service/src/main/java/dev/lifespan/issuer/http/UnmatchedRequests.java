@@ -1,5 +1,6 @@
 package dev.lifespan.issuer.http;
 
+import dev.lifespan.support.input.Inputs;
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotSupportedException;
@@ -37,7 +38,7 @@ public class UnmatchedRequests {
     @ServerExceptionMapper
     public Response notSupported(NotSupportedException refused, HttpHeaders headers) {
         String given = headers.getHeaderString(HttpHeaders.CONTENT_TYPE);
-        String shown = given == null || given.isBlank() ? "no Content-Type" : "Content-Type " + shown(given);
+        String shown = given == null || given.isBlank() ? "no Content-Type" : "Content-Type " + Inputs.shown(given, MAX_SHOWN);
         return OAuthErrors.invalidRequest(415, shown + " is not accepted here; send the parameters as application/x-www-form-urlencoded")
                 .build();
     }
@@ -45,7 +46,7 @@ public class UnmatchedRequests {
     @ServerExceptionMapper
     public Response notAllowed(NotAllowedException refused, Request request, UriInfo uri) {
         Set<String> allowed = ALLOWED.getOrDefault(normalized(uri.getPath()), Set.of());
-        Response.ResponseBuilder response = OAuthErrors.invalidRequest(405, shown(request.getMethod()) + " is not accepted here"
+        Response.ResponseBuilder response = OAuthErrors.invalidRequest(405, Inputs.shown(request.getMethod(), MAX_SHOWN) + " is not accepted here"
                 + (allowed.isEmpty() ? "" : "; use " + String.join(" or ", allowed)));
         return (allowed.isEmpty() ? response : response.allow(allowed)).build();
     }
@@ -71,10 +72,5 @@ public class UnmatchedRequests {
     private static String normalized(String path) {
         String p = ("/" + path).replaceAll("/{2,}", "/");
         return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
-    }
-
-    private static String shown(String value) {
-        String cut = value.length() > MAX_SHOWN ? value.substring(0, MAX_SHOWN) + "..." : value;
-        return cut.replaceAll("\\p{Cntrl}", "?");
     }
 }

@@ -84,18 +84,7 @@ class EndSubjectSessionsTest {
     void aSubjectWithMoreSessionsThanAPageIsSignedOutEverywhere() {
         String subject = "many-" + UUID.randomUUID();
         int sessions = SessionStore.SUBJECT_PAGE * 2 + 3;
-        Outbox.strings(servers, """
-                WITH s AS (
-                    INSERT INTO session (sid, subject, client_id, profile, scopes, audience, roles, access_ttl_seconds,
-                                         idle_timeout_seconds, reuse_grace_seconds, created_at, last_activity_at, expires_at, state)
-                    SELECT ? || '-' || n, ?, ?, 'web', '', 'api', '', 900, 86400, 0,
-                           now() - make_interval(secs => n), now(), now() + interval '1 day', 'ACTIVE'
-                    FROM generate_series(1, ?) n
-                    RETURNING sid, client_id
-                )
-                INSERT INTO refresh_token (token_hash, sid, client_id, issued_at)
-                SELECT sha256(convert_to(sid, 'UTF8')), sid, client_id, now() FROM s RETURNING sid
-                """, subject, subject, TestClients.WEB, sessions);
+        Outbox.insertActiveSessions(servers, subject, subject, TestClients.WEB, sessions);
 
         EndSubjectSessionsResponse ended = Grpc.issuer().endSubjectSessions(EndSubjectSessionsRequest.newBuilder().setSubject(subject).build());
 

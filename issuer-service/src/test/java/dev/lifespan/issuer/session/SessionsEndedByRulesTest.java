@@ -132,18 +132,7 @@ class SessionsEndedByRulesTest {
     void clientRuleCoveringMorePagesOfSessionsEndsEveryOneOnce() {
         String client = "bulk-" + UUID.randomUUID();
         int sessions = SessionStore.RULE_PAGE * 2 + 7;
-        Outbox.strings(servers, """
-                WITH s AS (
-                    INSERT INTO session (sid, subject, client_id, profile, scopes, audience, roles, access_ttl_seconds,
-                                         idle_timeout_seconds, reuse_grace_seconds, created_at, last_activity_at, expires_at, state)
-                    SELECT ? || '-' || n, 'bulk-user-' || n, ?, 'web', '', 'api', '', 900, 86400, 0,
-                           now() - interval '1 hour', now(), now() + interval '1 day', 'ACTIVE'
-                    FROM generate_series(1, ?) n
-                    RETURNING sid, client_id
-                )
-                INSERT INTO refresh_token (token_hash, sid, client_id, issued_at)
-                SELECT sha256(convert_to(sid, 'UTF8')), sid, client_id, now() FROM s RETURNING sid
-                """, client, client, sessions);
+        Outbox.insertActiveSessions(servers, client, null, client, sessions);
 
         apply(rule(RuleKind.RULE_KIND_CLIENT, client, Instant.ofEpochSecond(clock.instant().getEpochSecond()), "bulk"));
 

@@ -24,6 +24,26 @@ public final class Outbox {
         return Integer.parseInt(strings(servers, "SELECT count(*)::text FROM refresh_token WHERE sid = ? AND rotated_at IS NULL", sid).get(0));
     }
 
+    /**
+     * Writes {@code count} ACTIVE web sessions straight to the table, each with a live refresh token: sids
+     * {@code sidPrefix-1} to {@code -count}, session n begun n seconds ago, of {@code subject} (null: {@code bulk-user-n})
+     * and {@code client}. For the cases about more sessions than a statement's page, too many to sign in one by one.
+     */
+    public static void insertActiveSessions(EmbeddedServers servers, String sidPrefix, String subject, String client, int count) {
+        strings(servers, """
+                WITH s AS (
+                    INSERT INTO session (sid, subject, client_id, profile, scopes, audience, roles, access_ttl_seconds,
+                                         idle_timeout_seconds, reuse_grace_seconds, created_at, last_activity_at, expires_at, state)
+                    SELECT ? || '-' || n, coalesce(?, 'bulk-user-' || n), ?, 'web', '', 'api', '', 900, 86400, 0,
+                           now() - make_interval(secs => n), now(), now() + interval '1 day', 'ACTIVE'
+                    FROM generate_series(1, ?) n
+                    RETURNING sid, client_id
+                )
+                INSERT INTO refresh_token (token_hash, sid, client_id, issued_at)
+                SELECT sha256(convert_to(sid, 'UTF8')), sid, client_id, now() FROM s RETURNING sid
+                """, sidPrefix, subject, client, count);
+    }
+
     /** The first column of every row, as text; parameters bound in order (a {@code String[]} or {@code byte[][]} as an array). */
     public static List<String> strings(EmbeddedServers servers, String sql, Object... parameters) {
         try (Connection c = servers.jdbcConnection(); PreparedStatement s = c.prepareStatement(sql)) {

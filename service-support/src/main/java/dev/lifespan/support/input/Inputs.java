@@ -36,6 +36,15 @@ public final class Inputs {
         return text.length() > REASON ? text.substring(0, REASON) : text;
     }
 
+    /**
+     * A value from outside as an error message may show it back: cut to {@code max} characters (then "..."), control
+     * characters as "?", so a refusal can neither grow with its input nor break a log line.
+     */
+    public static String shown(String value, int max) {
+        String cut = value.length() > max ? value.substring(0, max) + "..." : value;
+        return cut.replaceAll("\\p{Cntrl}", "?");
+    }
+
     /** A required single-line value of at most {@code max} characters. */
     public static String required(String field, String value, int max) {
         if (value == null || value.isEmpty()) {
