@@ -12,7 +12,7 @@ import java.time.Duration;
 
 /**
  * The revocation feed as readiness <em>detail</em>, never as not-ready: a stale feed degrades this replica
- * (introspection answers inactive; privileged callers are refused once the outage tolerance is used up) but
+ * (introspection of an access token answers 503; privileged callers are refused once the outage tolerance is used up) but
  * its core grants, refresh and client credentials, still work, and every replica shares the same feed, so
  * taking them out of the Service would turn a revocation-service outage into a total one. The state is in
  * the check's data and in the {@code lifespan_revocation_feed_in_step} and
@@ -41,7 +41,7 @@ public class RevocationFeedHealth implements HealthCheck {
         }
         Duration unheard = node.unheardFor().orElse(null);
         response.withData("state", unheard == null ? "starting" : "stale")
-                .withData("introspection", "answers inactive until the feed is back");
+                .withData("introspection", "access tokens answered 503 (retry) until the feed is back");
         if (unheard != null) {
             response.withData("unheard-seconds", unheard.toSeconds())
                     .withData("privileged-callers", unheard.compareTo(tolerance) <= 0

@@ -4,6 +4,8 @@ import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
+import dev.lifespan.validator.revocation.RevocationFeed;
+
 import java.time.Duration;
 import java.util.List;
 
@@ -35,6 +37,8 @@ public class ConfigurationCheck {
                     + "checked against the issuer's keys); set both, or set lifespan.revocation.caller-auth.enabled=false "
                     + "to accept unauthenticated Revoke/RevokeBatch calls");
             require(!callerAuth.audience().isBlank(), "lifespan.revocation.caller-auth.audience must not be blank");
+            RevocationFeed.toleranceProblem("lifespan.revocation.caller-auth.feed-outage-tolerance", callerAuth.feedOutageTolerance(),
+                    "lifespan.revocation.validation.max-staleness", config.validation().maxStaleness()).ifPresent(problem -> require(false, problem));
         } else {
             LOG.warn("Caller authentication is disabled (lifespan.revocation.caller-auth.enabled=false): Revoke and RevokeBatch "
                     + "accept unauthenticated calls; anyone who can reach this service can revoke any token");

@@ -67,6 +67,15 @@ public interface RevocationConfig {
         /** The audience caller tokens must carry (the issuer's service tokens name {@code lifespan}). */
         @WithDefault("lifespan")
         String audience();
+
+        /**
+         * How long after this service's own feed was last in step the write RPCs' callers are still checked against the
+         * rules held (between {@code validation.max-staleness} and 1 h), as the issuer and the audit service check theirs:
+         * the rules are durable here in PostgreSQL, and a Redis outage must not stop anyone from recording one. Beyond
+         * it, the write RPCs answer UNAVAILABLE with a retry delay.
+         */
+        @WithDefault("5m")
+        Duration feedOutageTolerance();
     }
 
     /** The {@code lifespan.v1.TokenValidation} service, {@code lifespan.revocation.validation.*}. */

@@ -5,7 +5,6 @@ import dev.lifespan.revocation.config.RevocationConfig;
 import dev.lifespan.revocation.validation.ValidatorRuntime;
 import dev.lifespan.support.error.GrpcErrors;
 import dev.lifespan.support.error.ServiceException;
-import dev.lifespan.support.time.Clocks;
 import dev.lifespan.validator.TokenValidator;
 import dev.lifespan.validator.guard.BearerAuthenticator;
 import dev.lifespan.validator.guard.BearerTokenInterceptor;
@@ -20,7 +19,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -37,10 +35,12 @@ import java.util.Set;
  * been revoked through this very service is refused. Outcomes are counted by reason in
  * {@code lifespan_token_validations_total{outcome}}.
  *
- * <p>That validator is built after start-up and is only trustworthy while its revocation feed is in
- * step. Until then, and whenever the feed falls behind (Redis unreachable for longer than
- * {@code validation.max-staleness}), the write RPCs answer {@code UNAVAILABLE} with a retry delay:
- * the caller's token may be perfectly good, the service just cannot tell yet.
+ * <p>That validator is built after start-up, once its revocation feed is in step; until then the write RPCs answer
+ * {@code UNAVAILABLE} with a retry delay: the caller's token may be perfectly good, the service just cannot tell yet.
+ * When the feed later falls behind (Redis unreachable), callers are still checked against the rules held for
+ * {@code caller-auth.feed-outage-tolerance} ({@link ValidatorRuntime#callerValidator}), since the rules are durable here
+ * and recording one must not wait for Redis; after that the validator's {@code REVOCATION_FEED_STALE} is answered
+ * {@code UNAVAILABLE}, never as a bad token. (Until 2026-12-05 every write RPC was refused 5 s into a Redis outage.)
  */
 @Singleton
 public class CallerAuthInterceptor implements ServerInterceptor {
@@ -56,11 +56,9 @@ public class CallerAuthInterceptor implements ServerInterceptor {
             RevocationGrpc.getRevokeMethod().getFullMethodName(), WRITE_SCOPE,
             RevocationGrpc.getRevokeBatchMethod().getFullMethodName(), WRITE_SCOPE);
     static final String STARTING = "caller authentication starting: revocation feed not in step";
-    static final String FEED_BEHIND = "caller authentication unavailable: revocation feed not in step";
     static final String NO_KEYS = "caller authentication unavailable: the issuer's keys have not been fetched yet";
 
     private final ValidatorRuntime runtime;
-    private final InstantSource clock;
     private final boolean enabled;
     private final String audience;
     private final OutcomeCounter outcomes;
@@ -70,9 +68,8 @@ public class CallerAuthInterceptor implements ServerInterceptor {
     private record Guard(TokenValidator validator, BearerTokenInterceptor interceptor) {
     }
 
-    public CallerAuthInterceptor(ValidatorRuntime runtime, RevocationConfig config, MeterRegistry registry, InstantSource clock) {
+    public CallerAuthInterceptor(ValidatorRuntime runtime, RevocationConfig config, MeterRegistry registry) {
         this.runtime = runtime;
-        this.clock = clock;
         this.enabled = config.callerAuth().enabled();
         this.audience = config.callerAuth().audience();
         this.outcomes = enabled ? new ValidationMetrics(registry) : OutcomeCounter.NONE;
@@ -83,12 +80,9 @@ public class CallerAuthInterceptor implements ServerInterceptor {
         if (!enabled || OPEN_METHODS.contains(call.getMethodDescriptor().getFullMethodName())) {
             return next.startCall(call, headers);
         }
-        Optional<TokenValidator> validator = runtime.validator();
+        Optional<TokenValidator> validator = runtime.callerValidator();
         if (validator.isEmpty()) {
             return refuse(call, STARTING);
-        }
-        if (!runtime.feed().map(feed -> feed.isReady(Clocks.now(clock))).orElse(false)) {
-            return refuse(call, FEED_BEHIND);
         }
         if (!runtime.holdsKeys()) {
             return refuse(call, NO_KEYS);

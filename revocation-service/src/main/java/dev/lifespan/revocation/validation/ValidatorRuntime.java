@@ -48,6 +48,7 @@ public class ValidatorRuntime {
     private volatile ValidatingNode node;
     private volatile ManagedChannel channel;
     private volatile TokenValidator validator;
+    private volatile TokenValidator callerValidator;
 
     public ValidatorRuntime(RevocationConfig config, Vertx vertx, MeterRegistry registry, InstantSource clock, AuditOutboxRelay audit) {
         this.config = config;
@@ -65,6 +66,15 @@ public class ValidatorRuntime {
     /** The validator, once the feed has been in step; empty before. */
     public Optional<TokenValidator> validator() {
         return Optional.ofNullable(validator);
+    }
+
+    /**
+     * The validator for the write RPCs' callers, once in step: it keeps checking against the rules held for
+     * {@code caller-auth.feed-outage-tolerance} after the feed was last in step, where {@link #validator} (for nodes'
+     * {@code Validate}) fails closed at once.
+     */
+    public Optional<TokenValidator> callerValidator() {
+        return Optional.ofNullable(callerValidator);
     }
 
     /** False while the node has never fetched the issuer's keys (see {@link ValidatingNode#holdsKeys()}). */
@@ -137,8 +147,9 @@ public class ValidatorRuntime {
                 }, false))
                 .revocationFeed(vertx, redisUrl(), config.channel(), RevocationGrpc.newStub(channel))
                 .feedSettings(RevocationFeed.Settings.defaults().withMaxStaleness(settings.maxStaleness()))
-                .staleAlert((lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last in step %s); token validation and"
-                        + " caller checks answer UNAVAILABLE until it is back", lastFresh))
+                .staleAlert((lastFresh, failingOpen) -> LOG.warnf("Revocation feed stale (last in step %s); token validation answers"
+                        + " UNAVAILABLE until it is back; the write RPCs' callers are still checked against the rules held until %s"
+                        + " after that", lastFresh, config.callerAuth().feedOutageTolerance()))
                 .ruleListener(new FeedMetrics(registry))
                 .failureReporter(audit.failureReporter())
                 .clock(clock)
@@ -147,6 +158,7 @@ public class ValidatorRuntime {
         LOG.infof("Token validation starting: issuer %s, JWKS %s; waiting for the revocation feed to be in step", settings.issuer().get(),
                 jwksUrl);
         built.start(RETRY).onSuccess(ignored -> {
+            callerValidator = built.validatorTolerating(config.callerAuth().feedOutageTolerance());
             validator = built.validator();
             LOG.info("Token validation started: revocation feed in step");
         });

@@ -83,8 +83,7 @@ class CallerAuthInterceptorTest {
     private static CallerAuthInterceptor interceptor(boolean enabled) {
         RevocationConfig config = new FixedConfig(enabled, true);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        return new CallerAuthInterceptor(new ValidatorRuntime(config, null, registry, InstantSource.system(), null), config, registry,
-                InstantSource.system());
+        return new CallerAuthInterceptor(new ValidatorRuntime(config, null, registry, InstantSource.system(), null), config, registry);
     }
 
     private static final class RecordingCall<Q, R> extends ServerCall<Q, R> {

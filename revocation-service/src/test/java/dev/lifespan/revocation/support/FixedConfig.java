@@ -55,6 +55,11 @@ public record FixedConfig(boolean callerAuthEnabled, boolean validationConfigure
             public String audience() {
                 return "lifespan";
             }
+
+            @Override
+            public Duration feedOutageTolerance() {
+                return Duration.ofMinutes(5);
+            }
         };
     }
 
