@@ -132,10 +132,13 @@ class GrpcFrameConnectionTest {
                 .cause().isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
 
+        // The next call fails too: refused connecting, or (when it is started before the client has seen the old
+        // connection close, a race CI met once) written to the closing connection. Either way UNAVAILABLE, and the call
+        // after the server is back reconnects.
         assertThatThrownBy(() -> call("nobody", "").get(10, TimeUnit.SECONDS))
                 .cause().isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                    assertThat(e.getStatus().getDescription()).startsWith("grpc connect:");
+                    assertThat(e.getStatus().getDescription()).matches("(?s)grpc (connect|write): .*");
                 });
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
                 .addService(new TokenIssuerGrpc.TokenIssuerImplBase() {
