@@ -133,8 +133,9 @@ public class TokenIssuerEndpoint implements TokenIssuer {
 
     @Override
     public Uni<ListSessionsResponse> listSessions(ListSessionsRequest r) {
-        return run(() -> sessions.list(r.getSubject(), r.getIncludeEnded(), r.getPageSize())
-                .map(views -> ListSessionsResponse.newBuilder().addAllSessions(views.stream().map(IssuerMessages::session).toList()).build()));
+        return run(() -> sessions.list(r.getSubject(), r.getIncludeEnded(), r.getPageSize(), r.getPageToken())
+                .map(page -> ListSessionsResponse.newBuilder().addAllSessions(page.sessions().stream().map(IssuerMessages::session).toList())
+                        .setNextPageToken(page.nextPageToken() == null ? "" : page.nextPageToken()).build()));
     }
 
     @Override

@@ -17,11 +17,14 @@ import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
 import dev.lifespan.support.input.Inputs;
 import dev.lifespan.support.time.Clocks;
+import dev.lifespan.validator.jose.Base64Url;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -122,17 +125,56 @@ public class SessionService {
                 });
     }
 
-    /** A subject's sessions, newest first: only the live ones unless {@code includeEnded}. */
-    public Uni<List<SessionView>> list(String subjectInput, boolean includeEnded, int pageSizeInput) {
+    /** A page of a subject's sessions, and the token of the next page (null on the last one). */
+    public record Page(List<SessionView> sessions, String nextPageToken) {
+    }
+
+    /**
+     * A subject's sessions, newest first: only the live ones unless {@code includeEnded}; a page of {@code pageSize} (0:
+     * 100), after the page whose {@code next_page_token} is {@code pageTokenInput} (empty: the first page).
+     */
+    public Uni<Page> list(String subjectInput, boolean includeEnded, int pageSizeInput, String pageTokenInput) {
         String subject = Inputs.required("subject", subjectInput, Inputs.SUBJECT);
         if (pageSizeInput < 0 || pageSizeInput > 500) {
             throw ServiceException.invalidField("page_size", "must be between 0 and 500 (0 means 100)");
         }
         int pageSize = pageSizeInput == 0 ? 100 : pageSizeInput;
+        SessionStore.After after = after(pageTokenInput);
         Instant now = Clocks.now(clock);
-        return store.list(subject, includeEnded, pageSize, now)
-                .map(rows -> rows.stream().map(row -> new SessionView(row, SessionLiveness.status(row, now))).toList());
+        // One more than the page: whether there is a next page is known without an empty last one.
+        return store.list(subject, includeEnded, pageSize + 1, now, after).map(rows -> {
+            List<SessionRow> page = rows.size() > pageSize ? rows.subList(0, pageSize) : rows;
+            return new Page(page.stream().map(row -> new SessionView(row, SessionLiveness.status(row, now))).toList(),
+                    rows.size() > pageSize ? pageToken(page.get(page.size() - 1)) : null);
+        });
     }
+
+    /** The next page starts after this session: its creation time (microseconds) and sid, opaque to callers. */
+    static String pageToken(SessionRow last) {
+        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, last.createdAt());
+        return Base64Url.encode((micros + "." + last.sid()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Where a page starts, from the token of the page before; null for the first page. */
+    static SessionStore.After after(String pageToken) {
+        if (pageToken == null || pageToken.isEmpty()) {
+            return null;
+        }
+        String text;
+        try {
+            text = pageToken.length() > MAX_PAGE_TOKEN ? "" : new String(Base64Url.decodeCanonical(pageToken), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            text = "";
+        }
+        int dot = text.indexOf('.');
+        String sid = dot < 0 ? "" : text.substring(dot + 1);
+        if (dot < 1 || dot > 17 || sid.isEmpty() || sid.length() > Inputs.SHORT || !text.substring(0, dot).chars().allMatch(Character::isDigit)) {
+            throw ServiceException.invalidField("page_token", "is not a next_page_token that ListSessions answered");
+        }
+        return new SessionStore.After(Instant.EPOCH.plus(Long.parseLong(text.substring(0, dot)), ChronoUnit.MICROS), sid);
+    }
+
+    static final int MAX_PAGE_TOKEN = 128;
 
     /** What ending a session did. */
     public record Ended(SessionView session, boolean endedNow) {

@@ -143,15 +143,18 @@ public class SessionStore {
 
     private static final String FIND = "SELECT " + SessionRow.columns("s") + " FROM session s WHERE s.sid = $1";
 
-    /** $1 subject, $2 limit. */
-    private static final String LIST_ALL = """
-            SELECT %s FROM session s WHERE s.subject = $1 ORDER BY s.created_at DESC LIMIT $2
-            """.formatted(SessionRow.columns("s"));
-
-    /** $1 subject, $2 limit, $3 now. */
-    private static final String LIST_LIVE = """
-            SELECT %s FROM session s WHERE s.subject = $1 AND %s ORDER BY s.created_at DESC LIMIT $2
-            """.formatted(SessionRow.columns("s"), SessionLiveness.liveSql("s", "$3"));
+    /**
+     * A subject's sessions, newest first ({@code created_at}, then {@code sid}, both descending, so a page boundary between
+     * sessions begun in the same microsecond is exact): $1 subject, $2 limit, $3 now (the live ones only: every one when
+     * NULL); paged, $4 and $5 the {@code created_at} and {@code sid} of the last session of the page before.
+     */
+    private static final String LIST = """
+            SELECT %s FROM session s WHERE s.subject = $1 AND ($3::timestamptz IS NULL OR %s) %s
+            ORDER BY s.created_at DESC, s.sid DESC LIMIT $2
+            """;
+    private static final String LIST_FIRST = LIST.formatted(SessionRow.columns("s"), SessionLiveness.liveSql("s", "$3"), "");
+    private static final String LIST_AFTER = LIST.formatted(SessionRow.columns("s"), SessionLiveness.liveSql("s", "$3"),
+            "AND (s.created_at, s.sid) < ($4, $5)");
 
     /** $1 now, $2 subject, $3 client, $4 source address, $5 what was required. */
     private static final String STEP_UP = AuditOutbox.event(EventType.STEP_UP_REQUIRED).at("$1").subject("$2").client("$3")
@@ -253,10 +256,18 @@ public class SessionStore {
         return postgres.execute(FIND, Tuple.of(sid)).map(SessionStore::first);
     }
 
-    /** A subject's sessions, newest first: every one, or only the live ones ({@link SessionLiveness}). */
-    public Uni<List<SessionRow>> list(String subject, boolean includeEnded, int limit, Instant now) {
-        Uni<RowSet<Row>> rows = includeEnded ? postgres.execute(LIST_ALL, Tuple.of(subject, limit))
-                : postgres.execute(LIST_LIVE, Tuple.of(subject, limit, utc(now)));
+    /** Where a page of a subject's sessions starts: after this session, in {@link #list}'s order. */
+    public record After(Instant createdAt, String sid) {
+    }
+
+    /**
+     * Up to {@code limit} of a subject's sessions, newest first: every one, or only the live ones ({@link SessionLiveness});
+     * after {@code after} when it is not null.
+     */
+    public Uni<List<SessionRow>> list(String subject, boolean includeEnded, int limit, Instant now, After after) {
+        OffsetDateTime live = includeEnded ? null : utc(now);
+        Uni<RowSet<Row>> rows = after == null ? postgres.execute(LIST_FIRST, Tuple.of(subject, limit, live))
+                : postgres.execute(LIST_AFTER, Tuple.from(Arrays.asList(subject, limit, live, utc(after.createdAt()), after.sid())));
         return rows.map(SessionStore::rows);
     }
 
