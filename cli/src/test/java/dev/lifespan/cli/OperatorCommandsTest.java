@@ -173,6 +173,25 @@ class OperatorCommandsTest {
         assertThat(lifespan("sessions", "list", subject, "--all").out()).contains("revoked", "phone stolen");
         assertThat(lifespan("sessions", "list", subject).out()).contains("no active sessions for " + subject);
 
+        // A listing cut at --limit says so and gives the command for the next page; the pages cover every session once.
+        String paged = "pavel-" + System.nanoTime();
+        List<String> pagedIds = List.of(login(paged).getSessionId(), login(paged).getSessionId(), login(paged).getSessionId());
+        Cli.Run firstPage = lifespan("sessions", "list", paged, "--limit", "2");
+        String hint = firstPage.out().lines().filter(l -> l.startsWith("more sessions: ")).findFirst().orElseThrow();
+        assertThat(hint).startsWith("more sessions: lifespan sessions list --limit 2 --page-token ").endsWith(" " + paged);
+        String nextToken = hint.split(" --page-token ")[1].split(" ")[0];
+        Cli.Run secondPage = lifespan("sessions", "list", paged, "--limit", "2", "--page-token", nextToken, "-o", "json");
+        assertThat(secondPage.json().path("next_page_token").isMissingNode()).as("the last page").isTrue();
+        List<String> listed = new ArrayList<>();
+        pagedIds.forEach(id -> {
+            if (firstPage.out().contains(id)) {
+                listed.add(id);
+            }
+        });
+        secondPage.json().path("sessions").forEach(sn -> listed.add(sn.path("session_id").asText()));
+        assertThat(listed).containsExactlyInAnyOrderElementsOf(pagedIds);
+        assertThat(lifespan("sessions", "list", paged, "--page-token", "not a token").exitCode()).as("refused, named").isNotZero();
+
         // Every active session of a subject at once.
         String twice = "alina-" + System.nanoTime();
         List<String> ids = List.of(login(twice).getSessionId(), login(twice).getSessionId());

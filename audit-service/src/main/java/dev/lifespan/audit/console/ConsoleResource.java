@@ -185,11 +185,11 @@ public class ConsoleResource {
             @CookieParam(ConsoleCookies.SEED) String seed) {
         ConsoleAuth.Operator operator = read(token, seed);
         String s = Inputs.required("subject", subject, Inputs.SUBJECT);
-        return calls.sessions(operator, s).map(list -> {
-            // "more": the list is cut at the issuer's page, so the subject may have more sessions than it shows.
-            ObjectNode body = out.object().put("subject", s).put("more", list.size() >= OperatorCalls.SESSIONS_LISTED);
+        return calls.sessions(operator, s).map(page -> {
+            // "more": the subject has more sessions than the newest the issuer listed.
+            ObjectNode body = out.object().put("subject", s).put("more", !page.getNextPageToken().isEmpty());
             ArrayNode array = body.putArray("sessions");
-            list.forEach(session -> array.add(out.session(session)));
+            page.getSessionsList().forEach(session -> array.add(out.session(session)));
             return body.toString();
         });
     }

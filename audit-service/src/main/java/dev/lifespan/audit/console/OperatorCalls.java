@@ -5,13 +5,13 @@ import dev.lifespan.api.v1.EndSessionResponse;
 import dev.lifespan.api.v1.EndSubjectSessionsRequest;
 import dev.lifespan.api.v1.EndSubjectSessionsResponse;
 import dev.lifespan.api.v1.ListSessionsRequest;
+import dev.lifespan.api.v1.ListSessionsResponse;
 import dev.lifespan.api.v1.MutinyRevocationGrpc;
 import dev.lifespan.api.v1.MutinyTokenIssuerGrpc;
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RevokeRequest;
 import dev.lifespan.api.v1.RevokeResponse;
 import dev.lifespan.api.v1.RuleKind;
-import dev.lifespan.api.v1.Session;
 import dev.lifespan.api.v1.SnapshotRequest;
 import dev.lifespan.api.v1.SnapshotResponse;
 import dev.lifespan.audit.config.AuditConfig;
@@ -56,11 +56,13 @@ public class OperatorCalls {
     /** The most sessions the issuer lists at once. */
     static final int SESSIONS_LISTED = 500;
 
-    /** The subject's sessions, ended ones included, newest first, as the issuer lists them (at most {@value #SESSIONS_LISTED}). */
-    public Uni<List<Session>> sessions(ConsoleAuth.Operator operator, String subject) {
+    /**
+     * The subject's newest {@value #SESSIONS_LISTED} sessions, ended ones included, as the issuer lists them; its
+     * {@code next_page_token} is set when there are more.
+     */
+    public Uni<ListSessionsResponse> sessions(ConsoleAuth.Operator operator, String subject) {
         return Uni.createFrom().deferred(() -> as(MutinyTokenIssuerGrpc.newMutinyStub(issuerChannel()), operator)
                         .listSessions(ListSessionsRequest.newBuilder().setSubject(subject).setIncludeEnded(true).setPageSize(SESSIONS_LISTED).build()))
-                .map(r -> r.getSessionsList())
                 .onFailure().transform(f -> ConsoleFailure.fromGrpc("issuer", f));
     }
 

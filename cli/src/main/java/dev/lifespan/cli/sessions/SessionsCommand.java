@@ -7,6 +7,7 @@ import dev.lifespan.api.v1.EndSessionResponse;
 import dev.lifespan.api.v1.EndSubjectSessionsRequest;
 import dev.lifespan.api.v1.EndSubjectSessionsResponse;
 import dev.lifespan.api.v1.ListSessionsRequest;
+import dev.lifespan.api.v1.ListSessionsResponse;
 import dev.lifespan.api.v1.Session;
 import dev.lifespan.api.v1.SessionState;
 import dev.lifespan.cli.CliException;
@@ -49,6 +50,9 @@ public class SessionsCommand {
         @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "At most N sessions, 1-500 (default ${DEFAULT-VALUE}).")
         int limit;
 
+        @Option(names = "--page-token", paramLabel = "TOKEN", description = "The page after the one that printed this token.")
+        String pageToken;
+
         @Override
         public void run() {
             requireSubject(subject, "SUBJECT");
@@ -56,13 +60,23 @@ public class SessionsCommand {
                 throw new CliException(ExitCodes.USAGE, "--limit: " + limit + " is not between 1 and 500");
             }
             try (Connection c = new Connection(connection.settings())) {
-                List<Session> sessions = c.call(Target.ISSUER, () -> c.withDeadline(c.issuer("sessions:read"))
-                        .listSessions(ListSessionsRequest.newBuilder().setSubject(subject).setIncludeEnded(all).setPageSize(limit).build())
-                        .getSessionsList());
+                if (pageToken != null && (pageToken.isBlank() || pageToken.length() > 128)) {
+                    throw new CliException(ExitCodes.USAGE, "--page-token: a page token is 1-128 characters, as a listing printed it");
+                }
+                ListSessionsResponse page = c.call(Target.ISSUER, () -> c.withDeadline(c.issuer("sessions:read"))
+                        .listSessions(ListSessionsRequest.newBuilder().setSubject(subject).setIncludeEnded(all).setPageSize(limit)
+                                .setPageToken(pageToken == null ? "" : pageToken).build()));
+                List<Session> sessions = page.getSessionsList();
+                String next = page.getNextPageToken();
                 if (output.json()) {
                     ArrayNode array = OutputOptions.array();
                     sessions.forEach(s -> array.add(json(s)));
-                    output.print(OutputOptions.object().put("subject", subject).set("sessions", array));
+                    ObjectNode body = OutputOptions.object().put("subject", subject);
+                    body.set("sessions", array);
+                    if (!next.isEmpty()) {
+                        body.put("next_page_token", next);
+                    }
+                    output.print(body);
                     return;
                 }
                 if (sessions.isEmpty()) {
@@ -73,6 +87,10 @@ public class SessionsCommand {
                 sessions.forEach(s -> table.row(s.getSessionId(), s.getClientId(), s.getProfile(), s.getDeviceId(), Times.show(s.getCreatedAt()),
                         Times.show(s.getLastActivityAt()), Times.show(s.getExpiresAt()), state(s.getState()), s.getRevokeReason()));
                 table.print(output.out());
+                if (!next.isEmpty()) {
+                    output.line("more sessions: lifespan sessions list" + (all ? " --all" : "") + " --limit " + limit + " --page-token " + next
+                            + (subject.startsWith("-") ? " -- " : " ") + shellWord(subject));
+                }
             }
         }
     }
@@ -143,6 +161,11 @@ public class SessionsCommand {
                 }
             }
         }
+    }
+
+    /** A value as one word a POSIX shell reads back unchanged, for a command line printed to be pasted. */
+    static String shellWord(String value) {
+        return value.matches("[A-Za-z0-9@%+=:,./_-]+") ? value : "'" + value.replace("'", "'\\''") + "'";
     }
 
     static void requireSubject(String subject, String name) {
