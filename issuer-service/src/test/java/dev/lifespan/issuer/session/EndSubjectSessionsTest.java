@@ -16,6 +16,7 @@ import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.issuer.support.Grpc;
 import dev.lifespan.issuer.support.InjectRevocationService;
 import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.MutableClock;
 import dev.lifespan.issuer.support.Outbox;
 import dev.lifespan.issuer.support.RecordingRevocationService;
 import dev.lifespan.issuer.support.TestClients;
@@ -23,6 +24,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -46,6 +48,9 @@ class EndSubjectSessionsTest {
 
     @InjectServers
     EmbeddedServers servers;
+
+    @Inject
+    MutableClock clock;
 
     @InjectRevocationService
     RecordingRevocationService revocations;
@@ -84,7 +89,7 @@ class EndSubjectSessionsTest {
     void aSubjectWithMoreSessionsThanAPageIsSignedOutEverywhere() {
         String subject = "many-" + UUID.randomUUID();
         int sessions = SessionStore.SUBJECT_PAGE * 2 + 3;
-        Outbox.insertActiveSessions(servers, subject, subject, TestClients.WEB, sessions);
+        Outbox.insertActiveSessions(servers, subject, subject, TestClients.WEB, sessions, clock.instant());
 
         EndSubjectSessionsResponse ended = Grpc.issuer().endSubjectSessions(EndSubjectSessionsRequest.newBuilder().setSubject(subject).build());
 

@@ -8,14 +8,17 @@ import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.issuer.support.Grpc;
 import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.MutableClock;
 import dev.lifespan.issuer.support.Outbox;
 import dev.lifespan.issuer.support.TestClients;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -34,11 +37,14 @@ class ListSessionsPagingTest {
     @InjectServers
     EmbeddedServers servers;
 
+    @Inject
+    MutableClock clock;
+
     @Test
     void pagesCoverEverySessionOnceNewestFirst() {
         String subject = "paged-" + UUID.randomUUID();
         int sessions = 12;
-        Outbox.insertActiveSessions(servers, subject, subject, TestClients.WEB, sessions);
+        Outbox.insertActiveSessions(servers, subject, subject, TestClients.WEB, sessions, clock.instant());
         // Session n began n seconds ago: newest first is 1, 2, ... 12.
         List<String> expected = IntStream.rangeClosed(1, sessions).mapToObj(n -> subject + "-" + n).toList();
 
@@ -61,8 +67,10 @@ class ListSessionsPagingTest {
 
     @Test
     void theLiveListPagesToo() {
+        // Other tests of this application move its clock forward (by days, for idle and absolute ends); "live" is by it.
+        clock.advance(Duration.ofDays(3));
         String subject = "paged-live-" + UUID.randomUUID();
-        Outbox.insertActiveSessions(servers, subject, subject, TestClients.WEB, 4);
+        Outbox.insertActiveSessions(servers, subject, subject, TestClients.WEB, 4, clock.instant());
         Grpc.issuer().endSession(EndSessionRequest.newBuilder().setSessionId(subject + "-2").build());
 
         ListSessionsResponse first = list(ListSessionsRequest.newBuilder().setSubject(subject).setPageSize(2));

@@ -132,7 +132,7 @@ class SessionsEndedByRulesTest {
     void clientRuleCoveringMorePagesOfSessionsEndsEveryOneOnce() {
         String client = "bulk-" + UUID.randomUUID();
         int sessions = SessionStore.RULE_PAGE * 2 + 7;
-        Outbox.insertActiveSessions(servers, client, null, client, sessions);
+        Outbox.insertActiveSessions(servers, client, null, client, sessions, clock.instant());
 
         apply(rule(RuleKind.RULE_KIND_CLIENT, client, Instant.ofEpochSecond(clock.instant().getEpochSecond()), "bulk"));
 

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,22 +27,24 @@ public final class Outbox {
 
     /**
      * Writes {@code count} ACTIVE web sessions straight to the table, each with a live refresh token: sids
-     * {@code sidPrefix-1} to {@code -count}, session n begun n seconds ago, of {@code subject} (null: {@code bulk-user-n})
-     * and {@code client}. For the cases about more sessions than a statement's page, too many to sign in one by one.
+     * {@code sidPrefix-1} to {@code -count}, session n begun n seconds before {@code now} (the issuer's clock, which tests
+     * move forward: live by it), of {@code subject} (null: {@code bulk-user-n}) and {@code client}. For the cases about
+     * more sessions than a statement's page, too many to sign in one by one.
      */
-    public static void insertActiveSessions(EmbeddedServers servers, String sidPrefix, String subject, String client, int count) {
+    public static void insertActiveSessions(EmbeddedServers servers, String sidPrefix, String subject, String client, int count,
+            Instant now) {
         strings(servers, """
                 WITH s AS (
                     INSERT INTO session (sid, subject, client_id, profile, scopes, audience, roles, access_ttl_seconds,
                                          idle_timeout_seconds, reuse_grace_seconds, created_at, last_activity_at, expires_at, state)
                     SELECT ? || '-' || n, coalesce(?, 'bulk-user-' || n), ?, 'web', '', 'api', '', 900, 86400, 0,
-                           now() - make_interval(secs => n), now(), now() + interval '1 day', 'ACTIVE'
-                    FROM generate_series(1, ?) n
-                    RETURNING sid, client_id
+                           t.now - make_interval(secs => n), t.now, t.now + interval '1 day', 'ACTIVE'
+                    FROM generate_series(1, ?) n, (SELECT ?::timestamptz AS now) t
+                    RETURNING sid, client_id, created_at
                 )
                 INSERT INTO refresh_token (token_hash, sid, client_id, issued_at)
-                SELECT sha256(convert_to(sid, 'UTF8')), sid, client_id, now() FROM s RETURNING sid
-                """, sidPrefix, subject, client, count);
+                SELECT sha256(convert_to(sid, 'UTF8')), sid, client_id, created_at FROM s RETURNING sid
+                """, sidPrefix, subject, client, count, now.atOffset(java.time.ZoneOffset.UTC));
     }
 
     /** The first column of every row, as text; parameters bound in order (a {@code String[]} or {@code byte[][]} as an array). */
