@@ -148,10 +148,10 @@ public class CallerAuth {
         if (current.isReady(now)) {
             return "in step";
         }
-        Instant until = fresh.get().plus(settings.feedOutageTolerance());
-        return now.isAfter(until)
-                ? "revocation feed unheard since " + fresh.get() + ", beyond the outage tolerance: calls refused UNAVAILABLE"
-                : "revocation feed unheard since " + fresh.get() + "; callers checked against the rules held until " + until;
+        return current.feed().get().tolerates(now, settings.feedOutageTolerance())
+                ? "revocation feed unheard since " + fresh.get() + "; callers checked against the rules held until "
+                        + fresh.get().plus(settings.feedOutageTolerance())
+                : "revocation feed unheard since " + fresh.get() + ", beyond the outage tolerance: calls refused UNAVAILABLE";
     }
 
     /**

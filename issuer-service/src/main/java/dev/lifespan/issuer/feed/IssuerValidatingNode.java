@@ -63,6 +63,7 @@ public class IssuerValidatingNode {
     private final ValidatingNode node;
     private final TokenValidator callerValidator;
     private final RevocationCheck heldRules;
+    private final Duration callerTolerance;
     private final ValidationFailureReporter failures;
     private final String issuer;
     private final boolean feedOn;
@@ -92,8 +93,9 @@ public class IssuerValidatingNode {
                     + " and compromised keys only, not token, subject, client or global revocation rules");
         }
         this.node = builder.build();
-        this.callerValidator = node.validatorTolerating(config.callerAuth().feedOutageTolerance());
-        this.heldRules = node.feed().map(f -> f.tolerating(config.callerAuth().feedOutageTolerance())).orElse(RevocationCheck.NONE);
+        this.callerTolerance = config.callerAuth().feedOutageTolerance();
+        this.callerValidator = node.validatorTolerating(callerTolerance);
+        this.heldRules = node.feed().map(f -> f.tolerating(callerTolerance)).orElse(RevocationCheck.NONE);
         this.failures = audit.failureReporter();
         this.issuer = config.issuer();
         Gauge.builder("lifespan_revocation_feed_in_step", this, n -> n.inStep() ? 1 : 0)
@@ -171,6 +173,11 @@ public class IssuerValidatingNode {
     /** In step and fresh (false when the feed is off). */
     public boolean inStep() {
         return feedOn && node.isReady(Clocks.now(clock));
+    }
+
+    /** Whether privileged callers are still checked against the rules held ({@link RevocationFeed#tolerates}). */
+    public boolean toleratesCallers() {
+        return node.feed().map(f -> f.tolerates(Clocks.now(clock), callerTolerance)).orElse(false);
     }
 
     /** How long since the feed was last in step; empty before the first snapshot or when off. */

@@ -44,7 +44,7 @@ public class RevocationFeedHealth implements HealthCheck {
                 .withData("introspection", "access tokens answered 503 (retry) until the feed is back");
         if (unheard != null) {
             response.withData("unheard-seconds", unheard.toSeconds())
-                    .withData("privileged-callers", unheard.compareTo(tolerance) <= 0
+                    .withData("privileged-callers", node.toleratesCallers()
                             ? "checked against the rules held for " + (tolerance.minus(unheard).toSeconds()) + " s more"
                             : "refused with UNAVAILABLE until the feed is back");
         }

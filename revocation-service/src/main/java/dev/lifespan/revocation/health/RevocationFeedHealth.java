@@ -58,9 +58,8 @@ public class RevocationFeedHealth implements HealthCheck {
 
     /** A stale feed: Validate fails closed at once, the write RPCs' callers only after the outage tolerance. */
     private String stale(RevocationFeed feed, Instant now) {
-        Instant until = feed.lastFresh().map(fresh -> fresh.plus(tolerance)).orElse(now);
-        return "stale: Validate answers UNAVAILABLE; " + (now.isBefore(until)
-                ? "the write RPCs' callers are checked against the rules held until " + until
+        return "stale: Validate answers UNAVAILABLE; " + (feed.tolerates(now, tolerance)
+                ? "the write RPCs' callers are checked against the rules held until " + feed.lastFresh().orElseThrow().plus(tolerance)
                 : "so do the write RPCs, beyond the outage tolerance");
     }
 }

@@ -192,14 +192,16 @@ public final class RevocationFeed implements RevocationCheck {
      * change nothing.
      */
     public RevocationCheck tolerating(Duration tolerance) {
-        long toleranceMilli = tolerance.toMillis();
-        return (claims, now) -> {
-            long fresh = freshAtMilli;
-            if (fresh != NEVER && now.toEpochMilli() - fresh <= toleranceMilli) {
-                return rules.match(claims);
-            }
-            return check(claims, now);
-        };
+        return (claims, now) -> tolerates(now, tolerance) ? rules.match(claims) : check(claims, now);
+    }
+
+    /**
+     * Whether {@link #tolerating}{@code (tolerance)} still answers from the rules held at {@code now}: the feed was in
+     * step at most {@code tolerance} before it. The one decision services report in their readiness detail too.
+     */
+    public boolean tolerates(Instant now, Duration tolerance) {
+        long fresh = freshAtMilli;
+        return fresh != NEVER && now.toEpochMilli() - fresh <= tolerance.toMillis();
     }
 
     /** When the feed was last in step and heard from; empty before the first snapshot. */

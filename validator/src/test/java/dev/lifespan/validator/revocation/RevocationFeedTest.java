@@ -279,7 +279,11 @@ class RevocationFeedTest {
         assertThat(tolerant.check(claims(jti(1), NOW), clock.instant())).as("within the tolerance").isEmpty();
         assertThat(tolerant.check(claims(jti(5), NOW), clock.instant())).as("rules held still apply").contains(REVOKED_TOKEN);
 
-        advance(Duration.ofMinutes(1).plusMillis(1));
+        advance(Duration.ofMinutes(1));
+        assertThat(feed.tolerates(clock.instant(), Duration.ofMinutes(5))).as("the last moment of the tolerance, as services report it").isTrue();
+        assertThat(tolerant.check(claims(jti(1), NOW), clock.instant())).as("and as the check decides it").isEmpty();
+        advance(Duration.ofMillis(1));
+        assertThat(feed.tolerates(clock.instant(), Duration.ofMinutes(5))).isFalse();
         assertThat(tolerant.check(claims(jti(1), NOW), clock.instant())).contains(REVOCATION_FEED_STALE);
 
         feed.heartbeat(10, clock.instant());
@@ -289,6 +293,7 @@ class RevocationFeedTest {
     @Test
     void tolerantCheckIsStrictBeforeTheFirstSnapshot() {
         assertThat(feed.tolerating(Duration.ofHours(1)).check(claims(jti(1), NOW), clock.instant())).contains(REVOCATION_FEED_STALE);
+        assertThat(feed.tolerates(clock.instant(), Duration.ofHours(1))).isFalse();
     }
 
     @Test
