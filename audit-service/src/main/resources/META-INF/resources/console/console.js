@@ -4,7 +4,7 @@
 'use strict';
 
 const API = '/console/api';
-const state = { csrf: null, signedIn: false, alerts: null, alertCount: 0, auditCursor: null, auditParams: null,
+const state = { csrf: null, signedIn: false, alerts: null, alertCount: 0, auditCursor: null, auditParams: null, sessionsNext: null,
   lag: {}, lagSeries: {}, timers: [] };
 
 function $(id) { return document.getElementById(id); }
@@ -138,44 +138,86 @@ $('subject-form').addEventListener('submit', (event) => { event.preventDefault()
 async function loadSubject(subject) {
   if (!subject) return;
   try {
-    const [sessions, events] = await Promise.all([
-      api('/subjects/' + encodeURIComponent(subject) + '/sessions'),
-      api('/events?order=newest&limit=100&subject=' + encodeURIComponent(subject) + '&from=' + new Date(Date.now() - 86400000).toISOString())]);
+    const [sessions, events] = await Promise.all([api(sessionsPath(subject, null)), subjectEvents(subject)]);
     $('subject-name').textContent = subject;
     $('subject-view').hidden = false;
-    const body = $('sessions-table').tBodies[0];
-    body.replaceChildren();
-    let active = 0;
-    for (const s of sessions.sessions) {
-      const end = el('button', { type: 'button', class: 'end-session danger' }, 'End');
-      end.disabled = s.state !== 'ACTIVE';
-      if (s.state === 'ACTIVE') active++;
-      end.addEventListener('click', () => endSession(subject, s.session_id, end));
-      body.append(el('tr', { 'data-session-id': s.session_id, class: 'state-' + s.state },
-        el('td', { class: 'mono', title: s.session_id }, short(s.session_id)), el('td', {}, s.device_id || '—'), el('td', {}, s.client_id),
-        el('td', {}, time(s.created_at)), el('td', {}, time(s.last_activity_at)),
-        el('td', {}, el('span', { class: 'state ' + s.state }, s.state), s.revoke_reason ? ' · ' + s.revoke_reason : ''), el('td', {}, end)));
-    }
-    if (!sessions.sessions.length) body.append(el('tr', {}, el('td', { colSpan: 7 }, 'No sessions.')));
-    // The list may be cut (sessions.more); ending all is one call that ends every active session, listed or not.
-    const capped = sessions.more;
-    const endAll = $('end-all');
-    endAll.disabled = active === 0 && !capped;
-    endAll.textContent = 'End all active sessions (' + active + (capped ? ' listed, maybe more' : '') + ')';
-    endAll.dataset.subject = subject;
-    endAll.dataset.armed = '';
+    $('sessions-table').tBodies[0].replaceChildren();
+    showSessions(subject, sessions);
     fillEvents($('subject-events').tBodies[0], events.events, false);
   } catch (e) { failed(e); }
 }
 
+function sessionsPath(subject, pageToken) {
+  return '/subjects/' + encodeURIComponent(subject) + '/sessions' + (pageToken ? '?page_token=' + encodeURIComponent(pageToken) : '');
+}
+
+function subjectEvents(subject) {
+  return api('/events?order=newest&limit=100&subject=' + encodeURIComponent(subject) + '&from=' + new Date(Date.now() - 86400000).toISOString());
+}
+
+async function reloadSubjectEvents(subject) {
+  try {
+    const events = await subjectEvents(subject);
+    if ($('subject-name').textContent === subject) fillEvents($('subject-events').tBodies[0], events.events, false);
+  } catch (e) { failed(e); }
+}
+
+function sessionRow(subject, s) {
+  const end = el('button', { type: 'button', class: 'end-session danger' }, 'End');
+  end.disabled = s.state !== 'ACTIVE';
+  end.addEventListener('click', () => endSession(subject, s.session_id, end));
+  return el('tr', { 'data-session-id': s.session_id, class: 'state-' + s.state },
+    el('td', { class: 'mono', title: s.session_id }, short(s.session_id)), el('td', {}, s.device_id || '—'), el('td', {}, s.client_id),
+    el('td', {}, time(s.created_at)), el('td', {}, time(s.last_activity_at)),
+    el('td', {}, el('span', { class: 'state ' + s.state }, s.state), s.revoke_reason ? ' · ' + s.revoke_reason : ''), el('td', {}, end));
+}
+
+// Appends a page of sessions (newest first) and offers the next, older page when the issuer says there is one.
+function showSessions(subject, page) {
+  const body = $('sessions-table').tBodies[0];
+  for (const s of page.sessions) body.append(sessionRow(subject, s));
+  if (!body.rows.length) body.append(el('tr', {}, el('td', { colSpan: 7 }, 'No sessions.')));
+  state.sessionsNext = page.next_page_token || null;
+  const more = $('sessions-more');
+  more.hidden = !state.sessionsNext;
+  more.disabled = false;
+  updateEndAll(subject);
+}
+
+// Ending all is one call that ends every active session of the subject, listed or not.
+function updateEndAll(subject) {
+  const active = $('sessions-table').tBodies[0].querySelectorAll('tr.state-ACTIVE').length;
+  const endAll = $('end-all');
+  endAll.disabled = active === 0 && !state.sessionsNext;
+  endAll.textContent = 'End all active sessions (' + active + (state.sessionsNext ? ' listed, maybe more' : '') + ')';
+  endAll.dataset.subject = subject;
+  endAll.dataset.armed = '';
+}
+
+$('sessions-more').addEventListener('click', async () => {
+  const b = $('sessions-more');
+  const subject = $('subject-name').textContent;
+  if (!state.sessionsNext) return;
+  b.disabled = true;
+  try {
+    const page = await api(sessionsPath(subject, state.sessionsNext));
+    if ($('subject-name').textContent === subject) showSessions(subject, page);
+  } catch (e) { failed(e); b.disabled = false; }
+});
+
 async function endSession(subject, sessionId, button) {
   button.disabled = true;
   try {
-    await api('/sessions/' + encodeURIComponent(sessionId) + '/end', { method: 'POST', body: {} });
+    const r = await api('/sessions/' + encodeURIComponent(sessionId) + '/end', { method: 'POST', body: {} });
+    for (const s of r.ended) {
+      const row = $('sessions-table').querySelector('tr[data-session-id="' + CSS.escape(s.session_id) + '"]');
+      if (row) row.replaceWith(sessionRow(subject, s));
+    }
+    updateEndAll(subject);
     message('Session ' + short(sessionId) + ' ended; every validating node now refuses its tokens.', true);
-    await loadSubject(subject);
+    await reloadSubjectEvents(subject);
     // The issuer's relay ships SESSION_ENDED within about a second: look again for it.
-    setTimeout(() => { if ($('subject-name').textContent === subject) loadSubject(subject); }, 2000);
+    setTimeout(() => { if ($('subject-name').textContent === subject) reloadSubjectEvents(subject); }, 2000);
   } catch (e) { failed(e); button.disabled = false; }
 }
 
@@ -184,16 +226,17 @@ $('end-all').addEventListener('click', async () => {
   if (!b.dataset.armed) {
     b.dataset.armed = 'yes';
     b.textContent = 'Click again to end every active session of ' + b.dataset.subject;
-    setTimeout(() => { if (b.dataset.armed) { b.dataset.armed = ''; loadSubject(b.dataset.subject); } }, 5000);
+    setTimeout(() => { if (b.dataset.armed) updateEndAll(b.dataset.subject); }, 5000);
     return;
   }
+  const subject = b.dataset.subject;
   b.dataset.armed = '';
   b.disabled = true;
   try {
-    const r = await api('/subjects/' + encodeURIComponent(b.dataset.subject) + '/end-all', { method: 'POST', body: {} });
+    const r = await api('/subjects/' + encodeURIComponent(subject) + '/end-all', { method: 'POST', body: {} });
     message(r.ended_count + ' session(s) ended; every validating node now refuses their tokens.', true);
-    await loadSubject(b.dataset.subject);
-    setTimeout(() => { if ($('subject-name').textContent === b.dataset.subject) loadSubject(b.dataset.subject); }, 2000);
+    await loadSubject(subject);
+    setTimeout(() => { if ($('subject-name').textContent === subject) reloadSubjectEvents(subject); }, 2000);
   } catch (e) { failed(e); b.disabled = false; }
 });
 

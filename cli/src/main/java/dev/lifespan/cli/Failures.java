@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import dev.lifespan.support.auth.TokenEndpointRefusal;
+import dev.lifespan.validator.guard.GrpcErrorStatus;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -76,18 +77,15 @@ public final class Failures implements CommandLine.IExecutionExceptionHandler {
     private static CliException fromStatus(StatusRuntimeException e) {
         Status status = e.getStatus();
         StringBuilder line = new StringBuilder(status.getCode().name());
-        String reason = null;
-        String field = null;
+        ErrorInfo info = GrpcErrorStatus.errorInfo(e);
+        String reason = info == null ? null : info.getReason();
+        String field = info == null ? null : info.getMetadataMap().get("field");
         String retry = null;
         com.google.rpc.Status details = StatusProto.fromThrowable(e);
         if (details != null) {
             for (var any : details.getDetailsList()) {
                 try {
-                    if (any.is(ErrorInfo.class)) {
-                        ErrorInfo info = any.unpack(ErrorInfo.class);
-                        reason = info.getReason();
-                        field = info.getMetadataMap().get("field");
-                    } else if (any.is(RetryInfo.class)) {
+                    if (any.is(RetryInfo.class)) {
                         var delay = any.unpack(RetryInfo.class).getRetryDelay();
                         retry = delay.getSeconds() + (delay.getNanos() > 0 ? "." + delay.getNanos() / 100_000_000 : "") + " s";
                     }

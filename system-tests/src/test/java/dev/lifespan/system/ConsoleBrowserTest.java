@@ -38,6 +38,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -199,6 +201,61 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(3)
+    void olderSessionsArePagedInOnRequestAndEndAllEndsThoseNotListedToo() throws Exception {
+        String subject = "fay-" + System.nanoTime();
+        int page = 100;
+        List<IssueTokensResponse> logins = new ArrayList<>();
+        for (int i = 0; i < page + 3; i++) {
+            logins.add(login(subject));
+        }
+        IssueTokensResponse oldest = logins.get(0);
+        IssueTokensResponse newest = logins.get(logins.size() - 1);
+
+        openTab("subject");
+        WebElement input = browser.findElement(By.id("subject-input"));
+        input.clear();
+        input.sendKeys(subject);
+        browser.findElement(By.id("subject-find")).click();
+        By rows = By.cssSelector("#sessions-table tbody tr[data-session-id]");
+        By oldestRow = By.cssSelector("#sessions-table tr[data-session-id='" + oldest.getSessionId() + "']");
+        wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("subject-name"), subject));
+        wait(UI_WAIT).until(ExpectedConditions.numberOfElementsToBe(rows, page));
+        assertThat(browser.findElements(oldestRow)).as("the oldest session is not on the first page").isEmpty();
+        assertThat(browser.findElement(By.id("end-all")).getText()).isEqualTo("End all active sessions (" + page + " listed, maybe more)");
+
+        // A page token the issuer did not answer is refused with the field named, as the issuer names it.
+        Object refused = ((org.openqa.selenium.JavascriptExecutor) browser).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "fetch('/console/api/subjects/" + subject + "/sessions?page_token=bm90LWEtdG9rZW4').then(r => r.json().then(b => done(r.status + ' ' + b.field)));");
+        assertThat(refused).isEqualTo("400 page_token");
+
+        waitVisible(By.id("sessions-more")).click();
+        wait(UI_WAIT).until(ExpectedConditions.numberOfElementsToBe(rows, page + 3));
+        assertThat(browser.findElement(By.id("sessions-more")).isDisplayed()).as("no older page is left").isFalse();
+        assertThat(browser.findElement(By.id("end-all")).getText()).isEqualTo("End all active sessions (" + (page + 3) + ")");
+        shot("05-older-sessions");
+
+        // Ending one session of the older page changes its row in place: the pages already shown stay.
+        wait(UI_WAIT).until(b -> {
+            b.findElement(oldestRow).findElement(By.cssSelector("button.end-session")).click();
+            return true;
+        });
+        wait(UI_WAIT).until(ExpectedConditions.attributeContains(oldestRow, "class", "state-REVOKED"));
+        assertThat(browser.findElements(rows)).hasSize(page + 3);
+        assertThat(browser.findElement(By.id("end-all")).getText()).isEqualTo("End all active sessions (" + (page + 2) + ")");
+
+        browser.findElement(By.id("end-all")).click();
+        wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("end-all"), "Click again"));
+        browser.findElement(By.id("end-all")).click();
+        wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("app-message"), (page + 2) + " session(s) ended"));
+        for (IssueTokensResponse login : List.of(oldest, logins.get(1), newest)) {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(node.validate(login.getAccessToken().getToken(), "api").failure()).isEqualTo(ValidationFailure.REVOKED_SESSION));
+        }
+    }
+
+    @Test
+    @Order(4)
     void aReusedRefreshTokenShowsUpAsALiveAlert() throws Exception {
         openTab("alerts");
         wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("alerts-state"), "live"));
@@ -213,11 +270,11 @@ class ConsoleBrowserTest {
         WebElement shown = wait(UI_WAIT).until(ExpectedConditions.visibilityOfElementLocated(alert));
         System.out.printf("refresh-reuse alert shown in the console %d ms after the reuse was refused%n", (System.nanoTime() - reusedAt) / 1_000_000);
         assertThat(shown.getText()).contains("refresh-reuse", subject, "action: subject " + subject + " revoked");
-        shot("05-live-alert");
+        shot("06-live-alert");
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void theAuditRevocationAndChartViewsShowRealFigures() throws Exception {
         openTab("audit");
         wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("chain-status"), "verified up to event"));
@@ -226,23 +283,23 @@ class ConsoleBrowserTest {
                 .selectByVisibleText("REFRESH_TOKEN_REUSED");
         browser.findElement(By.id("audit-search")).click();
         wait(UI_WAIT).until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#audit-results tbody tr[data-type='REFRESH_TOKEN_REUSED']")));
-        shot("06-audit");
+        shot("07-audit");
 
         openTab("revocation");
         By issuerRow = By.cssSelector("#nodes-table tr[data-node='issuer']");
         wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(issuerRow, "in step"));
         assertThat(browser.findElement(By.cssSelector("#revocation-counts li[data-kind='SESSION'] b")).getText()).isNotEqualTo("0");
         assertThat(browser.findElement(By.id("feed-sequence")).getText()).startsWith("Feed sequence");
-        shot("07-revocation");
+        shot("08-revocation");
 
         openTab("charts");
         wait(UI_WAIT).until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#activity-chart svg polyline[data-series='issued']")));
         wait(Duration.ofSeconds(30)).until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#lag-chart svg polyline")));
-        shot("08-charts");
+        shot("09-charts");
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void signingOutRevokesTheTokenSoACopiedCookieSendsYouBackToSignIn() throws Exception {
         Cookie copy = browser.manage().getCookieNamed("lifespan_console");
         browser.findElement(By.id("signout")).click();
@@ -258,7 +315,7 @@ class ConsoleBrowserTest {
             wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("signin-message"), "revoked"));
         });
         assertThat(browser.findElement(By.id("signin-message")).getText()).contains("Your sign-in was revoked (REVOKED_TOKEN)");
-        shot("09-revoked-sign-in");
+        shot("10-revoked-sign-in");
 
         // Neither the operator's secret nor the console's token is in any service's log.
         try (var logs = Files.list(LOGS)) {

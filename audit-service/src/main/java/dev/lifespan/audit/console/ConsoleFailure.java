@@ -1,7 +1,9 @@
 package dev.lifespan.audit.console;
 
+import com.google.rpc.ErrorInfo;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
+import dev.lifespan.validator.guard.GrpcErrorStatus;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
@@ -41,7 +43,7 @@ class ConsoleFailure extends ServiceException {
         return switch (status.getCode()) {
             case UNAUTHENTICATED -> new SignedOut("the " + description + "; sign in again");
             case PERMISSION_DENIED -> new ConsoleFailure(ErrorKind.INSUFFICIENT_SCOPE, "refused by the " + description);
-            case INVALID_ARGUMENT, OUT_OF_RANGE -> new ConsoleFailure(ErrorKind.INVALID_REQUEST, "refused by the " + description);
+            case INVALID_ARGUMENT, OUT_OF_RANGE -> new ConsoleFailure(ErrorKind.INVALID_REQUEST, "refused by the " + description, field(grpc));
             case NOT_FOUND -> new ConsoleFailure(ErrorKind.NOT_FOUND, "the " + description);
             case FAILED_PRECONDITION -> new ConsoleFailure(ErrorKind.INVALID_GRANT, "the " + description);
             case RESOURCE_EXHAUSTED -> new ConsoleFailure(ErrorKind.RATE_LIMITED, "the " + description);
@@ -49,6 +51,12 @@ class ConsoleFailure extends ServiceException {
                     "the " + service + " is unavailable (" + status.getCode() + "); retry in a moment");
             default -> new ConsoleFailure(ErrorKind.SERVER_ERROR, "the " + service + " failed (" + status.getCode() + ")");
         };
+    }
+
+    /** The field the service named as at fault, or null. */
+    private static String field(StatusRuntimeException failure) {
+        ErrorInfo info = GrpcErrorStatus.errorInfo(failure);
+        return info == null ? null : info.getMetadataMap().get("field");
     }
 
     /** The operator is not (or no longer) signed in: answered 401 and the console's cookie is cleared. */

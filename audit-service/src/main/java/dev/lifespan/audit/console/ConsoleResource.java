@@ -177,17 +177,23 @@ public class ConsoleResource {
 
     // ---------------------------------------------------------------- sessions
 
-    /** The subject's sessions, ended ones included, from the issuer. */
+    /**
+     * A page of the subject's sessions, newest first and ended ones included, from the issuer; {@code next_page_token}
+     * (when there are older ones) is the {@code page_token} of the next page.
+     */
     @GET
     @Path("/api/subjects/{subject}/sessions")
     @Produces(JSON)
-    public Uni<String> sessions(@PathParam("subject") String subject, @CookieParam(ConsoleCookies.TOKEN) String token,
-            @CookieParam(ConsoleCookies.SEED) String seed) {
+    public Uni<String> sessions(@PathParam("subject") String subject, @QueryParam("page_token") String pageToken,
+            @CookieParam(ConsoleCookies.TOKEN) String token, @CookieParam(ConsoleCookies.SEED) String seed) {
         ConsoleAuth.Operator operator = read(token, seed);
         String s = Inputs.required("subject", subject, Inputs.SUBJECT);
-        return calls.sessions(operator, s).map(page -> {
-            // "more": the subject has more sessions than the newest the issuer listed.
-            ObjectNode body = out.object().put("subject", s).put("more", !page.getNextPageToken().isEmpty());
+        String after = Inputs.optional("page_token", pageToken, Inputs.TOKEN);
+        return calls.sessions(operator, s, after).map(page -> {
+            ObjectNode body = out.object().put("subject", s);
+            if (!page.getNextPageToken().isEmpty()) {
+                body.put("next_page_token", page.getNextPageToken());
+            }
             ArrayNode array = body.putArray("sessions");
             page.getSessionsList().forEach(session -> array.add(out.session(session)));
             return body.toString();

@@ -53,16 +53,18 @@ public class OperatorCalls {
         this.deadline = config.console().deadline();
     }
 
-    /** The most sessions the issuer lists at once. */
-    static final int SESSIONS_LISTED = 500;
+    /** Sessions the console lists at once; the operator asks for older ones a page at a time. */
+    static final int SESSIONS_PAGE = 100;
 
     /**
-     * The subject's newest {@value #SESSIONS_LISTED} sessions, ended ones included, as the issuer lists them; its
-     * {@code next_page_token} is set when there are more.
+     * A page of the subject's sessions, newest first and ended ones included, as the issuer lists them: the first page
+     * for an empty {@code pageToken}, else the page after the one that answered it; {@code next_page_token} is set
+     * when there are older ones.
      */
-    public Uni<ListSessionsResponse> sessions(ConsoleAuth.Operator operator, String subject) {
+    public Uni<ListSessionsResponse> sessions(ConsoleAuth.Operator operator, String subject, String pageToken) {
         return Uni.createFrom().deferred(() -> as(MutinyTokenIssuerGrpc.newMutinyStub(issuerChannel()), operator)
-                        .listSessions(ListSessionsRequest.newBuilder().setSubject(subject).setIncludeEnded(true).setPageSize(SESSIONS_LISTED).build()))
+                        .listSessions(ListSessionsRequest.newBuilder().setSubject(subject).setIncludeEnded(true)
+                                .setPageSize(SESSIONS_PAGE).setPageToken(pageToken == null ? "" : pageToken).build()))
                 .onFailure().transform(f -> ConsoleFailure.fromGrpc("issuer", f));
     }
 

@@ -204,6 +204,8 @@ class ConsoleTest {
         given().cookies(jar).get("/console/api/activity?minutes=0").then().statusCode(400).body("field", equalTo("minutes"));
         given().cookies(jar).get("/console/api/activity?minutes=1441").then().statusCode(400).body("field", equalTo("minutes"));
         given().cookies(jar).get("/console/api/subjects/" + "s".repeat(256) + "/sessions").then().statusCode(400).body("field", equalTo("subject"));
+        given().cookies(jar).get("/console/api/subjects/alice/sessions?page_token=" + "p".repeat(129)).then().statusCode(400).body("field", equalTo("page_token"));
+        given().cookies(jar).get("/console/api/subjects/alice/sessions?page=2").then().statusCode(400).body("field", equalTo("page"));
         String csrf = given().cookies(jar).get("/console/api/session").jsonPath().getString("csrf");
         given().cookies(jar).header("X-CSRF-Token", csrf).contentType(ContentType.JSON).body("[1]").post("/console/api/revocations")
                 .then().statusCode(400).body("field", equalTo("body"));

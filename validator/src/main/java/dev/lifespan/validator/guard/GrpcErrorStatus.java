@@ -1,6 +1,7 @@
 package dev.lifespan.validator.guard;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import io.grpc.Status;
@@ -43,6 +44,27 @@ public final class GrpcErrorStatus {
                     .build()));
         }
         return StatusProto.toStatusRuntimeException(status.build());
+    }
+
+    /**
+     * The {@code ErrorInfo} a status of this shape carries (its reason, and metadata such as the field at fault), read
+     * back by a caller; null for a failure that is not a gRPC status or carries none.
+     */
+    public static ErrorInfo errorInfo(Throwable failure) {
+        com.google.rpc.Status status = failure == null ? null : StatusProto.fromThrowable(failure);
+        if (status == null) {
+            return null;
+        }
+        for (Any detail : status.getDetailsList()) {
+            if (detail.is(ErrorInfo.class)) {
+                try {
+                    return detail.unpack(ErrorInfo.class);
+                } catch (InvalidProtocolBufferException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
     }
 
     /** The refusal for a caller the {@link BearerAuthenticator} did not let through; metadata {@code failure} names why. */
