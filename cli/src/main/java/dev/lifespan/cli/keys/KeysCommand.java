@@ -69,7 +69,8 @@ public class KeysCommand {
         @Option(names = "--key", paramLabel = "KID", description = "With --emergency: the compromised key (default the active key).")
         String keyId;
 
-        @Option(names = "--algorithm", paramLabel = "ALG", description = "Algorithm of the new key: ES256, EdDSA, RS256 or PS256 (default the issuer's).")
+        @Option(names = "--algorithm", paramLabel = "ALG", description = "Algorithm of the new key: ES256, EdDSA, RS256 or PS256. Default: the standby key, "
+                + "else the issuer's. Scheduled rotations keep using the issuer's (lifespan.keys.algorithm).")
         String algorithm;
 
         @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the audit trail (at most 256 characters).")

@@ -74,7 +74,7 @@ public class SigningKeyRotator {
     /** Operator rotation, normal or emergency; see {@link SigningKeyStore#rotateNow}. */
     public Uni<SigningKeyStore.Outcome> rotateNow(boolean emergency, String kid, JwsAlgorithm algorithm, String reason) {
         return generated(algorithm == null ? defaultAlgorithm() : algorithm)
-                .chain(key -> store.rotateNow(Clocks.now(clock), settings(), key, emergency, kid, reason))
+                .chain(key -> store.rotateNow(Clocks.now(clock), settings(), key, algorithm, emergency, kid, reason))
                 .invoke(outcome -> {
                     if (outcome.compromised() != null) {
                         LOG.warnf("Signing key %s marked COMPROMISED (%s); %s signs from now", outcome.compromised().kid, reason,

@@ -98,17 +98,23 @@ public class SigningKeyStore {
      * and make the standby key sign at once: validating nodes have had it since it was published, so tokens it
      * signs are accepted everywhere immediately and nothing waits for a JWKS refetch. Only without a standby does
      * a brand-new key sign at once.
+     *
+     * <p>{@code requested}, the algorithm the operator asked for (null: any), rules out a standby of another algorithm:
+     * then {@code generated}, which is of that algorithm, is published instead (signing after the lead, or at once in an
+     * emergency) and the standby keeps its later turn.
      */
-    public Uni<Outcome> rotateNow(Instant now, RotationSettings settings, JwsAlgorithm.GeneratedKey generated, boolean emergency,
-            String compromisedKid, String reason) {
+    public Uni<Outcome> rotateNow(Instant now, RotationSettings settings, JwsAlgorithm.GeneratedKey generated, JwsAlgorithm requested,
+            boolean emergency, String compromisedKid, String reason) {
         return postgres.inTransactionAround(s -> s.command("SELECT pg_advisory_xact_lock(" + ROTATION_LOCK + ")")
                 .chain(ignored -> keys(s))
                 .chain(keys -> {
                     List<KeyTimes> times = keys.stream().map(SigningKeyRow::times).toList();
                     if (!emergency) {
-                        Optional<KeyTimes> waiting = KeySchedule.nextKey(times, now);
+                        Optional<SigningKeyRow> waiting = KeySchedule.nextKey(times, now)
+                                .flatMap(next -> keys.stream().filter(k -> k.kid.equals(next.kid())).findFirst())
+                                .filter(k -> serves(k, requested));
                         if (waiting.isPresent()) {
-                            SigningKeyRow standby = keys.stream().filter(k -> k.kid.equals(waiting.get().kid())).findFirst().orElseThrow();
+                            SigningKeyRow standby = waiting.get();
                             Instant earliest = KeySchedule.earliestActivation(standby.createdAt, now, settings.lead());
                             if (!earliest.isBefore(standby.activatesAt)) {
                                 return Uni.createFrom().item(new Outcome(standby, null, 0));
@@ -136,7 +142,7 @@ public class SigningKeyStore {
                     victim.expiresAt = now.plus(settings.retention());
                     List<SigningKeyRow> others = keys.stream().filter(k -> k != victim).toList();
                     Optional<SigningKeyRow> standby = others.stream().filter(k -> k.compromisedAt == null && k.activatesAt.isAfter(now))
-                            .min(Comparator.comparing(k -> k.activatesAt));
+                            .min(Comparator.comparing(k -> k.activatesAt)).filter(k -> serves(k, requested));
                     Uni<SigningKeyRow> signer = standby.isPresent()
                             ? Uni.createFrom().item(activate(others, standby.get(), now, settings.retention()))
                                     .call(promoted -> outbox(s, EventType.KEY_ROTATED, now, promoted.kid, "emergency rotation"))
@@ -147,6 +153,11 @@ public class SigningKeyStore {
                             .call(() -> update(s, keys, times))
                             .map(c -> new Outcome(c, victim, 0));
                 }));
+    }
+
+    /** Whether a published key can sign for a rotation that asked for {@code requested} (null: any algorithm). */
+    private static boolean serves(SigningKeyRow key, JwsAlgorithm requested) {
+        return requested == null || requested.joseName().equals(key.algorithm);
     }
 
     /** Makes a published key sign from {@code at}; the key(s) signing then retire at that moment. */

@@ -111,6 +111,38 @@ class SigningKeyRotationTest {
     }
 
     @Test
+    void aRotationAskingForAnotherAlgorithmThanTheStandbysMakesAKeyOfThatAlgorithm() throws Throwable {
+        VertxContextSupport.subscribeAndAwait(rotator::checkNow);
+        SigningKey standby = Grpc.issuer().getJwks(GetJwksRequest.getDefaultInstance()).getKeysList().stream()
+                .filter(k -> k.getState() == KeyState.KEY_STATE_NEXT).findFirst().orElseThrow();
+        String asked = standby.getAlgorithm().equals("ES256") ? "EdDSA" : "ES256";
+
+        SigningKey made = Grpc.issuer().rotateSigningKey(RotateSigningKeyRequest.newBuilder().setAlgorithm(asked).setReason("move").build())
+                .getNewKey();
+        assertThat(made.getAlgorithm()).isEqualTo(asked);
+        assertThat(made.getKeyId()).as("the standby is of another algorithm: passed over").isNotEqualTo(standby.getKeyId());
+        assertThat(made.getState()).as("a key just published signs after the pre-publication lead").isEqualTo(KeyState.KEY_STATE_NEXT);
+        assertThat(keyState(standby.getKeyId()).getState()).as("the standby keeps its later turn").isEqualTo(KeyState.KEY_STATE_NEXT);
+
+        clock.advance(Duration.between(Clocks.now(clock), instant(made.getActivatesAt())).plusSeconds(1));
+        String token = issueAccessToken();
+        assertThat(JWSObject.parse(token).getHeader().getAlgorithm().getName()).isEqualTo(asked);
+        assertThat(kidOf(token)).isEqualTo(made.getKeyId());
+        assertThat(Jwt.verify(token).getSubject()).isEqualTo("erin");
+
+        // In an emergency too: the standby, still of the other algorithm, is passed over and a new key signs at once.
+        RotateSigningKeyResponse emergency = Grpc.issuer().rotateSigningKey(RotateSigningKeyRequest.newBuilder()
+                .setEmergency(true).setAlgorithm(asked).setReason("leaked").build());
+        assertThat(emergency.getCompromisedKey().getKeyId()).isEqualTo(made.getKeyId());
+        assertThat(emergency.getNewKey().getKeyId()).isNotEqualTo(standby.getKeyId()).isNotEqualTo(made.getKeyId());
+        assertThat(emergency.getNewKey().getAlgorithm()).isEqualTo(asked);
+        assertThat(emergency.getNewKey().getState()).isEqualTo(KeyState.KEY_STATE_ACTIVE);
+        String after = issueAccessToken();
+        assertThat(kidOf(after)).isEqualTo(emergency.getNewKey().getKeyId());
+        assertThat(Jwt.verify(after).getSubject()).isEqualTo("erin");
+    }
+
+    @Test
     void aCheckWithNothingDueWritesNothing() throws Throwable {
         VertxContextSupport.subscribeAndAwait(rotator::checkNow);
         String rowVersions = "SELECT kid || ' ' || xmin::text FROM signing_key ORDER BY kid";
