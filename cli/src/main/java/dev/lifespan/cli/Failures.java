@@ -15,7 +15,10 @@ import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedChannelException;
+import java.util.Locale;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The one place a failure becomes an exit status and a line for people: gRPC status codes (with the services'
@@ -97,8 +100,13 @@ public final class Failures implements CommandLine.IExecutionExceptionHandler {
         if (reason != null && !reason.isEmpty()) {
             line.append(" (").append(reason).append(field == null ? "" : ", field " + field).append(')');
         }
-        if (status.getDescription() != null) {
-            line.append(": ").append(status.getDescription());
+        // A Lifespan service's refusal is one sentence with an ErrorInfo; anything else was said by gRPC itself, on
+        // this side, about what the address answered (or did not).
+        String description = info != null || status.getDescription() == null ? status.getDescription()
+                : clientSide(status.getCode(), status.getDescription());
+        int exitCode = info == null && status.getCode() == Status.Code.UNIMPLEMENTED ? ExitCodes.USAGE : exitCode(status.getCode());
+        if (description != null) {
+            line.append(": ").append(description);
         }
         if (status.getCause() != null) {
             line.append(status.getDescription() != null ? " (" : ": ").append(describe(rootCause(status.getCause())))
@@ -107,7 +115,30 @@ public final class Failures implements CommandLine.IExecutionExceptionHandler {
         if (retry != null) {
             line.append(" (retry after ").append(retry).append(')');
         }
-        return new CliException(exitCode(status.getCode()), line.toString(), e);
+        return new CliException(exitCode, line.toString(), e);
+    }
+
+    private static final Pattern CLIENT_DEADLINE = Pattern.compile("deadline exceeded after (\\d+(?:\\.\\d+)?)s");
+
+    /**
+     * What gRPC said on this side, as one line that points at the likely mistake: an HTTP server that is not gRPC (the
+     * management port, a proxy's error page) or a gRPC server without this service (another service's port) is a wrong
+     * address, exit status 2; a deadline is said in seconds. grpc-java's descriptions run over several lines (headers,
+     * the page's HTML, the load balancer's state), which say nothing more to an operator.
+     */
+    private static String clientSide(Status.Code code, String description) {
+        String first = description.lines().findFirst().orElse("").strip();
+        if (code == Status.Code.UNIMPLEMENTED) {
+            return first.startsWith("HTTP status code")
+                    ? "the address answered " + first.replace("HTTP status code", "HTTP") + ", not gRPC: is it the service's gRPC address "
+                            + "(its API port, not the management port)?"
+                    : first + ": is the address this service's, and the service as new as this command?";
+        }
+        Matcher deadline = CLIENT_DEADLINE.matcher(first);
+        if (code == Status.Code.DEADLINE_EXCEEDED && deadline.find()) {
+            return String.format(Locale.ROOT, "no answer within %.1f s (--timeout)", Double.parseDouble(deadline.group(1)));
+        }
+        return first;
     }
 
     private static Throwable rootCause(Throwable e) {

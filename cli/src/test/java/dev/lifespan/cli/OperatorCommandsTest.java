@@ -390,6 +390,28 @@ class OperatorCommandsTest {
         assertThat(future.exitCode()).as("the revocation service refuses a cut-off beyond its clock skew: " + future).isEqualTo(ExitCodes.REFUSED);
         assertThat(future.err()).contains("revocation service at " + stack.revocationTarget(), "INVALID_ARGUMENT", "not_before");
 
+        // A wrong address: an HTTP server that is not gRPC (the management port), or another service's gRPC port.
+        for (Map.Entry<String, String> mistake : Map.of(
+                URI.create(stack.managementUrl(Service.ISSUER)).getAuthority(), "answered HTTP 404, not gRPC",
+                stack.auditTarget(), "Method not found: lifespan.v1.TokenIssuer/ListSessions: is the address this service's").entrySet()) {
+            Map<String, String> variables = new HashMap<>(operator.variables());
+            variables.put("LIFESPAN_ISSUER", mistake.getKey());
+            Cli.Run wrongAddress = lifespan(new Environment(Map.copyOf(variables), files), "sessions", "list", "erin");
+            assertThat(wrongAddress.exitCode()).as(wrongAddress.toString()).isEqualTo(ExitCodes.USAGE);
+            assertThat(wrongAddress.err()).contains("issuer at " + mistake.getKey(), mistake.getValue());
+            assertThat(wrongAddress.err().strip().lines()).as("one line: no stack trace, no page").hasSize(1);
+        }
+
+        // An address that takes the connection and never answers: the deadline, said in seconds, and an outage.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Map<String, String> variables = new HashMap<>(operator.variables());
+            variables.put("LIFESPAN_ISSUER", "127.0.0.1:" + silent.getLocalPort());
+            Cli.Run silence = lifespan(new Environment(Map.copyOf(variables), files), "sessions", "list", "erin", "--timeout", "1s");
+            assertThat(silence.exitCode()).as(silence.toString()).isEqualTo(ExitCodes.OUTAGE);
+            assertThat(silence.err()).containsPattern("DEADLINE_EXCEEDED: no answer within [01]\\.\\d s \\(--timeout\\)");
+            assertThat(silence.err().strip().lines()).hasSize(1);
+        }
+
         String wrong = "not-the-secret-" + System.nanoTime();
         secrets.add(wrong);
         Cli.Run refused = lifespan(environment(wrong), "sessions", "list", "erin");
