@@ -94,6 +94,16 @@ class AccessTokenTest {
                 .body("token_endpoint", equalTo("https://issuer.test/oauth2/token"));
         assertThat(Grpc.issuer().getJwks(GetJwksRequest.getDefaultInstance()).getJwksJson())
                 .isEqualTo(given().get("/.well-known/jwks.json").asString());
+
+        // Asked again with its entity tag, an unchanged set is 304 without a body, still cacheable.
+        String etag = given().get("/.well-known/jwks.json").then().statusCode(200).extract().header("ETag");
+        assertThat(etag).matches("\"[A-Za-z0-9_-]{43}\"");
+        given().header("If-None-Match", etag).get("/.well-known/jwks.json").then()
+                .statusCode(304).header("ETag", etag).header("Cache-Control", containsString("max-age=300")).body(equalTo(""));
+        given().header("If-None-Match", "\"another\"").get("/.well-known/jwks.json").then().statusCode(200).body("keys[0].use", equalTo("sig"));
+        // RFC 8414's own address answers the same metadata.
+        assertThat(given().get("/.well-known/oauth-authorization-server").then().statusCode(200).extract().asString())
+                .isEqualTo(given().get("/.well-known/openid-configuration").asString());
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -80,13 +81,26 @@ public final class JwksCache implements KeySource {
             builder.sslContext(tls);
         }
         HttpClient http = builder.build();
+        // The last answer and its entity tag: asked again with If-None-Match, an unchanged set comes back as 304.
+        AtomicReference<Tagged> last = new AtomicReference<>();
         return () -> {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            Tagged held = last.get();
+            HttpRequest ask = held == null ? request : HttpRequest.newBuilder(request, (name, value) -> true)
+                    .header("If-None-Match", held.etag()).build();
+            HttpResponse<String> response = http.send(ask, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 304 && held != null) {
+                return held.body();
+            }
             if (response.statusCode() != 200) {
                 throw new IOException("JWKS at " + url + " answered HTTP " + response.statusCode());
             }
+            last.set(response.headers().firstValue("ETag").map(tag -> new Tagged(tag, response.body())).orElse(null));
             return response.body();
         };
+    }
+
+    /** A JWK Set as fetched, with the entity tag it came with. */
+    private record Tagged(String etag, String body) {
     }
 
     /**

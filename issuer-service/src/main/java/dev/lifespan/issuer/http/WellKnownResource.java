@@ -6,7 +6,10 @@ import dev.lifespan.issuer.key.PublishedKeys;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
 
 import java.util.LinkedHashMap;
@@ -25,15 +28,28 @@ public class WellKnownResource {
         this.config = config;
     }
 
-    /** Cached for less than the pre-publication lead, so a cache always holds the next key before it signs. */
+    /**
+     * Cached for less than the pre-publication lead, so a cache always holds the next key before it signs; with an
+     * entity tag, so a cache that asks again with {@code If-None-Match} gets 304 and no body while the keys stay.
+     */
     @GET
     @Path("/jwks.json")
     @Produces({"application/jwk-set+json", MediaType.APPLICATION_JSON})
-    public Response jwks() {
+    public Response jwks(@Context Request request) {
         PublishedKeys.Jwks jwks = keys.jwks();
-        return Response.ok(jwks.json())
+        EntityTag tag = new EntityTag(jwks.etag());
+        Response.ResponseBuilder unchanged = request.evaluatePreconditions(tag);
+        return (unchanged != null ? unchanged : Response.ok(jwks.json())).tag(tag)
                 .header("Cache-Control", "public, max-age=" + jwks.maxAgeSeconds())
                 .build();
+    }
+
+    /** The same metadata at RFC 8414's own address, where OAuth 2.0 clients that are not OpenID clients look. */
+    @GET
+    @Path("/oauth-authorization-server")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> authorizationServerMetadata() {
+        return openIdConfiguration();
     }
 
     @GET

@@ -20,8 +20,13 @@ final class KeyIds {
         String json = new TreeMap<>(requiredMembers).entrySet().stream()
                 .map(e -> "\"" + e.getKey() + "\":\"" + e.getValue() + "\"")
                 .collect(Collectors.joining(",", "{", "}"));
+        return digest(json);
+    }
+
+    /** SHA-256 of the text's UTF-8 bytes, base64url. */
+    static String digest(String text) {
         try {
-            return Base64Url.encode(MessageDigest.getInstance("SHA-256").digest(json.getBytes(StandardCharsets.UTF_8)));
+            return Base64Url.encode(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -27,6 +27,10 @@ public class PublishedKeys {
      * start-up, so a cache always holds the next key before it signs).
      */
     public record Jwks(String json, long maxAgeSeconds, List<KeyDescription> keys) {
+        /** The document's entity tag (RFC 9110): a digest of its bytes, so a cache can ask "still this one?". */
+        public String etag() {
+            return KeyIds.digest(json);
+        }
     }
 
     public Jwks jwks() {

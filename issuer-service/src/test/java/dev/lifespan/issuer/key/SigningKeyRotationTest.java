@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -117,8 +118,12 @@ class SigningKeyRotationTest {
                 .filter(k -> k.getState() == KeyState.KEY_STATE_NEXT).findFirst().orElseThrow();
         String asked = standby.getAlgorithm().equals("ES256") ? "EdDSA" : "ES256";
 
+        String etagBefore = given().get("/.well-known/jwks.json").header("ETag");
         SigningKey made = Grpc.issuer().rotateSigningKey(RotateSigningKeyRequest.newBuilder().setAlgorithm(asked).setReason("move").build())
                 .getNewKey();
+        VertxContextSupport.subscribeAndAwait(ring::reload);
+        // A new key is published: the set changed, so the old entity tag no longer matches.
+        given().header("If-None-Match", etagBefore).get("/.well-known/jwks.json").then().statusCode(200);
         assertThat(made.getAlgorithm()).isEqualTo(asked);
         assertThat(made.getKeyId()).as("the standby is of another algorithm: passed over").isNotEqualTo(standby.getKeyId());
         assertThat(made.getState()).as("a key just published signs after the pre-publication lead").isEqualTo(KeyState.KEY_STATE_NEXT);
