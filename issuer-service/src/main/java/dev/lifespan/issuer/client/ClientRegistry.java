@@ -2,7 +2,10 @@ package dev.lifespan.issuer.client;
 
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.crypto.ClientSecrets;
+import dev.lifespan.support.audit.AuditOutboxRelay;
+import dev.lifespan.support.audit.ClientAuthFailures;
 import dev.lifespan.support.error.ServiceException;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import java.util.Collections;
@@ -17,8 +20,15 @@ import java.util.stream.Collectors;
 @Singleton
 public class ClientRegistry {
     private final Map<String, RegisteredClient> clients;
+    private final ClientAuthFailures failures;
 
-    public ClientRegistry(LifespanConfig config) {
+    @Inject
+    public ClientRegistry(LifespanConfig config, AuditOutboxRelay audit) {
+        this(config, audit.clientAuthFailures());
+    }
+
+    public ClientRegistry(LifespanConfig config, ClientAuthFailures failures) {
+        this.failures = failures;
         this.clients = config.clients().entrySet().stream().collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> {
             LifespanConfig.Client c = e.getValue();
             return new RegisteredClient(e.getKey(),
@@ -42,18 +52,22 @@ public class ClientRegistry {
 
     /**
      * Authenticates a client: confidential clients must present their secret, public clients
-     * must not be asked to. Unknown clients and wrong secrets get the same answer.
+     * must not be asked to. Unknown clients and wrong secrets get the same answer, and every failure is counted for
+     * the audit trail (per minute, client and {@code sourceIp}, the caller's address as the request states it).
      */
-    public RegisteredClient authenticate(String clientId, String secret) {
+    public RegisteredClient authenticate(String clientId, String secret, String sourceIp) {
         RegisteredClient client = clients.get(clientId);
         if (client == null) {
+            failures.failed(null, sourceIp);
             throw ServiceException.invalidClient("client authentication failed");
         }
         if (client.confidential()) {
             if (!ClientSecrets.matches(secret, client.secretHash())) {
+                failures.failed(client.id(), sourceIp);
                 throw ServiceException.invalidClient("client authentication failed");
             }
         } else if (secret != null && !secret.isEmpty()) {
+            failures.failed(client.id(), sourceIp);
             throw ServiceException.invalidClient("client authentication failed: public client presented a secret");
         }
         return client;

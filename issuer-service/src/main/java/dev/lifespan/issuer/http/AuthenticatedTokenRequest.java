@@ -12,10 +12,10 @@ import java.util.Map;
  */
 record AuthenticatedTokenRequest(RegisteredClient caller, String token) {
 
-    static AuthenticatedTokenRequest of(MultivaluedMap<String, String> form, String authorization, ClientRegistry clients) {
+    static AuthenticatedTokenRequest of(MultivaluedMap<String, String> form, String authorization, String sourceIp, ClientRegistry clients) {
         Map<String, String> params = FormParameters.of(form);
         ClientCredentials credentials = ClientCredentials.from(authorization, params.get("client_id"), params.get("client_secret"));
-        RegisteredClient caller = clients.authenticate(credentials.clientId(), credentials.clientSecret());
+        RegisteredClient caller = clients.authenticate(credentials.clientId(), credentials.clientSecret(), sourceIp);
         String token = params.get("token");
         if (token == null) {
             throw ServiceException.invalidField("token", "is required");

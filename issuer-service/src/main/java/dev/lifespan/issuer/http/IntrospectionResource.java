@@ -4,11 +4,13 @@ import dev.lifespan.issuer.client.ClientRegistry;
 import dev.lifespan.issuer.oauth2.Introspection;
 import dev.lifespan.support.error.ServiceException;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
@@ -27,9 +29,10 @@ public class IntrospectionResource {
     @POST
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<Response> introspect(MultivaluedMap<String, String> form, @HeaderParam("Authorization") String authorization) {
+    public Uni<Response> introspect(MultivaluedMap<String, String> form, @HeaderParam("Authorization") String authorization,
+            @Context HttpServerRequest http) {
         try {
-            AuthenticatedTokenRequest request = AuthenticatedTokenRequest.of(form, authorization, clients);
+            AuthenticatedTokenRequest request = AuthenticatedTokenRequest.of(form, authorization, ClientCredentials.sourceIp(http), clients);
             if (!request.caller().confidential()) {
                 throw ServiceException.invalidClient("introspection requires a confidential client");
             }

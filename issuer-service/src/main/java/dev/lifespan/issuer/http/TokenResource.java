@@ -52,7 +52,7 @@ public class TokenResource {
             if (grantType == null) {
                 throw ServiceException.invalidField("grant_type", "is required");
             }
-            String sourceIp = http.remoteAddress() == null ? null : http.remoteAddress().hostAddress();
+            String sourceIp = ClientCredentials.sourceIp(http);
             ClientCredentials client = ClientCredentials.from(authorization, params.get("client_id"), params.get("client_secret"));
             Uni<Response> response = switch (grantType) {
                 case "refresh_token" -> rotation.refresh(new RefreshCommand(params.get("refresh_token"), client.clientId(),

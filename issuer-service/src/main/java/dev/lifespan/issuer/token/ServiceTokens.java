@@ -73,7 +73,7 @@ public class ServiceTokens {
         List<String> requested = Inputs.words("scopes", command.scopes(), MAX_SCOPES, Inputs.ID);
         List<String> audience = Inputs.words("audience", command.audience(), MAX_AUDIENCES, Inputs.SUBJECT);
         String sourceIp = Inputs.optional("source_ip", command.sourceIp(), Inputs.SHORT);
-        RegisteredClient client = clients.authenticate(clientId, secret);
+        RegisteredClient client = clients.authenticate(clientId, secret, sourceIp);
         if (!client.allows("client_credentials")) {
             throw new ServiceException(ErrorKind.UNAUTHORIZED_CLIENT, "client may not use the client_credentials grant");
         }

@@ -1,18 +1,29 @@
 package dev.lifespan.issuer.http;
 
+import dev.lifespan.api.v1.IssueServiceTokenRequest;
 import dev.lifespan.api.v1.IssueTokensRequest;
+import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.issuer.support.Grpc;
 import dev.lifespan.issuer.support.IssuerTestResource;
 import dev.lifespan.issuer.support.Jwt;
+import dev.lifespan.issuer.support.Outbox;
 import dev.lifespan.issuer.support.TestClients;
+import dev.lifespan.support.audit.AuditOutboxRelay;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
@@ -21,6 +32,10 @@ import static org.hamcrest.Matchers.nullValue;
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
 class TokenEndpointTest {
+    @Inject
+    AuditOutboxRelay relay;
+    @InjectServers
+    EmbeddedServers servers;
 
     @Test
     void refreshTokenGrantRotatesAndAnswersPerRfc6749() throws Exception {
@@ -79,6 +94,34 @@ class TokenEndpointTest {
         given().auth().preemptive().basic("nobody", "whatever-secret-0123456789-0123456789")
                 .formParam("grant_type", "client_credentials")
                 .post("/oauth2/token").then().statusCode(401).body("error", equalTo("invalid_client"));
+    }
+
+    @Test
+    void failedClientAuthenticationsAreCountedIntoTheAuditTrailPerClientAndAddress() throws Exception {
+        // Over gRPC the caller states the address; one of its own keeps these counts apart from other tests'.
+        String address = "203.0.113." + (1 + (int) (System.nanoTime() % 250));
+        for (int i = 0; i < 2; i++) {
+            StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, () -> Grpc.issuer().issueServiceToken(
+                    IssueServiceTokenRequest.newBuilder().setClientId(TestClients.SERVICE).setClientSecret("not-the-secret-" + address)
+                            .setSourceIp(address).build()));
+            assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        }
+        catchThrowableOfType(StatusRuntimeException.class, () -> Grpc.issuer().issueServiceToken(IssueServiceTokenRequest.newBuilder()
+                .setClientId("nobody-" + address).setClientSecret("whatever").setSourceIp(address).build()));
+        // Over HTTP, at the token endpoint and at introspection, from this connection's address.
+        given().auth().preemptive().basic(TestClients.SERVICE, "wrong-secret-" + address).formParam("grant_type", "client_credentials")
+                .post("/oauth2/token").then().statusCode(401);
+        given().auth().preemptive().basic(TestClients.SERVICE, "wrong-secret-" + address).formParam("token", "x")
+                .post("/oauth2/introspect").then().statusCode(401);
+
+        relay.shipNow().await().atMost(Duration.ofSeconds(10));
+        String counted = "SELECT coalesce(sum((attributes->>'count')::int), 0)::text FROM audit_outbox WHERE type = 'VALIDATION_FAILED'"
+                + " AND attributes->>'credential' = 'client_secret' AND failure IS NULL";
+        assertThat(Outbox.strings(servers, counted + " AND client_id = ? AND source_ip = ?", TestClients.SERVICE, address)).containsExactly("2");
+        assertThat(Outbox.strings(servers, counted + " AND client_id IS NULL AND source_ip = ?", address))
+                .as("an unknown client id is counted, not named").containsExactly("1");
+        assertThat(Integer.parseInt(Outbox.strings(servers, counted + " AND client_id = ? AND source_ip = '127.0.0.1'", TestClients.SERVICE).get(0)))
+                .as("the token endpoint and introspection, at least (other tests fail here too)").isGreaterThanOrEqualTo(2);
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.lifespan.issuer.client.ClientRegistry;
 import dev.lifespan.issuer.client.RegisteredClient;
 import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.support.TestConfigs;
+import dev.lifespan.support.audit.ClientAuthFailures;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ class LifetimePolicyTest {
     private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
     private final LifespanConfig config = TestConfigs.shippedWith(Map.of());
     private final LifetimePolicy policy = new LifetimePolicy(config);
-    private final RegisteredClient web = new ClientRegistry(config).find("web-app").orElseThrow();
+    private final RegisteredClient web = new ClientRegistry(config, new ClientAuthFailures(java.time.Clock.systemUTC(), 1)).find("web-app").orElseThrow();
 
     @Test
     void clientDefaultProfileApplies() {

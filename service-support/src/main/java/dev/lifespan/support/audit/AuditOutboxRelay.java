@@ -39,7 +39,8 @@ public class AuditOutboxRelay {
 
     public AuditOutboxRelay(AuditOutboxConfig config, BoundedPostgres postgres, InstantSource clock, MeterRegistry registry, Instance<AuditToken> ownToken,
             @ConfigProperty(name = "quarkus.application.name") String application) {
-        this.failures = new ValidationFailureOutbox(new ValidationFailureTally(clock, config.validationFailures().maxGroups()), postgres);
+        this.failures = new ValidationFailureOutbox(new ValidationFailureTally(clock, config.validationFailures().maxGroups()),
+                new ClientAuthFailures(clock, config.validationFailures().maxGroups()), postgres);
         Optional<String> target = config.target().filter(t -> !t.isBlank());
         if (target.isEmpty()) {
             LOG.warn("lifespan.audit-outbox.target is not set: audit events are written to this service's outbox and wait there");
@@ -90,6 +91,11 @@ public class AuditOutboxRelay {
     /** Give this to the service's validating node ({@code ValidatingNode.Builder.failureReporter}). */
     public ValidationFailureReporter failureReporter() {
         return failures.tally();
+    }
+
+    /** Where this service counts failed client authentications, written with the token failures. */
+    public ClientAuthFailures clientAuthFailures() {
+        return failures.clientAuth();
     }
 
     /** Ships now rather than at the next tick (after writing events that should leave at once). */

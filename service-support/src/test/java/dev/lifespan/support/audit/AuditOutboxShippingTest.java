@@ -274,7 +274,8 @@ class AuditOutboxShippingTest {
     @Test
     void validationFailureCountsBecomeValidationFailedEventsWeighedByTheirCount() throws Exception {
         ValidationFailureTally tally = new ValidationFailureTally(clock, 2);
-        ValidationFailureOutbox outbox = new ValidationFailureOutbox(tally, postgres);
+        ClientAuthFailures clientAuth = new ClientAuthFailures(clock, 2);
+        ValidationFailureOutbox outbox = new ValidationFailureOutbox(tally, clientAuth, postgres);
         VerifiedClaims alice = new VerifiedClaims("https://issuer.test", "alice", List.of("api"), now.get(), now.get(), now.get(), "j", "s",
                 "web", List.of(), null, null, List.of(), List.of(), "k1");
         for (int i = 0; i < 7; i++) {
@@ -282,13 +283,24 @@ class AuditOutboxShippingTest {
         }
         tally.failed(ValidationFailure.BAD_SIGNATURE, "api", null);
         tally.failed(ValidationFailure.EXPIRED, null, alice);
+        // Failed client authentications: three of a registered client from one address, one unknown id from another,
+        // then, the two groups held, one more from a third address is counted without it.
+        for (int i = 0; i < 3; i++) {
+            clientAuth.failed("web", "203.0.113.7");
+        }
+        clientAuth.failed(null, "198.51.100.9");
+        clientAuth.failed("web", "192.0.2.1");
 
         outbox.flush().await().indefinitely();
         outbox.flush().await().indefinitely();
 
         List<AuditEvent> received = new ArrayList<>();
         relay(rows -> Uni.createFrom().voidItem().invoke(() -> received.addAll(rows)), 10).deliver().await().indefinitely();
-        assertThat(received).hasSize(3).allMatch(e -> e.getType() == EventType.VALIDATION_FAILED);
+        assertThat(received).hasSize(6).allMatch(e -> e.getType() == EventType.VALIDATION_FAILED);
+        List<AuditEvent> clientAuthEvents = received.stream().filter(e -> "client_secret".equals(e.getAttributesMap().get("credential"))).toList();
+        assertThat(clientAuthEvents).allMatch(e -> e.getValidationFailure() == ValidationFailure.VALIDATION_FAILURE_UNSPECIFIED)
+                .extracting(e -> e.getClientId() + " " + e.getSourceIp() + " " + e.getAttributesMap().get("count") + " " + e.getAttributesMap().get("folded"))
+                .containsExactlyInAnyOrder("web 203.0.113.7 3 null", " 198.51.100.9 1 null", "web  1 true");
         assertThat(received).filteredOn(e -> e.getValidationFailure() == ValidationFailure.REVOKED_SESSION).singleElement().satisfies(e -> {
             assertThat(e.getSubject()).isEqualTo("alice");
             assertThat(e.getClientId()).isEqualTo("web");

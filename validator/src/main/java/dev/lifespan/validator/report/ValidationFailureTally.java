@@ -5,13 +5,7 @@ import dev.lifespan.validator.VerifiedClaims;
 
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Refused tokens counted per minute, reason, expected audience, client and subject, so a node reports failures as a
@@ -31,10 +25,7 @@ public final class ValidationFailureTally implements ValidationFailureReporter {
     /** Default bound on groups held between drains. */
     public static final int DEFAULT_MAX_KEYS = 1_000;
 
-    private final InstantSource clock;
-    private final int maxKeys;
-    private final ConcurrentHashMap<Key, Tally> groups = new ConcurrentHashMap<>();
-    private final AtomicLong total = new AtomicLong();
+    private final MinuteCounts<Group> counts;
 
     /** Where counts go: the embedding service's choice (an audit outbox, a log, a metrics system). */
     @FunctionalInterface
@@ -58,13 +49,10 @@ public final class ValidationFailureTally implements ValidationFailureReporter {
             Instant lastAt, boolean folded) {
     }
 
-    private record Key(long minute, ValidationFailure reason, String audience, String clientId, String subject, boolean folded) {
-    }
-
-    /** Mutated only inside the map's compute functions. */
-    private static final class Tally {
-        long failures;
-        Instant lastAt;
+    private record Group(ValidationFailure reason, String audience, String clientId, String subject) {
+        Group folded() {
+            return new Group(reason, audience, null, null);
+        }
     }
 
     public ValidationFailureTally(InstantSource clock) {
@@ -72,28 +60,13 @@ public final class ValidationFailureTally implements ValidationFailureReporter {
     }
 
     public ValidationFailureTally(InstantSource clock, int maxKeys) {
-        if (maxKeys < 1) {
-            throw new IllegalArgumentException("maxKeys must be at least 1");
-        }
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.maxKeys = maxKeys;
+        this.counts = new MinuteCounts<>(clock, maxKeys);
     }
 
     @Override
     public void failed(ValidationFailure reason, String audience, VerifiedClaims signed) {
-        Instant now = clock.instant();
-        long minute = now.truncatedTo(ChronoUnit.MINUTES).getEpochSecond();
-        Key key = new Key(minute, reason, audience, signed == null ? null : signed.clientId(), signed == null ? null : signed.subject(), false);
-        if (groups.size() >= maxKeys && !groups.containsKey(key)) {
-            key = new Key(minute, reason, audience, null, null, true);
-        }
-        groups.compute(key, (k, tally) -> {
-            Tally t = tally == null ? new Tally() : tally;
-            t.failures++;
-            t.lastAt = t.lastAt == null || now.isAfter(t.lastAt) ? now : t.lastAt;
-            return t;
-        });
-        total.incrementAndGet();
+        counts.add(new Group(reason, audience, signed == null ? null : signed.clientId(), signed == null ? null : signed.subject()),
+                Group::folded);
     }
 
     /**
@@ -101,27 +74,20 @@ public final class ValidationFailureTally implements ValidationFailureReporter {
      * (each group is taken out atomically). Does nothing when there is nothing to report.
      */
     public void drainTo(Sink sink) {
-        List<Count> counts = new ArrayList<>();
-        for (Key key : groups.keySet()) {
-            groups.computeIfPresent(key, (k, tally) -> {
-                counts.add(new Count(Instant.ofEpochSecond(k.minute()), k.reason(), k.audience(), k.clientId(), k.subject(),
-                        tally.failures, tally.lastAt, k.folded()));
-                return null;
-            });
-        }
-        if (!counts.isEmpty()) {
-            counts.sort(Comparator.comparing(Count::minute).thenComparing(Count::lastAt));
-            sink.accept(List.copyOf(counts));
+        List<Count> drained = counts.drain().stream().map(c -> new Count(c.minute(), c.group().reason(), c.group().audience(),
+                c.group().clientId(), c.group().subject(), c.count(), c.lastAt(), c.folded())).toList();
+        if (!drained.isEmpty()) {
+            sink.accept(drained);
         }
     }
 
     /** Groups held now (at most {@code maxKeys} plus the folded ones). */
     public int groups() {
-        return groups.size();
+        return counts.groups();
     }
 
     /** Failures counted since the tally was made, drained or not. */
     public long total() {
-        return total.get();
+        return counts.total();
     }
 }
