@@ -30,9 +30,15 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -183,6 +189,31 @@ class AuditSystemTest {
         // age, may make refresh-reuse revoke the subject too, as lifespan-audit, unless the demo service's rule covers it.)
         assertThat(stringColumn("SELECT attributes ->> 'recorded_by' FROM audit_event WHERE type = 'REVOKED' AND subject = '" + subject + "'"))
                 .containsOnlyOnce("demo-service");
+    }
+
+    @Test
+    @Order(5)
+    void guessingAClientSecretIsAuditedAndRaisesThePerAddressAlert() throws Exception {
+        LinkedBlockingQueue<Object> alerts = watchAlerts(WatchAlertsRequest.newBuilder().addRules("validation-failures-per-address")
+                .setAfterAlertId("0").build());
+        HttpClient http = HttpClient.newHttpClient();
+        int guesses = 60; // the rule fires at 50 in a minute from one address
+        for (int i = 0; i < guesses; i++) {
+            String basic = Base64.getEncoder().encodeToString(("demo-service:guess-" + i).getBytes(StandardCharsets.UTF_8));
+            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(stack.issuerUrl() + "/oauth2/token"))
+                    .header("Authorization", "Basic " + basic).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(401);
+        }
+
+        // The issuer writes its counts every 10 s; then the relay ships them and the audit service counts them.
+        Object received = alerts.poll(30, TimeUnit.SECONDS);
+        assertThat(received).as("a validation-failures-per-address alert").isInstanceOf(Alert.class);
+        Alert alert = (Alert) received;
+        assertThat(alert.getSourceIp()).isEqualTo("127.0.0.1");
+        assertThat(stringColumn("SELECT sum((attributes ->> 'count')::int)::text FROM audit_event WHERE type = 'VALIDATION_FAILED'"
+                + " AND attributes ->> 'failed_check' = 'client_authentication' AND client_id = 'demo-service'"))
+                .singleElement().satisfies(sum -> assertThat(Integer.parseInt(sum)).isGreaterThanOrEqualTo(guesses));
     }
 
     /** A WatchAlerts stream into a queue: alerts, then its error if it fails (so a test says why instead of timing out). */

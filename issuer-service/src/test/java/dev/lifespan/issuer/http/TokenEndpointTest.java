@@ -116,7 +116,7 @@ class TokenEndpointTest {
 
         relay.shipNow().await().atMost(Duration.ofSeconds(10));
         String counted = "SELECT coalesce(sum((attributes->>'count')::int), 0)::text FROM audit_outbox WHERE type = 'VALIDATION_FAILED'"
-                + " AND attributes->>'credential' = 'client_secret' AND failure IS NULL";
+                + " AND attributes->>'failed_check' = 'client_authentication' AND failure IS NULL";
         assertThat(Outbox.strings(servers, counted + " AND client_id = ? AND source_ip = ?", TestClients.SERVICE, address)).containsExactly("2");
         assertThat(Outbox.strings(servers, counted + " AND client_id IS NULL AND source_ip = ?", address))
                 .as("an unknown client id is counted, not named").containsExactly("1");

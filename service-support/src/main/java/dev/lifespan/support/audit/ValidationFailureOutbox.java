@@ -21,7 +21,7 @@ import static dev.lifespan.support.time.Clocks.utc;
  * number of failures in the {@code count} attribute (the audit service's anomaly rules weigh the event by it), the
  * minute, the audience, and {@code folded} when the tally was full and client and subject were dropped. The event's
  * time is that of the group's last failure. Failed client authentications ({@link ClientAuthFailures}) are written the
- * same way, per minute, client and source address, with {@code "credential": "client_secret"} and no validation
+ * same way, per minute, client and source address, with {@code "failed_check": "client_authentication"} and no validation
  * failure. One {@code INSERT} per kind and drain, however many groups.
  */
 public final class ValidationFailureOutbox {
@@ -37,7 +37,7 @@ public final class ValidationFailureOutbox {
 
     private static final String INSERT_CLIENT_AUTH = AuditOutbox.event(EventType.VALIDATION_FAILED)
             .at("f.last_at").client("f.client_id").sourceIp("f.source_ip")
-            .attributes("jsonb_strip_nulls(jsonb_build_object('credential', 'client_secret', 'count', f.failures, 'minute', f.minute,"
+            .attributes("jsonb_strip_nulls(jsonb_build_object('failed_check', 'client_authentication', 'count', f.failures, 'minute', f.minute,"
                     + " 'folded', CASE WHEN f.folded THEN true END))")
             .from("unnest($1::timestamptz[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::boolean[])"
                     + " AS f(minute, client_id, source_ip, failures, last_at, folded)")

@@ -297,7 +297,7 @@ class AuditOutboxShippingTest {
         List<AuditEvent> received = new ArrayList<>();
         relay(rows -> Uni.createFrom().voidItem().invoke(() -> received.addAll(rows)), 10).deliver().await().indefinitely();
         assertThat(received).hasSize(6).allMatch(e -> e.getType() == EventType.VALIDATION_FAILED);
-        List<AuditEvent> clientAuthEvents = received.stream().filter(e -> "client_secret".equals(e.getAttributesMap().get("credential"))).toList();
+        List<AuditEvent> clientAuthEvents = received.stream().filter(e -> "client_authentication".equals(e.getAttributesMap().get("failed_check"))).toList();
         assertThat(clientAuthEvents).allMatch(e -> e.getValidationFailure() == ValidationFailure.VALIDATION_FAILURE_UNSPECIFIED)
                 .extracting(e -> e.getClientId() + " " + e.getSourceIp() + " " + e.getAttributesMap().get("count") + " " + e.getAttributesMap().get("folded"))
                 .containsExactlyInAnyOrder("web 203.0.113.7 3 null", " 198.51.100.9 1 null", "web  1 true");
