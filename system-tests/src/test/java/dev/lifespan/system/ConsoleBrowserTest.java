@@ -161,11 +161,7 @@ class ConsoleBrowserTest {
                         URI.create(stack.baseUrl(Service.AUDIT) + "/audit/events?type=SESSION_CREATED&subject=" + subject))
                 .header("Authorization", "Bearer " + reader).build(), HttpResponse.BodyHandlers.ofString()).body().contains(phone.getSessionId()));
 
-        openTab("subject");
-        WebElement input = browser.findElement(By.id("subject-input"));
-        input.clear();
-        input.sendKeys(subject);
-        browser.findElement(By.id("subject-find")).click();
+        findSubject(subject);
         By rows = By.cssSelector("#sessions-table tbody tr[data-session-id]");
         wait(UI_WAIT).until(ExpectedConditions.numberOfElementsToBe(rows, 2));
         wait(UI_WAIT).until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#subject-events tbody tr[data-type='SESSION_CREATED']")));
@@ -190,9 +186,7 @@ class ConsoleBrowserTest {
 
         // "End all" asks once more, then ends the rest: the phone's token is refused too.
         By phoneRow = By.cssSelector("#sessions-table tr[data-session-id='" + phone.getSessionId() + "']");
-        browser.findElement(By.id("end-all")).click();
-        wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("end-all"), "Click again"));
-        browser.findElement(By.id("end-all")).click();
+        endAll();
         wait(UI_WAIT).until(ExpectedConditions.attributeContains(phoneRow, "class", "state-REVOKED"));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(node.validate(phone.getAccessToken().getToken(), "api").failure()).isEqualTo(ValidationFailure.REVOKED_SESSION));
@@ -211,11 +205,7 @@ class ConsoleBrowserTest {
         IssueTokensResponse oldest = logins.get(0);
         IssueTokensResponse newest = logins.get(logins.size() - 1);
 
-        openTab("subject");
-        WebElement input = browser.findElement(By.id("subject-input"));
-        input.clear();
-        input.sendKeys(subject);
-        browser.findElement(By.id("subject-find")).click();
+        findSubject(subject);
         By rows = By.cssSelector("#sessions-table tbody tr[data-session-id]");
         By oldestRow = By.cssSelector("#sessions-table tr[data-session-id='" + oldest.getSessionId() + "']");
         wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("subject-name"), subject));
@@ -244,9 +234,7 @@ class ConsoleBrowserTest {
         assertThat(browser.findElements(rows)).hasSize(page + 3);
         assertThat(browser.findElement(By.id("end-all")).getText()).isEqualTo("End all active sessions (" + (page + 2) + ")");
 
-        browser.findElement(By.id("end-all")).click();
-        wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("end-all"), "Click again"));
-        browser.findElement(By.id("end-all")).click();
+        endAll();
         wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("app-message"), (page + 2) + " session(s) ended"));
         for (IssueTokensResponse login : List.of(oldest, logins.get(1), newest)) {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
@@ -333,6 +321,22 @@ class ConsoleBrowserTest {
     private static void refresh(String refreshToken) {
         TokenIssuerGrpc.newBlockingStub(running.channel(Service.ISSUER)).refreshTokens(RefreshTokensRequest.newBuilder()
                 .setRefreshToken(refreshToken).setClientId("demo-app").setClientSecret(stack.appSecret()).build());
+    }
+
+    /** "End all": it asks once more, then ends every active session of the subject shown. */
+    private static void endAll() {
+        browser.findElement(By.id("end-all")).click();
+        wait(UI_WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("end-all"), "Click again"));
+        browser.findElement(By.id("end-all")).click();
+    }
+
+    /** Opens the subject view and asks for {@code subject}'s sessions and events. */
+    private static void findSubject(String subject) {
+        openTab("subject");
+        WebElement input = browser.findElement(By.id("subject-input"));
+        input.clear();
+        input.sendKeys(subject);
+        browser.findElement(By.id("subject-find")).click();
     }
 
     private static void openTab(String name) {
