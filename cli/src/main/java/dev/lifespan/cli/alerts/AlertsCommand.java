@@ -112,7 +112,7 @@ public class AlertsCommand {
         if (!a.getSourceIp().isEmpty()) {
             line.append("  ip=").append(a.getSourceIp());
         }
-        line.append("\n    ").append(a.getSummary()).append(" (").append(a.getObserved()).append(" seen, threshold ").append(a.getThreshold()).append(')');
+        line.append("\n    ").append(a.getSummary()); // the summary says what was seen against the threshold
         line.append("\n    action: ").append(a.getActionTaken().isEmpty() ? "none" : a.getActionTaken());
         return line.toString();
     }
