@@ -270,6 +270,17 @@ public interface AuditConfig {
         Duration deadline();
 
         /**
+         * Sign-ins the issuer may refuse from one browser address within {@link #signInWindow()} (counted from the first)
+         * before sign-in from that address is refused with 429 until the window ends; per replica; 0 turns this off.
+         */
+        @WithDefault("10")
+        int signInRefusals();
+
+        /** See {@link #signInRefusals()}. */
+        @WithDefault("5m")
+        Duration signInWindow();
+
+        /**
          * Validating nodes whose revocation feed the console shows, each {@code name=management base URL} (the node's
          * {@code /q/health/ready} and {@code /q/metrics} are read from there); this service's own node is always shown.
          */

@@ -71,6 +71,9 @@ public class ConfigurationCheck {
             require(issuerTls.isEmpty(), String.join("; ", issuerTls));
             require(positive(console.deadline()) && console.deadline().compareTo(Duration.ofMinutes(1)) <= 0,
                     "lifespan.audit.console.deadline must be between 1ms and 1m");
+            require(console.signInRefusals() >= 0, "lifespan.audit.console.sign-in-refusals must be 0 (off) or more");
+            require(positive(console.signInWindow()) && console.signInWindow().compareTo(Duration.ofDays(1)) <= 0,
+                    "lifespan.audit.console.sign-in-window must be between 1ms and 1d");
             require(List.of(console.scope().split(" ")).contains(CallerAuth.READ),
                     "lifespan.audit.console.scope must include " + CallerAuth.READ + ": the console signs in only operators who may read the audit trail");
             try {

@@ -52,6 +52,7 @@ public class ConsoleAuth {
     private final CallerAuth callerAuth;
     private final AuditConfig config;
     private final InstantSource clock;
+    private final SignInThrottle throttle;
 
     /** A signed-in operator: the token (only ever sent on as a bearer), its verified claims, and the CSRF token of this sign-in. */
     public record Operator(String token, VerifiedClaims claims, String csrf) {
@@ -69,6 +70,7 @@ public class ConsoleAuth {
         this.callerAuth = callerAuth;
         this.config = config;
         this.clock = clock;
+        this.throttle = new SignInThrottle(config.console().signInRefusals(), config.console().signInWindow(), clock);
     }
 
     /** A fresh CSRF seed for the {@value ConsoleCookies#SEED} cookie. */
@@ -159,10 +161,11 @@ public class ConsoleAuth {
      * Exchanges an operator client's credentials for a token at the issuer, checks it, and signs in. The CSRF header must
      * be the signed-out one of the current seed.
      */
-    Uni<SignIn> signIn(String clientId, String clientSecret, String seed, String presentedCsrf) {
+    Uni<SignIn> signIn(String clientId, String clientSecret, String seed, String presentedCsrf, String address) {
         checkCsrf(seed, presentedCsrf, SIGNED_OUT);
         String id = Inputs.required("client_id", clientId, Inputs.ID);
         String secret = Inputs.required("client_secret", clientSecret, Inputs.SECRET);
+        throttle.check(address);
         AuditConfig.Console console = config.console();
         String tokenUrl = console.tokenUrl().or(() -> config.revocation().tokenUrl()).filter(u -> !u.isBlank())
                 .orElseThrow(() -> new ConsoleFailure(ErrorKind.NOT_CONFIGURED,
@@ -172,6 +175,7 @@ public class ConsoleAuth {
         return exchange.token().onFailure().transform(failure -> {
             if (failure instanceof TokenEndpointRefusal refused && !refused.isOutage()) {
                 LOG.infof("Console sign-in refused for client %s (issuer answered HTTP %d)", id, refused.httpStatus());
+                throttle.refused(address);
                 return refused.httpStatus() == 401
                         ? new ConsoleFailure(ErrorKind.INVALID_CLIENT, "the issuer refused client id " + id + " with this secret", "client_secret")
                         : new ConsoleFailure(ErrorKind.INVALID_SCOPE, "the issuer refused a token for client " + id + " with the scopes "
@@ -188,6 +192,7 @@ public class ConsoleAuth {
             } catch (ConsoleFailure.SignedOut refused) {
                 throw new ConsoleFailure(ErrorKind.INSUFFICIENT_SCOPE, "client " + id + " signed in, but " + refused.getMessage());
             }
+            throttle.succeeded(address);
             String newSeed = newSeed();
             LOG.infof("Console sign-in: client %s, scopes %s, until %s", claims.clientId(), String.join(" ", claims.scopes()), claims.expiresAt());
             return new SignIn(new Operator(token, claims, csrf(newSeed, binding(claims))), newSeed);

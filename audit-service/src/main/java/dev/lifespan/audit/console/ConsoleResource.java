@@ -18,6 +18,7 @@ import dev.lifespan.audit.http.EventsResource;
 import dev.lifespan.support.input.Inputs;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
@@ -27,6 +28,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestStreamElementType;
@@ -131,9 +133,11 @@ public class ConsoleResource {
     @Path("/api/sign-in")
     @Consumes(JSON)
     @Produces(JSON)
-    public Uni<Response> signIn(String body, @CookieParam(ConsoleCookies.SEED) String seed, @HeaderParam(ConsoleAuth.HEADER) String csrf) {
+    public Uni<Response> signIn(String body, @CookieParam(ConsoleCookies.SEED) String seed, @HeaderParam(ConsoleAuth.HEADER) String csrf,
+            @Context HttpServerRequest http) {
         JsonNode form = object(body);
-        return auth.signIn(text(form, "client_id"), text(form, "client_secret"), ConsoleAuth.seed(seed).orElse(null), csrf).map(signIn ->
+        String address = http.remoteAddress() == null ? null : http.remoteAddress().hostAddress();
+        return auth.signIn(text(form, "client_id"), text(form, "client_secret"), ConsoleAuth.seed(seed).orElse(null), csrf, address).map(signIn ->
                 Response.ok(out.signedIn(signIn.operator()).toString(), JSON).header("Cache-Control", "no-store")
                         .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.TOKEN, signIn.operator().token(), auth.remaining(signIn.operator().claims())))
                         .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.SEED, signIn.seed(), Duration.ofDays(1)))

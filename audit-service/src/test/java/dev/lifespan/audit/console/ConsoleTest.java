@@ -34,6 +34,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
 
 /**
  * The console's HTTP surface with real tokens (an issuer stand-in signs them, the validator library checks them):
@@ -49,7 +50,8 @@ class ConsoleTest {
     public static class Resource extends CallerAuthStandIns {
         @Override
         protected Map<String, String> more() {
-            return Map.of("lifespan.audit.console.token-url", issuer.baseUrl() + "/oauth2/token");
+            return Map.of("lifespan.audit.console.token-url", issuer.baseUrl() + "/oauth2/token",
+                    "lifespan.audit.console.sign-in-refusals", "3", "lifespan.audit.console.sign-in-window", "3s");
         }
     }
 
@@ -124,6 +126,20 @@ class ConsoleTest {
         signIn(IssuerStandIn.OPERATOR_ID, "not-the-secret").then().statusCode(401).body("error", equalTo("invalid_client"))
                 .body("field", equalTo("client_secret")).body(not(containsString("not-the-secret")));
         assertThat(jar).doesNotContainKey(ConsoleCookies.TOKEN);
+    }
+
+    @Test
+    void refusedSignInsFromOneAddressAreThrottledUntilTheWindowEnds() {
+        signIn(IssuerStandIn.OPERATOR_ID, IssuerStandIn.OPERATOR_SECRET).then().statusCode(200); // clears this address
+        jar.remove(ConsoleCookies.TOKEN); // a new browser session: signed out
+        for (int i = 0; i < 3; i++) {
+            signIn(IssuerStandIn.OPERATOR_ID, "guess-" + i).then().statusCode(401).body("error", equalTo("invalid_client"));
+        }
+        // The fourth is not sent to the issuer at all, and the right secret waits too.
+        signIn(IssuerStandIn.OPERATOR_ID, IssuerStandIn.OPERATOR_SECRET).then().statusCode(429)
+                .header("Retry-After", notNullValue()).body("error", equalTo("rate_limited"));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250))
+                .until(() -> signIn(IssuerStandIn.OPERATOR_ID, IssuerStandIn.OPERATOR_SECRET).statusCode() == 200);
     }
 
     @Test
