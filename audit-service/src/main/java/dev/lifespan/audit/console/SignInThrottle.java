@@ -1,6 +1,5 @@
 package dev.lifespan.audit.console;
 
-import dev.lifespan.support.error.ServiceException;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -49,7 +48,7 @@ final class SignInThrottle {
         }
         Duration left = Duration.between(clock.instant(), held.start().plus(window));
         if (left.compareTo(Duration.ZERO) > 0) {
-            throw ServiceException.rateLimited(left);
+            throw ConsoleFailure.signInsThrottled(left);
         }
         windows.remove(address, held);
     }

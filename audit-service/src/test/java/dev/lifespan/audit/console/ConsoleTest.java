@@ -137,7 +137,8 @@ class ConsoleTest {
         }
         // The fourth is not sent to the issuer at all, and the right secret waits too.
         signIn(IssuerStandIn.OPERATOR_ID, IssuerStandIn.OPERATOR_SECRET).then().statusCode(429)
-                .header("Retry-After", notNullValue()).body("error", equalTo("rate_limited"));
+                .header("Retry-After", notNullValue()).body("error", equalTo("rate_limited"))
+                .body("error_description", containsString("too many refused sign-ins from this address"));
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250))
                 .until(() -> signIn(IssuerStandIn.OPERATOR_ID, IssuerStandIn.OPERATOR_SECRET).statusCode() == 200);
     }
