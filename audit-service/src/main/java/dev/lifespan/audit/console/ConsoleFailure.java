@@ -23,17 +23,6 @@ class ConsoleFailure extends ServiceException {
         super(kind, description, field, null, null);
     }
 
-    /** Sign-in from this address waits {@code left} (the {@link SignInThrottle}): 429 with Retry-After. */
-    static ConsoleFailure signInsThrottled(Duration left) {
-        long seconds = Math.max(1, left.toSeconds() + (left.toNanosPart() > 0 ? 1 : 0)); // rounded up
-        return new ConsoleFailure(ErrorKind.RATE_LIMITED, "too many refused sign-ins from this address; retry after " + seconds + " s",
-                Duration.ofSeconds(seconds));
-    }
-
-    private ConsoleFailure(ErrorKind kind, String description, Duration retryAfter) {
-        super(kind, description, null, retryAfter, null);
-    }
-
     /** A state-changing request without the CSRF token of this sign-in: answered 403 {@code csrf_refused}. */
     static final class CsrfRefused extends RuntimeException {
         CsrfRefused(String why) {

@@ -1,5 +1,6 @@
 package dev.lifespan.audit.console;
 
+import dev.lifespan.support.error.ServiceException;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -48,7 +49,7 @@ final class SignInThrottle {
         }
         Duration left = Duration.between(clock.instant(), held.start().plus(window));
         if (left.compareTo(Duration.ZERO) > 0) {
-            throw ConsoleFailure.signInsThrottled(left);
+            throw ServiceException.rateLimited("too many refused sign-ins from this address", left);
         }
         windows.remove(address, held);
     }

@@ -39,8 +39,13 @@ public class ServiceException extends RuntimeException {
     }
 
     public static ServiceException rateLimited(Duration retryAfter) {
+        return rateLimited("too many requests", retryAfter);
+    }
+
+    /** RATE_LIMITED saying {@code why}, with the retry delay in whole seconds (at least 1) in the sentence and the answer. */
+    public static ServiceException rateLimited(String why, Duration retryAfter) {
         long seconds = Math.max(1, retryAfter.toSeconds());
-        return new ServiceException(ErrorKind.RATE_LIMITED, "too many requests; retry after " + seconds + " s",
+        return new ServiceException(ErrorKind.RATE_LIMITED, why + "; retry after " + seconds + " s",
                 null, Duration.ofSeconds(seconds), null);
     }
 
