@@ -15,6 +15,7 @@ import dev.lifespan.audit.event.EventStore;
 import dev.lifespan.audit.event.InvalidInput;
 import dev.lifespan.audit.event.QueryValidation;
 import dev.lifespan.audit.http.EventsResource;
+import dev.lifespan.support.http.RequestAddress;
 import dev.lifespan.support.input.Inputs;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -136,8 +137,7 @@ public class ConsoleResource {
     public Uni<Response> signIn(String body, @CookieParam(ConsoleCookies.SEED) String seed, @HeaderParam(ConsoleAuth.HEADER) String csrf,
             @Context HttpServerRequest http) {
         JsonNode form = object(body);
-        String address = http.remoteAddress() == null ? null : http.remoteAddress().hostAddress();
-        return auth.signIn(text(form, "client_id"), text(form, "client_secret"), ConsoleAuth.seed(seed).orElse(null), csrf, address).map(signIn ->
+        return auth.signIn(text(form, "client_id"), text(form, "client_secret"), ConsoleAuth.seed(seed).orElse(null), csrf, RequestAddress.of(http)).map(signIn ->
                 Response.ok(out.signedIn(signIn.operator()).toString(), JSON).header("Cache-Control", "no-store")
                         .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.TOKEN, signIn.operator().token(), auth.remaining(signIn.operator().claims())))
                         .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.SEED, signIn.seed(), Duration.ofDays(1)))

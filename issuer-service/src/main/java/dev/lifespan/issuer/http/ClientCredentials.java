@@ -1,7 +1,6 @@
 package dev.lifespan.issuer.http;
 
 import dev.lifespan.support.error.ServiceException;
-import io.vertx.core.http.HttpServerRequest;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -13,11 +12,6 @@ import java.util.Base64;
  * clients. Using two methods at once is refused.
  */
 record ClientCredentials(String clientId, String clientSecret) {
-
-    /** The caller's address, for rate limits and the audit trail: the connection's peer. */
-    static String sourceIp(HttpServerRequest http) {
-        return http.remoteAddress() == null ? null : http.remoteAddress().hostAddress();
-    }
 
     static ClientCredentials from(String authorization, String formClientId, String formClientSecret) {
         if (authorization != null && !authorization.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.lifespan.issuer.http;
 
 import dev.lifespan.issuer.client.ClientRegistry;
+import dev.lifespan.support.http.RequestAddress;
 import dev.lifespan.issuer.oauth2.Introspection;
 import dev.lifespan.support.error.ServiceException;
 import io.smallrye.mutiny.Uni;
@@ -32,7 +33,7 @@ public class IntrospectionResource {
     public Uni<Response> introspect(MultivaluedMap<String, String> form, @HeaderParam("Authorization") String authorization,
             @Context HttpServerRequest http) {
         try {
-            AuthenticatedTokenRequest request = AuthenticatedTokenRequest.of(form, authorization, ClientCredentials.sourceIp(http), clients);
+            AuthenticatedTokenRequest request = AuthenticatedTokenRequest.of(form, authorization, RequestAddress.of(http), clients);
             if (!request.caller().confidential()) {
                 throw ServiceException.invalidClient("introspection requires a confidential client");
             }

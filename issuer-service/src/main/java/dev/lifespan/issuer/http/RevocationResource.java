@@ -1,6 +1,7 @@
 package dev.lifespan.issuer.http;
 
 import dev.lifespan.issuer.client.ClientRegistry;
+import dev.lifespan.support.http.RequestAddress;
 import dev.lifespan.issuer.oauth2.TokenRevocation;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
@@ -31,7 +32,7 @@ public class RevocationResource {
     public Uni<Response> revoke(MultivaluedMap<String, String> form, @HeaderParam("Authorization") String authorization,
             @Context HttpServerRequest http) {
         try {
-            AuthenticatedTokenRequest request = AuthenticatedTokenRequest.of(form, authorization, ClientCredentials.sourceIp(http), clients);
+            AuthenticatedTokenRequest request = AuthenticatedTokenRequest.of(form, authorization, RequestAddress.of(http), clients);
             return revocation.revoke(request.token(), request.caller())
                     .map(ignored -> Response.ok().header("Cache-Control", "no-store").build())
                     .onFailure().recoverWithItem(OAuthErrors::toResponse);

@@ -8,6 +8,7 @@ import dev.lifespan.issuer.token.MintedToken;
 import dev.lifespan.issuer.token.ServiceTokens;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.ServiceException;
+import dev.lifespan.support.http.RequestAddress;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
@@ -52,7 +53,7 @@ public class TokenResource {
             if (grantType == null) {
                 throw ServiceException.invalidField("grant_type", "is required");
             }
-            String sourceIp = ClientCredentials.sourceIp(http);
+            String sourceIp = RequestAddress.of(http);
             ClientCredentials client = ClientCredentials.from(authorization, params.get("client_id"), params.get("client_secret"));
             Uni<Response> response = switch (grantType) {
                 case "refresh_token" -> rotation.refresh(new RefreshCommand(params.get("refresh_token"), client.clientId(),
