@@ -1,6 +1,7 @@
 package dev.lifespan.issuer.grpc;
 
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -91,6 +92,27 @@ class CallLoopsTest {
     }
 
     @Test
+    void cancelledCallsAreCountedOutToo() {
+        CallLoops loops = new CallLoops(vertx);
+        String callerThread = onCaller(() -> Thread.currentThread().getName());
+        List<Work> work = new CopyOnWriteArrayList<>();
+        List<Cancellable> subscriptions = new CopyOnWriteArrayList<>();
+
+        calls(loops, 12, work, subscriptions);
+        assertThat(work.stream().map(Work::thread).collect(Collectors.toSet())).hasSize(3);
+        onCaller(() -> {
+            subscriptions.forEach(Cancellable::cancel);
+            return null;
+        });
+
+        // Were the cancelled calls still counted, the caller's loop (7 of them) would send this one away.
+        List<Work> after = new CopyOnWriteArrayList<>();
+        calls(loops, 1, after);
+        assertThat(after.get(0).thread()).isEqualTo(callerThread);
+        release(after, false);
+    }
+
+    @Test
     void aFailureComesBackOnTheCallersContextToo() {
         CallLoops loops = new CallLoops(vertx);
         List<Work> work = new CopyOnWriteArrayList<>();
@@ -117,11 +139,15 @@ class CallLoopsTest {
      * held in flight until released; returns once every call's work has begun.
      */
     private List<Seen> calls(CallLoops loops, int count, List<Work> work) {
+        return calls(loops, count, work, new CopyOnWriteArrayList<>());
+    }
+
+    private List<Seen> calls(CallLoops loops, int count, List<Work> work, List<Cancellable> subscriptions) {
         List<Seen> seen = new CopyOnWriteArrayList<>();
         onCaller(() -> {
             for (int i = 0; i < count; i++) {
                 String[] workedOn = new String[1];
-                loops.<String>spread(() -> {
+                subscriptions.add(loops.<String>spread(() -> {
                     workedOn[0] = Thread.currentThread().getName();
                     CompletableFuture<String> result = new CompletableFuture<>();
                     work.add(new Work(workedOn[0], Vertx.currentContext(), result));
@@ -129,7 +155,7 @@ class CallLoopsTest {
                 }).subscribe().with(
                         item -> seen.add(new Seen(workedOn[0], Thread.currentThread().getName(), Vertx.currentContext() == caller, item)),
                         failure -> seen.add(new Seen(workedOn[0], Thread.currentThread().getName(), Vertx.currentContext() == caller,
-                                "failure " + failure.getMessage())));
+                                "failure " + failure.getMessage()))));
             }
             return null;
         });
