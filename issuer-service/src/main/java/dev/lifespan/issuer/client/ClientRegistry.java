@@ -53,21 +53,23 @@ public class ClientRegistry {
     /**
      * Authenticates a client: confidential clients must present their secret, public clients
      * must not be asked to. Unknown clients and wrong secrets get the same answer, and every failure is counted for
-     * the audit trail (per minute, client and {@code sourceIp}, the caller's address as the request states it).
+     * the audit trail, per minute, client and {@code callerAddress}: the address of the connection that presented the
+     * credentials (the HTTP request's, {@link dev.lifespan.issuer.grpc.PeerAddresses} over gRPC), never an address the
+     * request states, so failures cannot be spread over made-up addresses.
      */
-    public RegisteredClient authenticate(String clientId, String secret, String sourceIp) {
+    public RegisteredClient authenticate(String clientId, String secret, String callerAddress) {
         RegisteredClient client = clients.get(clientId);
         if (client == null) {
-            failures.failed(null, sourceIp);
+            failures.failed(null, callerAddress);
             throw ServiceException.invalidClient("client authentication failed");
         }
         if (client.confidential()) {
             if (!ClientSecrets.matches(secret, client.secretHash())) {
-                failures.failed(client.id(), sourceIp);
+                failures.failed(client.id(), callerAddress);
                 throw ServiceException.invalidClient("client authentication failed");
             }
         } else if (secret != null && !secret.isEmpty()) {
-            failures.failed(client.id(), sourceIp);
+            failures.failed(client.id(), callerAddress);
             throw ServiceException.invalidClient("client authentication failed: public client presented a secret");
         }
         return client;

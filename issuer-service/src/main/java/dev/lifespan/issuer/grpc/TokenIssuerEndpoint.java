@@ -48,6 +48,7 @@ import static dev.lifespan.support.input.ProtoTime.timestamp;
  */
 @GrpcService
 @RegisterInterceptor(CallerAuthInterceptor.class)
+@RegisterInterceptor(PeerAddresses.class)
 public class TokenIssuerEndpoint implements TokenIssuer {
     private final SessionService sessions;
     private final RefreshTokenRotation rotation;
@@ -93,8 +94,9 @@ public class TokenIssuerEndpoint implements TokenIssuer {
 
     @Override
     public Uni<RefreshTokensResponse> refreshTokens(RefreshTokensRequest r) {
+        String caller = PeerAddresses.current();
         return run(() -> rotation.refresh(new RefreshCommand(r.getRefreshToken(), r.getClientId(), r.getClientSecret(), r.getDeviceId(),
-                        r.getScopesList(), r.getSourceIp()))
+                        r.getScopesList(), r.getSourceIp(), caller))
                 .map(pair -> RefreshTokensResponse.newBuilder()
                         .setAccessToken(IssuerMessages.accessToken(pair.access()))
                         .setRefreshToken(IssuerMessages.refreshToken(pair))
@@ -104,8 +106,9 @@ public class TokenIssuerEndpoint implements TokenIssuer {
 
     @Override
     public Uni<IssueServiceTokenResponse> issueServiceToken(IssueServiceTokenRequest r) {
+        String caller = PeerAddresses.current();
         return run(() -> serviceTokens.issue(new ServiceTokens.Command(r.getClientId(), r.getClientSecret(), r.getScopesList(),
-                        r.getAudienceList(), r.getSourceIp()))
+                        r.getAudienceList(), r.getSourceIp(), caller))
                 .map(token -> IssueServiceTokenResponse.newBuilder().setAccessToken(IssuerMessages.accessToken(token)).build()));
     }
 

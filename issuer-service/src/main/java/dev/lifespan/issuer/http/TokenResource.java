@@ -57,10 +57,10 @@ public class TokenResource {
             ClientCredentials client = ClientCredentials.from(authorization, params.get("client_id"), params.get("client_secret"));
             Uni<Response> response = switch (grantType) {
                 case "refresh_token" -> rotation.refresh(new RefreshCommand(params.get("refresh_token"), client.clientId(),
-                                client.clientSecret(), params.get("device_id"), FormParameters.words(params.get("scope")), sourceIp))
+                                client.clientSecret(), params.get("device_id"), FormParameters.words(params.get("scope")), sourceIp, sourceIp))
                         .map(pair -> ok(pair.access(), pair.refreshToken()));
                 case "client_credentials" -> serviceTokens.issue(new ServiceTokens.Command(client.clientId(), client.clientSecret(),
-                                FormParameters.words(params.get("scope")), FormParameters.words(params.get("audience")), sourceIp))
+                                FormParameters.words(params.get("scope")), FormParameters.words(params.get("audience")), sourceIp, sourceIp))
                         .map(token -> ok(token, null));
                 default -> throw new ServiceException(ErrorKind.UNSUPPORTED_GRANT_TYPE, "grant_type " + grantType + " is not supported");
             };

@@ -72,7 +72,7 @@ public class RefreshTokenRotation {
         String deviceId = Inputs.optional("device_id", command.deviceId(), Inputs.ID);
         String sourceIp = Inputs.optional("source_ip", command.sourceIp(), Inputs.SHORT);
         List<String> narrowed = Inputs.words("scopes", command.scopes(), MAX_SCOPES, Inputs.ID);
-        RegisteredClient client = clients.authenticate(clientId, secret, sourceIp);
+        RegisteredClient client = clients.authenticate(clientId, secret, command.callerAddress());
         if (!client.allows("refresh_token")) {
             throw new ServiceException(ErrorKind.UNAUTHORIZED_CLIENT, "client may not use the refresh_token grant");
         }

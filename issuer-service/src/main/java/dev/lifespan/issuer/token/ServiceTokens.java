@@ -63,8 +63,13 @@ public class ServiceTokens {
         this.clock = clock;
     }
 
-    /** A client-credentials request as received (raw, unchecked input), from gRPC or {@code POST /oauth2/token}. */
-    public record Command(String clientId, String clientSecret, List<String> scopes, List<String> audience, String sourceIp) {
+    /**
+     * A client-credentials request as received (raw, unchecked input), from gRPC or {@code POST /oauth2/token}, and the
+     * connection's own address, under which a failed client authentication is counted (as in {@link
+     * dev.lifespan.issuer.session.RefreshCommand}).
+     */
+    public record Command(String clientId, String clientSecret, List<String> scopes, List<String> audience, String sourceIp,
+            String callerAddress) {
     }
 
     public Uni<MintedToken> issue(Command command) {
@@ -73,7 +78,7 @@ public class ServiceTokens {
         List<String> requested = Inputs.words("scopes", command.scopes(), MAX_SCOPES, Inputs.ID);
         List<String> audience = Inputs.words("audience", command.audience(), MAX_AUDIENCES, Inputs.SUBJECT);
         String sourceIp = Inputs.optional("source_ip", command.sourceIp(), Inputs.SHORT);
-        RegisteredClient client = clients.authenticate(clientId, secret, sourceIp);
+        RegisteredClient client = clients.authenticate(clientId, secret, command.callerAddress());
         if (!client.allows("client_credentials")) {
             throw new ServiceException(ErrorKind.UNAUTHORIZED_CLIENT, "client may not use the client_credentials grant");
         }
