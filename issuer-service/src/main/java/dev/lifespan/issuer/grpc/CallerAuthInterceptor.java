@@ -16,6 +16,8 @@ import jakarta.inject.Singleton;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Requires a Lifespan service token with the right scope on the privileged TokenIssuer RPCs, with the
@@ -36,11 +38,9 @@ public class CallerAuthInterceptor implements ServerInterceptor {
             TokenIssuerGrpc.getEndSessionMethod().getFullMethodName(), LifespanScopes.SESSIONS_WRITE,
             TokenIssuerGrpc.getEndSubjectSessionsMethod().getFullMethodName(), LifespanScopes.SESSIONS_WRITE,
             TokenIssuerGrpc.getRotateSigningKeyMethod().getFullMethodName(), LifespanScopes.KEYS_ROTATE);
-    /** RPCs whose callers authenticate with client credentials in the request, or need none. */
-    static final Set<String> OPEN_METHODS = Set.of(
-            TokenIssuerGrpc.getRefreshTokensMethod().getFullMethodName(),
-            TokenIssuerGrpc.getIssueServiceTokenMethod().getFullMethodName(),
-            TokenIssuerGrpc.getGetJwksMethod().getFullMethodName());
+    /** RPCs whose callers authenticate with client credentials in the request ({@link PeerAddresses}), or need none. */
+    static final Set<String> OPEN_METHODS = Stream.concat(PeerAddresses.CLIENT_AUTHENTICATING.stream(),
+            Stream.of(TokenIssuerGrpc.getGetJwksMethod().getFullMethodName())).collect(Collectors.toUnmodifiableSet());
 
     private final BearerTokenInterceptor guard;
     private final boolean enabled;

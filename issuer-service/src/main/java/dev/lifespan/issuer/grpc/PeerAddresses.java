@@ -24,6 +24,7 @@ import java.util.Set;
 @Singleton
 public class PeerAddresses implements ServerInterceptor {
     private static final Context.Key<String> ADDRESS = Context.key("lifespan-peer-address");
+    /** The RPCs whose callers authenticate with client credentials in the request (no bearer token asked). */
     static final Set<String> CLIENT_AUTHENTICATING = Set.of(
             TokenIssuerGrpc.getRefreshTokensMethod().getFullMethodName(),
             TokenIssuerGrpc.getIssueServiceTokenMethod().getFullMethodName());
