@@ -1,19 +1,17 @@
 package dev.lifespan.cli;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
-import com.google.rpc.RetryInfo;
 import dev.lifespan.support.auth.TokenEndpointRefusal;
 import dev.lifespan.validator.guard.GrpcErrorStatus;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.nio.channels.ClosedChannelException;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
@@ -83,20 +81,9 @@ public final class Failures implements CommandLine.IExecutionExceptionHandler {
         ErrorInfo info = GrpcErrorStatus.errorInfo(e);
         String reason = info == null ? null : info.getReason();
         String field = info == null ? null : info.getMetadataMap().get("field");
-        String retry = null;
-        com.google.rpc.Status details = StatusProto.fromThrowable(e);
-        if (details != null) {
-            for (var any : details.getDetailsList()) {
-                try {
-                    if (any.is(RetryInfo.class)) {
-                        var delay = any.unpack(RetryInfo.class).getRetryDelay();
-                        retry = delay.getSeconds() + (delay.getNanos() > 0 ? "." + delay.getNanos() / 100_000_000 : "") + " s";
-                    }
-                } catch (InvalidProtocolBufferException ignored) {
-                    // a detail we cannot read adds nothing to the message
-                }
-            }
-        }
+        Duration delay = GrpcErrorStatus.retryDelay(e);
+        String retry = delay == null ? null
+                : delay.getSeconds() + (delay.getNano() > 0 ? "." + delay.getNano() / 100_000_000 : "") + " s";
         if (reason != null && !reason.isEmpty()) {
             line.append(" (").append(reason).append(field == null ? "" : ", field " + field).append(')');
         }

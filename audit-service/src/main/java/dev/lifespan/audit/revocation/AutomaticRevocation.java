@@ -8,6 +8,7 @@ import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.audit.config.AuditConfig;
 import dev.lifespan.support.auth.ClientCredentialsToken;
 import dev.lifespan.support.auth.ServiceToken;
+import dev.lifespan.validator.guard.GrpcErrorStatus;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
@@ -24,8 +25,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What an anomaly rule set to {@code revoke-session} or {@code revoke-subject} does: one {@code Revocation.Revoke} call
- * with the audit service's own {@code revocation:write} token, retried with a short backoff. The answer is a sentence
- * for the alert's {@code action_taken}, success or not: an alert is never held back by a failed revocation.
+ * with the audit service's own {@code revocation:write} token, retried with a short backoff, or after the delay the
+ * revocation service asks for when it is longer (its {@code RetryInfo}: it answers UNAVAILABLE with one second while,
+ * for instance, it has not yet fetched the issuer's keys; at most {@link #LONGEST_ADVISED_WAIT} is waited). The answer
+ * is a sentence for the alert's {@code action_taken}, success or not: an alert is never held back by a failed revocation
+ * beyond its attempts.
  */
 @Singleton
 public class AutomaticRevocation {
@@ -33,6 +37,8 @@ public class AutomaticRevocation {
     /** What the audit service's own token may do. */
     public static final String SCOPE = "revocation:write";
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    /** The longest wait between attempts that a revocation service's retry advice can ask for. */
+    static final Duration LONGEST_ADVISED_WAIT = Duration.ofSeconds(10);
 
     private final RevocationChannel channel;
     /** The audit service's own revocation:write token; empty when no client credentials are configured. */
@@ -80,9 +86,12 @@ public class AutomaticRevocation {
                         LOG.errorf("Automatic revocation of %s failed after %d attempts: %s", what, attempt, why);
                         return Uni.createFrom().item("revoking " + what + " failed after " + attempt + " attempts: " + why);
                     }
-                    LOG.warnf("Automatic revocation of %s failed (attempt %d): %s; retrying", what, attempt, why);
-                    return Uni.createFrom().nullItem().onItem().delayIt().by(Duration.ofMillis(100L << (2 * (attempt - 1))))
-                            .chain(() -> attempt(request, what, attempt + 1));
+                    Duration backoff = Duration.ofMillis(100L << (2 * (attempt - 1)));
+                    Duration advised = GrpcErrorStatus.retryDelay(failure);
+                    Duration wait = advised == null || advised.compareTo(backoff) <= 0 ? backoff
+                            : advised.compareTo(LONGEST_ADVISED_WAIT) > 0 ? LONGEST_ADVISED_WAIT : advised;
+                    LOG.warnf("Automatic revocation of %s failed (attempt %d): %s; retrying in %d ms", what, attempt, why, wait.toMillis());
+                    return Uni.createFrom().nullItem().onItem().delayIt().by(wait).chain(() -> attempt(request, what, attempt + 1));
                 });
     }
 

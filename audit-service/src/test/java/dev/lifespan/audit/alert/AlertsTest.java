@@ -172,6 +172,28 @@ class AlertsTest {
     }
 
     @Test
+    void aRevocationServiceAskingToRetryLaterIsRetriedAfterTheDelayItAsksFor() {
+        // As the real service answers while it has not fetched the issuer's keys: UNAVAILABLE, retry in 1 s, here for 1.5 s
+        // from the first attempt. Attempts 100 and 400 ms apart (the backoff alone) would all land in it and be given up.
+        revocation.unavailableFor(Duration.ofMillis(1500));
+        String subject = Events.unique("replayer-later");
+        Grpc.record(List.of(Events.event(EventType.SINGLE_USE_REPLAYED, subject).build(),
+                Events.event(EventType.SINGLE_USE_REPLAYED, subject).build(), Events.event(EventType.SINGLE_USE_REPLAYED, subject).build()));
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> revocation.calls().stream().anyMatch(c -> c.rule().getValue().equals(subject)));
+        List<Instant> refused = revocation.refused();
+        assertThat(refused).as("refused while unavailable").hasSize(2);
+        for (int i = 1; i < refused.size(); i++) {
+            assertThat(Duration.between(refused.get(i - 1), refused.get(i))).as("the advised second between attempts")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+        }
+        try (AlertWatch watch = AlertWatch.open(WatchAlertsRequest.newBuilder().addRules("single-use-replays").setAfterAlertId("0").build())) {
+            Alert alert = watch.await(a -> a.getSubject().equals(subject), Duration.ofSeconds(5)).alert();
+            assertThat(alert.getActionTaken()).startsWith("subject " + subject + " revoked (revocation sequence ");
+        }
+    }
+
+    @Test
     void webhookIsSignedAndRetriedUntilItAnswers() throws Exception {
         await().atMost(Duration.ofSeconds(10)).until(() -> count("SELECT count(*) FROM audit_alert WHERE webhook_state = 'PENDING'") == 0);
         webhook.failNext(2);

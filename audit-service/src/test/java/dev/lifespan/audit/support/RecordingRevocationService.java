@@ -8,6 +8,7 @@ import dev.lifespan.api.v1.SinceRequest;
 import dev.lifespan.api.v1.SinceResponse;
 import dev.lifespan.api.v1.SnapshotRequest;
 import dev.lifespan.api.v1.SnapshotResponse;
+import dev.lifespan.validator.guard.GrpcErrorStatus;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
@@ -16,11 +17,15 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -37,6 +42,13 @@ public final class RecordingRevocationService implements AutoCloseable {
     }
 
     private final List<Call> calls = new CopyOnWriteArrayList<>();
+    /**
+     * For how long, from the first Revoke after {@link #unavailableFor} was called, Revoke answers UNAVAILABLE with a
+     * one-second retry delay, as the real service does while it has not fetched the issuer's keys.
+     */
+    private volatile Duration unavailable = Duration.ZERO;
+    private volatile Instant unavailableSince;
+    private final List<Instant> refused = new CopyOnWriteArrayList<>();
     private final AtomicLong sequence = new AtomicLong();
     private final Server server;
 
@@ -47,6 +59,17 @@ public final class RecordingRevocationService implements AutoCloseable {
                     .addService(ServerInterceptors.intercept(new RevocationGrpc.RevocationImplBase() {
                         @Override
                         public void revoke(RevokeRequest request, StreamObserver<RevokeResponse> out) {
+                            Instant now = Instant.now();
+                            if (!unavailable.isZero() && unavailableSince == null) {
+                                unavailableSince = now;
+                            }
+                            if (unavailableSince != null && now.isBefore(unavailableSince.plus(unavailable))) {
+                                refused.add(now);
+                                out.onError(GrpcErrorStatus.of(Status.Code.UNAVAILABLE, "temporarily_unavailable",
+                                        "caller authentication unavailable: the issuer's keys have not been fetched yet", Map.of(),
+                                        Duration.ofSeconds(1)));
+                                return;
+                            }
                             RevocationRule recorded = request.getRule().toBuilder().setSequence(sequence.incrementAndGet()).build();
                             calls.add(new Call(recorded, authorization.get()));
                             out.onNext(RevokeResponse.newBuilder().setRule(recorded).build());
@@ -78,6 +101,17 @@ public final class RecordingRevocationService implements AutoCloseable {
 
     public String target() {
         return "127.0.0.1:" + server.getPort();
+    }
+
+    /** Answers every Revoke with UNAVAILABLE and a one-second retry delay for {@code period} from the next Revoke on. */
+    public void unavailableFor(Duration period) {
+        unavailableSince = null;
+        unavailable = period;
+    }
+
+    /** When Revoke calls were refused as unavailable, in order. */
+    public List<Instant> refused() {
+        return List.copyOf(refused);
     }
 
     /** Revoke calls received so far, in order. */

@@ -67,6 +67,28 @@ public final class GrpcErrorStatus {
         return null;
     }
 
+    /**
+     * The {@code RetryInfo} delay a status of this shape carries: how long the service asked its caller to wait before
+     * trying again; null for a failure that is not a gRPC status or carries none (retrying cannot help).
+     */
+    public static Duration retryDelay(Throwable failure) {
+        com.google.rpc.Status status = failure == null ? null : StatusProto.fromThrowable(failure);
+        if (status == null) {
+            return null;
+        }
+        for (Any detail : status.getDetailsList()) {
+            if (detail.is(RetryInfo.class)) {
+                try {
+                    com.google.protobuf.Duration delay = detail.unpack(RetryInfo.class).getRetryDelay();
+                    return Duration.ofSeconds(delay.getSeconds(), delay.getNanos());
+                } catch (InvalidProtocolBufferException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
     /** The refusal for a caller the {@link BearerAuthenticator} did not let through; metadata {@code failure} names why. */
     public static StatusRuntimeException refusal(Authentication authentication) {
         if (authentication.isAuthenticated()) {

@@ -122,6 +122,7 @@ class BearerTokenInterceptorTest {
         assertThat(GrpcAssertions.errorInfo(refused).getDomain()).isEqualTo(GrpcErrorStatus.DOMAIN);
         assertThat(GrpcAssertions.errorInfo(refused).getMetadataMap()).containsEntry("failure", "REVOKED_SESSION");
         assertThat(GrpcAssertions.retryDelay(refused)).as("retrying a revoked token cannot help").isEmpty();
+        assertThat(GrpcErrorStatus.retryDelay(refused)).as("as a caller of this library reads it").isNull();
     }
 
     @Test
@@ -135,6 +136,7 @@ class BearerTokenInterceptorTest {
         assertThat(GrpcAssertions.errorInfo(refused).getReason()).isEqualTo("temporarily_unavailable");
         assertThat(GrpcAssertions.errorInfo(refused).getMetadataMap()).containsEntry("failure", "REVOCATION_FEED_STALE");
         assertThat(GrpcAssertions.retryDelay(refused)).hasValueSatisfying(d -> assertThat(d).isPositive());
+        assertThat(GrpcErrorStatus.retryDelay(refused)).as("as a caller of this library reads it").isEqualTo(Authentication.RETRY_AFTER);
     }
 
     @Test
