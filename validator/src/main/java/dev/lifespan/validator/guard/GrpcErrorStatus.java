@@ -2,6 +2,7 @@ package dev.lifespan.validator.guard;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import io.grpc.Status;
@@ -51,20 +52,7 @@ public final class GrpcErrorStatus {
      * back by a caller; null for a failure that is not a gRPC status or carries none.
      */
     public static ErrorInfo errorInfo(Throwable failure) {
-        com.google.rpc.Status status = failure == null ? null : StatusProto.fromThrowable(failure);
-        if (status == null) {
-            return null;
-        }
-        for (Any detail : status.getDetailsList()) {
-            if (detail.is(ErrorInfo.class)) {
-                try {
-                    return detail.unpack(ErrorInfo.class);
-                } catch (InvalidProtocolBufferException e) {
-                    return null;
-                }
-            }
-        }
-        return null;
+        return detail(failure, ErrorInfo.class);
     }
 
     /**
@@ -72,15 +60,20 @@ public final class GrpcErrorStatus {
      * trying again; null for a failure that is not a gRPC status or carries none (retrying cannot help).
      */
     public static Duration retryDelay(Throwable failure) {
+        RetryInfo retry = detail(failure, RetryInfo.class);
+        return retry == null ? null : Duration.ofSeconds(retry.getRetryDelay().getSeconds(), retry.getRetryDelay().getNanos());
+    }
+
+    /** The first detail of {@code type} in a status of this shape; null when the failure carries none or it cannot be read. */
+    private static <T extends Message> T detail(Throwable failure, Class<T> type) {
         com.google.rpc.Status status = failure == null ? null : StatusProto.fromThrowable(failure);
         if (status == null) {
             return null;
         }
         for (Any detail : status.getDetailsList()) {
-            if (detail.is(RetryInfo.class)) {
+            if (detail.is(type)) {
                 try {
-                    com.google.protobuf.Duration delay = detail.unpack(RetryInfo.class).getRetryDelay();
-                    return Duration.ofSeconds(delay.getSeconds(), delay.getNanos());
+                    return detail.unpack(type);
                 } catch (InvalidProtocolBufferException e) {
                     return null;
                 }
