@@ -3,6 +3,7 @@ package dev.lifespan.support.error;
 import dev.lifespan.support.deadline.SilenceDeadline;
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.core.impl.NoStackTraceTimeoutException;
 import io.vertx.pgclient.PgException;
 import io.vertx.redis.client.impl.types.ErrorType;
@@ -41,6 +42,9 @@ public final class Failures {
         return new ServiceException(ErrorKind.SERVER_ERROR, "internal error");
     }
 
+    /** What the Redis client's failure says when a command is sent on a connection that has closed. */
+    static final String REDIS_CONNECTION_CLOSED = "Connection is closed";
+
     /** True when the failure, or one of its causes, is a dependency that cannot be reached or is going away: an outage, not a bug. */
     public static boolean isDependencyDown(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -53,6 +57,11 @@ public final class Failures {
                 return true;
             }
             if (t instanceof ErrorType redis && (redis.is("LOADING") || redis.is("MASTERDOWN") || redis.is("TRYAGAIN"))) {
+                return true;
+            }
+            // The one failure classified by its message: the Redis client refuses a command on a connection that has
+            // closed with a bare NoStackTraceThrowable saying only this (vertx-redis-client's RedisStandaloneConnection).
+            if (t instanceof NoStackTraceThrowable && REDIS_CONNECTION_CLOSED.equals(t.getMessage())) {
                 return true;
             }
         }

@@ -1,5 +1,6 @@
 package dev.lifespan.support.error;
 
+import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.pgclient.PgException;
 import io.vertx.redis.client.impl.types.ErrorType;
 import io.vertx.sqlclient.ClosedConnectionException;
@@ -30,6 +31,10 @@ class FailuresTest {
         assertThat(Failures.classify(new PgException("duplicate key", "ERROR", "23505", "unique violation")).kind())
                 .isEqualTo(ErrorKind.SERVER_ERROR);
         assertThat(Failures.classify(ErrorType.create("ERR unknown command")).kind()).isEqualTo(ErrorKind.SERVER_ERROR);
+        // The Redis client's closed-connection refusal is matched by its type and its whole message, nothing looser.
+        assertThat(Failures.classify(new IllegalStateException(Failures.REDIS_CONNECTION_CLOSED)).kind()).isEqualTo(ErrorKind.SERVER_ERROR);
+        assertThat(Failures.classify(new NoStackTraceThrowable("Connection is closed, and this is a bug")).kind())
+                .isEqualTo(ErrorKind.SERVER_ERROR);
         assertThat(Failures.classify(new IllegalStateException("x")).getMessage()).as("no detail for the caller").isEqualTo("internal error");
     }
 

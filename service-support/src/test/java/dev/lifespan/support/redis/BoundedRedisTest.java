@@ -3,10 +3,12 @@ package dev.lifespan.support.redis;
 import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.TcpProxy;
 import dev.lifespan.support.deadline.SilenceDeadline;
+import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.Failures;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import io.vertx.redis.client.RedisOptions;
@@ -140,6 +142,24 @@ class BoundedRedisTest {
         }
 
         assertThat(send(bounded, Request.cmd(Command.PING)).toString()).as("served on a new connection").isEqualTo("PONG");
+    }
+
+    @Test
+    void aCommandOnAConnectionThatClosedIsTheDependencyDownNotABug() throws Exception {
+        // The Redis client fails a command sent on a connection that has closed (Redis restarted, the link dropped, in
+        // the pool's window before it notices) with a bare NoStackTraceThrowable; it once came out of the issuer as a
+        // 500 instead of an outage (seen in CI, RateLimitTest).
+        RedisConnection connection = client.connect().await().atMost(Duration.ofSeconds(10));
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        connection.endHandler(() -> ended.complete(null));
+        connection.send(Request.cmd(Command.QUIT)).await().atMost(Duration.ofSeconds(10)); // Redis closes this connection
+        ended.get(10, TimeUnit.SECONDS);
+
+        Throwable failure = connection.send(Request.cmd(Command.PING)).onItem().<Throwable>transform(ignored -> null)
+                .onFailure().recoverWithItem(f -> f).await().atMost(Duration.ofSeconds(10));
+        assertThat(failure).as("the client refuses the command").isNotNull();
+        assertThat(Failures.isDependencyDown(failure)).as(failure.getClass().getName() + ": " + failure.getMessage()).isTrue();
+        assertThat(Failures.classify(failure).kind()).isEqualTo(ErrorKind.UNAVAILABLE);
     }
 
     @Test
