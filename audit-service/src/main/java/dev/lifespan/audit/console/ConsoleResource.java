@@ -124,7 +124,7 @@ public class ConsoleResource {
         } else {
             body = out.signedOut(seed);
         }
-        Response.ResponseBuilder response = Response.ok(body.toString(), JSON).header("Cache-Control", "no-store");
+        Response.ResponseBuilder response = Response.ok(body.toString(), JSON);
         cookies.forEach(c -> response.header("Set-Cookie", c));
         return response.build();
     }
@@ -138,7 +138,7 @@ public class ConsoleResource {
             @Context HttpServerRequest http) {
         JsonNode form = object(body);
         return auth.signIn(text(form, "client_id"), text(form, "client_secret"), ConsoleAuth.seed(seed).orElse(null), csrf, RequestAddress.of(http)).map(signIn ->
-                Response.ok(out.signedIn(signIn.operator()).toString(), JSON).header("Cache-Control", "no-store")
+                Response.ok(out.signedIn(signIn.operator()).toString(), JSON)
                         .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.TOKEN, signIn.operator().token(), auth.remaining(signIn.operator().claims())))
                         .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.SEED, signIn.seed(), Duration.ofDays(1)))
                         .build());
@@ -173,7 +173,7 @@ public class ConsoleResource {
         String newSeed = ConsoleAuth.newSeed();
         return revoked.map(what -> {
             ObjectNode body = out.signedOut(newSeed).put("message", "Signed out; " + what + ".");
-            return Response.ok(body.toString(), JSON).header("Cache-Control", "no-store")
+            return Response.ok(body.toString(), JSON)
                     .header("Set-Cookie", ConsoleCookies.clear(ConsoleCookies.TOKEN))
                     .header("Set-Cookie", ConsoleCookies.set(ConsoleCookies.SEED, newSeed, Duration.ofDays(1))).build();
         });
@@ -369,7 +369,7 @@ public class ConsoleResource {
     @ServerExceptionMapper
     public Response signedOut(ConsoleFailure.SignedOut signedOut) {
         ObjectNode body = out.object().put("error", "signed_out").put("error_description", signedOut.getMessage());
-        return Response.status(401).type(JSON).header("Cache-Control", "no-store")
+        return Response.status(401).type(JSON)
                 .header("Set-Cookie", ConsoleCookies.clear(ConsoleCookies.TOKEN)).entity(body.toString()).build();
     }
 
@@ -378,7 +378,7 @@ public class ConsoleResource {
     public Response csrfRefused(ConsoleFailure.CsrfRefused refused) {
         ObjectNode body = out.object().put("error", "csrf_refused").put("error_description", refused.getMessage())
                 .put("field", ConsoleAuth.HEADER);
-        return Response.status(403).type(JSON).header("Cache-Control", "no-store").entity(body.toString()).build();
+        return Response.status(403).type(JSON).entity(body.toString()).build();
     }
 
     // ---------------------------------------------------------------- helpers

@@ -286,6 +286,25 @@ class ConsoleTest {
     }
 
     @Test
+    void everyApiAnswerSaysNoStoreExactlyOnce() {
+        startSession();
+        List<Response> answers = new ArrayList<>(List.of(
+                given().cookies(jar).get("/console/api/session"),                                           // 200
+                given().cookies(jar).get("/console/api/nodes"),                                             // 401, signed out
+                given().cookies(jar).contentType(ContentType.JSON).body("{}").post("/console/api/sign-in"), // 403, no CSRF token
+                given().cookies(jar).get("/console/api/no-such-thing")));                                   // 404
+        signIn(IssuerStandIn.OPERATOR_ID, IssuerStandIn.OPERATOR_SECRET).then().statusCode(200);
+        answers.add(given().cookies(jar).get("/console/api/events?limit=501"));                            // 400, the error mapper
+        answers.add(given().cookies(jar).get("/console/api/events?limit=1"));                              // 200
+
+        assertThat(answers.stream().map(Response::statusCode).toList()).containsExactly(200, 401, 403, 404, 400, 200);
+        for (Response answer : answers) {
+            assertThat(answer.headers().getValues("Cache-Control")).as("Cache-Control of a %d", answer.statusCode())
+                    .containsExactly("no-store");
+        }
+    }
+
+    @Test
     void thePageIsServedWithAContentSecurityPolicy() {
         given().redirects().follow(false).get("/console").then().statusCode(303).header("Location", containsString("/console/"));
         given().get("/console/").then().statusCode(200).body(containsString("Lifespan console"))
