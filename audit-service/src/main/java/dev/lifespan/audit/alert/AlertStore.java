@@ -31,9 +31,10 @@ public class AlertStore {
             + " trigger_event_id, observed, threshold";
 
     /** Under {@link #ALERT_LOCK}: ids are max + 1, so they are committed in order. */
-    private static final String INSERT = "INSERT INTO audit_alert (" + COLUMNS + ", webhook_state, webhook_next_at)"
-            + " SELECT COALESCE(max(alert_id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM audit_alert"
-            + " RETURNING " + COLUMNS;
+    private static final String INSERT = "INSERT INTO audit_alert (" + COLUMNS + ", webhook_state, webhook_next_at,"
+            + " revocation_state, revocation_kind, revocation_value, revocation_reason, revocation_tries, revocation_next_at)"
+            + " SELECT COALESCE(max(alert_id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+            + " $15, $16, $17, $18, $19, $20 FROM audit_alert RETURNING " + COLUMNS;
 
     private final BoundedPostgres postgres;
 
@@ -46,12 +47,17 @@ public class AlertStore {
             String sourceIp, String summary, String actionTaken, String triggerEventId, long observed, long threshold) {
     }
 
-    /** Stores the alert; {@code webhook} marks it for delivery now. */
-    public Uni<Alert> insert(Draft draft, boolean webhook) {
+    /**
+     * Stores the alert; {@code webhook} marks it for delivery now, and {@code retry}, when not null, is its revocation to
+     * try again later ({@link RevocationRetries}).
+     */
+    public Uni<Alert> insert(Draft draft, boolean webhook, RevocationRetries.Retry retry) {
         Tuple values = Tuple.from(Arrays.asList(draft.rule(), draft.severity().name(), utc(draft.raisedAt()), blank(draft.subject()),
                 blank(draft.sessionId()), blank(draft.clientId()), blank(draft.sourceIp()), draft.summary(), draft.actionTaken(),
                 draft.triggerEventId() == null || draft.triggerEventId().isEmpty() ? null : UUID.fromString(draft.triggerEventId()),
-                draft.observed(), draft.threshold(), webhook ? "PENDING" : "NONE", webhook ? utc(draft.raisedAt()) : null));
+                draft.observed(), draft.threshold(), webhook ? "PENDING" : "NONE", webhook ? utc(draft.raisedAt()) : null,
+                retry == null ? "NONE" : "PENDING", retry == null ? null : retry.kind(), retry == null ? null : retry.value(),
+                retry == null ? null : retry.reason(), retry == null ? 0 : retry.tries(), retry == null ? null : utc(retry.nextAt())));
         return postgres.inTransactionAround(tx -> tx.command("SELECT pg_advisory_xact_lock(" + ALERT_LOCK + ")")
                 .chain(() -> tx.execute(INSERT, values)))
                 .map(rows -> alert(rows.iterator().next()));

@@ -219,9 +219,20 @@ public interface AuditConfig {
         @WithDefault("2s")
         Duration deadline();
 
-        /** Attempts per revocation before the alert records the failure. */
+        /** Attempts per revocation, each try, before the try counts as failed. */
         @WithDefault("3")
         int attempts();
+
+        /**
+         * How long after its alert a revocation that could not be made (the revocation service or the issuer
+         * unreachable) is tried again, from the alert row, before the alert records that it failed.
+         */
+        @WithDefault("24h")
+        Duration retryFor();
+
+        /** How often the due retries of revocations are looked for. */
+        @WithDefault("1s")
+        Duration checkInterval();
 
         /** The TLS files as the channel credentials this service dials with. */
         default ClientTls tls() {

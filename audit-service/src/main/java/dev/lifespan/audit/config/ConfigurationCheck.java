@@ -82,6 +82,12 @@ public class ConfigurationCheck {
                 throw new IllegalStateException("Unsafe audit configuration: " + e.getMessage(), e);
             }
         }
+        AuditConfig.Revocation revocation = config.revocation();
+        require(revocation.attempts() >= 1 && revocation.attempts() <= 10, "lifespan.audit.revocation.attempts must be between 1 and 10");
+        require(!revocation.retryFor().isNegative() && revocation.retryFor().compareTo(Duration.ofDays(30)) <= 0,
+                "lifespan.audit.revocation.retry-for must be between 0 (no later tries) and 30d");
+        require(positive(revocation.checkInterval()) && revocation.checkInterval().compareTo(Duration.ofHours(1)) <= 0,
+                "lifespan.audit.revocation.check-interval must be positive and at most 1h");
         boolean revokes = AnomalyRules.configured(config.anomaly().rules()).rules().stream()
                 .anyMatch(r -> r.enabled() && r.action() != dev.lifespan.audit.alert.AnomalyRule.Action.ALERT);
         if (revokes) {

@@ -28,8 +28,9 @@ import java.util.concurrent.TimeUnit;
  * with the audit service's own {@code revocation:write} token, retried with a short backoff, or after the delay the
  * revocation service asks for when it is longer (its {@code RetryInfo}: it answers UNAVAILABLE with one second while,
  * for instance, it has not yet fetched the issuer's keys; at most {@link #LONGEST_ADVISED_WAIT} is waited). The answer
- * is a sentence for the alert's {@code action_taken}, success or not: an alert is never held back by a failed revocation
- * beyond its attempts.
+ * is an {@link Outcome}: a sentence for the alert's {@code action_taken}, success or not, and whether a failure is worth
+ * trying again later (the revocation service or the issuer unreachable) rather than final (the request refused). An
+ * alert is never held back by a failed revocation beyond its attempts; {@code RevocationRetries} tries again later.
  */
 @Singleton
 public class AutomaticRevocation {
@@ -61,30 +62,59 @@ public class AutomaticRevocation {
                 failure -> LOG.warnf("No revocation:write token yet (%s); automatic revocations will ask again", failure.getMessage())));
     }
 
+    /** What a revocation came to. */
+    public record Outcome(Result result, String actionTaken) {
+        static Outcome of(Result result, String actionTaken) {
+            return new Outcome(result, actionTaken);
+        }
+    }
+
+    /** Made; not made and not worth trying again (refused, or nothing configured to make it with); or worth trying later. */
+    public enum Result {
+        REVOKED, NOT_REVOKED, TRY_LATER
+    }
+
     /** Revokes every token of a session ({@code RULE_KIND_SESSION}) or a subject ({@code RULE_KIND_SUBJECT}, issued before now). */
-    public Uni<String> revoke(RuleKind kind, String value, String reason) {
+    public Uni<Outcome> revoke(RuleKind kind, String value, String reason) {
         String what = (kind == RuleKind.RULE_KIND_SESSION ? "session " : "subject ") + value;
         if (channel.channel().isEmpty()) {
-            return Uni.createFrom().item("not revoked: no revocation service configured (lifespan.audit.revocation.target)");
+            return Uni.createFrom().item(Outcome.of(Result.NOT_REVOKED,
+                    "not revoked: no revocation service configured (lifespan.audit.revocation.target)"));
         }
         if (credential.isEmpty()) {
-            return Uni.createFrom().item("not revoked: no client credentials configured (lifespan.audit.revocation.token-url and client-secret)");
+            return Uni.createFrom().item(Outcome.of(Result.NOT_REVOKED,
+                    "not revoked: no client credentials configured (lifespan.audit.revocation.token-url and client-secret)"));
         }
         RevokeRequest request = RevokeRequest.newBuilder().setRule(RevocationRule.newBuilder().setKind(kind).setValue(value)
                 .setReason(reason.length() > 256 ? reason.substring(0, 256) : reason)).build();
         return attempt(request, what, 1);
     }
 
-    private Uni<String> attempt(RevokeRequest request, String what, int attempt) {
+    /**
+     * True when a revocation that failed this way may succeed later: everything but the revocation service refusing the
+     * request itself (its value, the audit service's permission, or a method it does not have), which no retry changes.
+     */
+    static boolean worthRetrying(Throwable failure) {
+        if (!(failure instanceof StatusRuntimeException status)) {
+            return true;   // the issuer's token endpoint or the connection: an outage, or a secret an operator can mend
+        }
+        return switch (status.getStatus().getCode()) {
+            case INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, OUT_OF_RANGE, UNIMPLEMENTED -> false;
+            default -> true;
+        };
+    }
+
+    private Uni<Outcome> attempt(RevokeRequest request, String what, int attempt) {
         ServiceToken token = credential.orElseThrow();
         return token.discardIfRefused(token.token().chain(value -> call(request, value)))
-                .map(response -> what + " revoked (revocation sequence " + response.getRule().getSequence() + ")")
+                .map(response -> Outcome.of(Result.REVOKED, what + " revoked (revocation sequence " + response.getRule().getSequence() + ")"))
                 .onFailure().recoverWithUni(failure -> {
                     String why = failure instanceof StatusRuntimeException s ? s.getStatus().getCode() + " " + s.getStatus().getDescription()
                             : failure.getMessage();
-                    if (attempt >= settings.attempts()) {
+                    if (attempt >= settings.attempts() || !worthRetrying(failure)) {
                         LOG.errorf("Automatic revocation of %s failed after %d attempts: %s", what, attempt, why);
-                        return Uni.createFrom().item("revoking " + what + " failed after " + attempt + " attempts: " + why);
+                        return Uni.createFrom().item(Outcome.of(worthRetrying(failure) ? Result.TRY_LATER : Result.NOT_REVOKED,
+                                "revoking " + what + " failed after " + attempt + (attempt == 1 ? " attempt: " : " attempts: ") + why));
                     }
                     Duration backoff = Duration.ofMillis(100L << (2 * (attempt - 1)));
                     Duration advised = GrpcErrorStatus.retryDelay(failure);
@@ -93,6 +123,11 @@ public class AutomaticRevocation {
                     LOG.warnf("Automatic revocation of %s failed (attempt %d): %s; retrying in %d ms", what, attempt, why, wait.toMillis());
                     return Uni.createFrom().nullItem().onItem().delayIt().by(wait).chain(() -> attempt(request, what, attempt + 1));
                 });
+    }
+
+    /** The longest one {@link #revoke} can take: every attempt's deadline and the longest wait between attempts. */
+    public Duration longest() {
+        return settings.deadline().multipliedBy(2).plus(LONGEST_ADVISED_WAIT).multipliedBy(settings.attempts());
     }
 
     private Uni<RevokeResponse> call(RevokeRequest request, String token) {

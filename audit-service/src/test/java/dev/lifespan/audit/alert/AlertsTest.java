@@ -19,6 +19,7 @@ import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.devstack.TcpProxy;
 import dev.lifespan.support.error.Failures;
+import io.grpc.Status;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -81,6 +82,8 @@ class AlertsTest {
             config.put("lifespan.audit.webhook.initial-backoff", "100ms");
             config.put("lifespan.audit.webhook.max-backoff", "400ms");
             config.put("lifespan.audit.webhook.check-interval", "100ms");
+            config.put("lifespan.audit.revocation.check-interval", "100ms");
+            config.put("lifespan.audit.revocation.retry-for", "8s");
             return config;
         }
 
@@ -175,13 +178,15 @@ class AlertsTest {
     void aRevocationServiceAskingToRetryLaterIsRetriedAfterTheDelayItAsksFor() {
         // As the real service answers while it has not fetched the issuer's keys: UNAVAILABLE, retry in 1 s, here for 1.5 s
         // from the first attempt. Attempts 100 and 400 ms apart (the backoff alone) would all land in it and be given up.
+        int refusedBefore = revocation.refused().size();
         revocation.unavailableFor(Duration.ofMillis(1500));
         String subject = Events.unique("replayer-later");
         Grpc.record(List.of(Events.event(EventType.SINGLE_USE_REPLAYED, subject).build(),
                 Events.event(EventType.SINGLE_USE_REPLAYED, subject).build(), Events.event(EventType.SINGLE_USE_REPLAYED, subject).build()));
 
         await().atMost(Duration.ofSeconds(15)).until(() -> revocation.calls().stream().anyMatch(c -> c.rule().getValue().equals(subject)));
-        List<Instant> refused = revocation.refused();
+        List<Instant> all = revocation.refused();
+        List<Instant> refused = all.subList(refusedBefore, all.size());
         assertThat(refused).as("refused while unavailable").hasSize(2);
         for (int i = 1; i < refused.size(); i++) {
             assertThat(Duration.between(refused.get(i - 1), refused.get(i))).as("the advised second between attempts")
@@ -191,6 +196,85 @@ class AlertsTest {
             Alert alert = watch.await(a -> a.getSubject().equals(subject), Duration.ofSeconds(5)).alert();
             assertThat(alert.getActionTaken()).startsWith("subject " + subject + " revoked (revocation sequence ");
         }
+    }
+
+    @Test
+    void aRevocationNotMadeWhenTheAlertIsRaisedIsMadeOnALaterTryAndAFollowUpAlertSaysSo() throws Exception {
+        revocation.refuseNext(3, Status.Code.UNAVAILABLE);   // every attempt of the first try
+        String subject = Events.unique("replayer-outage");
+        try (AlertWatch watch = AlertWatch.open(WatchAlertsRequest.newBuilder().addRules("single-use-replays").setAfterAlertId("0").build())) {
+            recordReplays(subject);
+            Alert first = watch.await(a -> a.getSubject().equals(subject), Duration.ofSeconds(15)).alert();
+            assertThat(first.getActionTaken()).startsWith("revoking subject " + subject + " failed after 3 attempts: UNAVAILABLE")
+                    .contains("; trying again until ");
+            assertThat(revocationState(first)).isEqualTo("PENDING");
+            assertThat(revocation.calls().stream().filter(c -> c.rule().getValue().equals(subject))).isEmpty();
+
+            clock.advance(RevocationRetries.FIRST_WAIT);   // the later try is due
+
+            Alert followUp = watch.await(a -> a.getSubject().equals(subject) && !a.getAlertId().equals(first.getAlertId()),
+                    Duration.ofSeconds(15)).alert();
+            RecordingRevocationService.Call call = revocation.calls().stream().filter(c -> c.rule().getValue().equals(subject)).findFirst().orElseThrow();
+            assertThat(followUp.getActionTaken()).startsWith("subject " + subject + " revoked (revocation sequence " + call.rule().getSequence()
+                    + ") on try 2, ");
+            assertThat(followUp.getSummary()).isEqualTo("follow-up to alert " + first.getAlertId() + ": " + first.getSummary());
+            assertThat(followUp.getRule()).isEqualTo(first.getRule());
+            assertThat(followUp.getSeverity()).isEqualTo(first.getSeverity());
+            assertThat(followUp.getTriggerEventId()).isEqualTo(first.getTriggerEventId());
+            assertThat(revocationState(first)).isEqualTo("DONE");
+            assertThat(actionTaken(first)).isEqualTo(followUp.getActionTaken());
+            assertThat(revocation.calls().stream().filter(c -> c.rule().getValue().equals(subject))).as("revoked once").hasSize(1);
+            assertThat(call.rule().getKind()).isEqualTo(RuleKind.RULE_KIND_SUBJECT);
+        }
+    }
+
+    @Test
+    void aRevocationStillUnreachableWhenRetryForRunsOutIsGivenUpAndAFollowUpAlertSaysSo() throws Exception {
+        revocation.refuseNext(1_000, Status.Code.UNAVAILABLE);
+        String subject = Events.unique("replayer-gone");
+        try (AlertWatch watch = AlertWatch.open(WatchAlertsRequest.newBuilder().addRules("single-use-replays").setAfterAlertId("0").build())) {
+            recordReplays(subject);
+            Alert first = watch.await(a -> a.getSubject().equals(subject), Duration.ofSeconds(15)).alert();
+            assertThat(revocationState(first)).isEqualTo("PENDING");
+
+            clock.advance(Duration.ofSeconds(10));   // past retry-for (8 s): the next try is the last
+
+            Alert followUp = watch.await(a -> a.getSubject().equals(subject) && !a.getAlertId().equals(first.getAlertId()),
+                    Duration.ofSeconds(15)).alert();
+            assertThat(followUp.getActionTaken()).startsWith("revoking subject " + subject + " failed after 3 attempts: UNAVAILABLE")
+                    .contains("; given up after 2 tries over ");
+            assertThat(revocationState(first)).isEqualTo("FAILED");
+            assertThat(revocation.calls().stream().filter(c -> c.rule().getValue().equals(subject))).isEmpty();
+        } finally {
+            revocation.refuseNext(0, Status.Code.OK);
+        }
+    }
+
+    @Test
+    void aRevocationRefusedForWhatItAsksIsNotTriedAgain() throws Exception {
+        revocation.refuseNext(1, Status.Code.PERMISSION_DENIED);
+        String subject = Events.unique("replayer-denied");
+        try (AlertWatch watch = AlertWatch.open(WatchAlertsRequest.newBuilder().addRules("single-use-replays").setAfterAlertId("0").build())) {
+            recordReplays(subject);
+            Alert first = watch.await(a -> a.getSubject().equals(subject), Duration.ofSeconds(15)).alert();
+            assertThat(first.getActionTaken()).isEqualTo("revoking subject " + subject + " failed after 1 attempt: PERMISSION_DENIED refused by the stand-in");
+            assertThat(revocationState(first)).isEqualTo("NONE");
+        } finally {
+            revocation.refuseNext(0, Status.Code.OK);
+        }
+    }
+
+    private static void recordReplays(String subject) {
+        Grpc.record(List.of(Events.event(EventType.SINGLE_USE_REPLAYED, subject).build(),
+                Events.event(EventType.SINGLE_USE_REPLAYED, subject).build(), Events.event(EventType.SINGLE_USE_REPLAYED, subject).build()));
+    }
+
+    private String revocationState(Alert alert) throws Exception {
+        return text("SELECT revocation_state FROM audit_alert WHERE alert_id = " + Long.parseLong(alert.getAlertId()));
+    }
+
+    private String actionTaken(Alert alert) throws Exception {
+        return text("SELECT action_taken FROM audit_alert WHERE alert_id = " + Long.parseLong(alert.getAlertId()));
     }
 
     @Test
@@ -305,6 +389,13 @@ class AlertsTest {
 
     private List<WebhookReceiver.Delivery> deliveriesOf(AuditEvent trigger) {
         return webhook.deliveries().stream().filter(d -> d.body().contains(trigger.getEventId())).toList();
+    }
+
+    private String text(String query) throws Exception {
+        try (Connection c = servers.jdbcConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     private long count(String query) throws Exception {

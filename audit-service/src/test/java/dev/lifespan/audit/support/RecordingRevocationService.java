@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A stand-in for the revocation service on a real gRPC port: records every {@code Revoke} and the credentials it came
@@ -49,6 +50,13 @@ public final class RecordingRevocationService implements AutoCloseable {
     private volatile Duration unavailable = Duration.ZERO;
     private volatile Instant unavailableSince;
     private final List<Instant> refused = new CopyOnWriteArrayList<>();
+    /** The next {@code count} Revoke calls are refused with {@code code}. */
+    private record Answer(int count, Status.Code code) {
+        Status.Code refusal() {
+            return count > 0 ? code : null;
+        }
+    }
+    private final AtomicReference<Answer> answerNext = new AtomicReference<>(new Answer(0, Status.Code.OK));
     private final AtomicLong sequence = new AtomicLong();
     private final Server server;
 
@@ -63,11 +71,20 @@ public final class RecordingRevocationService implements AutoCloseable {
                             if (!unavailable.isZero() && unavailableSince == null) {
                                 unavailableSince = now;
                             }
-                            if (unavailableSince != null && now.isBefore(unavailableSince.plus(unavailable))) {
+                            Status.Code refusal = answerNext.getAndUpdate(a -> a.count() > 0 ? new Answer(a.count() - 1, a.code()) : a).refusal();
+                            if (refusal == null && unavailableSince != null && now.isBefore(unavailableSince.plus(unavailable))) {
+                                refusal = Status.Code.UNAVAILABLE;
+                            }
+                            if (refusal == Status.Code.UNAVAILABLE) {
                                 refused.add(now);
                                 out.onError(GrpcErrorStatus.of(Status.Code.UNAVAILABLE, "temporarily_unavailable",
                                         "caller authentication unavailable: the issuer's keys have not been fetched yet", Map.of(),
                                         Duration.ofSeconds(1)));
+                                return;
+                            }
+                            if (refusal != null) {
+                                refused.add(now);
+                                out.onError(Status.fromCode(refusal).withDescription("refused by the stand-in").asRuntimeException());
                                 return;
                             }
                             RevocationRule recorded = request.getRule().toBuilder().setSequence(sequence.incrementAndGet()).build();
@@ -109,7 +126,15 @@ public final class RecordingRevocationService implements AutoCloseable {
         unavailable = period;
     }
 
-    /** When Revoke calls were refused as unavailable, in order. */
+    /**
+     * Refuses the next {@code count} Revoke calls with {@code code}: UNAVAILABLE with a one-second retry delay, as the real
+     * service answers while it cannot check callers, anything else as a plain status. {@code count} 0 ends it.
+     */
+    public void refuseNext(int count, Status.Code code) {
+        answerNext.set(new Answer(count, code));
+    }
+
+    /** When Revoke calls were refused, in order. */
     public List<Instant> refused() {
         return List.copyOf(refused);
     }
