@@ -36,8 +36,11 @@ import java.util.regex.Pattern;
  *
  * <p>Environment: {@code LIFESPAN_PORT} (default 8080), {@code LIFESPAN_MASTER_KEY} (default: a
  * fresh one per run), {@code LIFESPAN_JAVA_HOME} (JDK for the services; default the one running
- * this; {@code run-local.sh} prefers an installed JDK 25), {@code LIFESPAN_LOCAL_OPTS} (extra JVM options for the
- * services, e.g. {@code -Dlifespan.keys.algorithm=ES256}).
+ * this; {@code run-local.sh} prefers an installed JDK 25), {@code LIFESPAN_LOCAL_OPTS} (extra JVM options for every
+ * service), {@code LIFESPAN_LOCAL_ISSUER_OPTS} and {@code LIFESPAN_LOCAL_AUDIT_OPTS} (settings for that service only,
+ * {@code key=value} or {@code -Dkey=value} separated by spaces, e.g. {@code -Dlifespan.keys.algorithm=ES256} for the
+ * issuer, {@code lifespan.audit.anomaly.rules.refresh-reuse.action=revoke-subject} for the audit service: each service
+ * refuses to start on a {@code lifespan.*} setting it does not know).
  */
 public final class LocalStack implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -49,8 +52,8 @@ public final class LocalStack implements AutoCloseable {
         EmbeddedServers servers = EmbeddedServers.start();
         LocalStack stack;
         try {
-            stack = start(servers, root, port, null);
-        } catch (IllegalStateException e) {
+            stack = start(servers, root, port, null, settings("LIFESPAN_LOCAL_ISSUER_OPTS"), settings("LIFESPAN_LOCAL_AUDIT_OPTS"));
+        } catch (IllegalStateException | IllegalArgumentException e) {
             System.err.println(e.getMessage());
             servers.close();
             System.exit(1);
@@ -467,6 +470,23 @@ public final class LocalStack implements AutoCloseable {
     public synchronized void close() {
         stopProcesses(replicas.stream().map(Replica::process).toList());
         stopProcesses(children);
+    }
+
+    /** The settings in an environment variable: {@code key=value} or {@code -Dkey=value}, separated by spaces. */
+    static Map<String, String> settings(String variable) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String item : env(variable, "").trim().split("\\s+")) {
+            if (item.isEmpty()) {
+                continue;
+            }
+            String setting = item.startsWith("-D") ? item.substring(2) : item;
+            int equals = setting.indexOf('=');
+            if (equals <= 0) {
+                throw new IllegalArgumentException(variable + ": '" + item + "' is not key=value");
+            }
+            settings.put(setting.substring(0, equals), setting.substring(equals + 1));
+        }
+        return settings;
     }
 
     private static List<String> javaCommand(Service service, Path root, int port, Map<String, String> config) {
