@@ -16,8 +16,12 @@ import java.util.stream.Stream;
  */
 final class K8sTree {
 
-    /** Every variant that is rendered and checked: the overlays as shipped, and each with the optional monitoring. */
-    static final List<String> VARIANTS = List.of("overlays/dev", "overlays/prod", "variants/dev-monitored", "variants/prod-monitored");
+    /**
+     * Every variant that is rendered and checked: the overlays as shipped, each with the optional monitoring, and prod with
+     * the audit webhook's egress.
+     */
+    static final List<String> VARIANTS = List.of("overlays/dev", "overlays/prod", "variants/dev-monitored", "variants/prod-monitored",
+            "variants/prod-webhook");
 
     final Path source;
     final Path root;
@@ -44,6 +48,7 @@ final class K8sTree {
         runMakeDevSecrets(root.resolve("overlays/dev/MakeDevSecrets.java"), root.resolve("overlays/dev/secrets"));
         variant(root, "dev-monitored", "../../overlays/dev", "../../components/service-monitor");
         variant(root, "prod-monitored", "../../overlays/prod", "../../components/service-monitor", "../../components/service-monitor-tls");
+        variant(root, "prod-webhook", "../../overlays/prod", "../../components/audit-webhook-egress");
         return new K8sTree(source, root);
     }
 

@@ -83,6 +83,30 @@ class RenderedOverlaysTest {
         if (variant.endsWith("monitored")) {
             assertThat(m.all(ServiceMonitor.class).count()).isEqualTo(3);
         }
+        assertThat(m.named(NetworkPolicy.class, "lifespan-audit-webhook").isPresent()).as(variant + ": webhook egress only with its component")
+                .isEqualTo(variant.endsWith("webhook"));
+    }
+
+    @Test
+    void theWebhookEgressComponentOpensHttpsToPublicAddressesFromTheAuditPodsOnly() {
+        NetworkPolicy webhook = rendered.get("variants/prod-webhook").named(NetworkPolicy.class, "lifespan-audit-webhook").orElseThrow();
+        assertThat(webhook.getSpec().getPodSelector().getMatchLabels()).containsExactly(Map.entry("app.kubernetes.io/name", "lifespan-audit"));
+        assertThat(webhook.getSpec().getPolicyTypes()).containsExactly("Egress");
+        assertThat(webhook.getSpec().getIngress()).isNullOrEmpty();
+        assertThat(webhook.getSpec().getEgress()).singleElement().satisfies(rule -> {
+            assertThat(rule.getPorts()).singleElement().satisfies(port -> {
+                assertThat(port.getProtocol()).isEqualTo("TCP");
+                assertThat(port.getPort().getIntVal()).isEqualTo(443);
+            });
+            assertThat(rule.getTo()).allSatisfy(peer -> assertThat(peer.getPodSelector()).isNull());
+            Map<String, List<String>> blocks = rule.getTo().stream()
+                    .collect(Collectors.toMap(peer -> peer.getIpBlock().getCidr(), peer -> peer.getIpBlock().getExcept()));
+            assertThat(blocks.keySet()).containsExactlyInAnyOrder("0.0.0.0/0", "::/0");
+            // Private, shared, loopback and link-local (cloud metadata) addresses stay closed.
+            assertThat(blocks.get("0.0.0.0/0")).contains("10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+                    "192.168.0.0/16");
+            assertThat(blocks.get("::/0")).contains("fc00::/7", "fe80::/10");
+        });
     }
 
     @Test
