@@ -63,6 +63,34 @@ public class AlertStore {
                 .map(rows -> alert(rows.iterator().next()));
     }
 
+    /** Work done later from an alert row, each with its state (NONE, PENDING, ...), its next time and its own columns. */
+    enum Work {
+        WEBHOOK("webhook_state", "webhook_next_at", "webhook_attempts"),
+        REVOCATION("revocation_state", "revocation_next_at", "revocation_kind, revocation_value, revocation_reason, revocation_tries");
+
+        private final String state;
+        private final String nextAt;
+        private final String columns;
+
+        Work(String state, String nextAt, String columns) {
+            this.state = state;
+            this.nextAt = nextAt;
+            this.columns = columns;
+        }
+    }
+
+    /**
+     * Claims up to {@code batch} alerts whose {@code work} is PENDING and due at {@code now}, oldest first, and moves their
+     * next time to {@code lease}, so that no replica claims them again before this one has recorded what it did (or has
+     * died: then they are due again at the lease's end). Rows another replica holds are skipped. Each row has the alert's
+     * columns ({@link #alert}) and the work's own.
+     */
+    Uni<RowSet<Row>> claimDue(Work work, Instant now, Instant lease, int batch) {
+        return postgres.execute("UPDATE audit_alert SET " + work.nextAt + " = $2 WHERE alert_id IN (SELECT alert_id FROM audit_alert"
+                + " WHERE " + work.state + " = 'PENDING' AND " + work.nextAt + " <= $1 ORDER BY alert_id LIMIT $3 FOR UPDATE SKIP LOCKED)"
+                + " RETURNING " + COLUMNS + ", " + work.columns, Tuple.of(utc(now), utc(lease), batch));
+    }
+
     /** Alerts with an id above {@code afterId}, oldest first. */
     public Uni<List<Alert>> after(long afterId, int limit) {
         return postgres.execute("SELECT " + COLUMNS + " FROM audit_alert WHERE alert_id > $1 ORDER BY alert_id LIMIT $2",

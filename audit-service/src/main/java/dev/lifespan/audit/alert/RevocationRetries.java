@@ -3,10 +3,12 @@ package dev.lifespan.audit.alert;
 import dev.lifespan.api.v1.Alert;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.audit.config.AuditConfig;
+import dev.lifespan.audit.metrics.Gauges;
 import dev.lifespan.audit.revocation.AutomaticRevocation;
 import dev.lifespan.support.postgres.BoundedPostgres;
 import dev.lifespan.support.time.Clocks;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
@@ -35,6 +37,11 @@ import static dev.lifespan.support.time.Clocks.utc;
  * <p>When the revocation is made, or given up, the alert row's {@code action_taken} says so, and a follow-up alert of the
  * same rule, severity and trigger is raised saying it, so watchers and the webhook, which had the first alert's "trying
  * again", learn the end.
+ *
+ * <p>Meters: {@code lifespan_audit_revocation_retries_total{result}} per later try, and, read from PostgreSQL every
+ * few seconds since any replica may have changed them, {@code lifespan_audit_revocations_pending} (revocations waiting
+ * for a later try) and {@code lifespan_audit_revocation_pending_age_seconds} (since the oldest one's alert; 0 when none):
+ * alert on the age, since a pending revocation leaves the alert's session or subject valid.
  */
 @Singleton
 public class RevocationRetries {
@@ -48,21 +55,46 @@ public class RevocationRetries {
     }
 
     private final BoundedPostgres postgres;
+    private final AlertStore store;
     private final AutomaticRevocation revocation;
     private final Alerts alerts;
     private final AuditConfig.Revocation settings;
     private final InstantSource clock;
     private final MeterRegistry registry;
     private final AtomicBoolean running = new AtomicBoolean();
+    private volatile long pending;
+    private volatile Instant oldestPending;
 
-    public RevocationRetries(BoundedPostgres postgres, AutomaticRevocation revocation, Alerts alerts, AuditConfig config,
+    public RevocationRetries(BoundedPostgres postgres, AlertStore store, AutomaticRevocation revocation, Alerts alerts, AuditConfig config,
             InstantSource clock, MeterRegistry registry) {
         this.postgres = postgres;
+        this.store = store;
         this.revocation = revocation;
         this.alerts = alerts;
         this.settings = config.revocation();
         this.clock = clock;
         this.registry = registry;
+        Gauges.register(registry, Gauge.builder("lifespan_audit_revocations_pending", this, r -> r.pending)
+                .description("Automatic revocations waiting for a later try"), "lifespan_audit_revocations_pending");
+        Gauges.register(registry, Gauge.builder("lifespan_audit_revocation_pending_age_seconds", this, RevocationRetries::pendingAge)
+                .description("Seconds since the alert of the oldest automatic revocation waiting for a later try (0 when none)"),
+                "lifespan_audit_revocation_pending_age_seconds");
+    }
+
+    @Scheduled(every = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> readBacklog() {
+        return postgres.command("SELECT count(*) AS pending, min(raised_at) AS oldest FROM audit_alert WHERE revocation_state = 'PENDING'")
+                .invoke(rows -> {
+                    Row row = rows.iterator().next();
+                    pending = row.getLong("pending");
+                    oldestPending = row.getOffsetDateTime("oldest") == null ? null : row.getOffsetDateTime("oldest").toInstant();
+                })
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    private double pendingAge() {
+        Instant oldest = oldestPending;
+        return oldest == null ? 0 : Math.max(0, Duration.between(oldest, clock.instant()).toMillis() / 1000.0);
     }
 
     /**
@@ -101,10 +133,7 @@ public class RevocationRetries {
         }
         Instant now = Clocks.now(clock);
         Instant lease = now.plus(revocation.longest());
-        return postgres.execute("UPDATE audit_alert SET revocation_next_at = $2 WHERE alert_id IN (SELECT alert_id FROM audit_alert"
-                        + " WHERE revocation_state = 'PENDING' AND revocation_next_at <= $1 ORDER BY alert_id LIMIT " + BATCH
-                        + " FOR UPDATE SKIP LOCKED) RETURNING " + AlertStore.COLUMNS
-                        + ", revocation_kind, revocation_value, revocation_reason, revocation_tries", Tuple.of(utc(now), utc(lease)))
+        return store.claimDue(AlertStore.Work.REVOCATION, now, lease, BATCH)
                 .chain(rows -> {
                     List<Uni<Void>> tries = new ArrayList<>();
                     for (Row row : rows) {

@@ -43,6 +43,7 @@ public class WebhookDelivery {
     private static final int BATCH = 20;
 
     private final BoundedPostgres postgres;
+    private final AlertStore store;
     private final AuditConfig.Webhook settings;
     private final InstantSource clock;
     private final ObjectMapper json;
@@ -51,8 +52,10 @@ public class WebhookDelivery {
     private final Counter delivered;
     private final AtomicBoolean running = new AtomicBoolean();
 
-    public WebhookDelivery(BoundedPostgres postgres, AuditConfig config, InstantSource clock, ObjectMapper json, MeterRegistry registry) {
+    public WebhookDelivery(BoundedPostgres postgres, AlertStore store, AuditConfig config, InstantSource clock, ObjectMapper json,
+            MeterRegistry registry) {
         this.postgres = postgres;
+        this.store = store;
         this.settings = config.webhook();
         this.clock = clock;
         this.json = json;
@@ -86,9 +89,7 @@ public class WebhookDelivery {
         }
         Instant now = Clocks.now(clock);
         Instant lease = now.plus(settings.timeout().multipliedBy(2));
-        return postgres.execute("UPDATE audit_alert SET webhook_next_at = $2 WHERE alert_id IN (SELECT alert_id FROM audit_alert"
-                        + " WHERE webhook_state = 'PENDING' AND webhook_next_at <= $1 ORDER BY alert_id LIMIT " + BATCH + " FOR UPDATE SKIP LOCKED)"
-                        + " RETURNING " + AlertStore.COLUMNS + ", webhook_attempts", Tuple.of(utc(now), utc(lease)))
+        return store.claimDue(AlertStore.Work.WEBHOOK, now, lease, BATCH)
                 .chain(rows -> {
                     List<Uni<Void>> posts = new ArrayList<>();
                     for (Row row : rows) {

@@ -20,6 +20,7 @@ import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.devstack.TcpProxy;
 import dev.lifespan.support.error.Failures;
 import io.grpc.Status;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -116,6 +117,10 @@ class AlertsTest {
     TcpProxy redis;
     @Inject
     AnomalyDetector detector;
+    @Inject
+    RevocationRetries retries;
+    @Inject
+    MeterRegistry registry;
     /** {@code /q/health/ready} on the management port (whose root is {@code /q}). */
     @TestHTTPResource(value = "/health/ready", management = true)
     URL managementReady;
@@ -209,6 +214,8 @@ class AlertsTest {
                     .contains("; trying again until ");
             assertThat(revocationState(first)).isEqualTo("PENDING");
             assertThat(revocation.calls().stream().filter(c -> c.rule().getValue().equals(subject))).isEmpty();
+            retries.readBacklog().await().atMost(Duration.ofSeconds(10));
+            assertThat(registry.get("lifespan_audit_revocations_pending").gauge().value()).isEqualTo(1.0);
 
             clock.advance(RevocationRetries.FIRST_WAIT);   // the later try is due
 
@@ -225,6 +232,9 @@ class AlertsTest {
             assertThat(actionTaken(first)).isEqualTo(followUp.getActionTaken());
             assertThat(revocation.calls().stream().filter(c -> c.rule().getValue().equals(subject))).as("revoked once").hasSize(1);
             assertThat(call.rule().getKind()).isEqualTo(RuleKind.RULE_KIND_SUBJECT);
+            retries.readBacklog().await().atMost(Duration.ofSeconds(10));
+            assertThat(registry.get("lifespan_audit_revocations_pending").gauge().value()).isZero();
+            assertThat(registry.get("lifespan_audit_revocation_pending_age_seconds").gauge().value()).isZero();
         }
     }
 
