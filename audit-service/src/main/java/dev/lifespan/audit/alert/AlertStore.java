@@ -56,7 +56,7 @@ public class AlertStore {
                 blank(draft.sessionId()), blank(draft.clientId()), blank(draft.sourceIp()), draft.summary(), draft.actionTaken(),
                 draft.triggerEventId() == null || draft.triggerEventId().isEmpty() ? null : UUID.fromString(draft.triggerEventId()),
                 draft.observed(), draft.threshold(), webhook ? "PENDING" : "NONE", webhook ? utc(draft.raisedAt()) : null,
-                retry == null ? "NONE" : "PENDING", retry == null ? null : retry.kind(), retry == null ? null : retry.value(),
+                retry == null ? "NONE" : "PENDING", retry == null ? null : retry.kindColumn(), retry == null ? null : retry.value(),
                 retry == null ? null : retry.reason(), retry == null ? 0 : retry.tries(), retry == null ? null : utc(retry.nextAt())));
         return postgres.inTransactionAround(tx -> tx.command("SELECT pg_advisory_xact_lock(" + ALERT_LOCK + ")")
                 .chain(() -> tx.execute(INSERT, values)))

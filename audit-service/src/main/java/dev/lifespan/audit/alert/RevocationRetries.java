@@ -50,8 +50,16 @@ public class RevocationRetries {
     static final Duration LONGEST_WAIT = Duration.ofMinutes(1);
     private static final int BATCH = 20;
 
-    /** A revocation to try again: {@code kind} SESSION or SUBJECT, after {@code tries} tries, next at {@code nextAt}. */
-    public record Retry(String kind, String value, String reason, int tries, Instant nextAt) {
+    /** A revocation to try again, after {@code tries} tries, next at {@code nextAt}. */
+    public record Retry(RuleKind kind, String value, String reason, int tries, Instant nextAt) {
+        /** The kind as the alert row's {@code revocation_kind} holds it: SESSION or SUBJECT. */
+        String kindColumn() {
+            return kind.name().substring("RULE_KIND_".length());
+        }
+
+        static RuleKind kindOf(String column) {
+            return RuleKind.valueOf("RULE_KIND_" + column);
+        }
     }
 
     private final BoundedPostgres postgres;
@@ -105,7 +113,7 @@ public class RevocationRetries {
         if (settings.retryFor().isZero()) {
             return null;
         }
-        return new Retry(kind == RuleKind.RULE_KIND_SESSION ? "SESSION" : "SUBJECT", value, reason, 1, raisedAt.plus(FIRST_WAIT));
+        return new Retry(kind, value, reason, 1, raisedAt.plus(FIRST_WAIT));
     }
 
     /** What the first alert's {@code action_taken} adds to the failure when the revocation will be tried again. */
@@ -139,7 +147,7 @@ public class RevocationRetries {
                     for (Row row : rows) {
                         Alert alert = AlertStore.alert(row);
                         // A try whose outcome could not be stored stays claimed until its lease ends, then is tried again.
-                        tries.add(tryAgain(alert, RuleKind.valueOf("RULE_KIND_" + row.getString("revocation_kind")), row.getString("revocation_value"),
+                        tries.add(tryAgain(alert, Retry.kindOf(row.getString("revocation_kind")), row.getString("revocation_value"),
                                 row.getString("revocation_reason"), row.getInteger("revocation_tries") + 1)
                                 .onFailure().invoke(e -> LOG.warnf("Revocation retry of alert %s not stored: %s", alert.getAlertId(), e.getMessage()))
                                 .onFailure().recoverWithNull());

@@ -64,9 +64,6 @@ public class AutomaticRevocation {
 
     /** What a revocation came to. */
     public record Outcome(Result result, String actionTaken) {
-        static Outcome of(Result result, String actionTaken) {
-            return new Outcome(result, actionTaken);
-        }
     }
 
     /** Made; not made and not worth trying again (refused, or nothing configured to make it with); or worth trying later. */
@@ -78,11 +75,11 @@ public class AutomaticRevocation {
     public Uni<Outcome> revoke(RuleKind kind, String value, String reason) {
         String what = (kind == RuleKind.RULE_KIND_SESSION ? "session " : "subject ") + value;
         if (channel.channel().isEmpty()) {
-            return Uni.createFrom().item(Outcome.of(Result.NOT_REVOKED,
+            return Uni.createFrom().item(new Outcome(Result.NOT_REVOKED,
                     "not revoked: no revocation service configured (lifespan.audit.revocation.target)"));
         }
         if (credential.isEmpty()) {
-            return Uni.createFrom().item(Outcome.of(Result.NOT_REVOKED,
+            return Uni.createFrom().item(new Outcome(Result.NOT_REVOKED,
                     "not revoked: no client credentials configured (lifespan.audit.revocation.token-url and client-secret)"));
         }
         RevokeRequest request = RevokeRequest.newBuilder().setRule(RevocationRule.newBuilder().setKind(kind).setValue(value)
@@ -107,13 +104,13 @@ public class AutomaticRevocation {
     private Uni<Outcome> attempt(RevokeRequest request, String what, int attempt) {
         ServiceToken token = credential.orElseThrow();
         return token.discardIfRefused(token.token().chain(value -> call(request, value)))
-                .map(response -> Outcome.of(Result.REVOKED, what + " revoked (revocation sequence " + response.getRule().getSequence() + ")"))
+                .map(response -> new Outcome(Result.REVOKED, what + " revoked (revocation sequence " + response.getRule().getSequence() + ")"))
                 .onFailure().recoverWithUni(failure -> {
                     String why = failure instanceof StatusRuntimeException s ? s.getStatus().getCode() + " " + s.getStatus().getDescription()
                             : failure.getMessage();
                     if (attempt >= settings.attempts() || !worthRetrying(failure)) {
                         LOG.errorf("Automatic revocation of %s failed after %d attempts: %s", what, attempt, why);
-                        return Uni.createFrom().item(Outcome.of(worthRetrying(failure) ? Result.TRY_LATER : Result.NOT_REVOKED,
+                        return Uni.createFrom().item(new Outcome(worthRetrying(failure) ? Result.TRY_LATER : Result.NOT_REVOKED,
                                 "revoking " + what + " failed after " + attempt + (attempt == 1 ? " attempt: " : " attempts: ") + why));
                     }
                     Duration backoff = Duration.ofMillis(100L << (2 * (attempt - 1)));
