@@ -171,7 +171,7 @@ public class ConsoleAuth {
                 .orElseThrow(() -> new ConsoleFailure(ErrorKind.NOT_CONFIGURED,
                         "no token endpoint configured for sign-in (lifespan.audit.console.token-url)"));
         ClientCredentialsToken exchange = new ClientCredentialsToken(new ClientCredentialsToken.Settings(tokenUrl, id, secret, console.scope(),
-                config.callerAuth().audience(), console.deadline(), config.callerAuth().tls().client()), clock);
+                config.callerAuth().audience(), console.deadline(), config.callerAuth().tls().client()), clock, address);
         return exchange.token().onFailure().transform(failure -> {
             if (failure instanceof TokenEndpointRefusal refused && !refused.isOutage()) {
                 LOG.infof("Console sign-in refused for client %s (issuer answered HTTP %d)", id, refused.httpStatus());

@@ -171,6 +171,7 @@ class AlertsTest {
         assertThat(call.authorization()).isEqualTo("Bearer " + issuer.issuedTokens().get(issuer.issuedTokens().size() - 1));
         assertThat(issuer.tokenRequests().get(0)).contains("grant_type=client_credentials").contains("scope=revocation%3Awrite")
                 .doesNotContain(IssuerStandIn.CLIENT_SECRET);
+        assertThat(issuer.forwardedFor().get(0)).as("its own token, on nobody's behalf").isEmpty();
         assertThat(revocation.calls().stream().filter(c -> c.rule().getValue().equals(subject))).as("exactly one revocation").hasSize(1);
 
         try (AlertWatch watch = AlertWatch.open(WatchAlertsRequest.newBuilder().addRules("single-use-replays").setAfterAlertId("0").build())) {
@@ -207,9 +208,8 @@ class AlertsTest {
     void aRevocationNotMadeWhenTheAlertIsRaisedIsMadeOnALaterTryAndAFollowUpAlertSaysSo() throws Exception {
         revocation.refuseNext(3, Status.Code.UNAVAILABLE);   // every attempt of the first try
         String subject = Events.unique("replayer-outage");
-        try (AlertWatch watch = AlertWatch.open(WatchAlertsRequest.newBuilder().addRules("single-use-replays").setAfterAlertId("0").build())) {
-            recordReplays(subject);
-            Alert first = watch.await(a -> a.getSubject().equals(subject), Duration.ofSeconds(15)).alert();
+        try (AlertWatch watch = replaysWatch()) {
+            Alert first = firstAlert(watch, subject);
             assertThat(first.getActionTaken()).startsWith("revoking subject " + subject + " failed after 3 attempts: UNAVAILABLE")
                     .contains("; trying again until ");
             assertThat(revocationState(first)).isEqualTo("PENDING");
@@ -219,8 +219,7 @@ class AlertsTest {
 
             clock.advance(RevocationRetries.FIRST_WAIT);   // the later try is due
 
-            Alert followUp = watch.await(a -> a.getSubject().equals(subject) && !a.getAlertId().equals(first.getAlertId()),
-                    Duration.ofSeconds(15)).alert();
+            Alert followUp = followUp(watch, first);
             RecordingRevocationService.Call call = revocation.calls().stream().filter(c -> c.rule().getValue().equals(subject)).findFirst().orElseThrow();
             assertThat(followUp.getActionTaken()).startsWith("subject " + subject + " revoked (revocation sequence " + call.rule().getSequence()
                     + ") on try 2, ");
@@ -242,15 +241,13 @@ class AlertsTest {
     void aRevocationStillUnreachableWhenRetryForRunsOutIsGivenUpAndAFollowUpAlertSaysSo() throws Exception {
         revocation.refuseNext(1_000, Status.Code.UNAVAILABLE);
         String subject = Events.unique("replayer-gone");
-        try (AlertWatch watch = AlertWatch.open(WatchAlertsRequest.newBuilder().addRules("single-use-replays").setAfterAlertId("0").build())) {
-            recordReplays(subject);
-            Alert first = watch.await(a -> a.getSubject().equals(subject), Duration.ofSeconds(15)).alert();
+        try (AlertWatch watch = replaysWatch()) {
+            Alert first = firstAlert(watch, subject);
             assertThat(revocationState(first)).isEqualTo("PENDING");
 
             clock.advance(Duration.ofSeconds(10));   // past retry-for (8 s): the next try is the last
 
-            Alert followUp = watch.await(a -> a.getSubject().equals(subject) && !a.getAlertId().equals(first.getAlertId()),
-                    Duration.ofSeconds(15)).alert();
+            Alert followUp = followUp(watch, first);
             assertThat(followUp.getActionTaken()).startsWith("revoking subject " + subject + " failed after 3 attempts: UNAVAILABLE")
                     .contains("; given up after 2 tries over ");
             assertThat(revocationState(first)).isEqualTo("FAILED");
@@ -264,9 +261,8 @@ class AlertsTest {
     void aRevocationRefusedForWhatItAsksIsNotTriedAgain() throws Exception {
         revocation.refuseNext(1, Status.Code.PERMISSION_DENIED);
         String subject = Events.unique("replayer-denied");
-        try (AlertWatch watch = AlertWatch.open(WatchAlertsRequest.newBuilder().addRules("single-use-replays").setAfterAlertId("0").build())) {
-            recordReplays(subject);
-            Alert first = watch.await(a -> a.getSubject().equals(subject), Duration.ofSeconds(15)).alert();
+        try (AlertWatch watch = replaysWatch()) {
+            Alert first = firstAlert(watch, subject);
             assertThat(first.getActionTaken()).isEqualTo("revoking subject " + subject + " failed after 1 attempt: PERMISSION_DENIED refused by the stand-in");
             assertThat(revocationState(first)).isEqualTo("NONE");
         } finally {
@@ -274,9 +270,20 @@ class AlertsTest {
         }
     }
 
-    private static void recordReplays(String subject) {
+    private static AlertWatch replaysWatch() {
+        return AlertWatch.open(WatchAlertsRequest.newBuilder().addRules("single-use-replays").setAfterAlertId("0").build());
+    }
+
+    /** Records three replays of a single-use token by {@code subject} (the rule revokes the subject) and waits for the alert. */
+    private static Alert firstAlert(AlertWatch watch, String subject) {
         Grpc.record(List.of(Events.event(EventType.SINGLE_USE_REPLAYED, subject).build(),
                 Events.event(EventType.SINGLE_USE_REPLAYED, subject).build(), Events.event(EventType.SINGLE_USE_REPLAYED, subject).build()));
+        return watch.await(a -> a.getSubject().equals(subject), Duration.ofSeconds(15)).alert();
+    }
+
+    private static Alert followUp(AlertWatch watch, Alert first) {
+        return watch.await(a -> a.getSubject().equals(first.getSubject()) && !a.getAlertId().equals(first.getAlertId()), Duration.ofSeconds(15))
+                .alert();
     }
 
     private String revocationState(Alert alert) throws Exception {

@@ -94,6 +94,8 @@ class ConsoleTest {
         // The sign-in asked for the console's scopes, for the operator's own client.
         assertThat(issuer.tokenRequests().get(issuer.tokenRequests().size() - 1))
                 .contains("scope=sessions%3Aread+sessions%3Awrite+revocation%3Awrite+audit%3Aread");
+        // On the operator's behalf: their address goes along, for an issuer that trusts this service as a proxy.
+        assertThat(issuer.forwardedFor().get(issuer.forwardedFor().size() - 1)).isEqualTo("127.0.0.1");
         // The seed is renewed: the signed-out CSRF token no longer works.
         assertThat(cookieLine(response, ConsoleCookies.SEED)).contains("HttpOnly");
 

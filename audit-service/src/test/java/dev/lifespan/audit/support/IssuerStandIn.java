@@ -19,7 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * An issuer stand-in on a JDK HTTP server: a JWK Set with one Ed25519 key ({@code kid} {@value #KID}), and a
  * client-credentials token endpoint for the audit service's own client ({@value #CLIENT_ID} / {@value #CLIENT_SECRET})
- * that mints real service tokens with the scope asked for. Records every token request's form.
+ * that mints real service tokens with the scope asked for. Records every token request's form and forwarded address.
  */
 public final class IssuerStandIn implements AutoCloseable {
     public static final String ISSUER = "https://issuer.test";
@@ -32,7 +32,10 @@ public final class IssuerStandIn implements AutoCloseable {
 
     private final Ed25519Sign.KeyPair pair;
     private final HttpServer server;
-    private final List<String> tokenRequests = new CopyOnWriteArrayList<>();
+    /** A token request as received: its form and its {@code X-Forwarded-For} ("" when it had none). */
+    private record TokenRequest(String form, String forwardedFor) {
+    }
+    private final List<TokenRequest> tokenRequests = new CopyOnWriteArrayList<>();
     private final List<String> issuedTokens = new CopyOnWriteArrayList<>();
 
     public IssuerStandIn() {
@@ -51,7 +54,8 @@ public final class IssuerStandIn implements AutoCloseable {
 
     private void token(HttpExchange exchange) throws IOException {
         String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        tokenRequests.add(form);
+        String forwarded = exchange.getRequestHeaders().getFirst("X-Forwarded-For");
+        tokenRequests.add(new TokenRequest(form, forwarded == null ? "" : forwarded));
         String presented = exchange.getRequestHeaders().getFirst("Authorization");
         String client = null;
         for (String[] known : new String[][] {{CLIENT_ID, CLIENT_SECRET}, {OPERATOR_ID, OPERATOR_SECRET}}) {
@@ -99,7 +103,12 @@ public final class IssuerStandIn implements AutoCloseable {
 
     /** Forms of the token requests received, in order. */
     public List<String> tokenRequests() {
-        return List.copyOf(tokenRequests);
+        return tokenRequests.stream().map(TokenRequest::form).toList();
+    }
+
+    /** Each token request's {@code X-Forwarded-For}, in the order of {@link #tokenRequests()} ("" when it had none). */
+    public List<String> forwardedFor() {
+        return tokenRequests.stream().map(TokenRequest::forwardedFor).toList();
     }
 
     /** Tokens the endpoint handed out, in order. */

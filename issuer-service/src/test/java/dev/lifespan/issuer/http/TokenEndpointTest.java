@@ -121,19 +121,22 @@ class TokenEndpointTest {
         assertThat(refresh.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
         catchThrowableOfType(StatusRuntimeException.class, () -> Grpc.issuer().issueServiceToken(IssueServiceTokenRequest.newBuilder()
                 .setClientId("nobody-" + stated).setClientSecret("whatever").build()));
-        // Over HTTP, at the token endpoint and at introspection, from this connection's address.
+        // Over HTTP, at the token endpoint and at introspection, from this connection's address; a forwarded address is
+        // ignored, since no proxy is trusted here (TrustedProxyTest trusts one).
         given().auth().preemptive().basic(TestClients.SERVICE, "wrong-secret-" + stated).formParam("grant_type", "client_credentials")
                 .post("/oauth2/token").then().statusCode(401);
+        given().auth().preemptive().basic(TestClients.SERVICE, "wrong-secret-" + stated).header("X-Forwarded-For", stated)
+                .formParam("grant_type", "client_credentials").post("/oauth2/token").then().statusCode(401);
         given().auth().preemptive().basic(TestClients.SERVICE, "wrong-secret-" + stated).formParam("token", "x")
                 .post("/oauth2/introspect").then().statusCode(401);
 
         relay.shipNow().await().atMost(Duration.ofSeconds(10));
         assertThat(Integer.parseInt(Outbox.strings(servers, named, TestClients.SERVICE).get(0)) - namedBefore)
-                .as("three over gRPC, two over HTTP").isEqualTo(5);
+                .as("three over gRPC, three over HTTP").isEqualTo(6);
         assertThat(Integer.parseInt(Outbox.strings(servers, unnamed).get(0)) - unnamedBefore)
                 .as("an unknown client id is counted, not named, with no source_ip stated").isEqualTo(1);
         assertThat(Outbox.strings(servers, counted + " AND source_ip = ?", stated))
-                .as("a stated source_ip is not where failures are counted").containsExactly("0");
+                .as("a stated source_ip or an untrusted forwarded address is not where failures are counted").containsExactly("0");
     }
 
     @Test

@@ -31,6 +31,7 @@ public final class ClientCredentialsToken implements ServiceToken {
 
     private final Settings settings;
     private final InstantSource clock;
+    private final String forwardedFor;
     private final HttpClient http;
     private volatile Held held;
     private volatile Uni<String> pending;
@@ -68,8 +69,19 @@ public final class ClientCredentialsToken implements ServiceToken {
     }
 
     public ClientCredentialsToken(Settings settings, InstantSource clock) {
+        this(settings, clock, null);
+    }
+
+    /**
+     * A token asked for on behalf of someone whose request this service relays (an operator signing in through the
+     * console): {@code forwardedFor}, their address, goes with the request as {@code X-Forwarded-For}, so that an issuer
+     * that trusts this service as a proxy ({@code quarkus.http.proxy.*}) counts a refusal under their address rather than
+     * this service's. An issuer that does not trust it ignores the header. Null sends none.
+     */
+    public ClientCredentialsToken(Settings settings, InstantSource clock, String forwardedFor) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.forwardedFor = forwardedFor;
         HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(settings.timeout());
         settings.tls().sslContext().ifPresent(http::sslContext);
         this.http = http.build();
@@ -106,14 +118,17 @@ public final class ClientCredentialsToken implements ServiceToken {
     private Uni<String> fetch() {
         String basic = Base64.getEncoder().encodeToString((form(settings.clientId()) + ":" + form(settings.clientSecret()))
                 .getBytes(StandardCharsets.UTF_8));
-        HttpRequest request = HttpRequest.newBuilder(URI.create(settings.tokenUrl())).timeout(settings.timeout())
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.tokenUrl())).timeout(settings.timeout())
                 .header("Authorization", "Basic " + basic)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&scope=" + form(settings.scope())
-                        + "&audience=" + form(settings.audience())))
-                .build();
-        return Uni.createFrom().completionStage(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofString())).map(this::accept);
+                        + "&audience=" + form(settings.audience())));
+        if (forwardedFor != null && !forwardedFor.isEmpty()) {
+            request.header("X-Forwarded-For", forwardedFor);
+        }
+        HttpRequest built = request.build();
+        return Uni.createFrom().completionStage(() -> http.sendAsync(built, HttpResponse.BodyHandlers.ofString())).map(this::accept);
     }
 
     private String accept(HttpResponse<String> response) {
