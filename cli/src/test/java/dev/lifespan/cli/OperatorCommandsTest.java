@@ -343,6 +343,7 @@ class OperatorCommandsTest {
             assertThat(json.path("revocation_feed").path("reporters").path("revocation").path("behind").asLong()).isZero();
             assertThat(json.path("backlogs").path("issuer_revocation_relay").has("backlog")).isTrue();
             assertThat(json.path("backlogs").path("issuer_audit_outbox").has("backlog")).isTrue();
+            assertThat(json.path("backlogs").path("audit_revocation_retries").path("backlog").isIntegralNumber()).isTrue();
             assertThat(json.path("signing_keys").path("active").path("key_id").asText()).isNotEmpty();
             assertThat(json.path("signing_keys").path("next_rotation").asText()).isNotEmpty();
         });

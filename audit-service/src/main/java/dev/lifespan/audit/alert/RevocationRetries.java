@@ -100,7 +100,13 @@ public class RevocationRetries {
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
-    private double pendingAge() {
+    /** Revocations waiting for a later try, as last read. */
+    public long pending() {
+        return pending;
+    }
+
+    /** Seconds since the alert of the oldest revocation waiting for a later try, as last read; 0 when none. */
+    public double pendingAge() {
         Instant oldest = oldestPending;
         return oldest == null ? 0 : Math.max(0, Duration.between(oldest, clock.instant()).toMillis() / 1000.0);
     }

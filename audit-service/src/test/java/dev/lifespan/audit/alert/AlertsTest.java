@@ -216,6 +216,9 @@ class AlertsTest {
             assertThat(revocation.calls().stream().filter(c -> c.rule().getValue().equals(subject))).isEmpty();
             retries.readBacklog().await().atMost(Duration.ofSeconds(10));
             assertThat(registry.get("lifespan_audit_revocations_pending").gauge().value()).isEqualTo(1.0);
+            given().get(managementReady).then().statusCode(200)
+                    .body("checks.find { it.name == 'revocation-retries' }.status", equalTo("UP"))
+                    .body("checks.find { it.name == 'revocation-retries' }.data.backlog", equalTo(1));
 
             clock.advance(RevocationRetries.FIRST_WAIT);   // the later try is due
 

@@ -172,15 +172,23 @@ public class StatusCommand implements Callable<Integer> {
         return feed;
     }
 
+    /**
+     * One backlog from a readiness check's data ({@code <prefix>backlog} and {@code <prefix>oldest_seconds}), as
+     * {@code <service>_<name>}; nothing when the check or its figures are absent (an older service, a relay turned off).
+     */
+    private static void backlog(ObjectNode backlogs, Map<Target, Readiness> readiness, Target target, String check, String prefix, String name) {
+        readiness.get(target).check(check).filter(d -> d.has(prefix + "backlog")).ifPresent(d ->
+                backlogs.putObject(target.name().toLowerCase(Locale.ROOT) + "_" + name)
+                        .put("backlog", d.path(prefix + "backlog").asLong()).put("oldest_seconds", d.path(prefix + "oldest_seconds").asLong()));
+    }
+
     private static ObjectNode backlogs(Map<Target, Readiness> readiness) {
         ObjectNode backlogs = OutputOptions.object();
-        readiness.get(Target.ISSUER).check("revocation-relay").filter(d -> d.has("backlog")).ifPresent(d -> backlogs.putObject("issuer_revocation_relay")
-                .put("backlog", d.path("backlog").asLong()).put("oldest_seconds", d.path("oldest_seconds").asLong()));
+        backlog(backlogs, readiness, Target.ISSUER, "revocation-relay", "", "revocation_relay");
         for (Target target : List.of(Target.ISSUER, Target.REVOCATION)) {
-            readiness.get(target).check("audit-outbox").filter(d -> d.has("audit_outbox_backlog")).ifPresent(d ->
-                    backlogs.putObject(target.name().toLowerCase(Locale.ROOT) + "_audit_outbox")
-                            .put("backlog", d.path("audit_outbox_backlog").asLong()).put("oldest_seconds", d.path("audit_outbox_oldest_seconds").asLong()));
+            backlog(backlogs, readiness, target, "audit-outbox", "audit_outbox_", "audit_outbox");
         }
+        backlog(backlogs, readiness, Target.AUDIT, "revocation-retries", "", "revocation_retries");
         return backlogs;
     }
 
