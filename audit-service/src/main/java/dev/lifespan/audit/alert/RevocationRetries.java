@@ -127,10 +127,9 @@ public class RevocationRetries {
         return "; trying again until " + raisedAt.plus(settings.retryFor());
     }
 
-    /** The wait after the {@code tries}-th try: {@link #FIRST_WAIT}, doubling, at most {@link #LONGEST_WAIT}. */
+    /** The wait after the {@code tries}-th try: {@link #FIRST_WAIT}, doubling, at most {@link #LONGEST_WAIT}, as the webhook's. */
     static Duration waitAfter(int tries) {
-        Duration wait = FIRST_WAIT.multipliedBy(1L << Math.min(tries - 1, 20));
-        return wait.compareTo(LONGEST_WAIT) > 0 ? LONGEST_WAIT : wait;
+        return WebhookSignature.backoff(tries, FIRST_WAIT, LONGEST_WAIT);
     }
 
     @Scheduled(every = "${lifespan.audit.revocation.check-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
