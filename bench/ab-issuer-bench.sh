@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Interleaved A/B runs of the issuer benchmark: one short run-issuer-bench.sh per spec, in the order given, and one
-# summary line per run (ok/s, server CPU ms per token, host CPU ms per token, p90 ms per mode). This machine's speed
-# drifts by a fifth within minutes, so compare builds or settings only interleaved (A B A B B A), never in blocks.
+# summary line per run (per mode: ok/s, server CPU ms per token, host CPU ms per token, p90 ms, calls per group of the
+# mode's group commit and the share of the window a group was out). This machine's speed drifts by a fifth within
+# minutes, so compare builds or settings only interleaved (A B A B B A), never in blocks.
 #
 #   bench/ab-issuer-bench.sh OUT_DIR "MODES" "LABEL:BUILD[:SETTINGS] ..."
 #
@@ -35,7 +36,7 @@ for spec in $SPECS; do
     ISSUER_JVM_OPTS="${jvm[*]}" ISSUER_JAR="$build/quarkus-app/quarkus-run.jar" BENCH_OUT="$run" "${knobs[@]}" \
     "$ROOT/bench/run-issuer-bench.sh" >"$run.log" 2>&1 || { echo "$label: run failed, see $run.log" >&2; exit 1; }
   line="$label $(date +%T) $(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
-    { printf "%s %s ok/s, server CPU %s ms, host CPU %s ms, p90 %s ms; ", $1, $(at["ok_per_s"]), $(at["server_cpu_ms_per_ok"]),
-      $(at["host_cpu_ms_per_ok"]), $(at["p90_ms"]) }' "$run/summary.tsv")"
+    { printf "%s %s ok/s, server CPU %s ms, host CPU %s ms, p90 %s ms, %s calls per group, group out %s; ", $1, $(at["ok_per_s"]),
+      $(at["server_cpu_ms_per_ok"]), $(at["host_cpu_ms_per_ok"]), $(at["p90_ms"]), $(at["calls_per_group"]), $(at["group_busy"]) }' "$run/summary.tsv")"
   echo "$line" | tee -a "$OUT/summary.txt"
 done

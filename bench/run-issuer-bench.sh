@@ -260,7 +260,7 @@ run_mode() {
       --grpc-client "$GRPC_CLIENT" --mode "$mode" --concurrency "$CONCURRENCY" \
       --warmup "$warmup" --duration "$duration" --client-id "$client" \
       --issue-client-id bench-svc --subject-prefix "bench-$label-" \
-      --cpu-pids "$CPU_PIDS" --tsv-out "$tsv" >"$BENCH_OUT/$label.txt" 2>"$BENCH_OUT/$label.log" 7>&- &
+      --cpu-pids "$CPU_PIDS" --group-metrics "http://127.0.0.1:$MANAGEMENT_PORT/q/metrics" --tsv-out "$tsv" >"$BENCH_OUT/$label.txt" 2>"$BENCH_OUT/$label.log" 7>&- &
   LOADGEN_PID=$!
   local profiling=0
   if [[ "$label" == profile-* ]] && [ "$duration" -gt 6 ]; then
@@ -356,7 +356,7 @@ if [ "$ROUNDS" -gt 1 ] && [ -f "$SUMMARY" ]; then
   # The median of the rounds per mode: a noisy neighbour on a shared VM moves single runs by 10-20 %.
   echo
   echo "medians over $ROUNDS rounds ($BENCH_OUT/medians.tsv):"
-  median_columns mode ok_per_s server_cpu_ms_per_ok loadgen_cpu_ms_per_ok host_cpu_ms_per_ok other_cpu_cores -- "$SUMMARY" \
+  median_columns mode ok_per_s server_cpu_ms_per_ok loadgen_cpu_ms_per_ok host_cpu_ms_per_ok other_cpu_cores calls_per_group group_busy -- "$SUMMARY" \
     >"$BENCH_OUT/medians.tsv"
   column -t -s $'\t' "$BENCH_OUT/medians.tsv"
 fi

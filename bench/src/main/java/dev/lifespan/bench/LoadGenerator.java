@@ -140,8 +140,10 @@ public final class LoadGenerator {
 
             awaitWithProgress(startNanos, windowStart, "warm-up");
             CpuSnapshot cpuStart = CpuSnapshot.take(proc, options.cpuPids());
+            GroupMeters groupsStart = options.groupMetrics() == null ? null : GroupMeters.read(options.groupMetrics(), log);
             awaitWithProgress(startNanos, windowEnd, "measuring");
             CpuSnapshot cpuEnd = CpuSnapshot.take(proc, options.cpuPids());
+            GroupMeters groupsEnd = options.groupMetrics() == null ? null : GroupMeters.read(options.groupMetrics(), log);
             stop = true;
             if (!finished.await(options.requestTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
                 log.println("warning: " + finished.getCount() + " callers still waiting for an answer");
@@ -159,8 +161,10 @@ public final class LoadGenerator {
                     reSessions += loop.reSessions;
                 }
             }
-            return new LoadReport(options, (windowEnd - windowStart) / 1e9, ok + errors, ok, errors, latency,
-                    reSessions, CpuSnapshot.between(cpuStart, cpuEnd), ticksPerSecond, cpus, errorLog);
+            double windowSeconds = (windowEnd - windowStart) / 1e9;
+            return new LoadReport(options, windowSeconds, ok + errors, ok, errors, latency,
+                    reSessions, CpuSnapshot.between(cpuStart, cpuEnd), ticksPerSecond, cpus, errorLog,
+                    GroupMeters.between(groupsStart, groupsEnd, windowSeconds, options.mode().groupKind()));
         } finally {
             connections.forEach(TokenEndpointConnection::close);
             timer.shutdownNow();

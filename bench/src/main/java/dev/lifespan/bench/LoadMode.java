@@ -6,20 +6,27 @@ import java.util.stream.Collectors;
 /** What each load-generator caller does in its loop. */
 public enum LoadMode {
     /** gRPC {@code RefreshTokens}, each caller rotating its own chain of refresh tokens. */
-    GRPC_REFRESH("grpc-refresh", true),
+    GRPC_REFRESH("grpc-refresh", true, "refresh_rotation"),
     /** {@code POST /oauth2/token} with {@code grant_type=refresh_token}, one chain per caller. */
-    HTTP_REFRESH("http-refresh", true),
+    HTTP_REFRESH("http-refresh", true, "refresh_rotation"),
     /** gRPC {@code IssueServiceToken}. */
-    GRPC_CLIENT_CREDENTIALS("grpc-client-credentials", false),
+    GRPC_CLIENT_CREDENTIALS("grpc-client-credentials", false, "service_token_audit"),
     /** {@code POST /oauth2/token} with {@code grant_type=client_credentials}. */
-    HTTP_CLIENT_CREDENTIALS("http-client-credentials", false);
+    HTTP_CLIENT_CREDENTIALS("http-client-credentials", false, "service_token_audit");
 
     private final String label;
     private final boolean refreshChain;
+    private final String groupKind;
 
-    LoadMode(String label, boolean refreshChain) {
+    LoadMode(String label, boolean refreshChain, String groupKind) {
         this.label = label;
         this.refreshChain = refreshChain;
+        this.groupKind = groupKind;
+    }
+
+    /** The issuer's group commit this mode's requests wait for (the {@code kind} of its {@code lifespan_statement_group*}). */
+    public String groupKind() {
+        return groupKind;
     }
 
     /** The name used on the command line and in reports. */

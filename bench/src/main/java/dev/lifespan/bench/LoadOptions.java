@@ -30,6 +30,7 @@ import java.util.Objects;
  * @param ioThreads      Netty event-loop threads running all callers (HTTP modes: one connection per caller)
  * @param grpcClient     how the measured gRPC calls are made
  * @param cpuPids        process trees whose CPU is charged to the server side
+ * @param groupMetrics   the issuer's Prometheus scrape, read at the window's start and end for its group commit; or null
  * @param tsvOut         file the TSV result line is appended to (with a header when new), or null
  */
 public record LoadOptions(
@@ -52,6 +53,7 @@ public record LoadOptions(
         int ioThreads,
         GrpcClient grpcClient,
         List<Integer> cpuPids,
+        URI groupMetrics,
         String tsvOut) {
 
     /** Environment variable read when {@code --client-secret} is absent, to keep secrets out of {@code ps}. */
@@ -81,6 +83,8 @@ public record LoadOptions(
             "  --grpc-client C              measured gRPC calls through: frames (Netty's HTTP/2 codec, as the",
             "                               HTTP modes use its HTTP/1.1 codec) or stub (grpc-java) [frames]",
             "  --cpu-pids p1,p2             server processes (with all their descendants) to charge CPU to",
+            "  --group-metrics URL          the issuer's /q/metrics: its group commit over the window (groups/s,",
+            "                               calls per group, share of the time a group was out)",
             "  --tsv-out FILE               append the TSV result line (header when the file is new)");
 
     public LoadOptions {
@@ -126,6 +130,7 @@ public record LoadOptions(
         int ioThreads = 1;
         GrpcClient grpcClient = GrpcClient.FRAMES;
         List<Integer> cpuPids = List.of();
+        URI groupMetrics = null;
         String tsvOut = null;
 
         for (int i = 0; i < args.length; i++) {
@@ -167,6 +172,7 @@ public record LoadOptions(
                 case "io-threads" -> ioThreads = parseInt(name, value);
                 case "grpc-client" -> grpcClient = GrpcClient.fromLabel(value);
                 case "cpu-pids" -> cpuPids = splitList(value).stream().map(p -> parseInt(name, p)).toList();
+                case "group-metrics" -> groupMetrics = httpUrl(name, value);
                 case "tsv-out" -> tsvOut = value;
                 default -> throw new IllegalArgumentException("unknown option --" + name);
             }
@@ -181,7 +187,19 @@ public record LoadOptions(
         return new LoadOptions(uri.getHost(), uri.getPort(), grpcUri.getHost(), grpcUri.getPort(), mode, concurrency,
                 Duration.ofSeconds(warmup), Duration.ofSeconds(duration), Duration.ofSeconds(timeout), clientId,
                 clientSecret, subjectPrefix, scopes, issueClientId, issueClientSecret, grpcChannels, ioThreads, grpcClient,
-                cpuPids, tsvOut);
+                cpuPids, groupMetrics, tsvOut);
+    }
+
+    private static URI httpUrl(String name, String value) {
+        try {
+            URI uri = new URI(value);
+            if ("http".equals(uri.getScheme()) && uri.getHost() != null) {
+                return uri;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("--" + name + " must be an http:// URL, got '" + value + "'");
     }
 
     /** Base URI of the issuer's HTTP endpoints. */

@@ -21,15 +21,16 @@ import java.util.StringJoiner;
  * @param clockTicksPerSecond unit of the CPU figures
  * @param cpus          CPUs of the machine
  * @param errorLog      distinct failures, warm-up included
+ * @param groups        the issuer's group commit for this mode over the window ({@link GroupMeters.Usage#NONE}: not read)
  */
 record LoadReport(LoadOptions options, double windowSeconds, long requests, long ok, long errors,
         Histogram okLatencyMicros, long reSessions, CpuSnapshot.Usage cpu, long clockTicksPerSecond, int cpus,
-        ErrorLog errorLog) {
+        ErrorLog errorLog, GroupMeters.Usage groups) {
 
     static final List<String> TSV_COLUMNS = List.of("mode", "req_per_s", "ok_per_s", "p50_ms", "p90_ms", "p99_ms",
             "max_ms", "requests", "ok", "errors", "server_cpu_ms_per_ok", "server_cpu_cores", "loadgen_cpu_ms_per_ok",
             "loadgen_cpu_cores", "irq_cores", "other_cpu_cores", "host_busy_cores", "host_cpu_ms_per_ok", "concurrency",
-            "duration_s", "re_sessions", "first_error");
+            "duration_s", "re_sessions", "groups_per_s", "calls_per_group", "group_busy", "first_error");
 
     double requestsPerSecond() {
         return requests / windowSeconds;
@@ -100,6 +101,9 @@ record LoadReport(LoadOptions options, double windowSeconds, long requests, long
                 .add(Integer.toString(options.concurrency()))
                 .add(f1(windowSeconds))
                 .add(Long.toString(reSessions))
+                .add(orDash(f1(groups.groupsPerSecond())))
+                .add(orDash(f2(groups.callsPerGroup())))
+                .add(orDash(f2(groups.busy())))
                 .add(firstError());
         return tsv.toString();
     }
@@ -133,6 +137,10 @@ record LoadReport(LoadOptions options, double windowSeconds, long requests, long
         row(out, "machine CPU", String.format(Locale.ROOT, "%.3f ms per ok request, %.2f of %d cores busy "
                         + "(irq %.2f, other processes %.2f)", msPerOk(cpu.hostBusyTicks()), hostBusyCores(), cpus,
                 cores(cpu.hostIrqTicks()), cores(otherTicks())));
+        if (!Double.isNaN(groups.groupsPerSecond())) {
+            row(out, "group commit", String.format(Locale.ROOT, "%s: %.0f groups/s, %.2f calls per group, a group out %.0f %% of the time",
+                    options.mode().groupKind(), groups.groupsPerSecond(), groups.callsPerGroup(), 100 * groups.busy()));
+        }
         if (!errorLog.isEmpty()) {
             out.append("  first distinct errors (warm-up included):\n");
             for (Map.Entry<String, Long> e : errorLog.first(5)) {
@@ -151,6 +159,11 @@ record LoadReport(LoadOptions options, double windowSeconds, long requests, long
 
     private static void row(StringBuilder out, String name, String value) {
         out.append(String.format(Locale.ROOT, "  %-26s %s%n", name, value));
+    }
+
+    /** "-" for a figure that was not read. */
+    private static String orDash(String figure) {
+        return figure.equals("NaN") ? "-" : figure;
     }
 
     private static String f1(double v) {

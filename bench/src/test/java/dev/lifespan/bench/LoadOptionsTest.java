@@ -34,7 +34,7 @@ class LoadOptionsTest {
                 "--warmup=0", "--duration", "5", "--client-id", "svc", "--client-secret=top",
                 "--subject-prefix", "u-", "--scopes", "a,b c", "--issue-client-id", "issuer-caller",
                 "--issue-client-secret", "x", "--cpu-pids", "12,345", "--grpc-channels", "3", "--io-threads", "2",
-                "--grpc-client", "stub",
+                "--grpc-client", "stub", "--group-metrics", "http://127.0.0.1:9000/q/metrics",
                 "--tsv-out", "r.tsv"},
                 Map.of());
 
@@ -56,6 +56,7 @@ class LoadOptionsTest {
         assertThat(options.grpcChannels()).isEqualTo(3);
         assertThat(options.ioThreads()).isEqualTo(2);
         assertThat(options.grpcClient()).isEqualTo(LoadOptions.GrpcClient.STUB);
+        assertThat(options.groupMetrics()).hasToString("http://127.0.0.1:9000/q/metrics");
         assertThat(options.tsvOut()).isEqualTo("r.tsv");
     }
 
@@ -94,6 +95,8 @@ class LoadOptionsTest {
                 .hasMessageContaining("unknown mode 'password'");
         assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--client-secret", "s", "--speed", "9"}, Map.of()))
                 .hasMessageContaining("unknown option --speed");
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--client-secret", "s", "--group-metrics", "127.0.0.1:9000"}, Map.of()))
+                .hasMessageContaining("--group-metrics must be an http:// URL, got '127.0.0.1:9000'");
         assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--client-secret", "s", "--concurrency", "0"},
                 Map.of())).hasMessageContaining("--concurrency must be at least 1");
         assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--client-secret", "s", "--duration", "x"},

@@ -24,7 +24,11 @@ class LoadReportTest {
         errors.add("grpc RESOURCE_EXHAUSTED: slow down");
         LoadOptions options = LoadOptions.parse(new String[] {"--client-secret", "s", "--cpu-pids", "7"}, Map.of());
 
-        LoadReport report = new LoadReport(options, 10.0, 1001, 1000, 1, latency, 0, cpu, 100, 2, errors);
+        // The rotations' group commit: 250 groups/s of 4 calls each, a group out 90 % of the window.
+        GroupMeters start = GroupMeters.parse(scrape(1000, 4000, 3.0));
+        GroupMeters end = GroupMeters.parse(scrape(3500, 14000, 12.0));
+        LoadReport report = new LoadReport(options, 10.0, 1001, 1000, 1, latency, 0, cpu, 100, 2, errors,
+                GroupMeters.between(start, end, 10.0, options.mode().groupKind()));
 
         assertThat(report.okPerSecond()).isEqualTo(100.0);
         assertThat(report.requestsPerSecond()).isEqualTo(100.1);
@@ -41,7 +45,37 @@ class LoadReportTest {
         assertThat(tsv[0]).isEqualTo("grpc-refresh");
         assertThat(tsv[LoadReport.TSV_COLUMNS.indexOf("server_cpu_ms_per_ok")]).isEqualTo("15.000");
         assertThat(tsv[LoadReport.TSV_COLUMNS.indexOf("first_error")]).isEqualTo("grpc RESOURCE_EXHAUSTED: slow down");
-        assertThat(report.humanTable()).contains("100.0 ok/s", "tree 7 java", "1 x grpc RESOURCE_EXHAUSTED");
+        assertThat(tsv[LoadReport.TSV_COLUMNS.indexOf("groups_per_s")]).isEqualTo("250.0");
+        assertThat(tsv[LoadReport.TSV_COLUMNS.indexOf("calls_per_group")]).isEqualTo("4.00");
+        assertThat(tsv[LoadReport.TSV_COLUMNS.indexOf("group_busy")]).isEqualTo("0.90");
+        assertThat(report.humanTable()).contains("100.0 ok/s", "tree 7 java", "1 x grpc RESOURCE_EXHAUSTED",
+                "refresh_rotation: 250 groups/s, 4.00 calls per group, a group out 90 % of the time");
+    }
+
+    @Test
+    void groupCommitFiguresNotReadShowAsDashes() {
+        LoadOptions options = LoadOptions.parse(new String[] {"--client-secret", "s", "--mode", "http-client-credentials"}, Map.of());
+        CpuSnapshot.Usage cpu = new CpuSnapshot.Usage(10.0, 0, Map.of(), 0, 0, 0, 2000, List.of());
+        // The scrape has only the rotations' kind; this mode waits for the service tokens' audit rows.
+        LoadReport report = new LoadReport(options, 10.0, 0, 0, 0, new Histogram(60_000_000L, 3), 0, cpu, 100, 2, new ErrorLog(),
+                GroupMeters.between(GroupMeters.parse(scrape(1, 1, 0)), GroupMeters.parse(scrape(2, 2, 0)), 10.0, options.mode().groupKind()));
+
+        String[] tsv = report.tsvLine().split("\t", -1);
+        assertThat(tsv[LoadReport.TSV_COLUMNS.indexOf("groups_per_s")]).isEqualTo("-");
+        assertThat(tsv[LoadReport.TSV_COLUMNS.indexOf("group_busy")]).isEqualTo("-");
+        assertThat(report.humanTable()).doesNotContain("group commit");
+    }
+
+    /** A Prometheus scrape as the issuer gives it, with the rotations' group counters and an unrelated kind. */
+    private static String scrape(double groups, double calls, double busySeconds) {
+        return String.join("\n",
+                "# TYPE lifespan_statement_groups_total counter",
+                "lifespan_statement_groups_total{kind=\"rate_limit\"} 99.0",
+                "lifespan_statement_groups_total{kind=\"refresh_rotation\"} " + groups,
+                "lifespan_statement_group_calls_total{kind=\"refresh_rotation\"} " + calls,
+                "lifespan_statement_group_calls_total{kind=\"rate_limit\"} 999.0",
+                "lifespan_statement_group_busy_seconds_total{kind=\"refresh_rotation\"} " + busySeconds,
+                "lifespan_tokens_issued_total{kind=\"access\",profile=\"web\"} 5.0", "");
     }
 
     @Test

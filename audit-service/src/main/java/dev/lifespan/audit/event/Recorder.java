@@ -10,6 +10,7 @@ import dev.lifespan.audit.verifier.AuditRecord;
 import dev.lifespan.support.postgres.BoundedPostgres;
 import dev.lifespan.support.postgres.StatementGroup;
 import dev.lifespan.support.time.Clocks;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
 
@@ -45,10 +46,11 @@ public class Recorder {
     private final AtomicLong arrivals = new AtomicLong();
 
     public Recorder(EventStore store, PartitionMaintenance partitions, AnomalyDetector anomalies, Checkpointer checkpointer,
-            AuditMetrics metrics, InstantSource clock, AuditConfig config, BoundedPostgres postgres) {
+            AuditMetrics metrics, InstantSource clock, AuditConfig config, BoundedPostgres postgres, MeterRegistry registry) {
         this.store = store;
         this.postgres = postgres;
-        this.appends = postgres.group(1, GROUP_BATCHES, Comparator.comparingLong(Batch::arrival), this::appendTogether);
+        this.appends = postgres.group(1, GROUP_BATCHES, Comparator.comparingLong(Batch::arrival), this::appendTogether)
+                .meter(registry, "audit_append");
         this.partitions = partitions;
         this.anomalies = anomalies;
         this.checkpointer = checkpointer;

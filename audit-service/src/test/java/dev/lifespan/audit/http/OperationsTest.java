@@ -46,6 +46,8 @@ class OperationsTest {
     void ingestIsCountedAndTheChainHeadExported() {
         double before = metric("lifespan_audit_events_recorded_total");
         double duplicatesBefore = metric("lifespan_audit_events_duplicate_total");
+        double groupsBefore = metric("lifespan_statement_groups_total");
+        double batchesBefore = metric("lifespan_statement_group_calls_total");
         var events = Events.issued(Events.unique("metered"), 4);
 
         Grpc.record(events);
@@ -54,6 +56,9 @@ class OperationsTest {
         assertThat(metric("lifespan_audit_events_recorded_total")).isEqualTo(before + 4);
         assertThat(metric("lifespan_audit_events_duplicate_total")).isEqualTo(duplicatesBefore + 1);
         assertThat(metric("lifespan_audit_chain_head_sequence")).isGreaterThanOrEqualTo(4);
+        // The appends' group commit (kind audit_append, the service's only one): one call after the other, two groups of one.
+        assertThat(metric("lifespan_statement_groups_total")).isEqualTo(groupsBefore + 2);
+        assertThat(metric("lifespan_statement_group_calls_total")).isEqualTo(batchesBefore + 2);
         String all = given().get(managementMetrics).then().statusCode(200).extract().asString();
         assertThat(all).contains("lifespan_audit_ingest_lag_seconds_count", "lifespan_audit_checkpoint_age_seconds",
                 "lifespan_audit_unsigned_events", "lifespan_audit_webhook_failures_total", "lifespan_audit_retention_blocked");

@@ -144,7 +144,7 @@ public class RateLimiter {
         // A script error is a bug, not one request's trouble: nothing to send again alone. A group Redis left unanswered
         // fails the requests waiting for the next one too (they pass unlimited at once instead of waiting a deadline).
         this.counting = new StatementGroup<>(SCRIPTS_AT_ONCE, GROUP_SIZE, Comparator.comparingLong(Count::arrival), failure -> false,
-                SilenceDeadline.Late.class::isInstance, this::countTogether);
+                SilenceDeadline.Late.class::isInstance, this::countTogether).meter(registry, "rate_limit");
     }
 
     /** The counters of one request that ask Redis, and its place in the order of arrival (which orders a group's increments). */

@@ -6,6 +6,7 @@ import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.support.postgres.BoundedPostgres;
 import dev.lifespan.support.postgres.GroupRows;
 import dev.lifespan.support.postgres.StatementGroup;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Row;
@@ -121,10 +122,10 @@ public class RefreshFamilyStore {
     private final BoundedPostgres postgres;
     private final StatementGroup<Rotation, Optional<SessionRow>> rotations;
 
-    public RefreshFamilyStore(BoundedPostgres postgres, LifespanConfig config) {
+    public RefreshFamilyStore(BoundedPostgres postgres, LifespanConfig config, MeterRegistry registry) {
         this.postgres = postgres;
         this.rotations = postgres.group(config.groupCommit().concurrentStatements(), config.groupCommit().groupSize(), BY_TOKEN,
-                this::rotateTogether);
+                this::rotateTogether).meter(registry, "refresh_rotation");
     }
 
     /**

@@ -15,6 +15,7 @@ import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.support.postgres.BoundedPostgres;
 import dev.lifespan.support.postgres.GroupRows;
 import dev.lifespan.support.postgres.StatementGroup;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Singleton;
@@ -51,11 +52,11 @@ public class ServiceTokens {
     private final StatementGroup<Issued, Void> audited;
 
     public ServiceTokens(ClientRegistry clients, AccessTokenMinter minter, BoundedPostgres postgres, IssuerMetrics metrics,
-            InstantSource clock, RateLimiter rateLimiter, LifespanConfig config) {
+            InstantSource clock, RateLimiter rateLimiter, LifespanConfig config, MeterRegistry registry) {
         this.rateLimiter = rateLimiter;
         // No rows are locked, so no order is needed but a total one (token ids are unique: no call waits for another).
         this.audited = postgres.group(config.groupCommit().concurrentStatements(), config.groupCommit().groupSize(),
-                Comparator.comparing(Issued::jti), this::recordTogether);
+                Comparator.comparing(Issued::jti), this::recordTogether).meter(registry, "service_token_audit");
         this.clients = clients;
         this.minter = minter;
         this.postgres = postgres;

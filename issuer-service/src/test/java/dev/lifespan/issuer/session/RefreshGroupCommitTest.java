@@ -7,17 +7,20 @@ import dev.lifespan.issuer.config.LifespanConfig;
 import dev.lifespan.issuer.crypto.SecureTokens;
 import dev.lifespan.issuer.crypto.TokenHasher;
 import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.Metrics;
 import dev.lifespan.issuer.support.MutableClock;
 import dev.lifespan.issuer.support.Outbox;
 import dev.lifespan.issuer.support.TestClients;
 import dev.lifespan.issuer.token.OpaqueTokens;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -57,6 +60,10 @@ class RefreshGroupCommitTest {
 
     @InjectServers
     EmbeddedServers servers;
+
+    /** {@code /q/metrics} on the management port (whose root is {@code /q}). */
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL managementMetrics;
 
     /** A rotation sent to the store, and what it asked for. */
     private record Sent(String sid, byte[] presented, byte[] successor, Uni<Optional<SessionRow>> result) {
@@ -121,6 +128,9 @@ class RefreshGroupCommitTest {
         sent.add(rotate(mobile.getSessionId(), tabA, TestClients.MOBILE, "device-1"));
         sent.add(rotate(mobile.getSessionId(), tabB, TestClients.MOBILE, "device-1"));
         int atOnce = config.groupCommit().concurrentStatements();
+        double groupsBefore = groupMetric("lifespan_statement_groups_total");
+        double callsBefore = groupMetric("lifespan_statement_group_calls_total");
+        double busyBefore = groupMetric("lifespan_statement_group_busy_seconds_total");
         List<Object> outcomes = outcomesWithTheFirstHeld(sent, atOnce);
 
         // The same token twice: one presentation rotates it, the other finds it retired (whichever PostgreSQL saw first).
@@ -145,6 +155,15 @@ class RefreshGroupCommitTest {
         int transactions = Integer.parseInt(strings("SELECT count(DISTINCT xmin::text)::text FROM refresh_token WHERE token_hash = ANY(?)",
                 (Object) rotated.stream().map(Sent::successor).toArray(byte[][]::new)).get(0));
         assertThat(transactions).as("statements that carried the 42 rotations").isBetween(atOnce + 1, atOnce + 2);
+
+        // What an operator reads of it: the groups, every call they carried (the loser of the pair too), time out.
+        assertThat(groupMetric("lifespan_statement_groups_total") - groupsBefore).as("groups").isEqualTo(transactions);
+        assertThat(groupMetric("lifespan_statement_group_calls_total") - callsBefore).as("calls").isEqualTo(43);
+        assertThat(groupMetric("lifespan_statement_group_busy_seconds_total") - busyBefore).as("seconds out").isPositive();
+    }
+
+    private double groupMetric(String name) {
+        return Metrics.value(managementMetrics, name, "kind=\"refresh_rotation\"");
     }
 
     @Test

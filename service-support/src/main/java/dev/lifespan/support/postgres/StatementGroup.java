@@ -1,5 +1,7 @@
 package dev.lifespan.support.postgres;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -15,6 +17,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -36,6 +39,11 @@ import java.util.function.Predicate;
  * group that fails as {@code unanswered} says (given up: the database did not answer it) fails the calls waiting for
  * the next group too, with the same failure: they would go to the same silent database, and their callers are better
  * told to retry now than after another deadline.
+ *
+ * <p>{@link #meter} publishes what the groups carried and how long they were out ({@code lifespan_statement_group*}):
+ * calls ÷ groups is the mean group size, and busy seconds per second ÷ {@code maxInFlight} how much of the time every
+ * slot had a group out. Near 1, calls queue for the next group and the statement's round trip, not the CPU, sets the
+ * pace (bench/README 4.0z).
  */
 public final class StatementGroup<I, O> {
 
@@ -54,11 +62,22 @@ public final class StatementGroup<I, O> {
     private final Function<List<Member<I, O>>, Uni<Void>> send;
     private final Predicate<Throwable> refusedWhole;
     private final Predicate<Throwable> unanswered;
+    private final LongSupplier nanoTime;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private int inFlight;
+    /** Groups finished, the calls they carried, and the nanoseconds they were out, summed; under the lock. */
+    private long groupsDone;
+    private long callsDone;
+    private long busyNanos;
 
     public StatementGroup(int maxInFlight, int maxSize, Comparator<I> order, Predicate<Throwable> refusedWhole,
             Predicate<Throwable> unanswered, Function<List<Member<I, O>>, Uni<Void>> send) {
+        this(maxInFlight, maxSize, order, refusedWhole, unanswered, send, System::nanoTime);
+    }
+
+    /** As above, timing groups by {@code nanoTime} (tests give a clock of their own). */
+    StatementGroup(int maxInFlight, int maxSize, Comparator<I> order, Predicate<Throwable> refusedWhole,
+            Predicate<Throwable> unanswered, Function<List<Member<I, O>>, Uni<Void>> send, LongSupplier nanoTime) {
         if (maxInFlight < 1 || maxSize < 1) {
             throw new IllegalArgumentException("maxInFlight and maxSize must be at least 1, got " + maxInFlight + " and " + maxSize);
         }
@@ -68,6 +87,29 @@ public final class StatementGroup<I, O> {
         this.send = Objects.requireNonNull(send, "send");
         this.refusedWhole = Objects.requireNonNull(refusedWhole, "refusedWhole");
         this.unanswered = Objects.requireNonNull(unanswered, "unanswered");
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    }
+
+    /**
+     * Publishes this group's counters under {@code kind}: {@code lifespan_statement_groups_total} (groups carried out,
+     * a refused group sent again call by call counting once), {@code lifespan_statement_group_calls_total} (the calls
+     * they carried) and {@code lifespan_statement_group_busy_seconds_total} (from sending each group to its end, summed
+     * over the groups out at once).
+     */
+    public StatementGroup<I, O> meter(MeterRegistry registry, String kind) {
+        FunctionCounter.builder("lifespan_statement_groups", this, group -> group.read(() -> group.groupsDone))
+                .description("Groups of calls carried out together (group commit)").tag("kind", kind).register(registry);
+        FunctionCounter.builder("lifespan_statement_group_calls", this, group -> group.read(() -> group.callsDone))
+                .description("Calls carried out in groups; divided by the groups, the mean group size").tag("kind", kind).register(registry);
+        FunctionCounter.builder("lifespan_statement_group_busy", this, group -> group.read(() -> group.busyNanos) / 1e9)
+                .description("Seconds groups were out, summed over the groups out at once; per second and divided by the groups "
+                        + "allowed at once, how much of the time every slot was taken")
+                .baseUnit("seconds").tag("kind", kind).register(registry);
+        return this;
+    }
+
+    private synchronized double read(LongSupplier counter) {
+        return counter.getAsLong();
     }
 
     /** The call's answer, once the group it joins has been carried out. */
@@ -127,6 +169,7 @@ public final class StatementGroup<I, O> {
         if (group == null) {
             return;
         }
+        long sentAt = nanoTime.getAsLong();
         Uni<Void> sent = sendNow(group);
         if (group.size() > 1) {
             // Refused as a whole: nothing of it was kept. Each call again on its own, so one call's trouble is only its own;
@@ -148,7 +191,7 @@ public final class StatementGroup<I, O> {
                     })
                     .collect().last().replaceWithVoid());
         }
-        sent.subscribe().with(done -> finished(group, null), failure -> finished(group, failure));
+        sent.subscribe().with(done -> finished(group, sentAt, null), failure -> finished(group, sentAt, failure));
     }
 
     private Uni<Void> sendNow(List<Waiting> group) {
@@ -159,7 +202,7 @@ public final class StatementGroup<I, O> {
         }
     }
 
-    private void finished(List<Waiting> group, Throwable failure) {
+    private void finished(List<Waiting> group, long sentAt, Throwable failure) {
         for (Waiting member : group) {
             // Asked first, since as a rule every member is answered: an exception made for each would cost its stack trace
             // per call (about 3 us of a service token's CPU, bench/README 4.0r).
@@ -171,6 +214,9 @@ public final class StatementGroup<I, O> {
         List<Waiting> told = List.of();
         synchronized (this) {
             inFlight--;
+            groupsDone++;
+            callsDone += group.size();
+            busyNanos += nanoTime.getAsLong() - sentAt;
             if (failure != null && unanswered.test(failure)) {
                 told = new ArrayList<>(waiting);
                 waiting.clear();

@@ -1,5 +1,7 @@
 package dev.lifespan.support.postgres;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import org.junit.jupiter.api.Test;
@@ -9,9 +11,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** Group commit's bookkeeping, with a statement that answers when the test says so. */
 class StatementGroupTest {
@@ -24,6 +28,9 @@ class StatementGroupTest {
     /** What the statement fails with when the database did not answer it. */
     private static final RuntimeException UNANSWERED = new RuntimeException("unanswered");
 
+    /** The groups' clock, in nanoseconds: moved by the test. */
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+
     private StatementGroup<Integer, String> group(int maxInFlight, int maxSize) {
         return new StatementGroup<Integer, String>(maxInFlight, maxSize, Comparator.<Integer>naturalOrder(), REFUSED::equals, UNANSWERED::equals,
                 members -> {
@@ -33,7 +40,7 @@ class StatementGroupTest {
                 finishes.add(finish);
             }
             return Uni.createFrom().completionStage(finish);
-        });
+        }, nanos::get);
     }
 
     /** Answers every member of group {@code index} with "v" + its input, then lets the group finish. */
@@ -178,5 +185,34 @@ class StatementGroupTest {
         assertThatThrownBy(() -> second.get(5, TimeUnit.SECONDS)).hasRootCause(refused);
         assertThatThrownBy(() -> third.get(5, TimeUnit.SECONDS)).hasRootCause(refused);
         assertThat(group.inFlight()).isZero();
+    }
+
+    @Test
+    void theMetersCountGroupsTheirCallsAndTheTimeTheyWereOut() {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        StatementGroup<Integer, String> group = group(2, 10).meter(registry, "test_kind");
+        group.submit(1).subscribeAsCompletionStage(); // alone, out from t0
+        nanos.addAndGet(100_000);
+        group.submit(2).subscribeAsCompletionStage(); // alone in the second slot, out from t0 + 100 us
+        group.submit(3).subscribeAsCompletionStage(); // these two wait, and go together
+        group.submit(4).subscribeAsCompletionStage();
+        nanos.addAndGet(300_000);
+        answer(0); // out 400 us; 3 and 4 leave now
+        nanos.addAndGet(200_000);
+        answer(1); // out 500 us
+        answer(2); // out 200 us, from when group 0 ended
+
+        assertThat(inputs(sent.get(2))).containsExactly(3, 4);
+        assertThat(registry.get("lifespan_statement_groups").tag("kind", "test_kind").functionCounter().count()).isEqualTo(3);
+        assertThat(registry.get("lifespan_statement_group_calls").tag("kind", "test_kind").functionCounter().count()).isEqualTo(4);
+        assertThat(registry.get("lifespan_statement_group_busy").tag("kind", "test_kind").functionCounter().count())
+                .isCloseTo(0.0011, within(1e-12));
+        // A statement that failed is a group carried out too: its time out counts.
+        group.submit(5).subscribeAsCompletionStage();
+        nanos.addAndGet(50_000);
+        finishes.get(3).completeExceptionally(new RuntimeException("failed"));
+        assertThat(registry.get("lifespan_statement_groups").tag("kind", "test_kind").functionCounter().count()).isEqualTo(4);
+        assertThat(registry.get("lifespan_statement_group_busy").tag("kind", "test_kind").functionCounter().count())
+                .isCloseTo(0.00115, within(1e-12));
     }
 }
