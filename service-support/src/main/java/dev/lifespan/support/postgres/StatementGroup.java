@@ -42,8 +42,8 @@ import java.util.function.Predicate;
  *
  * <p>{@link #meter} publishes what the groups carried and how long they were out ({@code lifespan_statement_group*}):
  * calls ÷ groups is the mean group size, and busy seconds per second ÷ {@code maxInFlight} how much of the time every
- * slot had a group out. Near 1, calls queue for the next group and the statement's round trip, not the CPU, sets the
- * pace (bench/README 4.0z).
+ * slot had a group out. Near 1, nearly every call waits for the group before it to end; more groups at once would
+ * shorten that wait but make groups smaller, which costs the database more per call (bench/README 4.0z).
  */
 public final class StatementGroup<I, O> {
 
