@@ -10,12 +10,14 @@ import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.Test;
 
 import java.net.URL;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Readiness covers PostgreSQL, Redis and the signing key; the audit meters are exported. */
 @QuarkusTest
@@ -57,8 +59,11 @@ class OperationsTest {
         assertThat(metric("lifespan_audit_events_duplicate_total")).isEqualTo(duplicatesBefore + 1);
         assertThat(metric("lifespan_audit_chain_head_sequence")).isGreaterThanOrEqualTo(4);
         // The appends' group commit (kind audit_append, the service's only one): one call after the other, two groups of one.
-        assertThat(metric("lifespan_statement_groups_total")).isEqualTo(groupsBefore + 2);
-        assertThat(metric("lifespan_statement_group_calls_total")).isEqualTo(batchesBefore + 2);
+        // A group is counted as its statement ends, just after its calls were answered: awaited, not read at once.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(metric("lifespan_statement_groups_total")).isEqualTo(groupsBefore + 2);
+            assertThat(metric("lifespan_statement_group_calls_total")).isEqualTo(batchesBefore + 2);
+        });
         String all = given().get(managementMetrics).then().statusCode(200).extract().asString();
         assertThat(all).contains("lifespan_audit_ingest_lag_seconds_count", "lifespan_audit_checkpoint_age_seconds",
                 "lifespan_audit_unsigned_events", "lifespan_audit_webhook_failures_total", "lifespan_audit_retention_blocked");

@@ -8,6 +8,7 @@ import dev.lifespan.issuer.key.KeyRotation;
 import dev.lifespan.issuer.key.SigningKeyRing;
 import dev.lifespan.support.audit.AuditOutboxRelay;
 import dev.lifespan.support.error.ServiceException;
+import dev.lifespan.support.metrics.Meters;
 import dev.lifespan.support.time.Clocks;
 import dev.lifespan.validator.RevocationCheck;
 import dev.lifespan.validator.TokenValidator;
@@ -20,6 +21,7 @@ import dev.lifespan.validator.report.ValidationFailureReporter;
 import dev.lifespan.validator.revocation.RevocationFeed;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -98,6 +100,8 @@ public class IssuerValidatingNode {
         this.heldRules = node.feed().map(f -> f.tolerating(callerTolerance)).orElse(RevocationCheck.NONE);
         this.failures = audit.failureReporter();
         this.issuer = config.issuer();
+        Meters.dropStale(registry, "lifespan_revocation_feed_in_step", Tags.empty());
+        Meters.dropStale(registry, "lifespan_revocation_feed_unheard_seconds", Tags.empty());
         Gauge.builder("lifespan_revocation_feed_in_step", this, n -> n.inStep() ? 1 : 0)
                 .description("1 while this node's revocation feed is in step and fresh, 0 while it is stale (or off)")
                 .register(registry);

@@ -1,7 +1,9 @@
 package dev.lifespan.support.postgres;
 
+import dev.lifespan.support.metrics.Meters;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -97,6 +99,9 @@ public final class StatementGroup<I, O> {
      * over the groups out at once).
      */
     public StatementGroup<I, O> meter(MeterRegistry registry, String kind) {
+        for (String name : List.of("lifespan_statement_groups", "lifespan_statement_group_calls", "lifespan_statement_group_busy")) {
+            Meters.dropStale(registry, name, Tags.of("kind", kind));
+        }
         FunctionCounter.builder("lifespan_statement_groups", this, group -> group.read(() -> group.groupsDone))
                 .description("Groups of calls carried out together (group commit)").tag("kind", kind).register(registry);
         FunctionCounter.builder("lifespan_statement_group_calls", this, group -> group.read(() -> group.callsDone))

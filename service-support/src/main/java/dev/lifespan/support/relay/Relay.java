@@ -1,5 +1,6 @@
 package dev.lifespan.support.relay;
 
+import dev.lifespan.support.metrics.Meters;
 import dev.lifespan.support.postgres.BoundedPostgres;
 import dev.lifespan.support.postgres.Statements;
 import dev.lifespan.support.time.Clocks;
@@ -7,6 +8,7 @@ import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.smallrye.mutiny.Uni;
 import org.jboss.logging.Logger;
 
@@ -110,6 +112,9 @@ public final class Relay<T> {
         this.destination = Objects.requireNonNull(destination, "destination");
         this.batchSize = batchSize;
         this.clock = Objects.requireNonNull(clock, "clock");
+        for (String gauge : List.of("lifespan_outbox_backlog", "lifespan_outbox_oldest_seconds", "lifespan_outbox_refused")) {
+            Meters.dropStale(registry, gauge, Tags.of("outbox", name));
+        }
         Gauge.builder("lifespan_outbox_backlog", this, r -> r.backlog.rows()).tag("outbox", name)
                 .description("Outbox rows waiting to be delivered").register(registry);
         Gauge.builder("lifespan_outbox_oldest_seconds", this, r -> r.oldestAge().toMillis() / 1000.0).tag("outbox", name)
