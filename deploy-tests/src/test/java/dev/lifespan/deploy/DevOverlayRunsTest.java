@@ -2,10 +2,14 @@ package dev.lifespan.deploy;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.Test;
 import redis.embedded.RedisServer;
 
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,6 +18,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,9 +32,30 @@ import static org.assertj.core.api.Assertions.assertThat;
  * taken and revoked reaches the audit store, and each service migrated its own database.
  */
 class DevOverlayRunsTest extends OverlayRunsTest {
+    private K8sTree tree;
+
+    /**
+     * Every meter the optional alerting rules name is published by a running service: a rule on a meter nobody publishes
+     * would never fire. Read from the dev pods' management ports (plain HTTP in dev), as Prometheus scrapes them.
+     */
+    @Test
+    void everyMeterTheAlertingRulesNameIsPublished() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        StringBuilder scraped = new StringBuilder();
+        for (String pod : List.of("lifespan-issuer", "lifespan-revocation", "lifespan-audit")) {
+            int port = pods.localPort(pods.workload(pod), 9000);
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.statusCode()).as(pod).isEqualTo(200);
+            scraped.append(metrics.body());
+        }
+        Set<String> published = Pattern.compile("^(lifespan_[a-z0-9_]+)[{ ]", Pattern.MULTILINE).matcher(scraped).results()
+                .map(m -> m.group(1)).collect(Collectors.toSet());
+        assertThat(AlertRules.meters(AlertRules.shipped(tree))).isNotEmpty().allSatisfy(meter -> assertThat(published).contains(meter));
+    }
     @Override
     void apply() throws Exception {
-        K8sTree tree = K8sTree.prepare(scratch);
+        tree = K8sTree.prepare(scratch);
         pods = new OverlayPods(Manifests.parse(Kustomize.fromEnvironment().render(tree.dir("overlays/dev"))), scratch,
                 tree.source.getParent(), Path.of("target", "dev-overlay-logs"));
         startPostgres(pods.workload("lifespan-postgresql"));

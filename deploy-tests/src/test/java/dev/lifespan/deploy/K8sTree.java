@@ -17,11 +17,13 @@ import java.util.stream.Stream;
 final class K8sTree {
 
     /**
-     * Every variant that is rendered and checked: the overlays as shipped, each with the optional monitoring, and prod with
-     * the audit webhook's egress.
+     * Every variant that is rendered and checked: the overlays as shipped, each with the optional monitoring, prod with
+     * monitoring and the alerting rules, and prod with the audit webhook's egress.
      */
     static final List<String> VARIANTS = List.of("overlays/dev", "overlays/prod", "variants/dev-monitored", "variants/prod-monitored",
-            "variants/prod-webhook");
+            "variants/prod-alerting", "variants/prod-webhook");
+    /** The optional alerting rules, as shipped. */
+    static final String PROMETHEUS_RULES = "components/prometheus-rules/prometheus-rules.yaml";
 
     final Path source;
     final Path root;
@@ -48,6 +50,8 @@ final class K8sTree {
         runMakeDevSecrets(root.resolve("overlays/dev/MakeDevSecrets.java"), root.resolve("overlays/dev/secrets"));
         variant(root, "dev-monitored", "../../overlays/dev", "../../components/service-monitor");
         variant(root, "prod-monitored", "../../overlays/prod", "../../components/service-monitor", "../../components/service-monitor-tls");
+        variant(root, "prod-alerting", "../../overlays/prod", "../../components/service-monitor", "../../components/service-monitor-tls",
+                "../../components/prometheus-rules");
         variant(root, "prod-webhook", "../../overlays/prod", "../../components/audit-webhook-egress");
         return new K8sTree(source, root);
     }

@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
+import io.fabric8.openshift.api.model.monitoring.v1.Rule;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,13 +19,16 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Renders every overlay (and each with the optional ServiceMonitor components) with kubectl kustomize, binds every
@@ -85,6 +90,42 @@ class RenderedOverlaysTest {
         }
         assertThat(m.named(NetworkPolicy.class, "lifespan-audit-webhook").isPresent()).as(variant + ": webhook egress only with its component")
                 .isEqualTo(variant.endsWith("webhook"));
+        assertThat(m.all(PrometheusRule.class).count()).as(variant + ": alerting rules only with their component")
+                .isEqualTo(variant.endsWith("alerting") ? 1 : 0);
+    }
+
+    @Test
+    void theAlertingRulesAreCompleteAndNameOnlyLifespanMeters() {
+        PrometheusRule shipped = rendered.get("variants/prod-alerting").all(PrometheusRule.class).findFirst().orElseThrow();
+        // The variant adds the component on top of the overlay, outside its namespace; added in the overlay, it gets it.
+        assertThat(shipped.getMetadata().getName()).isEqualTo("lifespan");
+        List<Rule> rules = AlertRules.rules(shipped);
+        assertThat(rules).hasSizeGreaterThanOrEqualTo(8);
+        assertThat(rules).extracting(Rule::getAlert).doesNotHaveDuplicates().allSatisfy(name -> assertThat(name).matches("Lifespan[A-Za-z]+"));
+        for (Rule rule : rules) {
+            assertThat(rule.getLabels()).as(rule.getAlert()).containsKey("severity");
+            assertThat(rule.getLabels().get("severity")).as(rule.getAlert()).isIn("warning", "critical");
+            assertThat(rule.getAnnotations()).as(rule.getAlert()).containsKeys("summary", "description");
+            assertThat(rule.getExpr().getStrVal()).as(rule.getAlert()).contains("lifespan_");
+        }
+        assertThat(AlertRules.meters(shipped)).as("meters named").contains("lifespan_revocation_feed_unheard_seconds",
+                "lifespan_audit_revocation_pending_age_seconds", "lifespan_outbox_oldest_seconds");
+    }
+
+    /** PromQL and the rule file's shape as Prometheus reads them; where promtool is installed (CI installs it). */
+    @Test
+    void theAlertingRulesPassPromtool() throws Exception {
+        Optional<Path> promtool = AlertRules.promtool();
+        if (promtool.isEmpty() && Boolean.parseBoolean(System.getenv("LIFESPAN_REQUIRE_PROMTOOL"))) {
+            throw new AssertionError("LIFESPAN_REQUIRE_PROMTOOL is set but there is no promtool ($PROMTOOL or on the PATH)");
+        }
+        assumeTrue(promtool.isPresent(), "no promtool ($PROMTOOL or on the PATH): .ci/run installs it");
+        Path file = AlertRules.asRulesFile(rendered.get("variants/prod-alerting").all(PrometheusRule.class).findFirst().orElseThrow(),
+                scratch);
+        Process check = new ProcessBuilder(promtool.get().toString(), "check", "rules", file.toString()).redirectErrorStream(true).start();
+        String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(check.waitFor()).as(output).isZero();
+        assertThat(output).contains("SUCCESS");
     }
 
     @Test
