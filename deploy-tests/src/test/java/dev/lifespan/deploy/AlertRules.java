@@ -3,10 +3,12 @@ package dev.lifespan.deploy;
 import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
 import io.fabric8.openshift.api.model.monitoring.v1.Rule;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,7 +57,7 @@ final class AlertRules {
     static Optional<Path> promtool() {
         String given = System.getenv("PROMTOOL");
         Stream<Path> candidates = given != null && !given.isBlank() ? Stream.of(Path.of(given))
-                : Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)).map(dir -> Path.of(dir, "promtool"));
+                : Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)).map(dir -> Path.of(dir, "promtool"));
         return candidates.filter(Files::isExecutable).findFirst();
     }
 
@@ -69,7 +71,7 @@ final class AlertRules {
     }
 
     private static Map<String, Object> asMap(Rule r) {
-        Map<String, Object> rule = new java.util.LinkedHashMap<>();
+        Map<String, Object> rule = new LinkedHashMap<>();
         rule.put("alert", r.getAlert());
         rule.put("expr", r.getExpr().getStrVal());
         if (r.getFor() != null) {

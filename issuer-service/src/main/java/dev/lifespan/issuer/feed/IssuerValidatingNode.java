@@ -19,7 +19,6 @@ import dev.lifespan.validator.VerifiedClaims;
 import dev.lifespan.validator.guard.FeedMetrics;
 import dev.lifespan.validator.report.ValidationFailureReporter;
 import dev.lifespan.validator.revocation.RevocationFeed;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.ShutdownEvent;
@@ -100,14 +99,11 @@ public class IssuerValidatingNode {
         this.heldRules = node.feed().map(f -> f.tolerating(callerTolerance)).orElse(RevocationCheck.NONE);
         this.failures = audit.failureReporter();
         this.issuer = config.issuer();
-        Meters.dropStale(registry, "lifespan_revocation_feed_in_step", Tags.empty());
-        Meters.dropStale(registry, "lifespan_revocation_feed_unheard_seconds", Tags.empty());
-        Gauge.builder("lifespan_revocation_feed_in_step", this, n -> n.inStep() ? 1 : 0)
-                .description("1 while this node's revocation feed is in step and fresh, 0 while it is stale (or off)")
-                .register(registry);
-        Gauge.builder("lifespan_revocation_feed_unheard_seconds", this, n -> n.unheardFor().map(d -> d.toMillis() / 1000.0).orElse(-1.0))
-                .description("Seconds since the revocation feed was last in step; -1 before the first snapshot or when off")
-                .register(registry);
+        Meters.gauge(registry, "lifespan_revocation_feed_in_step", Tags.empty(),
+                "1 while this node's revocation feed is in step and fresh, 0 while it is stale (or off)", this, n -> n.inStep() ? 1 : 0);
+        Meters.gauge(registry, "lifespan_revocation_feed_unheard_seconds", Tags.empty(),
+                "Seconds since the revocation feed was last in step; -1 before the first snapshot or when off", this,
+                n -> n.unheardFor().map(d -> d.toMillis() / 1000.0).orElse(-1.0));
     }
 
     /**

@@ -1,7 +1,11 @@
 package dev.lifespan.support.metrics;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+
+import java.util.function.ToDoubleFunction;
 
 /**
  * For meters bound to an object of this application (gauges, function counters). Micrometer returns an already
@@ -17,5 +21,21 @@ public final class Meters {
     /** Removes the meters named {@code name} whose tags include {@code tags} (every one of that name for none). */
     public static void dropStale(MeterRegistry registry, String name, Tags tags) {
         registry.find(name).tags(tags).meters().forEach(registry::remove);
+    }
+
+    /** A gauge of {@code value} read from {@code object}, replacing a stale one of the same name and tags. */
+    public static <T> Gauge gauge(MeterRegistry registry, String name, Tags tags, String description, T object, ToDoubleFunction<T> value) {
+        dropStale(registry, name, tags);
+        return Gauge.builder(name, object, value).tags(tags).description(description).register(registry);
+    }
+
+    /**
+     * A counter whose count is read from {@code object} ({@code baseUnit} may be null), replacing a stale one of the same
+     * name and tags.
+     */
+    public static <T> FunctionCounter counter(MeterRegistry registry, String name, Tags tags, String description, String baseUnit,
+            T object, ToDoubleFunction<T> count) {
+        dropStale(registry, name, tags);
+        return FunctionCounter.builder(name, object, count).tags(tags).description(description).baseUnit(baseUnit).register(registry);
     }
 }

@@ -1,7 +1,6 @@
 package dev.lifespan.support.postgres;
 
 import dev.lifespan.support.metrics.Meters;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.smallrye.mutiny.Multi;
@@ -99,17 +98,14 @@ public final class StatementGroup<I, O> {
      * over the groups out at once).
      */
     public StatementGroup<I, O> meter(MeterRegistry registry, String kind) {
-        for (String name : List.of("lifespan_statement_groups", "lifespan_statement_group_calls", "lifespan_statement_group_busy")) {
-            Meters.dropStale(registry, name, Tags.of("kind", kind));
-        }
-        FunctionCounter.builder("lifespan_statement_groups", this, group -> group.read(() -> group.groupsDone))
-                .description("Groups of calls carried out together (group commit)").tag("kind", kind).register(registry);
-        FunctionCounter.builder("lifespan_statement_group_calls", this, group -> group.read(() -> group.callsDone))
-                .description("Calls carried out in groups; divided by the groups, the mean group size").tag("kind", kind).register(registry);
-        FunctionCounter.builder("lifespan_statement_group_busy", this, group -> group.read(() -> group.busyNanos) / 1e9)
-                .description("Seconds groups were out, summed over the groups out at once; per second and divided by the groups "
-                        + "allowed at once, how much of the time every slot was taken")
-                .baseUnit("seconds").tag("kind", kind).register(registry);
+        Tags tags = Tags.of("kind", kind);
+        Meters.counter(registry, "lifespan_statement_groups", tags, "Groups of calls carried out together (group commit)", null,
+                this, group -> group.read(() -> group.groupsDone));
+        Meters.counter(registry, "lifespan_statement_group_calls", tags, "Calls carried out in groups; divided by the groups, the mean group size",
+                null, this, group -> group.read(() -> group.callsDone));
+        Meters.counter(registry, "lifespan_statement_group_busy", tags, "Seconds groups were out, summed over the groups out at once; per "
+                + "second and divided by the groups allowed at once, how much of the time every slot was taken", "seconds",
+                this, group -> group.read(() -> group.busyNanos) / 1e9);
         return this;
     }
 

@@ -6,7 +6,6 @@ import dev.lifespan.support.postgres.Statements;
 import dev.lifespan.support.time.Clocks;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.smallrye.mutiny.Uni;
@@ -112,15 +111,12 @@ public final class Relay<T> {
         this.destination = Objects.requireNonNull(destination, "destination");
         this.batchSize = batchSize;
         this.clock = Objects.requireNonNull(clock, "clock");
-        for (String gauge : List.of("lifespan_outbox_backlog", "lifespan_outbox_oldest_seconds", "lifespan_outbox_refused")) {
-            Meters.dropStale(registry, gauge, Tags.of("outbox", name));
-        }
-        Gauge.builder("lifespan_outbox_backlog", this, r -> r.backlog.rows()).tag("outbox", name)
-                .description("Outbox rows waiting to be delivered").register(registry);
-        Gauge.builder("lifespan_outbox_oldest_seconds", this, r -> r.oldestAge().toMillis() / 1000.0).tag("outbox", name)
-                .description("Age of the oldest outbox row waiting to be delivered").register(registry);
-        Gauge.builder("lifespan_outbox_refused", this, r -> r.backlog.refused()).tag("outbox", name)
-                .description("Outbox rows the receiver refused, set aside for an operator").register(registry);
+        Tags outboxTag = Tags.of("outbox", name);
+        Meters.gauge(registry, "lifespan_outbox_backlog", outboxTag, "Outbox rows waiting to be delivered", this, r -> r.backlog.rows());
+        Meters.gauge(registry, "lifespan_outbox_oldest_seconds", outboxTag, "Age of the oldest outbox row waiting to be delivered", this,
+                r -> r.oldestAge().toMillis() / 1000.0);
+        Meters.gauge(registry, "lifespan_outbox_refused", outboxTag, "Outbox rows the receiver refused, set aside for an operator", this,
+                r -> r.backlog.refused());
         this.delivered = Counter.builder("lifespan_outbox_delivered_total").tag("outbox", name).register(registry);
         this.failures = Counter.builder("lifespan_outbox_delivery_failures_total").tag("outbox", name).register(registry);
     }
