@@ -19,16 +19,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Renders every overlay (and each with the optional ServiceMonitor components) with kubectl kustomize, binds every
@@ -96,7 +95,7 @@ class RenderedOverlaysTest {
 
     @Test
     void theAlertingRulesAreCompleteAndNameOnlyLifespanMeters() {
-        PrometheusRule shipped = rendered.get("variants/prod-alerting").all(PrometheusRule.class).findFirst().orElseThrow();
+        PrometheusRule shipped = alertingRules();
         // The variant adds the component on top of the overlay, outside its namespace; added in the overlay, it gets it.
         assertThat(shipped.getMetadata().getName()).isEqualTo("lifespan");
         List<Rule> rules = AlertRules.rules(shipped);
@@ -115,17 +114,34 @@ class RenderedOverlaysTest {
     /** PromQL and the rule file's shape as Prometheus reads them; where promtool is installed (CI installs it). */
     @Test
     void theAlertingRulesPassPromtool() throws Exception {
-        Optional<Path> promtool = AlertRules.promtool();
-        if (promtool.isEmpty() && Boolean.parseBoolean(System.getenv("LIFESPAN_REQUIRE_PROMTOOL"))) {
-            throw new AssertionError("LIFESPAN_REQUIRE_PROMTOOL is set but there is no promtool ($PROMTOOL or on the PATH)");
+        Path promtool = AlertRules.requirePromtool();
+        Path file = AlertRules.asRulesFile(alertingRules(), scratch.resolve("rules-check"));
+        AlertRules.Run check = AlertRules.promtool(promtool, file.getParent(), "check", "rules", file.getFileName().toString());
+        assertThat(check.exit()).as(check.output()).isZero();
+        assertThat(check.output()).contains("SUCCESS");
+    }
+
+    /**
+     * Each alert fires when, and only when, its unit tests say ({@code src/test/resources/alerts}): series shaped like the
+     * services' meters, through promtool's rule evaluator, thresholds and {@code for} durations included.
+     */
+    @Test
+    void theAlertsFireWhenTheirUnitTestsSay() throws Exception {
+        Path promtool = AlertRules.requirePromtool();
+        Path dir = AlertRules.asUnitTestRulesFile(alertingRules(), scratch.resolve("rules-test")).getParent();
+        try (InputStream tests = getClass().getResourceAsStream("/alerts/lifespan-rules.test.yaml")) {
+            Files.copy(tests, dir.resolve("lifespan-rules.test.yaml"));
         }
-        assumeTrue(promtool.isPresent(), "no promtool ($PROMTOOL or on the PATH): .ci/run installs it");
-        Path file = AlertRules.asRulesFile(rendered.get("variants/prod-alerting").all(PrometheusRule.class).findFirst().orElseThrow(),
-                scratch);
-        Process check = new ProcessBuilder(promtool.get().toString(), "check", "rules", file.toString()).redirectErrorStream(true).start();
-        String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(check.waitFor()).as(output).isZero();
-        assertThat(output).contains("SUCCESS");
+        AlertRules.Run test = AlertRules.promtool(promtool, dir, "test", "rules", "lifespan-rules.test.yaml");
+        assertThat(test.exit()).as(test.output()).isZero();
+        assertThat(test.output()).contains("SUCCESS");
+        // Every alert the rules define has a test.
+        String written = Files.readString(dir.resolve("lifespan-rules.test.yaml"));
+        assertThat(AlertRules.rules(alertingRules())).allSatisfy(rule -> assertThat(written).contains("alertname: " + rule.getAlert()));
+    }
+
+    private static PrometheusRule alertingRules() {
+        return rendered.get("variants/prod-alerting").all(PrometheusRule.class).findFirst().orElseThrow();
     }
 
     @Test

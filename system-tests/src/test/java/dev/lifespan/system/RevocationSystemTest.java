@@ -19,6 +19,7 @@ import dev.lifespan.api.v1.SnapshotRequest;
 import dev.lifespan.api.v1.TokenIssuerGrpc;
 import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.devstack.LocalStack;
+import dev.lifespan.devstack.PrometheusText;
 import dev.lifespan.validator.TokenValidator;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -45,8 +46,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -456,9 +455,7 @@ class RevocationSystemTest {
     }
 
     private static double metric(String base, String name) throws Exception {
-        Matcher m = Pattern.compile("^" + Pattern.quote(name) + "(?:\\{[^}]*})? ([0-9.eE+-]+)$", Pattern.MULTILINE)
-                .matcher(get(base + "/q/metrics"));
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        return PrometheusText.sample(get(base + "/q/metrics"), name).orElse(0);
     }
 
     private static String get(String url) throws Exception {

@@ -7,6 +7,7 @@ import dev.lifespan.audit.revocation.RevocationChannel;
 import dev.lifespan.support.error.ErrorKind;
 import dev.lifespan.support.error.GrpcErrors;
 import dev.lifespan.support.error.ServiceException;
+import dev.lifespan.support.metrics.FeedGauges;
 import dev.lifespan.validator.JwksCache;
 import dev.lifespan.validator.ValidatingNode;
 import dev.lifespan.validator.guard.BearerAuthenticator;
@@ -76,6 +77,8 @@ public class CallerAuth {
     private final RevocationChannel revocation;
     private final Vertx vertx;
     private final InstantSource clock;
+    /** The revocation feed gauges ({@code lifespan_revocation_feed_*}), held here: the registry holds them weakly. */
+    private final FeedGauges feedGauges;
     private final OutcomeCounter outcomes;
     /** Revocation propagation lag as this node sees it ({@code lifespan_revocation_propagation_seconds}), like every node. */
     private final FeedMetrics feedMetrics;
@@ -97,6 +100,7 @@ public class CallerAuth {
         this.vertx = vertx;
         this.outcomes = settings.enabled() ? new ValidationMetrics(registry) : OutcomeCounter.NONE;
         this.feedMetrics = new FeedMetrics(registry);
+        this.feedGauges = FeedGauges.register(registry, clock, settings::enabled, this::feed);
         String checkpoints = AuditGrpc.getListCheckpointsMethod().getFullMethodName();
         this.openMethods = settings.publicCheckpoints() ? Set.of(checkpoints) : Set.of();
         this.openPaths = settings.publicCheckpoints() ? Set.of("/audit/checkpoints", "/audit/public-key") : Set.of();

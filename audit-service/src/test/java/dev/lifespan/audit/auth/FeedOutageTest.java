@@ -10,6 +10,7 @@ import dev.lifespan.audit.support.InjectStandIn;
 import dev.lifespan.audit.support.IssuerStandIn;
 import dev.lifespan.audit.support.MutableClock;
 import dev.lifespan.devstack.GrpcAssertions;
+import dev.lifespan.devstack.PrometheusText;
 import dev.lifespan.devstack.TcpProxy;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -53,6 +54,9 @@ class FeedOutageTest {
     @TestHTTPResource(value = "/health/ready", management = true)
     URL managementReady;
 
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL managementMetrics;
+
     @InjectStandIn
     IssuerStandIn issuer;
 
@@ -66,6 +70,7 @@ class FeedOutageTest {
     void aFeedOutageIsRiddenOutForTheToleranceWithoutLeavingTheService() {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .untilAsserted(() -> RestAssured.get(managementReady).then().statusCode(200));
+        assertThat(metric("lifespan_revocation_feed_in_step")).isEqualTo(1.0);
         redis.cut();
         try {
             clock.advance(Duration.ofSeconds(10));
@@ -81,9 +86,17 @@ class FeedOutageTest {
             assertThat(refused.getStatus().getDescription()).contains("REVOCATION_FEED_STALE");
             assertThat(ready().getString("checks.find { it.name == 'lifespan-audit' }.data.'caller-auth'"))
                     .contains("beyond the outage tolerance");
+            // What the feed alert reads: this service's feed unheard for at least the 130 s the clock moved.
+            assertThat(metric("lifespan_revocation_feed_in_step")).isZero();
+            assertThat(metric("lifespan_revocation_feed_unheard_seconds")).isGreaterThanOrEqualTo(130.0);
         } finally {
             redis.restore();
         }
+    }
+
+    private double metric(String name) {
+        String metrics = RestAssured.get(managementMetrics).then().statusCode(200).extract().asString();
+        return PrometheusText.sample(metrics, name).orElseThrow(() -> new AssertionError(name + " not in\n" + metrics));
     }
 
     /** Readiness, which must answer 200 UP throughout. */

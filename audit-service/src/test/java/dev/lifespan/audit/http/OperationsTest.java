@@ -3,6 +3,7 @@ package dev.lifespan.audit.http;
 import dev.lifespan.audit.support.AuditTestResource;
 import dev.lifespan.audit.support.Events;
 import dev.lifespan.audit.support.Grpc;
+import dev.lifespan.devstack.PrometheusText;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -12,8 +13,6 @@ import org.junit.jupiter.api.Test;
 import java.net.URL;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -71,8 +70,6 @@ class OperationsTest {
 
     private double metric(String name) {
         String metrics = given().get(managementMetrics).then().statusCode(200).extract().asString();
-        Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*})? (\\S+)$").matcher(metrics);
-        assertThat(m.find()).as(name + " in\n" + metrics).isTrue();
-        return Double.parseDouble(m.group(2));
+        return PrometheusText.sample(metrics, name).orElseThrow(() -> new AssertionError(name + " not in\n" + metrics));
     }
 }

@@ -8,7 +8,7 @@ import dev.lifespan.issuer.key.KeyRotation;
 import dev.lifespan.issuer.key.SigningKeyRing;
 import dev.lifespan.support.audit.AuditOutboxRelay;
 import dev.lifespan.support.error.ServiceException;
-import dev.lifespan.support.metrics.Meters;
+import dev.lifespan.support.metrics.FeedGauges;
 import dev.lifespan.support.time.Clocks;
 import dev.lifespan.validator.RevocationCheck;
 import dev.lifespan.validator.TokenValidator;
@@ -20,7 +20,6 @@ import dev.lifespan.validator.guard.FeedMetrics;
 import dev.lifespan.validator.report.ValidationFailureReporter;
 import dev.lifespan.validator.revocation.RevocationFeed;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -69,6 +68,8 @@ public class IssuerValidatingNode {
     private final String issuer;
     private final boolean feedOn;
     private final InstantSource clock;
+    /** The revocation feed gauges ({@code lifespan_revocation_feed_*}), held here: the registry holds them weakly. */
+    private final FeedGauges feedGauges;
 
     public IssuerValidatingNode(LifespanConfig config, RevocationChannel channel, SigningKeyRing keys, KeyRotation rotation,
             Instance<SessionRule.Listener> sessionRuleListeners, Vertx vertx, InstantSource clock, MeterRegistry registry,
@@ -99,11 +100,7 @@ public class IssuerValidatingNode {
         this.heldRules = node.feed().map(f -> f.tolerating(callerTolerance)).orElse(RevocationCheck.NONE);
         this.failures = audit.failureReporter();
         this.issuer = config.issuer();
-        Meters.gauge(registry, "lifespan_revocation_feed_in_step", Tags.empty(),
-                "1 while this node's revocation feed is in step and fresh, 0 while it is stale (or off)", this, n -> n.inStep() ? 1 : 0);
-        Meters.gauge(registry, "lifespan_revocation_feed_unheard_seconds", Tags.empty(),
-                "Seconds since the revocation feed was last in step; -1 before the first snapshot or when off", this,
-                n -> n.unheardFor().map(d -> d.toMillis() / 1000.0).orElse(-1.0));
+        this.feedGauges = FeedGauges.register(registry, clock, () -> feedOn, node::feed);
     }
 
     /**

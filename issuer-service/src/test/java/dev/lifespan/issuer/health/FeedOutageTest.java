@@ -5,6 +5,7 @@ import dev.lifespan.api.v1.IssueTokensRequest;
 import dev.lifespan.devstack.GrpcAssertions;
 import dev.lifespan.issuer.support.Grpc;
 import dev.lifespan.issuer.support.IssuerTestResource;
+import dev.lifespan.issuer.support.Metrics;
 import dev.lifespan.issuer.support.TestClients;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -16,10 +17,12 @@ import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.Test;
 
 import java.net.URL;
+import java.time.Duration;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
@@ -38,6 +41,9 @@ class FeedOutageTest {
     @TestHTTPResource(value = "/health/ready", management = true)
     URL managementReady;
 
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL managementMetrics;
+
     public static class FeedOn implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -52,6 +58,16 @@ class FeedOutageTest {
                 .body("checks.find { it.name == 'revocation-feed' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'revocation-feed' }.data.state", equalTo("starting"))
                 .body("checks.find { it.name == 'rate-limiter' }.status", equalTo("UP"));
+    }
+
+    /** A feed never in step is unheard since the start, a growing figure the feed alert's threshold catches, not a constant. */
+    @Test
+    void theFeedGaugesCountFromTheStart() {
+        assertThat(Metrics.value(managementMetrics, "lifespan_revocation_feed_in_step")).isZero();
+        double first = Metrics.value(managementMetrics, "lifespan_revocation_feed_unheard_seconds");
+        assertThat(first).isNotNegative();
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(Metrics.value(managementMetrics, "lifespan_revocation_feed_unheard_seconds")).isGreaterThan(first));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.lifespan.revocation.validation;
 import dev.lifespan.api.v1.RevocationGrpc;
 import dev.lifespan.revocation.config.RevocationConfig;
 import dev.lifespan.support.audit.AuditOutboxRelay;
+import dev.lifespan.support.metrics.FeedGauges;
 import dev.lifespan.validator.JwksCache;
 import dev.lifespan.validator.TokenValidator;
 import dev.lifespan.validator.ValidatingNode;
@@ -43,6 +44,8 @@ public class ValidatorRuntime {
     private final Vertx vertx;
     private final MeterRegistry registry;
     private final InstantSource clock;
+    /** The revocation feed gauges ({@code lifespan_revocation_feed_*}), held here: the registry holds them weakly. */
+    private final FeedGauges feedGauges;
     private final AuditOutboxRelay audit;
     private volatile boolean stopped;
     private volatile ValidatingNode node;
@@ -56,6 +59,7 @@ public class ValidatorRuntime {
         this.vertx = vertx;
         this.registry = registry;
         this.clock = clock;
+        this.feedGauges = FeedGauges.register(registry, clock, this::configured, this::feed);
     }
 
     /** True when the issuer and JWKS URL are set. */

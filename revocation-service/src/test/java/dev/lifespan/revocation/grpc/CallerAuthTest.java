@@ -9,6 +9,7 @@ import dev.lifespan.api.v1.SinceResponse;
 import dev.lifespan.api.v1.SnapshotRequest;
 import dev.lifespan.api.v1.SnapshotResponse;
 import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.PrometheusText;
 import dev.lifespan.revocation.support.Grpc;
 import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RevocationTestResource;
@@ -25,8 +26,6 @@ import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -179,8 +178,7 @@ class CallerAuthTest {
 
     private double validations(String outcome) {
         String metrics = given().get(managementMetrics).then().statusCode(200).extract().asString();
-        Matcher m = Pattern.compile("lifespan_token_validations_total\\{[^}]*outcome=\"" + outcome + "\"[^}]*} (\\S+)").matcher(metrics);
-        assertThat(m.find()).as(outcome + " counter in\n" + metrics).isTrue();
-        return Double.parseDouble(m.group(1));
+        return PrometheusText.sample(metrics, "lifespan_token_validations_total", "outcome=\"" + outcome + "\"")
+                .orElseThrow(() -> new AssertionError(outcome + " counter not in\n" + metrics));
     }
 }

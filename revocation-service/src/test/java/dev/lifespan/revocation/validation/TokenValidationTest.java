@@ -8,6 +8,7 @@ import dev.lifespan.api.v1.ValidateResponse;
 import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.GrpcAssertions;
+import dev.lifespan.devstack.PrometheusText;
 import dev.lifespan.revocation.support.Grpc;
 import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RevocationTestResource;
@@ -26,8 +27,6 @@ import org.junit.jupiter.api.Test;
 import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -59,6 +58,16 @@ class TokenValidationTest {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
             RestAssured.given().get(managementReady).then().statusCode(200);
             assertThat(validate(Tokens.sign(signingKey, AUDIENCE).compact(), AUDIENCE).getValid()).isTrue();
+        });
+    }
+
+    /** The feed gauges every validating service publishes, which the feed alert reads: in step, heard from recently. */
+    @Test
+    void theFeedGaugesShowTheFeedInStep() {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            String metrics = RestAssured.given().get(managementMetrics).then().statusCode(200).extract().asString();
+            assertThat(PrometheusText.sample(metrics, "lifespan_revocation_feed_in_step")).hasValue(1.0);
+            assertThat(PrometheusText.sample(metrics, "lifespan_revocation_feed_unheard_seconds").orElseThrow()).isBetween(0.0, 5.0);
         });
     }
 
@@ -160,9 +169,7 @@ class TokenValidationTest {
 
     private double metric(String outcome) {
         String metrics = RestAssured.given().get(managementMetrics).then().statusCode(200).extract().asString();
-        Matcher m = Pattern.compile(
-                "lifespan_validate_requests_total\\{outcome=\"" + outcome + "\"} ([0-9.]+)").matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+        return PrometheusText.sample(metrics, "lifespan_validate_requests_total", "outcome=\"" + outcome + "\"").orElse(-1);
     }
 
     @Test
