@@ -3,13 +3,13 @@ package dev.lifespan.audit.alert;
 import dev.lifespan.api.v1.Alert;
 import dev.lifespan.api.v1.RuleKind;
 import dev.lifespan.audit.config.AuditConfig;
-import dev.lifespan.audit.metrics.Gauges;
 import dev.lifespan.audit.revocation.AutomaticRevocation;
+import dev.lifespan.support.metrics.Meters;
 import dev.lifespan.support.postgres.BoundedPostgres;
 import dev.lifespan.support.time.Clocks;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -82,11 +82,11 @@ public class RevocationRetries {
         this.settings = config.revocation();
         this.clock = clock;
         this.registry = registry;
-        Gauges.register(registry, Gauge.builder("lifespan_audit_revocations_pending", this, r -> r.pending)
-                .description("Automatic revocations waiting for a later try"), "lifespan_audit_revocations_pending");
-        Gauges.register(registry, Gauge.builder("lifespan_audit_revocation_pending_age_seconds", this, RevocationRetries::pendingAge)
-                .description("Seconds since the alert of the oldest automatic revocation waiting for a later try (0 when none)"),
-                "lifespan_audit_revocation_pending_age_seconds");
+        Meters.gauge(registry, "lifespan_audit_revocations_pending", Tags.empty(), "Automatic revocations waiting for a later try",
+                this, r -> r.pending);
+        Meters.gauge(registry, "lifespan_audit_revocation_pending_age_seconds", Tags.empty(),
+                "Seconds since the alert of the oldest automatic revocation waiting for a later try (0 when none)", this,
+                RevocationRetries::pendingAge);
     }
 
     @Scheduled(every = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

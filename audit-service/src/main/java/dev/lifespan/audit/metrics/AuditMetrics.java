@@ -4,10 +4,11 @@ import dev.lifespan.audit.checkpoint.CheckpointStore;
 import dev.lifespan.audit.event.EventStore;
 import dev.lifespan.audit.verifier.AuditRecord;
 import dev.lifespan.audit.verifier.Checkpoint;
+import dev.lifespan.support.metrics.Meters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
@@ -52,12 +53,12 @@ public class AuditMetrics {
                 .description("Events skipped because their id was already stored").register(registry);
         this.lag = DistributionSummary.builder("lifespan_audit_ingest_lag_seconds").description("Now minus occurred_at of each stored event")
                 .baseUnit("seconds").publishPercentiles(0.5, 0.99).register(registry);
-        Gauges.register(registry, Gauge.builder("lifespan_audit_chain_head_sequence", this, m -> m.headSequence)
-                .description("Sequence of the newest event in the chain"), "lifespan_audit_chain_head_sequence");
-        Gauges.register(registry, Gauge.builder("lifespan_audit_checkpoint_age_seconds", this, AuditMetrics::checkpointAge)
-                .description("Seconds since the newest checkpoint was signed (-1 before any)"), "lifespan_audit_checkpoint_age_seconds");
-        Gauges.register(registry, Gauge.builder("lifespan_audit_unsigned_events", this, m -> Math.max(0, m.headSequence - m.checkpointSequence))
-                .description("Events appended after the newest checkpoint"), "lifespan_audit_unsigned_events");
+        Meters.gauge(registry, "lifespan_audit_chain_head_sequence", Tags.empty(), "Sequence of the newest event in the chain",
+                this, m -> m.headSequence);
+        Meters.gauge(registry, "lifespan_audit_checkpoint_age_seconds", Tags.empty(), "Seconds since the newest checkpoint was signed (-1 before any)",
+                this, AuditMetrics::checkpointAge);
+        Meters.gauge(registry, "lifespan_audit_unsigned_events", Tags.empty(), "Events appended after the newest checkpoint",
+                this, m -> Math.max(0, m.headSequence - m.checkpointSequence));
     }
 
     /** After an append by this replica. */

@@ -4,11 +4,11 @@ import dev.lifespan.audit.chain.ChainVerification;
 import dev.lifespan.audit.checkpoint.CheckpointSigner;
 import dev.lifespan.audit.checkpoint.CheckpointStore;
 import dev.lifespan.audit.config.AuditConfig;
-import dev.lifespan.audit.metrics.Gauges;
 import dev.lifespan.audit.verifier.Checkpoint;
+import dev.lifespan.support.metrics.Meters;
 import dev.lifespan.support.time.Clocks;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import dev.lifespan.support.postgres.BoundedPostgres;
@@ -77,8 +77,8 @@ public class PartitionMaintenance {
         this.verification = verification;
         this.signer = signer;
         this.checkpoints = checkpoints;
-        Gauges.register(registry, Gauge.builder("lifespan_audit_retention_blocked", blocked, AtomicInteger::get)
-                .description("1 while retention refuses to drop a partition because the chain in it does not verify"), "lifespan_audit_retention_blocked");
+        Meters.gauge(registry, "lifespan_audit_retention_blocked", Tags.empty(),
+                "1 while retention refuses to drop a partition because the chain in it does not verify", blocked, AtomicInteger::get);
     }
 
     void onStart(@Observes StartupEvent event) {

@@ -169,7 +169,7 @@ public class IssuerValidatingNode {
 
     /** In step and fresh (false when the feed is off). */
     public boolean inStep() {
-        return feedOn && node.isReady(Clocks.now(clock));
+        return feedGauges.inStep();
     }
 
     /** Whether privileged callers are still checked against the rules held ({@link RevocationFeed#tolerates}). */

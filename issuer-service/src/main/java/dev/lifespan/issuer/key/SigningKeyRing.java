@@ -38,6 +38,8 @@ public class SigningKeyRing {
     private final MasterKey masterKey;
     private final InstantSource clock;
     private volatile List<LoadedKey> keys = List.of();
+    /** When the key rows were last read; null before the first read. */
+    private volatile Instant loadedAt;
     /** Reloads asked for by {@link #reloadSoon}: one at a time, once more when asked meanwhile. */
     private final Coalesced reloads = new Coalesced(this::reload);
 
@@ -66,6 +68,7 @@ public class SigningKeyRing {
         Map<String, LoadedKey> previous = new HashMap<>();
         keys.forEach(k -> previous.put(k.kid(), k));
         Instant now = Clocks.now(clock);
+        this.loadedAt = now;
         this.keys = rows.stream().map(row -> {
             KeyTimes times = row.times();
             LoadedKey old = previous.get(row.kid);
@@ -109,6 +112,11 @@ public class SigningKeyRing {
     /** A published key by kid, for checking tokens this issuer signed. */
     public Optional<LoadedKey> publishedKey(String kid, Instant now) {
         return keys.stream().filter(k -> k.kid().equals(kid) && KeySchedule.published(k.times(), now)).findFirst();
+    }
+
+    /** When this replica last read the key rows; empty before the first read. */
+    public Optional<Instant> loadedAt() {
+        return Optional.ofNullable(loadedAt);
     }
 
     /** Every key this replica knows, in activation order. */

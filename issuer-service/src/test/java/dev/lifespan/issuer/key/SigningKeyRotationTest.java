@@ -17,17 +17,20 @@ import dev.lifespan.issuer.crypto.MasterKey;
 import dev.lifespan.issuer.support.Grpc;
 import dev.lifespan.issuer.support.IssuerTestResource;
 import dev.lifespan.issuer.support.Jwt;
+import dev.lifespan.issuer.support.Metrics;
 import dev.lifespan.issuer.support.MutableClock;
 import dev.lifespan.issuer.support.Outbox;
 import dev.lifespan.issuer.support.TestClients;
 import dev.lifespan.support.postgres.BoundedPostgres;
 import dev.lifespan.support.time.Clocks;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -37,6 +40,7 @@ import java.util.concurrent.CountDownLatch;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
@@ -56,6 +60,41 @@ class SigningKeyRotationTest {
     LifespanConfig config;
     @InjectServers
     EmbeddedServers servers;
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL managementMetrics;
+
+    /**
+     * The rotation gauges the standby alert reads: a standby is published after each rotation check; when the standby
+     * starts to sign and no check has run since, there is none until the next check (the state the alert fires on when
+     * it lasts). The loaded-keys age grows while this replica does not re-read the rows.
+     */
+    @Test
+    void theKeyGaugesShowTheStandbyGoneUntilARotationCheckPublishesANewOne() throws Throwable {
+        VertxContextSupport.subscribeAndAwait(rotator::checkNow);
+        assertThat(keys("next")).isEqualTo(1.0);
+        assertThat(keys("active")).isEqualTo(1.0);
+        SigningKey standby = Grpc.issuer().getJwks(GetJwksRequest.getDefaultInstance()).getKeysList().stream()
+                .filter(k -> k.getState() == KeyState.KEY_STATE_NEXT).findFirst().orElseThrow();
+
+        clock.advance(Duration.between(Clocks.now(clock), instant(standby.getActivatesAt())).plusSeconds(1));
+        assertThat(keys("next")).as("the standby signs now; no check has published its successor").isZero();
+        assertThat(keys("active")).isEqualTo(1.0);
+        assertThat(keys("retired")).as("the key it took over from, still verifying (older ones may have expired meanwhile)")
+                .isGreaterThanOrEqualTo(1.0);
+        VertxContextSupport.subscribeAndAwait(ring::reload);
+        double loadedAge = Metrics.value(managementMetrics, "lifespan_signing_keys_loaded_age_seconds");
+        clock.advance(Duration.ofMinutes(10));
+        assertThat(Metrics.value(managementMetrics, "lifespan_signing_keys_loaded_age_seconds")).isEqualTo(loadedAge + 600, within(1.0));
+
+        VertxContextSupport.subscribeAndAwait(rotator::checkNow);
+        assertThat(keys("next")).as("the check published a new standby").isEqualTo(1.0);
+        assertThat(Metrics.value(managementMetrics, "lifespan_signing_keys_loaded_age_seconds")).as("the check re-read the rows")
+                .isLessThan(1.0);
+    }
+
+    private double keys(String state) {
+        return Metrics.value(managementMetrics, "lifespan_signing_keys", "state=\"" + state + "\"");
+    }
 
     @Test
     void tokenSignedBeforeRotationVerifiesUntilItsKeyRetiresAndNewTokensCarryTheNewKid() throws Throwable {

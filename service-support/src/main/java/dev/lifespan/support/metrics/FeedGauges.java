@@ -49,11 +49,13 @@ public final class FeedGauges {
         return gauges;
     }
 
-    boolean inStep() {
+    /** In step and fresh; false when off. */
+    public boolean inStep() {
         return configured.getAsBoolean() && feed.get().map(f -> f.isReady(clock.instant())).orElse(false);
     }
 
-    double unheardSeconds() {
+    /** Seconds since last in step (or since registration, if never); -1 when off. */
+    public double unheardSeconds() {
         if (!configured.getAsBoolean()) {
             return -1;
         }
