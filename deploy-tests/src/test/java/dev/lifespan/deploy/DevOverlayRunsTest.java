@@ -35,11 +35,12 @@ class DevOverlayRunsTest extends OverlayRunsTest {
     private K8sTree tree;
 
     /**
-     * Every meter the optional alerting rules name is published by a running service: a rule on a meter nobody publishes
-     * would never fire. Read from the dev pods' management ports (plain HTTP in dev), as Prometheus scrapes them.
+     * Every meter the optional alerting rules and dashboard name is published by a running service: a rule on a meter
+     * nobody publishes would never fire, a panel on one would stay empty. Read from the dev pods' management ports (plain
+     * HTTP in dev), as Prometheus scrapes them.
      */
     @Test
-    void everyMeterTheAlertingRulesNameIsPublished() throws Exception {
+    void everyMeterTheAlertingRulesAndTheDashboardNameIsPublished() throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         StringBuilder scraped = new StringBuilder();
         for (String pod : List.of("lifespan-issuer", "lifespan-revocation", "lifespan-audit")) {
@@ -52,6 +53,7 @@ class DevOverlayRunsTest extends OverlayRunsTest {
         Set<String> published = Pattern.compile("^(lifespan_[a-z0-9_]+)[{ ]", Pattern.MULTILINE).matcher(scraped).results()
                 .map(m -> m.group(1)).collect(Collectors.toSet());
         assertThat(AlertRules.meters(AlertRules.shipped(tree))).isNotEmpty().allSatisfy(meter -> assertThat(published).contains(meter));
+        assertThat(Dashboard.shipped(tree).meters()).isNotEmpty().allSatisfy(meter -> assertThat(published).as("dashboard").contains(meter));
     }
     @Override
     void apply() throws Exception {

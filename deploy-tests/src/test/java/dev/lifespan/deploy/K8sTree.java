@@ -21,9 +21,10 @@ final class K8sTree {
      * monitoring and the alerting rules, and prod with the audit webhook's egress.
      */
     static final List<String> VARIANTS = List.of("overlays/dev", "overlays/prod", "variants/dev-monitored", "variants/prod-monitored",
-            "variants/prod-alerting", "variants/prod-webhook");
+            "variants/prod-alerting", "variants/prod-dashboard", "variants/prod-webhook");
     /** The optional alerting rules, as shipped. */
     static final String PROMETHEUS_RULES = "components/prometheus-rules/prometheus-rules.yaml";
+    static final String GRAFANA_DASHBOARD = "components/grafana-dashboard/lifespan-dashboard.json";
 
     final Path source;
     final Path root;
@@ -52,6 +53,8 @@ final class K8sTree {
         variant(root, "prod-monitored", "../../overlays/prod", "../../components/service-monitor", "../../components/service-monitor-tls");
         variant(root, "prod-alerting", "../../overlays/prod", "../../components/service-monitor", "../../components/service-monitor-tls",
                 "../../components/prometheus-rules");
+        variant(root, "prod-dashboard", "../../overlays/prod", "../../components/service-monitor", "../../components/service-monitor-tls",
+                "../../components/grafana-dashboard");
         variant(root, "prod-webhook", "../../overlays/prod", "../../components/audit-webhook-egress");
         return new K8sTree(source, root);
     }

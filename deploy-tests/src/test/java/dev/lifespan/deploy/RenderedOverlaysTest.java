@@ -14,6 +14,7 @@ import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
 import io.fabric8.openshift.api.model.monitoring.v1.Rule;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import org.junit.jupiter.api.BeforeAll;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.provider.FieldSource;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +93,8 @@ class RenderedOverlaysTest {
                 .isEqualTo(variant.endsWith("webhook"));
         assertThat(m.all(PrometheusRule.class).count()).as(variant + ": alerting rules only with their component")
                 .isEqualTo(variant.endsWith("alerting") ? 1 : 0);
+        assertThat(m.named(ConfigMap.class, Dashboard.CONFIG_MAP).isPresent()).as(variant + ": the dashboard only with its component")
+                .isEqualTo(variant.endsWith("dashboard"));
     }
 
     @Test
@@ -138,6 +142,52 @@ class RenderedOverlaysTest {
         // Every alert the rules define has a test.
         String written = Files.readString(dir.resolve("lifespan-rules.test.yaml"));
         assertThat(AlertRules.rules(alertingRules())).allSatisfy(rule -> assertThat(written).contains("alertname: " + rule.getAlert()));
+    }
+
+    /**
+     * The dashboard as Grafana's sidecar would load it: labelled for it, every panel with a title, a description and
+     * queries through the data source chosen on the dashboard, laid out on Grafana's 24-column grid without overlaps.
+     */
+    @Test
+    void theDashboardIsCompleteAndReadsThroughItsDataSourceVariable() {
+        ConfigMap map = rendered.get("variants/prod-dashboard").named(ConfigMap.class, Dashboard.CONFIG_MAP).orElseThrow();
+        assertThat(map.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+        Dashboard dashboard = Dashboard.of(map);
+        assertThat(dashboard.json().get("uid").asString()).isEqualTo("lifespan");
+        assertThat(dashboard.panels()).hasSizeGreaterThanOrEqualTo(10);
+        List<int[]> taken = new ArrayList<>();
+        for (JsonNode panel : dashboard.panels()) {
+            String title = panel.path("title").asString();
+            assertThat(title).isNotBlank();
+            assertThat(panel.path("description").asString()).as(title).isNotBlank();
+            assertThat(panel.path("datasource").path("uid").asString()).as(title).isEqualTo("${datasource}");
+            assertThat(panel.get("targets")).as(title).isNotEmpty();
+            // A Lifespan meter, or another one (HTTP server timings) of a Lifespan service's scrape.
+            panel.get("targets").forEach(target -> assertThat(target.path("expr").asString()).as(title).containsPattern("lifespan_|job=\"lifespan-")
+                    .contains("namespace=~\"$namespace\""));
+            JsonNode grid = panel.get("gridPos");
+            int[] box = {grid.get("x").asInt(), grid.get("y").asInt(), grid.get("w").asInt(), grid.get("h").asInt()};
+            assertThat(box[0] + box[2]).as(title + " within the grid").isLessThanOrEqualTo(24);
+            for (int[] other : taken) {
+                boolean overlap = box[0] < other[0] + other[2] && other[0] < box[0] + box[2] && box[1] < other[1] + other[3]
+                        && other[1] < box[1] + box[3];
+                assertThat(overlap).as(title + " overlaps another panel").isFalse();
+            }
+            taken.add(box);
+        }
+        assertThat(dashboard.meters()).contains("lifespan_revocation_feed_unheard_seconds", "lifespan_tokens_issued_total",
+                "lifespan_signing_keys");
+    }
+
+    /** Every query is PromQL that Prometheus accepts, with the dashboard's variables filled in; where promtool is installed. */
+    @Test
+    void theDashboardQueriesPassPromtool() throws Exception {
+        Path promtool = AlertRules.requirePromtool();
+        ConfigMap map = rendered.get("variants/prod-dashboard").named(ConfigMap.class, Dashboard.CONFIG_MAP).orElseThrow();
+        Path file = Dashboard.of(map).asRulesFile(scratch.resolve("dashboard-check"));
+        AlertRules.Run check = AlertRules.promtool(promtool, file.getParent(), "check", "rules", file.getFileName().toString());
+        assertThat(check.exit()).as(check.output()).isZero();
+        assertThat(check.output()).contains("SUCCESS");
     }
 
     private static PrometheusRule alertingRules() {

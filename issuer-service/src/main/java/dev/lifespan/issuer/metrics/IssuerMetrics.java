@@ -10,11 +10,20 @@ import java.util.concurrent.ConcurrentHashMap;
 /** The issuer's Prometheus metrics: issuance by profile, refresh outcomes, reuse detections. */
 @Singleton
 public class IssuerMetrics {
+    /** The outcome of a refresh that rotated the token. */
+    public static final String ROTATED = "rotated";
+    /** The outcome of a retry within the grace window, answered with the pair already made. */
+    public static final String GRACE = "grace";
+
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
+    /** Registers the refresh successes and the reuse counter at zero, so that rates and dashboards see them before the first. */
     public IssuerMetrics(MeterRegistry registry) {
         this.registry = registry;
+        counter("lifespan_refresh", "outcome", ROTATED, null, null);
+        counter("lifespan_refresh", "outcome", GRACE, null, null);
+        counter("lifespan_refresh_reuse_detected", null, null, null, null);
     }
 
     /** A token was issued; {@code kind}: access, service, single_use. */

@@ -120,7 +120,7 @@ public class RefreshTokenRotation {
         String jti = SecureTokens.tokenId();
         return family.rotate(presented, hasher.hash(successor), clientId, deviceId, now, jti, sourceIp)
                 .chain(rotated -> rotated.isPresent()
-                        ? Uni.createFrom().item(pair(rotated.get(), successor, jti, narrowed, now, "rotated"))
+                        ? Uni.createFrom().item(pair(rotated.get(), successor, jti, narrowed, now, IssuerMetrics.ROTATED))
                         : family.inspect(presented).chain(state -> refused(state, presented, sid, clientId, deviceId, narrowed,
                                 sourceIp, now, mayRetry)));
     }
@@ -150,7 +150,7 @@ public class RefreshTokenRotation {
         String jti = SecureTokens.tokenId();
         return family.rotateWithinGrace(presented, hasher.hash(successor), clientId, deviceId, now, jti, sourceIp)
                 .chain(rotated -> rotated.isPresent()
-                        ? Uni.createFrom().item(pair(rotated.get(), successor, jti, narrowed, now, "grace"))
+                        ? Uni.createFrom().item(pair(rotated.get(), successor, jti, narrowed, now, IssuerMetrics.GRACE))
                         : mayRetry ? attempt(presented, sid, clientId, deviceId, narrowed, sourceIp, false)
                         : Uni.createFrom().failure(ServiceException.invalidGrant("refresh token is invalid")));
     }

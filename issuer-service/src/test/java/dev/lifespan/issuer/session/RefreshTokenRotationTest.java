@@ -13,6 +13,7 @@ import dev.lifespan.issuer.crypto.TokenHasher;
 import dev.lifespan.issuer.support.Grpc;
 import dev.lifespan.issuer.support.IssuerTestResource;
 import dev.lifespan.issuer.support.Jwt;
+import dev.lifespan.issuer.support.Metrics;
 import dev.lifespan.issuer.support.MutableClock;
 import dev.lifespan.issuer.support.Outbox;
 import dev.lifespan.issuer.support.TestClients;
@@ -20,10 +21,12 @@ import dev.lifespan.validator.jose.Base64Url;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,6 +44,7 @@ import static dev.lifespan.issuer.support.UserSessions.mobileRefresh;
 import static dev.lifespan.issuer.support.UserSessions.webLogin;
 import static dev.lifespan.issuer.support.UserSessions.webRefresh;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 @QuarkusTest
 @WithTestResource(IssuerTestResource.class)
@@ -54,6 +58,13 @@ class RefreshTokenRotationTest {
 
     @InjectServers
     EmbeddedServers servers;
+
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL managementMetrics;
+
+    private double refreshes(String outcome) {
+        return Metrics.value(managementMetrics, "lifespan_refresh_total", "outcome=\"" + outcome + "\"");
+    }
 
     @Test
     void refreshReturnsNewPairAndRetiresPresentedToken() throws Exception {
@@ -70,12 +81,18 @@ class RefreshTokenRotationTest {
 
     @Test
     void reusedRefreshTokenRevokesWholeFamily() {
+        double rotatedBefore = refreshes("rotated");
+        double reuseBefore = Metrics.value(managementMetrics, "lifespan_refresh_reuse_detected_total");
         IssueTokensResponse login = webLogin();
         String first = login.getRefreshToken().getToken();
         String successor = webRefresh(first).getRefreshToken().getToken();
+        assertThat(refreshes("rotated")).isEqualTo(rotatedBefore + 1);
 
         StatusRuntimeException reuse = Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> webRefresh(first));
         assertThat(Grpc.errorInfo(reuse).getReason()).isEqualTo("invalid_grant");
+        // Counted as it is detected, while the family is ended: awaited, not read at once.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Metrics.value(managementMetrics,
+                "lifespan_refresh_reuse_detected_total")).isEqualTo(reuseBefore + 1));
 
         StatusRuntimeException successorDead = Grpc.failure(Status.Code.FAILED_PRECONDITION, () -> webRefresh(successor));
         assertThat(Grpc.errorInfo(successorDead).getReason()).isEqualTo("invalid_grant");
@@ -91,8 +108,10 @@ class RefreshTokenRotationTest {
         IssueTokensResponse login = mobileLogin("device-1");
         String first = login.getRefreshToken().getToken();
         String tabA = mobileRefresh(first, "device-1").getRefreshToken().getToken();
+        double graceBefore = refreshes("grace");
         // Same token again within the mobile profile's 10 s window: a lost response or a second tab.
         RefreshTokensResponse tabB = mobileRefresh(first, "device-1");
+        assertThat(refreshes("grace")).isEqualTo(graceBefore + 1);
 
         assertThat(tabB.getSessionId()).isEqualTo(login.getSessionId());
         assertThat(tabB.getRefreshToken().getToken()).isNotEqualTo(tabA);
