@@ -6,8 +6,8 @@ import dev.lifespan.audit.auth.CallerAuth;
 import dev.lifespan.audit.config.AuditConfig;
 import dev.lifespan.validator.guard.FeedMetrics;
 import dev.lifespan.validator.revocation.RevocationFeed;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.smallrye.mutiny.Uni;
@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -112,25 +113,30 @@ public class NodeFeeds {
     private NodeFeed own() {
         String name = "audit service (this replica)";
         RevocationFeed feed = callerAuth.feed().orElse(null);
-        DistributionSummary lag = registry.find(FeedMetrics.PROPAGATION).summary();
-        Long count = null;
-        Double sum = null;
-        Double p99 = null;
-        if (lag != null) {
-            HistogramSnapshot snapshot = lag.takeSnapshot();
-            count = snapshot.count();
-            sum = snapshot.total();
-            TreeMap<Double, Double> buckets = new TreeMap<>();
-            for (CountAtBucket bucket : snapshot.histogramCounts()) {
-                buckets.put(bucket.bucket(), bucket.count());
-            }
-            p99 = percentile(buckets, count, 0.99);
-        }
+        Lag lag = lag(registry.find(FeedMetrics.PROPAGATION).timer());
         if (feed == null) {
-            return new NodeFeed(name, callerAuth.enabled() ? "starting" : "off", null, null, count, sum, p99, null);
+            return new NodeFeed(name, callerAuth.enabled() ? "starting" : "off", null, null, lag.count(), lag.sum(), lag.p99(), null);
         }
         Instant now = clock.instant();
-        return new NodeFeed(name, feed.isReady(now) ? "in step" : "stale", feed.sequence(), (long) feed.size(), count, sum, p99, null);
+        return new NodeFeed(name, feed.isReady(now) ? "in step" : "stale", feed.sequence(), (long) feed.size(), lag.count(), lag.sum(),
+                lag.p99(), null);
+    }
+
+    /** Propagation count, total seconds and p99 bucket bound; all null without a histogram. */
+    record Lag(Long count, Double sum, Double p99) {
+    }
+
+    /** This replica's own propagation histogram ({@link FeedMetrics}) read as {@link #parse} reads another node's scrape. */
+    static Lag lag(Timer timer) {
+        if (timer == null) {
+            return new Lag(null, null, null);
+        }
+        HistogramSnapshot snapshot = timer.takeSnapshot();
+        TreeMap<Double, Double> buckets = new TreeMap<>();
+        for (CountAtBucket bucket : snapshot.histogramCounts()) {
+            buckets.put(bucket.bucket(TimeUnit.SECONDS), bucket.count());
+        }
+        return new Lag(snapshot.count(), snapshot.total(TimeUnit.SECONDS), percentile(buckets, snapshot.count(), 0.99));
     }
 
     private Uni<NodeFeed> remote(Node node) {

@@ -1,11 +1,18 @@
 package dev.lifespan.audit.console;
 
+import com.google.protobuf.Timestamp;
+import dev.lifespan.api.v1.RevocationRule;
+import dev.lifespan.validator.guard.FeedMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** Reading a node's feed figures from what it publishes today: its readiness JSON and its Prometheus page. */
 class NodeFeedsTest {
@@ -36,6 +43,25 @@ class NodeFeedsTest {
         assertThat(feed.propagationCount()).isEqualTo(100);
         assertThat(feed.propagationSum()).isEqualTo(0.8);
         assertThat(feed.p99Seconds()).isEqualTo(0.025);
+    }
+
+    /** This replica's own lags, read from its histogram: 99 in 10 ms and one in 40 ms put p99 at the 10 ms bound. */
+    @Test
+    void thisReplicasOwnLagsAreReadInSecondsFromItsHistogram() {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        FeedMetrics metrics = new FeedMetrics(registry);
+        Instant created = Instant.parse("2026-12-06T00:40:00Z");
+        RevocationRule rule = RevocationRule.newBuilder().setCreatedAt(Timestamp.newBuilder().setSeconds(created.getEpochSecond())).build();
+        for (int i = 0; i < 99; i++) {
+            metrics.ruleApplied(rule, created.plusMillis(8), false);
+        }
+        metrics.ruleApplied(rule, created.plusMillis(40), false);
+
+        NodeFeeds.Lag lag = NodeFeeds.lag(registry.get(FeedMetrics.PROPAGATION).timer());
+        assertThat(lag.count()).isEqualTo(100);
+        assertThat(lag.sum()).isCloseTo(0.832, within(1e-9));
+        assertThat(lag.p99()).isEqualTo(0.01);
+        assertThat(NodeFeeds.lag(null)).isEqualTo(new NodeFeeds.Lag(null, null, null));
     }
 
     @Test
