@@ -48,9 +48,14 @@ final class AlertRules {
 
     /** Every Lifespan meter the rules' expressions name. */
     static Set<String> meters(PrometheusRule rule) {
+        return metersIn(rules(rule).stream().map(r -> r.getExpr().getStrVal()).toList());
+    }
+
+    /** Every Lifespan meter the PromQL {@code expressions} name, as the scrape spells them (with {@code _total}, {@code _bucket}, ...). */
+    static Set<String> metersIn(List<String> expressions) {
         Set<String> meters = new TreeSet<>();
-        for (Rule r : rules(rule)) {
-            Matcher m = METER.matcher(r.getExpr().getStrVal());
+        for (String expression : expressions) {
+            Matcher m = METER.matcher(expression);
             while (m.find()) {
                 meters.add(m.group());
             }

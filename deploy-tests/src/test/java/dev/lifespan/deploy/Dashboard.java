@@ -11,9 +11,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import java.util.stream.StreamSupport;
 
@@ -21,7 +18,6 @@ import java.util.stream.StreamSupport;
 final class Dashboard {
     static final String CONFIG_MAP = "lifespan-grafana-dashboard";
     static final String FILE = "lifespan-dashboard.json";
-    private static final Pattern METER = Pattern.compile("\\blifespan_[a-z0-9_]+");
 
     private final JsonNode json;
 
@@ -52,16 +48,9 @@ final class Dashboard {
                 .map(t -> t.get("expr").asString()).toList();
     }
 
-    /** Every Lifespan meter the queries name, as the scrape spells it (with {@code _total}, {@code _bucket}, ...). */
+    /** Every Lifespan meter the queries name. */
     Set<String> meters() {
-        Set<String> meters = new TreeSet<>();
-        for (String query : queries()) {
-            Matcher m = METER.matcher(query);
-            while (m.find()) {
-                meters.add(m.group());
-            }
-        }
-        return meters;
+        return AlertRules.metersIn(queries());
     }
 
     /**

@@ -108,7 +108,7 @@ public class RevocationRetries {
     /** Seconds since the alert of the oldest revocation waiting for a later try, as last read; 0 when none. */
     public double pendingAge() {
         Instant oldest = oldestPending;
-        return oldest == null ? 0 : Math.max(0, Duration.between(oldest, clock.instant()).toMillis() / 1000.0);
+        return oldest == null ? 0 : Meters.secondsSince(oldest, clock.instant());
     }
 
     /**

@@ -13,7 +13,6 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
@@ -67,7 +66,7 @@ public class AuditMetrics {
         duplicates.increment(duplicateCount);
         Instant now = clock.instant();
         for (AuditRecord e : stored) {
-            lag.record(Math.max(0, Duration.between(e.occurredAt(), now).toMillis()) / 1000.0);
+            lag.record(Meters.secondsSince(e.occurredAt(), now));
         }
         headSequence = Math.max(headSequence, head);
     }
@@ -89,6 +88,6 @@ public class AuditMetrics {
 
     private double checkpointAge() {
         Instant at = checkpointSignedAt;
-        return at == null ? -1 : Math.max(0, Duration.between(at, clock.instant()).toMillis() / 1000.0);
+        return at == null ? -1 : Meters.secondsSince(at, clock.instant());
     }
 }

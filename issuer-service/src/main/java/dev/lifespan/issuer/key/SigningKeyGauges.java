@@ -51,7 +51,6 @@ public class SigningKeyGauges {
     }
 
     private double loadedAgeSeconds() {
-        Instant loaded = ring.loadedAt().orElse(since);
-        return Math.max(0, clock.instant().toEpochMilli() - loaded.toEpochMilli()) / 1000.0;
+        return Meters.secondsSince(ring.loadedAt().orElse(since), clock.instant());
     }
 }

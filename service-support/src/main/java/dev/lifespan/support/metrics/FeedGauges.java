@@ -59,8 +59,6 @@ public final class FeedGauges {
         if (!configured.getAsBoolean()) {
             return -1;
         }
-        Instant now = clock.instant();
-        Instant heard = feed.get().flatMap(RevocationFeed::lastFresh).orElse(since);
-        return Math.max(0, now.toEpochMilli() - heard.toEpochMilli()) / 1000.0;
+        return Meters.secondsSince(feed.get().flatMap(RevocationFeed::lastFresh).orElse(since), clock.instant());
     }
 }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 
+import java.time.Instant;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -16,6 +17,11 @@ import java.util.function.ToDoubleFunction;
  */
 public final class Meters {
     private Meters() {
+    }
+
+    /** Seconds from {@code from} to {@code now}, never negative: what an age gauge ({@code *_age_seconds}, {@code *_unheard_seconds}) reads. */
+    public static double secondsSince(Instant from, Instant now) {
+        return Math.max(0, now.toEpochMilli() - from.toEpochMilli()) / 1000.0;
     }
 
     /** Removes the meters named {@code name} whose tags include {@code tags} (every one of that name for none). */
