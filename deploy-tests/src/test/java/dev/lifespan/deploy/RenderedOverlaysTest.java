@@ -162,8 +162,8 @@ class RenderedOverlaysTest {
             assertThat(panel.path("description").asString()).as(title).isNotBlank();
             assertThat(panel.path("datasource").path("uid").asString()).as(title).isEqualTo("${datasource}");
             assertThat(panel.get("targets")).as(title).isNotEmpty();
-            // A Lifespan meter, or another one (HTTP server timings) of a Lifespan service's scrape.
-            panel.get("targets").forEach(target -> assertThat(target.path("expr").asString()).as(title).containsPattern("lifespan_|job=\"lifespan-")
+            // A Lifespan meter, or another one (HTTP and gRPC server timings) of a Lifespan service's scrape.
+            panel.get("targets").forEach(target -> assertThat(target.path("expr").asString()).as(title).containsPattern("lifespan_|job=~?\"lifespan-")
                     .contains("namespace=~\"$namespace\""));
             JsonNode grid = panel.get("gridPos");
             int[] box = {grid.get("x").asInt(), grid.get("y").asInt(), grid.get("w").asInt(), grid.get("h").asInt()};
