@@ -1,11 +1,11 @@
 package dev.lifespan.revocation.rule;
 
-import com.google.protobuf.Timestamp;
 import dev.lifespan.api.v1.RevocationRule;
+import dev.lifespan.support.input.ProtoTime;
 
-import java.time.Instant;
+import static dev.lifespan.support.input.ProtoTime.timestamp;
 
-/** Turns a recorded {@link Rule} into its wire form, the one published on the channel and streamed by the RPCs. */
+/** Turns a recorded {@link Rule} into its wire form, the one published on the channel and streamed by the RPCs, and back. */
 public final class RuleMessages {
     private RuleMessages() {
     }
@@ -24,7 +24,11 @@ public final class RuleMessages {
         return message.build();
     }
 
-    public static Timestamp timestamp(Instant instant) {
-        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+    /** A rule as this service published it (read back from Redis's recent rules): the inverse of {@link #message}. */
+    public static Rule rule(RevocationRule message) {
+        return new Rule(message.getSequence(), message.getKind(), message.getValue(),
+                ProtoTime.instant("not_before", message.hasNotBefore(), message.getNotBefore()),
+                ProtoTime.instant("expires_at", true, message.getExpiresAt()), message.getReason(),
+                ProtoTime.instant("created_at", true, message.getCreatedAt()));
     }
 }

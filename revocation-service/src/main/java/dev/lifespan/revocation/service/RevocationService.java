@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -36,6 +37,9 @@ import java.util.Optional;
 public class RevocationService {
     public static final int MAX_SINCE_LIMIT = 100_000;
     private static final int MAX_ID_LENGTH = RulePolicy.MAX_VALUE_LENGTH;
+    private static final Logger LOG = Logger.getLogger(RevocationService.class);
+    /** A catch-up gives the log its rules back within a round trip to Redis and one to PostgreSQL, or on the next heartbeat. */
+    private static final Duration RETRY_WHILE_RESTORING = Duration.ofSeconds(1);
 
     private final RulePolicy policy;
     private final RevocationLog log;
@@ -79,7 +83,11 @@ public class RevocationService {
         } catch (ServiceException e) {
             return Uni.createFrom().failure(e);
         }
-        return log.append(rules, now, recordedBy).chain(appended -> {
+        return log.append(rules, now, recordedBy, publisher.publishedSoFar()).onFailure(RevocationLog.Behind.class).transform(behind -> {
+            publisher.catchUp().subscribe().with(done -> { }, failure -> LOG.debugf("Revocation catch-up failed: %s", failure.getMessage()));
+            return ServiceException.unavailable("the revocation log is missing rules already published (a failover or a restore from"
+                    + " backup) and is being given them back; retry shortly", RETRY_WHILE_RESTORING);
+        }).chain(appended -> {
             List<Rule> created = new ArrayList<>();
             for (RevocationLog.Appended a : appended) {
                 if (a.created()) {

@@ -40,6 +40,7 @@ import java.util.List;
 import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 @QuarkusTest
@@ -141,8 +142,12 @@ class RevocationLogTest {
             RevocationLog restarted = new RevocationLog(new BoundedPostgres(pool, vertx, Duration.ofSeconds(3), Duration.ofSeconds(3)));
             assertThat(restarted.latestSequence().await().indefinitely()).isEqualTo(before.getSequence());
             Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-            long continued = restarted.append(List.of(new NewRule(RuleKind.RULE_KIND_TOKEN, Rules.unique("jti"), null,
-                    now.plus(Duration.ofMinutes(5)), "restart", true)), now, "ops").await().indefinitely().get(0).rule().sequence();
+            NewRule rule = new NewRule(RuleKind.RULE_KIND_TOKEN, Rules.unique("jti"), null, now.plus(Duration.ofMinutes(5)), "restart", true);
+            // A replica that has seen later rules published than the log holds appends nothing (LogComesBackOlderTest).
+            assertThatThrownBy(() -> restarted.append(List.of(rule), now, "ops", before.getSequence() + 1).await().indefinitely())
+                    .isInstanceOf(RevocationLog.Behind.class);
+            assertThat(restarted.latestSequence().await().indefinitely()).isEqualTo(before.getSequence());
+            long continued = restarted.append(List.of(rule), now, "ops", before.getSequence()).await().indefinitely().get(0).rule().sequence();
             assertThat(continued).isEqualTo(before.getSequence() + 1);
         } finally {
             pool.closeAndAwait();

@@ -23,6 +23,7 @@ import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -115,6 +116,28 @@ class RulePublisherTest {
             assertThat(send(redis, Request.cmd(Command.GET).arg(RedisState.SEQUENCE_KEY)).toLong())
                     .isGreaterThanOrEqualTo(rule.getSequence());
         } finally {
+            redis.close();
+        }
+    }
+
+    @Test
+    void onlyTheNewestPublishedRulesAreKept() throws Exception {
+        // The script itself, on keys of this test's own, keeping 3 where the service keeps RedisState.RECENT_RULES.
+        String sequenceKey = Rules.unique("test:seq:");
+        String recentKey = Rules.unique("test:recent:");
+        Redis redis = Redis.createClient(vertx, servers.redisUrl());
+        try {
+            for (long sequence = 1; sequence <= 5; sequence++) {
+                Response outcome = send(redis, Request.cmd(Command.EVAL).arg(RulePublisher.APPLY).arg(3).arg(Rules.unique("test:rule:"))
+                        .arg(sequenceKey).arg(recentKey).arg(sequence).arg(sequence - 1).arg(1_000).arg(System.currentTimeMillis() + 60_000)
+                        .arg(Rules.unique("test:channel:")).arg("rule " + sequence).arg(3));
+                assertThat(outcome.toLong()).as("published").isEqualTo(-1);
+            }
+            List<String> kept = new ArrayList<>();
+            send(redis, Request.cmd(Command.ZRANGEBYSCORE).arg(recentKey).arg("-inf").arg("+inf")).forEach(member -> kept.add(member.toString()));
+            assertThat(kept).containsExactly("rule 3", "rule 4", "rule 5");
+        } finally {
+            send(redis, Request.cmd(Command.DEL).arg(sequenceKey).arg(recentKey));
             redis.close();
         }
     }
