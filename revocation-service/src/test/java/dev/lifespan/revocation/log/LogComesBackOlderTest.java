@@ -137,7 +137,7 @@ class LogComesBackOlderTest {
      * Revokes, as a client that retries UNAVAILABLE would: until the log has its rules back, and over the connections the
      * failover closed, the service refuses with UNAVAILABLE and a retry delay, and writes nothing.
      */
-    private static RevocationRule revokeThroughRestore(RevokeRequest request) {
+    static RevocationRule revokeThroughRestore(RevokeRequest request) {
         AtomicReference<RevocationRule> recorded = new AtomicReference<>();
         List<String> refusals = new ArrayList<>();
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
@@ -158,7 +158,7 @@ class LogComesBackOlderTest {
         return Grpc.revocation().revoke(request).getRule();
     }
 
-    private static List<RevocationRule> since(long after) {
+    static List<RevocationRule> since(long after) {
         List<RevocationRule> rules = new ArrayList<>();
         Grpc.revocation().since(SinceRequest.newBuilder().setAfterSequence(after).build()).forEachRemaining(r -> rules.add(r.getRule()));
         return rules;
