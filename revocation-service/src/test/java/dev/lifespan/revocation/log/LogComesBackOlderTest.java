@@ -80,13 +80,7 @@ class LogComesBackOlderTest {
 
             comeBackAt(kept.getSequence());
 
-            // A rule recorded now gets the next number after the newest published, so every node applies it.
-            Tokens.Token token = Tokens.sign(signingKey(), AUDIENCE);
-            RevocationRule next = revokeThroughRestore(Rules.revoke(RuleKind.RULE_KIND_SESSION, token.sessionId()));
-            assertThat(next.getSequence()).isEqualTo(lostToken.getSequence() + 1);
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(node.rules()).contains(next));
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Grpc.tokenValidation().validate(ValidateRequest.newBuilder()
-                    .setToken(token.compact()).setExpectedAudience(AUDIENCE).build()).getFailure()).isEqualTo(ValidationFailure.REVOKED_SESSION));
+            RevocationRule next = revokeAfterComingBack(node, lostToken.getSequence());
 
             // The lost rules are back under their own numbers, for nodes that start from here.
             assertThat(since(kept.getSequence())).containsExactly(lostSubject, lostToken, next);
@@ -108,9 +102,7 @@ class LogComesBackOlderTest {
             redis(Request.cmd(Command.DEL).arg(RedisState.RECENT_KEY));
             comeBackAt(kept.getSequence());
 
-            RevocationRule next = revokeThroughRestore(Rules.revoke(RuleKind.RULE_KIND_TOKEN, Rules.unique("jti")));
-            assertThat(next.getSequence()).as("never a number the nodes already hold").isEqualTo(lost.getSequence() + 1);
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(node.rules()).contains(next));
+            RevocationRule next = revokeAfterComingBack(node, lost.getSequence());
             assertThat(since(kept.getSequence())).containsExactly(next);
             assertThat(counter("lifespan_revocation_rules_lost_total") - lostBefore).isEqualTo(1.0);
         }
@@ -131,6 +123,21 @@ class LogComesBackOlderTest {
                 "DELETE FROM revocation_rule WHERE sequence > " + sequence,
                 "UPDATE revocation_sequence SET latest = " + sequence,
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    }
+
+    /**
+     * Revokes a fresh token's session once the log has come back older. The rule must get the number after the newest
+     * published, never one the nodes already hold; reach a node listening on the channel; and reach the service's own
+     * validating node, which then refuses the token.
+     */
+    static RevocationRule revokeAfterComingBack(ChannelListener node, long newestPublished) {
+        Tokens.Token token = Tokens.sign(ConfigProvider.getConfig().getValue(JwksTestResource.PRIVATE_KEY_PROPERTY, String.class), AUDIENCE);
+        RevocationRule next = revokeThroughRestore(Rules.revoke(RuleKind.RULE_KIND_SESSION, token.sessionId()));
+        assertThat(next.getSequence()).as("the number after the newest published").isEqualTo(newestPublished + 1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(node.rules()).contains(next));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Grpc.tokenValidation().validate(ValidateRequest.newBuilder()
+                .setToken(token.compact()).setExpectedAudience(AUDIENCE).build()).getFailure()).isEqualTo(ValidationFailure.REVOKED_SESSION));
+        return next;
     }
 
     /**
@@ -199,9 +206,5 @@ class LogComesBackOlderTest {
         } finally {
             redis.close();
         }
-    }
-
-    private static String signingKey() {
-        return ConfigProvider.getConfig().getValue(JwksTestResource.PRIVATE_KEY_PROPERTY, String.class);
     }
 }

@@ -2,24 +2,21 @@ package dev.lifespan.revocation.log;
 
 import dev.lifespan.api.v1.RevocationRule;
 import dev.lifespan.api.v1.RuleKind;
-import dev.lifespan.api.v1.ValidateRequest;
-import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.revocation.config.RevocationConfig;
 import dev.lifespan.revocation.support.ChannelListener;
 import dev.lifespan.revocation.support.Grpc;
 import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RestorableDatabase;
 import dev.lifespan.revocation.support.Rules;
-import dev.lifespan.revocation.support.Tokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.Vertx;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 
+import static dev.lifespan.revocation.log.LogComesBackOlderTest.revokeAfterComingBack;
 import static dev.lifespan.revocation.log.LogComesBackOlderTest.revokeThroughRestore;
 import static dev.lifespan.revocation.log.LogComesBackOlderTest.since;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,8 +31,6 @@ import static org.awaitility.Awaitility.await;
 @WithTestResource(RestorableDatabase.class)
 @WithTestResource(JwksTestResource.class)
 class RestoredFromBackupTest {
-    private static final String AUDIENCE = "orders-api";
-
     @Inject
     RevocationConfig config;
 
@@ -55,13 +50,7 @@ class RestoredFromBackupTest {
 
             database.comeBackFromBackup();
 
-            Tokens.Token token = Tokens.sign(ConfigProvider.getConfig().getValue(JwksTestResource.PRIVATE_KEY_PROPERTY, String.class),
-                    AUDIENCE);
-            RevocationRule next = revokeThroughRestore(Rules.revoke(RuleKind.RULE_KIND_SESSION, token.sessionId()));
-            assertThat(next.getSequence()).isEqualTo(lostToken.getSequence() + 1);
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(node.rules()).contains(next));
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Grpc.tokenValidation().validate(ValidateRequest.newBuilder()
-                    .setToken(token.compact()).setExpectedAudience(AUDIENCE).build()).getFailure()).isEqualTo(ValidationFailure.REVOKED_SESSION));
+            RevocationRule next = revokeAfterComingBack(node, lostToken.getSequence());
             assertThat(since(kept.getSequence())).containsExactly(lostSubject, lostToken, next);
         }
     }
