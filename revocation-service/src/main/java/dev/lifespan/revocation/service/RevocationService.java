@@ -83,11 +83,8 @@ public class RevocationService {
         } catch (ServiceException e) {
             return Uni.createFrom().failure(e);
         }
-        return log.append(rules, now, recordedBy, publisher.publishedSoFar()).onFailure(RevocationLog.Behind.class).transform(behind -> {
-            publisher.catchUp().subscribe().with(done -> { }, failure -> LOG.debugf("Revocation catch-up failed: %s", failure.getMessage()));
-            return ServiceException.unavailable("the revocation log is missing rules already published (a failover or a restore from"
-                    + " backup) and is being given them back; retry shortly", RETRY_WHILE_RESTORING);
-        }).chain(appended -> {
+        return log.append(rules, now, recordedBy, publisher.publishedSoFar()).onFailure(RevocationLog.Behind.class)
+                .transform(behind -> logBehind()).chain(appended -> {
             List<Rule> created = new ArrayList<>();
             for (RevocationLog.Appended a : appended) {
                 if (a.created()) {
@@ -136,12 +133,34 @@ public class RevocationService {
                 Clocks.now(clock)).map(Optional::ofNullable);
     }
 
-    /** Every live rule in sequence order, and the latest sequence, from one consistent read. */
+    /**
+     * Every live rule in sequence order, and the latest sequence, from one consistent read. Refused (UNAVAILABLE) while the
+     * log is behind the rules already published: a node would start without them.
+     */
     public Uni<RevocationLog.Snapshot> snapshot() {
-        return log.snapshot(Clocks.now(clock));
+        long published = publisher.publishedSoFar();
+        return log.snapshot(Clocks.now(clock)).invoke(snapshot -> {
+            if (snapshot.sequence() < published) {
+                throw logBehind();
+            }
+        });
     }
 
-    /** Rules after {@code after}, in sequence order (expired ones until the clean-up deletes them); {@code limit} 0 means all. */
+    /**
+     * The log lost rules already published (a failover, a restore from backup): starts the catch-up that gives them back,
+     * and says so to the caller, who retries.
+     */
+    private ServiceException logBehind() {
+        publisher.catchUp().subscribe().with(done -> { }, failure -> LOG.debugf("Revocation catch-up failed: %s", failure.getMessage()));
+        return ServiceException.unavailable("the revocation log is missing rules already published (a failover or a restore from"
+                + " backup) and is being given them back; retry shortly", RETRY_WHILE_RESTORING);
+    }
+
+    /**
+     * Rules after {@code after}, in sequence order (expired ones until the clean-up deletes them); {@code limit} 0 means all.
+     * Refused (UNAVAILABLE) while the log is behind the rules already published, when they would be in the range: a node
+     * takes what a replay leaves out as gone for good.
+     */
     public Multi<Rule> since(long after, int limit) {
         if (after < 0) {
             return Multi.createFrom().failure(ServiceException.invalidField("after_sequence", "must not be negative"));
@@ -149,6 +168,15 @@ public class RevocationService {
         if (limit < 0 || limit > MAX_SINCE_LIMIT) {
             return Multi.createFrom().failure(ServiceException.invalidField("limit", "must be 0 (all) or 1 to " + MAX_SINCE_LIMIT));
         }
-        return log.since(after, limit);
+        long published = publisher.publishedSoFar();
+        if (after >= published) {
+            return log.since(after, limit);
+        }
+        return log.latestSequence().onItem().transformToMulti(latest -> {
+            if (latest < published) {
+                throw logBehind();
+            }
+            return log.since(after, limit);
+        });
     }
 }

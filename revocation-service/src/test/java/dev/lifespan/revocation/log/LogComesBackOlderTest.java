@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -80,6 +81,9 @@ class LogComesBackOlderTest {
 
             comeBackAt(kept.getSequence());
 
+            // A node starting or replaying now is refused until the log has them again, never served a log without them.
+            assertThat(retryingUnavailable(LogComesBackOlderTest::snapshot)).contains(lostSubject, lostToken);
+            assertThat(retryingUnavailable(() -> since(kept.getSequence()))).startsWith(lostSubject, lostToken);
             RevocationRule next = revokeAfterComingBack(node, lostToken.getSequence());
 
             // The lost rules are back under their own numbers, for nodes that start from here.
@@ -145,11 +149,16 @@ class LogComesBackOlderTest {
      * failover closed, the service refuses with UNAVAILABLE and a retry delay, and writes nothing.
      */
     static RevocationRule revokeThroughRestore(RevokeRequest request) {
-        AtomicReference<RevocationRule> recorded = new AtomicReference<>();
+        return retryingUnavailable(() -> revoke(request));
+    }
+
+    /** The call's answer, retried while it is UNAVAILABLE (any other failure fails the test). */
+    static <T> T retryingUnavailable(Supplier<T> call) {
+        AtomicReference<T> answer = new AtomicReference<>();
         List<String> refusals = new ArrayList<>();
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
             try {
-                recorded.set(revoke(request));
+                answer.set(call.get());
                 return true;
             } catch (StatusRuntimeException e) {
                 assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.UNAVAILABLE);
@@ -157,8 +166,8 @@ class LogComesBackOlderTest {
                 return false;
             }
         });
-        System.out.println("Revoke refused while the log was restored: " + refusals);
-        return recorded.get();
+        System.out.println("Refused while the log was restored: " + refusals);
+        return answer.get();
     }
 
     private static RevocationRule revoke(RevokeRequest request) {
