@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -29,6 +30,11 @@ public class IssuerMetrics {
     /** A token was issued; {@code kind}: access, service, single_use. */
     public void issued(String kind, String profile) {
         counter("lifespan_tokens_issued", "kind", kind, "profile", profile).increment();
+    }
+
+    /** Registers these refresh outcomes at zero (every refusal reason there is), so that rates and alerts see them before the first. */
+    public void refreshOutcomes(Collection<String> outcomes) {
+        outcomes.forEach(outcome -> counter("lifespan_refresh", "outcome", outcome, null, null));
     }
 
     /** A refresh attempt ended with {@code outcome} (rotated, grace, reuse, or a refusal reason). */

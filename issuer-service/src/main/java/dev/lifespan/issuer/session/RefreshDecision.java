@@ -1,6 +1,9 @@
 package dev.lifespan.issuer.session;
 
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -26,6 +29,16 @@ public enum RefreshDecision {
     REUSE,
     /** Not retired, and its session is live: a concurrent change raced the rotation, which may be tried again. */
     STILL_ROTATABLE;
+
+    /** Its name as a refresh outcome on {@code lifespan_refresh_total}. */
+    public String outcome() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Every decision's outcome. */
+    public static List<String> outcomes() {
+        return Arrays.stream(values()).map(RefreshDecision::outcome).toList();
+    }
 
     public static RefreshDecision of(Optional<RefreshTokenState> found, String clientId, String deviceId, Instant now) {
         if (found.isEmpty()) {

@@ -37,6 +37,8 @@ import java.util.Optional;
 @Singleton
 public class RefreshTokenRotation {
     private static final Logger LOG = Logger.getLogger(RefreshTokenRotation.class);
+    /** The refresh outcome of a token that is not one of ours in form. */
+    private static final String MALFORMED = "malformed";
     static final int MAX_SCOPES = 64;
 
     private final RefreshFamilyStore family;
@@ -63,6 +65,8 @@ public class RefreshTokenRotation {
         this.refreshTokens = refreshTokens;
         this.metrics = metrics;
         this.clock = clock;
+        metrics.refreshOutcomes(RefreshDecision.outcomes());
+        metrics.refreshOutcomes(List.of(MALFORMED));
     }
 
     public Uni<TokenPair> refresh(RefreshCommand command) {
@@ -78,7 +82,7 @@ public class RefreshTokenRotation {
         }
         RefreshTokens.Presented named = refreshTokens.read(token);
         if (!named.wellFormed()) {
-            metrics.refreshed("malformed");
+            metrics.refreshed(MALFORMED);
             throw ServiceException.invalidGrant("refresh token is invalid");
         }
         byte[] presented = hasher.hash(token);
@@ -128,7 +132,7 @@ public class RefreshTokenRotation {
     private Uni<TokenPair> refused(Optional<RefreshTokenState> state, byte[] presented, String sid, String clientId, String deviceId,
             List<String> narrowed, String sourceIp, Instant now, boolean mayRetry) {
         RefreshDecision decision = RefreshDecision.of(state, clientId, deviceId, now);
-        metrics.refreshed(decision.name().toLowerCase());
+        metrics.refreshed(decision.outcome());
         return switch (decision) {
             case UNKNOWN, WRONG_CLIENT, WRONG_DEVICE -> Uni.createFrom().failure(ServiceException.invalidGrant("refresh token is invalid"));
             case SESSION_ENDED -> Uni.createFrom().failure(ServiceException.invalidGrant("the session has ended"));

@@ -9,7 +9,9 @@ import dev.lifespan.api.v1.Session;
 import dev.lifespan.api.v1.SessionState;
 import dev.lifespan.devstack.EmbeddedServers;
 import dev.lifespan.devstack.InjectServers;
+import dev.lifespan.devstack.PrometheusText;
 import dev.lifespan.issuer.crypto.TokenHasher;
+import dev.lifespan.issuer.metrics.IssuerMetrics;
 import dev.lifespan.issuer.support.Grpc;
 import dev.lifespan.issuer.support.IssuerTestResource;
 import dev.lifespan.issuer.support.Jwt;
@@ -64,6 +66,15 @@ class RefreshTokenRotationTest {
 
     private double refreshes(String outcome) {
         return Metrics.value(managementMetrics, "lifespan_refresh_total", "outcome=\"" + outcome + "\"");
+    }
+
+    @Test
+    void everyRefreshOutcomeIsOnTheScrapeBeforeItsFirst() {
+        String scrape = Metrics.scrape(managementMetrics);
+        List<String> outcomes = new ArrayList<>(RefreshDecision.outcomes());
+        outcomes.addAll(List.of(IssuerMetrics.ROTATED, IssuerMetrics.GRACE, "malformed"));
+        assertThat(outcomes).allSatisfy(outcome -> assertThat(PrometheusText.sample(scrape, "lifespan_refresh_total",
+                "outcome=\"" + outcome + "\"")).as(outcome).isPresent());
     }
 
     @Test

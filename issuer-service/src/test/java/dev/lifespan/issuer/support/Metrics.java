@@ -21,7 +21,8 @@ public final class Metrics {
         return PrometheusText.sample(scrape(metricsUrl), name, label).orElse(0.0);
     }
 
-    private static String scrape(URL metricsUrl) {
+    /** The whole scrape at {@code metricsUrl}. */
+    public static String scrape(URL metricsUrl) {
         return given().get(metricsUrl).then().statusCode(200).extract().asString();
     }
 }
