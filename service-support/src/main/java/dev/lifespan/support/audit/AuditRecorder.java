@@ -5,12 +5,15 @@ import dev.lifespan.api.v1.AuditGrpc;
 import dev.lifespan.api.v1.RecordRequest;
 import dev.lifespan.support.auth.BearerCallCredentials;
 import dev.lifespan.support.auth.ServiceToken;
+import dev.lifespan.support.input.ProtoTime;
 import dev.lifespan.support.relay.Relay;
 import io.grpc.Channel;
 import io.smallrye.mutiny.Uni;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,6 +28,8 @@ public final class AuditRecorder implements Relay.Destination<AuditEvent> {
     private final ServiceToken token;
     private final String producer;
     private final Duration deadline;
+    /** The audit service's latest {@code lost_since}, if it sent one. */
+    private volatile Instant lostSince;
 
     public AuditRecorder(Channel channel, ServiceToken token, String producer, Duration deadline) {
         this.audit = AuditGrpc.newFutureStub(channel).withCallCredentials(new BearerCallCredentials(token));
@@ -40,6 +45,17 @@ public final class AuditRecorder implements Relay.Destination<AuditEvent> {
             request.addEvents(event.toBuilder().setProducer(producer));
         }
         return token.discardIfRefused(Uni.createFrom().future(() -> audit.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-                .record(request.build()))).replaceWithVoid();
+                        .record(request.build())))
+                .invoke(response -> {
+                    if (response.hasLostSince()) {
+                        lostSince = ProtoTime.instant("lost_since", true, response.getLostSince());
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    @Override
+    public Optional<Instant> lostSince() {
+        return Optional.ofNullable(lostSince);
     }
 }

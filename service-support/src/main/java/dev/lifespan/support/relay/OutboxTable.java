@@ -44,6 +44,7 @@ public abstract class OutboxTable<T, K> implements Relay.Outbox<T> {
     private final String markRefused;
     private final String backlog;
     private final String prune;
+    private final String redeliver;
     private final IntFunction<K[]> keyArray;
 
     protected OutboxTable(Layout layout, IntFunction<K[]> keyArray) {
@@ -57,6 +58,7 @@ public abstract class OutboxTable<T, K> implements Relay.Outbox<T> {
                 + " (SELECT count(*) FROM " + layout.table() + " WHERE refused IS NOT NULL) AS refused";
         this.prune = "DELETE FROM " + layout.table() + " WHERE " + layout.key() + " IN (SELECT " + layout.key() + " FROM " + layout.table()
                 + " WHERE " + layout.delivered() + " < $1 ORDER BY " + layout.delivered() + " LIMIT $2)";
+        this.redeliver = "UPDATE " + layout.table() + " SET " + layout.delivered() + " = NULL WHERE " + layout.delivered() + " >= $1";
         this.keyArray = keyArray;
     }
 
@@ -98,6 +100,11 @@ public abstract class OutboxTable<T, K> implements Relay.Outbox<T> {
             OffsetDateTime oldest = row.getOffsetDateTime("oldest");
             return new Relay.Backlog(row.getLong("waiting"), oldest == null ? null : oldest.toInstant(), row.getLong("refused"));
         });
+    }
+
+    @Override
+    public final Uni<Integer> redeliver(Statements db, Instant since) {
+        return db.execute(redeliver, Tuple.of(utc(since))).map(rows -> rows.rowCount());
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -34,7 +35,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Meters, tagged {@code outbox=<name>}: {@code lifespan_outbox_backlog} (rows waiting),
  * {@code lifespan_outbox_oldest_seconds} (age of the oldest waiting row), {@code lifespan_outbox_refused}, {@code lifespan_outbox_delivered_total},
- * {@code lifespan_outbox_delivery_failures_total}. {@link #state()} gives the same for readiness detail.
+ * {@code lifespan_outbox_delivery_failures_total}, {@code lifespan_outbox_redelivered_total} (rows delivered again because the
+ * receiver said it lost them, {@link Destination#lostSince}). {@link #state()} gives the same for readiness detail.
  */
 public final class Relay<T> {
     /** A backlog count stops at this, so counting stays cheap however long the receiver was away. */
@@ -52,6 +54,9 @@ public final class Relay<T> {
     private final AtomicBoolean failing = new AtomicBoolean();
     private final Counter delivered;
     private final Counter failures;
+    private final Counter redelivered;
+    /** The last {@link Destination#lostSince} acted on. */
+    private volatile Instant redeliveredSince;
     private volatile Backlog backlog = new Backlog(0, null, 0);
     private volatile Instant lastDelivery;
     private volatile String lastFailure;
@@ -75,6 +80,9 @@ public final class Relay<T> {
 
         /** Deletes up to {@code max} rows delivered before {@code before}; the number deleted. */
         Uni<Integer> prune(Statements db, Instant before, int max);
+
+        /** Marks every row delivered at or after {@code since} waiting again, to be delivered again; the number marked. */
+        Uni<Integer> redeliver(Statements db, Instant since);
     }
 
     /** Where the rows go. */
@@ -88,6 +96,15 @@ public final class Relay<T> {
          */
         default boolean refusesContent(Throwable failure) {
             return Status.fromThrowable(failure).getCode() == Status.Code.INVALID_ARGUMENT;
+        }
+
+        /**
+         * When the receiver said in its latest answer that it lost what was delivered since some time (its store came
+         * back older: a failover, a restore from backup), that time. The relay then delivers again every row it still
+         * holds that it delivered since, once for each such time; the receiver is idempotent.
+         */
+        default Optional<Instant> lostSince() {
+            return Optional.empty();
         }
     }
 
@@ -119,6 +136,8 @@ public final class Relay<T> {
                 r -> r.backlog.refused());
         this.delivered = Counter.builder("lifespan_outbox_delivered_total").tag("outbox", name).register(registry);
         this.failures = Counter.builder("lifespan_outbox_delivery_failures_total").tag("outbox", name).register(registry);
+        this.redelivered = Counter.builder("lifespan_outbox_redelivered_total").tag("outbox", name)
+                .description("Rows delivered again because the receiver said it lost them").register(registry);
     }
 
     /**
@@ -143,8 +162,22 @@ public final class Relay<T> {
                         delivered.increment(n);
                         lastDelivery = Clocks.now(clock);
                     }
-                    return n < batchSize ? Uni.createFrom().item(soFar + n) : deliverFrom(soFar + n);
+                    return redeliverIfAsked().chain(() -> n < batchSize ? Uni.createFrom().item(soFar + n) : deliverFrom(soFar + n));
                 });
+    }
+
+    /** When the receiver said it lost what was delivered since a time not acted on yet: those rows wait again. */
+    private Uni<Void> redeliverIfAsked() {
+        Optional<Instant> since = destination.lostSince();
+        if (since.isEmpty() || since.get().equals(redeliveredSince)) {
+            return Uni.createFrom().voidItem();
+        }
+        return outbox.redeliver(postgres, since.get()).invoke(n -> {
+            redeliveredSince = since.get();
+            redelivered.increment(n);
+            log.warnf("%s: the receiver lost what was delivered since %s (its store came back older); the %d row(s) still held from"
+                    + " then on are delivered again", name, since.get(), n);
+        }).replaceWithVoid();
     }
 
     /**

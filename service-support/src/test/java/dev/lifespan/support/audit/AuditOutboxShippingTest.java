@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -158,6 +159,42 @@ class AuditOutboxShippingTest {
 
         answer.complete(null);
         assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(5);
+    }
+
+    @Test
+    void rowsTheReceiverSaysItLostAreDeliveredAgainOnceForEachTimeItSays() throws Exception {
+        List<String> received = new CopyOnWriteArrayList<>();
+        AtomicReference<Instant> lostSince = new AtomicReference<>();
+        Relay<AuditEvent> relay = relay(new Relay.Destination<>() {
+            @Override
+            public Uni<Void> send(List<AuditEvent> rows) {
+                rows.forEach(e -> received.add(e.getSubject()));
+                return Uni.createFrom().voidItem();
+            }
+
+            @Override
+            public Optional<Instant> lostSince() {
+                return Optional.ofNullable(lostSince.get());
+            }
+        }, 100);
+        Instant start = Instant.parse("2026-12-06T10:00:00Z");
+        events(3, "kept");
+        now.set(start);
+        assertThat(relay.deliver().await().indefinitely()).isEqualTo(3);
+        events(2, "lost");
+        now.set(start.plusSeconds(60));
+        assertThat(relay.deliver().await().indefinitely()).isEqualTo(2);
+
+        // The receiver's store came back without what it took from the second delivery on; its next answer says so.
+        lostSince.set(start.plusSeconds(30));
+        events(1, "after");
+        now.set(start.plusSeconds(90));
+        assertThat(relay.deliver().await().indefinitely()).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM audit_outbox WHERE shipped_at IS NULL")).as("the lost two and the one after").isEqualTo(3);
+
+        assertThat(relay.deliver().await().indefinitely()).isEqualTo(3);
+        assertThat(relay.deliver().await().indefinitely()).as("once for each time the receiver names").isZero();
+        assertThat(received).containsExactly("kept", "kept", "kept", "lost", "lost", "after", "lost", "lost", "after");
     }
 
     @Test
