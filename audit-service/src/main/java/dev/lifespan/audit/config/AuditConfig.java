@@ -39,6 +39,15 @@ public interface AuditConfig {
     /** {@code lifespan.audit.checkpoint.*}: signed checkpoints of the chain head. */
     Checkpoint checkpoint();
 
+    /** {@code lifespan.audit.continuity.*}: noticing a store that came back older ({@code StoreContinuity}). */
+    Continuity continuity();
+
+    interface Continuity {
+        /** How often each replica compares the newest chain head it remembers in Redis with the store. */
+        @WithDefault("2s")
+        Duration checkInterval();
+    }
+
     interface Checkpoint {
         /** Sign a checkpoint once this many events were appended since the last one. */
         @WithDefault("1000")

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code Record}: validates a batch, appends the events not stored yet to the chain, and after the commit hands the new
- * ones to the anomaly rules and the checkpointer (neither delays nor fails the caller).
+ * ones to the anomaly rules, the checkpointer and {@link StoreContinuity} (none delays or fails the caller).
  *
  * <p>Appends take the chain's one lock in turn, so a replica runs one at a time ({@link StatementGroup}, group commit):
  * the Record calls that arrive while it runs wait here, not in PostgreSQL, and go together in the next append, in the
@@ -38,6 +38,7 @@ public class Recorder {
     private final PartitionMaintenance partitions;
     private final AnomalyDetector anomalies;
     private final Checkpointer checkpointer;
+    private final StoreContinuity continuity;
     private final AuditMetrics metrics;
     private final InstantSource clock;
     private final AuditConfig.Record settings;
@@ -46,7 +47,9 @@ public class Recorder {
     private final AtomicLong arrivals = new AtomicLong();
 
     public Recorder(EventStore store, PartitionMaintenance partitions, AnomalyDetector anomalies, Checkpointer checkpointer,
-            AuditMetrics metrics, InstantSource clock, AuditConfig config, BoundedPostgres postgres, MeterRegistry registry) {
+            StoreContinuity continuity, AuditMetrics metrics, InstantSource clock, AuditConfig config, BoundedPostgres postgres,
+            MeterRegistry registry) {
+        this.continuity = continuity;
         this.store = store;
         this.postgres = postgres;
         this.appends = postgres.group(1, GROUP_BATCHES, Comparator.comparingLong(Batch::arrival), this::appendTogether)
@@ -72,6 +75,9 @@ public class Recorder {
                     metrics.recorded(appended.stored(), appended.duplicates(), appended.head().sequence());
                     anomalies.observe(appended.stored());
                     checkpointer.onAppended(appended.head());
+                    if (!appended.stored().isEmpty()) {
+                        continuity.appended(appended.head());
+                    }
                 })
                 .map(appended -> new Outcome(appended.stored().size(), appended.duplicates()));
     }

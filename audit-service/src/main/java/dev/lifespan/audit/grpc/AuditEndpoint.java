@@ -23,6 +23,7 @@ import dev.lifespan.audit.checkpoint.CheckpointStore;
 import dev.lifespan.audit.config.AuditConfig;
 import dev.lifespan.audit.event.EventMessages;
 import dev.lifespan.audit.event.EventStore;
+import dev.lifespan.audit.event.StoreContinuity;
 import dev.lifespan.audit.event.Inputs;
 import dev.lifespan.audit.event.InvalidInput;
 import dev.lifespan.audit.event.QueryValidation;
@@ -31,6 +32,7 @@ import dev.lifespan.audit.verifier.AuditRecord;
 import dev.lifespan.audit.verifier.ChainBreak;
 import dev.lifespan.audit.verifier.Checkpoint;
 import dev.lifespan.support.error.GrpcErrors;
+import dev.lifespan.support.input.ProtoTime;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.mutiny.Multi;
@@ -59,9 +61,11 @@ public class AuditEndpoint implements Audit {
     private final CheckpointStore checkpoints;
     private final CheckpointSigner signer;
     private final AuditConfig config;
+    private final StoreContinuity continuity;
 
     public AuditEndpoint(Recorder recorder, EventStore events, ChainVerification verification, AlertFeed alerts, CheckpointStore checkpoints,
-            CheckpointSigner signer, AuditConfig config) {
+            CheckpointSigner signer, AuditConfig config, StoreContinuity continuity) {
+        this.continuity = continuity;
         this.recorder = recorder;
         this.events = events;
         this.verification = verification;
@@ -73,8 +77,11 @@ public class AuditEndpoint implements Audit {
 
     @Override
     public Uni<RecordResponse> record(RecordRequest request) {
-        return call(() -> recorder.record(request.getEventsList())
-                .map(outcome -> RecordResponse.newBuilder().setStored(outcome.stored()).setDuplicates(outcome.duplicates()).build()));
+        return call(() -> recorder.record(request.getEventsList()).map(outcome -> {
+            RecordResponse.Builder response = RecordResponse.newBuilder().setStored(outcome.stored()).setDuplicates(outcome.duplicates());
+            continuity.lostSince().ifPresent(since -> response.setLostSince(ProtoTime.timestamp(since)));
+            return response.build();
+        }));
     }
 
     @Override
