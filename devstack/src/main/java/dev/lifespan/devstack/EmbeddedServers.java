@@ -235,6 +235,13 @@ public final class EmbeddedServers implements AutoCloseable {
         return DriverManager.getConnection(jdbcUrl(), pgUser, pgPassword);
     }
 
+    /**
+     * Closes every other connection to the fresh database, as a failover or a server restart does to a service's pool
+     * (for {@link #execute}).
+     */
+    public static final String CLOSE_OTHER_CONNECTIONS =
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+
     /** Runs SQL statements, one after another, on a connection of their own (test set-up and tampering). */
     public void execute(String... statements) throws SQLException {
         try (Connection c = jdbcConnection(); Statement s = c.createStatement()) {

@@ -112,7 +112,7 @@ class StoreComesBackOlderTest {
                 "DELETE FROM audit_checkpoint WHERE sequence > " + head.sequence(),
                 "UPDATE audit_chain_head SET sequence = " + head.sequence() + ", hash = '" + head.hash() + "', recorded_at = '"
                         + head.recordedAt() + "'",
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+                EmbeddedServers.CLOSE_OTHER_CONNECTIONS);
     }
 
     /** Records as a producer that retries UNAVAILABLE would (the service's connections were closed). */

@@ -126,7 +126,7 @@ class LogComesBackOlderTest {
                 "DELETE FROM audit_outbox WHERE type = 'REVOKED' AND (attributes->>'sequence')::bigint > " + sequence,
                 "DELETE FROM revocation_rule WHERE sequence > " + sequence,
                 "UPDATE revocation_sequence SET latest = " + sequence,
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+                EmbeddedServers.CLOSE_OTHER_CONNECTIONS);
     }
 
     /**
