@@ -42,9 +42,6 @@ public final class EventValidation {
      * {@code occurred_at} until the store appends them), in request order, times at microsecond precision.
      */
     public static List<AuditRecord> validate(List<AuditEvent> events, Instant now, Duration maxClockAhead) {
-        if (events.isEmpty()) {
-            throw new InvalidInput("events", "events is empty; at least 1 event is required");
-        }
         if (events.size() > MAX_EVENTS) {
             throw new InvalidInput("events", "events holds " + events.size() + " events; at most " + MAX_EVENTS + " are allowed");
         }

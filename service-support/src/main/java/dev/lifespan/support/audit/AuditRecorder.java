@@ -54,6 +54,12 @@ public final class AuditRecorder implements Relay.Destination<AuditEvent> {
                 .replaceWithVoid();
     }
 
+    /** An empty {@code Record}: it records nothing, and its answer carries {@code lost_since} if set. */
+    @Override
+    public Uni<Void> ask() {
+        return send(List.of());
+    }
+
     @Override
     public Optional<Instant> lostSince() {
         return Optional.ofNullable(lostSince);

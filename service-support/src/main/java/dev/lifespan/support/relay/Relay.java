@@ -59,6 +59,8 @@ public final class Relay<T> {
     private volatile Instant redeliveredSince;
     private volatile Backlog backlog = new Backlog(0, null, 0);
     private volatile Instant lastDelivery;
+    /** When this relay last delivered to its receiver or asked it ({@link Destination#ask}). */
+    private volatile Instant lastHeard;
     private volatile String lastFailure;
 
     /** The outbox table: the SQL of one kind of row. */
@@ -106,7 +108,21 @@ public final class Relay<T> {
         default Optional<Instant> lostSince() {
             return Optional.empty();
         }
+
+        /**
+         * Asks the receiver, sending nothing, what its answer to a delivery would say ({@link #lostSince}); a relay with
+         * nothing to deliver asks every {@link #ASK_WHEN_IDLE}. Receivers that never lose what they took ask nothing.
+         */
+        default Uni<Void> ask() {
+            return Uni.createFrom().voidItem();
+        }
     }
+
+    /**
+     * How often a relay with nothing to deliver asks its receiver whether it lost something ({@link Destination#ask}):
+     * well within the 10 minutes delivered rows are kept by default.
+     */
+    public static final Duration ASK_WHEN_IDLE = Duration.ofSeconds(30);
 
     /** Rows waiting, when the oldest was written (null when none), and rows set aside as refused. */
     public record Backlog(long rows, Instant oldest, long refused) {
@@ -161,9 +177,23 @@ public final class Relay<T> {
                     if (n > 0) {
                         delivered.increment(n);
                         lastDelivery = Clocks.now(clock);
+                        lastHeard = lastDelivery;
                     }
                     return redeliverIfAsked().chain(() -> n < batchSize ? Uni.createFrom().item(soFar + n) : deliverFrom(soFar + n));
                 });
+    }
+
+    /** With nothing delivered for {@link #ASK_WHEN_IDLE}: asks the receiver whether it lost something, and acts on it. */
+    private Uni<Integer> askWhenIdle(int justDelivered) {
+        Instant now = Clocks.now(clock);
+        if (justDelivered > 0 || (lastHeard != null && Duration.between(lastHeard, now).compareTo(ASK_WHEN_IDLE) < 0)) {
+            return Uni.createFrom().item(justDelivered);
+        }
+        lastHeard = now; // asked once per period whether or not the receiver answers: deliveries report an outage
+        return destination.ask().chain(this::redeliverIfAsked)
+                .onFailure().invoke(e -> log.debugf("%s: asking the receiver whether it lost something failed: %s", name, e.getMessage()))
+                .onFailure().recoverWithNull()
+                .replaceWith(justDelivered);
     }
 
     /** When the receiver said it lost what was delivered since a time not acted on yet: those rows wait again. */
@@ -221,6 +251,7 @@ public final class Relay<T> {
             return measure();
         }
         return deliver()
+                .chain(this::askWhenIdle)
                 .invoke(ignored -> {
                     lastFailure = null;
                     if (failing.compareAndSet(true, false)) {

@@ -40,6 +40,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -195,6 +196,52 @@ class AuditOutboxShippingTest {
         assertThat(relay.deliver().await().indefinitely()).isEqualTo(3);
         assertThat(relay.deliver().await().indefinitely()).as("once for each time the receiver names").isZero();
         assertThat(received).containsExactly("kept", "kept", "kept", "lost", "lost", "after", "lost", "lost", "after");
+    }
+
+    @Test
+    void anIdleRelayAsksItsReceiverEveryHalfMinuteWhetherItLostSomething() throws Exception {
+        List<String> received = new CopyOnWriteArrayList<>();
+        // What the receiver knows, and what its latest answer said (as AuditRecorder keeps it).
+        AtomicReference<Instant> lostSince = new AtomicReference<>();
+        AtomicReference<Instant> answered = new AtomicReference<>();
+        AtomicInteger asked = new AtomicInteger();
+        Relay<AuditEvent> relay = relay(new Relay.Destination<>() {
+            @Override
+            public Uni<Void> send(List<AuditEvent> rows) {
+                rows.forEach(e -> received.add(e.getSubject()));
+                answered.set(lostSince.get());
+                return Uni.createFrom().voidItem();
+            }
+
+            @Override
+            public Uni<Void> ask() {
+                asked.incrementAndGet();
+                answered.set(lostSince.get());
+                return Uni.createFrom().voidItem();
+            }
+
+            @Override
+            public Optional<Instant> lostSince() {
+                return Optional.ofNullable(answered.get());
+            }
+        }, 100);
+        Instant start = Instant.parse("2026-12-06T10:00:00Z");
+        events(2, "shipped");
+        now.set(start);
+        relay.tick(Duration.ofMinutes(10)).await().indefinitely();
+        assertThat(asked).as("a delivery is an answer already").hasValue(0);
+
+        lostSince.set(start.minusSeconds(1)); // the receiver's store lost them; nothing new to deliver that would tell
+        now.set(start.plus(Relay.ASK_WHEN_IDLE).minusSeconds(1));
+        relay.tick(Duration.ofMinutes(10)).await().indefinitely();
+        assertThat(asked).hasValue(0);
+        now.set(start.plus(Relay.ASK_WHEN_IDLE));
+        relay.tick(Duration.ofMinutes(10)).await().indefinitely();
+        assertThat(asked).hasValue(1);
+        assertThat(count("SELECT count(*) FROM audit_outbox WHERE shipped_at IS NULL")).isEqualTo(2);
+
+        relay.tick(Duration.ofMinutes(10)).await().indefinitely();
+        assertThat(received).containsExactly("shipped", "shipped", "shipped", "shipped");
     }
 
     @Test
