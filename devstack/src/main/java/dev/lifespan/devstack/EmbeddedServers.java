@@ -113,8 +113,7 @@ public final class EmbeddedServers implements AutoCloseable {
             String redisUrl;
             if (externalRedis == null || externalRedis.isBlank()) {
                 int redisPort = freePort();
-                redis = RedisServer.newRedisServer().port(redisPort).bind("127.0.0.1")
-                        .setting("save \"\"").setting("appendonly no").build();
+                redis = embeddedRedis(redisPort);
                 redis.start();
                 redisUrl = "redis://127.0.0.1:" + redisPort;
             } else {
@@ -241,6 +240,11 @@ public final class EmbeddedServers implements AutoCloseable {
      */
     public static final String CLOSE_OTHER_CONNECTIONS =
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+
+    /** An embedded Redis on loopback at {@code port}, not started, keeping nothing on disk (as every test's Redis). */
+    public static RedisServer embeddedRedis(int port) throws IOException {
+        return RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"").setting("appendonly no").build();
+    }
 
     /** Runs SQL statements, one after another, on a connection of their own (test set-up and tampering). */
     public void execute(String... statements) throws SQLException {

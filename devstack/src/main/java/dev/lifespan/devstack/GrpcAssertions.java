@@ -8,10 +8,15 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 /** Assertions on gRPC errors in the shared vocabulary (status code plus {@code ErrorInfo}), for every service's tests. */
 public final class GrpcAssertions {
@@ -24,6 +29,28 @@ public final class GrpcAssertions {
         assertThat(e).as("expected the call to fail with " + code).isNotNull();
         assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(code);
         return e;
+    }
+
+    /**
+     * The call's answer, the call made again while it fails with UNAVAILABLE, as a client that retries it would (a
+     * service reconnecting after a failover, or refusing until it has recovered); any other failure fails the test.
+     * The refusals' descriptions are printed.
+     */
+    public static <T> T retryingUnavailable(Supplier<T> call) {
+        AtomicReference<T> answer = new AtomicReference<>();
+        List<String> refusals = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            try {
+                answer.set(call.get());
+                return true;
+            } catch (StatusRuntimeException e) {
+                assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.UNAVAILABLE);
+                refusals.add(e.getStatus().getDescription());
+                return false;
+            }
+        });
+        System.out.println("Refused UNAVAILABLE before the answer: " + refusals);
+        return answer.get();
     }
 
     /** The error's {@code ErrorInfo}: its reason ({@code invalid_grant}, ...) and metadata (the field at fault). */

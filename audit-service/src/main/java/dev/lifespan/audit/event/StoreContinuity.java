@@ -1,5 +1,6 @@
 package dev.lifespan.audit.event;
 
+import dev.lifespan.audit.event.EventStore.Head;
 import dev.lifespan.support.postgres.BoundedPostgres;
 import dev.lifespan.support.redis.BoundedRedis;
 import dev.lifespan.support.time.Clocks;
@@ -81,30 +82,22 @@ public class StoreContinuity {
                 .register(registry);
     }
 
-    /** A head as remembered: its sequence, hash and recording time. */
-    record Head(long sequence, String hash, Instant recordedAt) {
-        static Head of(EventStore.Head head) {
-            return new Head(head.sequence(), head.hash(), head.recordedAt());
-        }
+    /** A head as Redis holds it: "sequence hash recorded-at-millis". */
+    private static String member(Head head) {
+        return head.sequence() + " " + head.hash() + " " + head.recordedAt().toEpochMilli();
+    }
 
-        static Head parse(String member) {
-            String[] parts = member.split(" ");
-            return new Head(Long.parseLong(parts[0]), parts[1], Instant.ofEpochMilli(Long.parseLong(parts[2])));
-        }
-
-        String member() {
-            return sequence + " " + hash + " " + recordedAt.toEpochMilli();
-        }
+    private static Head parse(String member) {
+        String[] parts = member.split(" ");
+        return new Head(Long.parseLong(parts[0]), parts[1], Instant.ofEpochMilli(Long.parseLong(parts[2])));
     }
 
     /** After an append committed: remembers its head in Redis. Never delays or fails the caller. */
-    public void appended(EventStore.Head head) {
+    public void appended(Head head) {
         if (head.recordedAt() == null) {
             return;
         }
-        Head remembered = Head.of(head);
-        redis.send(Request.cmd(Command.EVAL).arg(REMEMBER).arg(1).arg(HEADS_KEY).arg(remembered.sequence()).arg(remembered.member())
-                        .arg(HEADS_KEPT))
+        redis.send(Request.cmd(Command.EVAL).arg(REMEMBER).arg(1).arg(HEADS_KEY).arg(head.sequence()).arg(member(head)).arg(HEADS_KEPT))
                 .subscribe().with(ignored -> { }, e -> LOG.debugf("Chain head not remembered in Redis: %s", e.getMessage()));
     }
 
@@ -130,7 +123,7 @@ public class StoreContinuity {
                     lostSince = since == null ? null : Instant.ofEpochMilli(since.toLong());
                     List<Head> heads = new ArrayList<>();
                     if (both.getItem1() != null) {
-                        both.getItem1().forEach(member -> heads.add(Head.parse(member.toString())));
+                        both.getItem1().forEach(member -> heads.add(parse(member.toString())));
                     }
                     return heads.isEmpty() ? Uni.createFrom().item(false) : compare(heads);
                 });
@@ -167,7 +160,7 @@ public class StoreContinuity {
     private Uni<Boolean> cameBackOlder(Head newest, Head kept, Head current, Instant since) {
         Head rearm = current.recordedAt() == null ? new Head(current.sequence(), current.hash(), Clocks.now(clock)) : current;
         return redis.send(Request.cmd(Command.EVAL).arg(LOST).arg(2).arg(LOST_SINCE_KEY).arg(HEADS_KEY).arg(since.toEpochMilli())
-                        .arg(Duration.ofMinutes(LOST_WINDOW_MINUTES).toMillis()).arg(rearm.sequence()).arg(rearm.member()))
+                        .arg(Duration.ofMinutes(LOST_WINDOW_MINUTES).toMillis()).arg(rearm.sequence()).arg(member(rearm)))
                 .map(held -> {
                     lostSince = Instant.ofEpochMilli(held.toLong());
                     cameBackOlder.increment();

@@ -6,12 +6,11 @@ import dev.lifespan.audit.support.AuditTestResource;
 import dev.lifespan.audit.support.Events;
 import dev.lifespan.audit.support.Grpc;
 import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.GrpcAssertions;
 import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.devstack.PrometheusText;
 import dev.lifespan.support.input.ProtoTime;
 import dev.lifespan.support.redis.BoundedRedis;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -28,7 +27,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,7 +57,7 @@ class StoreComesBackOlderTest {
         double before = counter();
         List<AuditEvent> kept = Events.issued(Events.unique("kept"), 2);
         assertThat(Grpc.record(kept).hasLostSince()).isFalse();
-        Head keptHead = head();
+        EventStore.Head keptHead = head();
         awaitRemembered(keptHead.sequence());
         List<AuditEvent> lost = Events.issued(Events.unique("lost"), 3);
         Grpc.record(lost);
@@ -71,7 +69,8 @@ class StoreComesBackOlderTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> counter() == before + 1);
         // Heads are remembered to the millisecond, rounded down: the question reaches back no later than the head kept.
         Instant asked = keptHead.recordedAt().truncatedTo(ChronoUnit.MILLIS).minusSeconds(StoreContinuity.CLOCK_MARGIN_SECONDS);
-        RecordResponse answer = recordRetrying(Events.issued(Events.unique("after"), 1));
+        // A producer retries UNAVAILABLE (the service's connections were closed).
+        RecordResponse answer = GrpcAssertions.retryingUnavailable(() -> Grpc.record(Events.issued(Events.unique("after"), 1)));
         assertThat(answer.hasLostSince()).isTrue();
         assertThat(ProtoTime.instant("lost_since", true, answer.getLostSince())).isEqualTo(asked);
 
@@ -86,14 +85,11 @@ class StoreComesBackOlderTest {
         assertThat(counter()).isEqualTo(before + 1);
     }
 
-    private record Head(long sequence, String hash, Instant recordedAt) {
-    }
-
-    private Head head() throws SQLException {
+    private EventStore.Head head() throws SQLException {
         try (var connection = servers.jdbcConnection(); var statement = connection.createStatement();
                 ResultSet row = statement.executeQuery("SELECT sequence, hash, recorded_at FROM audit_chain_head")) {
             row.next();
-            return new Head(row.getLong(1), row.getString(2), row.getTimestamp(3).toInstant());
+            return new EventStore.Head(row.getLong(1), row.getString(2), row.getTimestamp(3).toInstant());
         }
     }
 
@@ -106,28 +102,13 @@ class StoreComesBackOlderTest {
     }
 
     /** The store as a failover or a restore gives it back: the events and checkpoints after {@code head} gone, the chain ending at it. */
-    private void comeBackAt(Head head) throws SQLException {
+    private void comeBackAt(EventStore.Head head) throws SQLException {
         servers.execute(
                 "DELETE FROM audit_event WHERE sequence > " + head.sequence(),
                 "DELETE FROM audit_checkpoint WHERE sequence > " + head.sequence(),
                 "UPDATE audit_chain_head SET sequence = " + head.sequence() + ", hash = '" + head.hash() + "', recorded_at = '"
                         + head.recordedAt() + "'",
                 EmbeddedServers.CLOSE_OTHER_CONNECTIONS);
-    }
-
-    /** Records as a producer that retries UNAVAILABLE would (the service's connections were closed). */
-    private static RecordResponse recordRetrying(List<AuditEvent> events) {
-        AtomicReference<RecordResponse> answer = new AtomicReference<>();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            try {
-                answer.set(Grpc.record(events));
-                return true;
-            } catch (StatusRuntimeException e) {
-                assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.UNAVAILABLE);
-                return false;
-            }
-        });
-        return answer.get();
     }
 
     private double counter() {

@@ -9,6 +9,7 @@ import dev.lifespan.api.v1.SnapshotResponse;
 import dev.lifespan.api.v1.ValidateRequest;
 import dev.lifespan.api.v1.ValidationFailure;
 import dev.lifespan.devstack.EmbeddedServers;
+import dev.lifespan.devstack.GrpcAssertions;
 import dev.lifespan.devstack.InjectServers;
 import dev.lifespan.devstack.PrometheusText;
 import dev.lifespan.revocation.config.RevocationConfig;
@@ -19,8 +20,6 @@ import dev.lifespan.revocation.support.JwksTestResource;
 import dev.lifespan.revocation.support.RevocationTestResource;
 import dev.lifespan.revocation.support.Rules;
 import dev.lifespan.revocation.support.Tokens;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -39,8 +38,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -82,8 +79,8 @@ class LogComesBackOlderTest {
             comeBackAt(kept.getSequence());
 
             // A node starting or replaying now is refused until the log has them again, never served a log without them.
-            assertThat(retryingUnavailable(LogComesBackOlderTest::snapshot)).contains(lostSubject, lostToken);
-            assertThat(retryingUnavailable(() -> since(kept.getSequence()))).startsWith(lostSubject, lostToken);
+            assertThat(GrpcAssertions.retryingUnavailable(LogComesBackOlderTest::snapshot)).contains(lostSubject, lostToken);
+            assertThat(GrpcAssertions.retryingUnavailable(() -> since(kept.getSequence()))).startsWith(lostSubject, lostToken);
             RevocationRule next = revokeAfterComingBack(node, lostToken.getSequence());
 
             // The lost rules are back under their own numbers, for nodes that start from here.
@@ -149,25 +146,7 @@ class LogComesBackOlderTest {
      * failover closed, the service refuses with UNAVAILABLE and a retry delay, and writes nothing.
      */
     static RevocationRule revokeThroughRestore(RevokeRequest request) {
-        return retryingUnavailable(() -> revoke(request));
-    }
-
-    /** The call's answer, retried while it is UNAVAILABLE (any other failure fails the test). */
-    static <T> T retryingUnavailable(Supplier<T> call) {
-        AtomicReference<T> answer = new AtomicReference<>();
-        List<String> refusals = new ArrayList<>();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            try {
-                answer.set(call.get());
-                return true;
-            } catch (StatusRuntimeException e) {
-                assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.UNAVAILABLE);
-                refusals.add(e.getStatus().getDescription());
-                return false;
-            }
-        });
-        System.out.println("Refused while the log was restored: " + refusals);
-        return answer.get();
+        return GrpcAssertions.retryingUnavailable(() -> revoke(request));
     }
 
     private static RevocationRule revoke(RevokeRequest request) {

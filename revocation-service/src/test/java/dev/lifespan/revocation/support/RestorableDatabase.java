@@ -38,7 +38,7 @@ public class RestorableDatabase implements QuarkusTestResourceLifecycleManager {
             port = EmbeddedServers.freePort();
             postgres = startOn(live);
             int redisPort = EmbeddedServers.freePort();
-            redis = RedisServer.newRedisServer().port(redisPort).bind("127.0.0.1").setting("save \"\"").setting("appendonly no").build();
+            redis = EmbeddedServers.embeddedRedis(redisPort);
             redis.start();
             redisUrl = "redis://127.0.0.1:" + redisPort;
         } catch (IOException e) {
